@@ -1,0 +1,143 @@
+"""Evaluate a Pulumi program under the SDK's mocks and inspect what it registered.
+
+Pitfalls this module handles for you (each has bitten someone):
+- a fresh event loop and ``reset_options`` per run, so runs never share state;
+- every resource gets a plausible id and ARN per type, as AWS would return;
+- an invoke the mocks do not know raises instead of returning ``{}`` silently;
+- duplicate URNs are reported (the mock monitor would overwrite one silently);
+- the run is awaited through ``pulumi.runtime.test``, so failures inside ``apply`` surface.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+
+_KNOWN_INVOKES: dict[str, dict[str, Any]] = {
+    "aws:index/getCallerIdentity:getCallerIdentity": {
+        "accountId": ACCOUNT_ID,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/test",
+        "userId": "AIDTEST",
+        "id": ACCOUNT_ID,
+    },
+    "aws:index/getRegion:getRegion": {"name": REGION, "region": REGION, "id": REGION},
+    "aws:index/getPartition:getPartition": {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"},
+}
+
+
+class UnknownInvokeError(AssertionError):
+    """When the program calls a data source these mocks do not answer."""
+
+
+@dataclass(frozen=True)
+class RegisteredResource:
+    """One resource the program registered, as the engine saw it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+
+
+@dataclass
+class MockRun:
+    """Everything one program evaluation registered."""
+
+    resources: list[RegisteredResource] = field(default_factory=list)
+
+    def of_type(self, type_: str) -> list[RegisteredResource]:
+        return [resource for resource in self.resources if resource.type == type_]
+
+    def types(self) -> Counter[str]:
+        return Counter(resource.type for resource in self.resources)
+
+    def duplicate_urns(self) -> list[str]:
+        counts = Counter(resource.urn for resource in self.resources)
+        return [urn for urn, count in counts.items() if count > 1]
+
+    def orphans(self) -> list[RegisteredResource]:
+        """Cloud resources registered outside any component: every one must have ``parent=``."""
+        return [
+            resource
+            for resource in self.resources
+            if resource.custom and (not resource.parent or _urn_type(resource.parent) == "pulumi:pulumi:Stack")
+        ]
+
+
+def _urn_type(urn: str) -> str:
+    return urn.split("::")[2].split("$")[-1]
+
+
+class GovernedMocks(pulumi_mocks.Mocks):
+    """Answers resources with an id and an ARN shaped like AWS's, and only known invokes."""
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        resource_id = f"{args.name}-id"
+        outputs = dict(args.inputs)
+        service = args.typ.split(":")[1].split("/")[0] if args.typ.startswith("aws:") else "custom"
+        outputs.setdefault("arn", f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{args.name}")
+        outputs.setdefault("name", args.inputs.get("name", args.name))
+        if args.typ == "aws:dynamodb/table:Table":
+            outputs.setdefault("streamArn", f"{outputs['arn']}/stream/1")
+        return resource_id, outputs
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token not in _KNOWN_INVOKES:
+            raise UnknownInvokeError(f"the mocks do not answer invoke {args.token}; add it to _KNOWN_INVOKES")
+        return dict(_KNOWN_INVOKES[args.token]), None
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: pulumi_mocks.Mocks, run: MockRun) -> None:
+        super().__init__(mocks)
+        self._run = run
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
+        response = super().RegisterResource(request)
+        inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
+        self._run.resources.append(
+            RegisteredResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=bool(request.custom),
+                inputs=dict(inputs),
+            )
+        )
+        return response
+
+
+def run_with_mocks(
+    program: Callable[[], Any], *, project: str = "assistant", stack: str = "test"
+) -> MockRun:
+    """Evaluate ``program`` (which builds resources) under mocks and return what it registered."""
+    run = MockRun()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        pulumi.runtime.reset_options(project=project, stack=stack)
+        mocks = GovernedMocks()
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False,
+                                 monitor=_RecordingMonitor(mocks, run))
+
+        @pulumi.runtime.test  # type: ignore[misc]
+        def evaluate() -> Any:
+            return program()
+
+        evaluate()
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    return run

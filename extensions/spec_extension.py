@@ -27,7 +27,7 @@ sys.path.insert(0, str(TEMPLATE_ROOT))
 from components.spec.answers import answer_error, render_spec_yaml, spec_from_answers  # noqa: E402
 
 
-def preset(name: str) -> dict[str, Any]:
+def _preset(name: str) -> dict[str, Any]:
     """The preset's defaults (scaffolds/presets/<name>.yaml)."""
     path = PRESETS / f"{name}.yaml"
     if not path.is_file():
@@ -37,9 +37,14 @@ def preset(name: str) -> dict[str, Any]:
     return data
 
 
+def preset_value(name: str, key: str) -> Any:
+    """One of the preset's defaults. (Not named ``preset``: that is the answer's name.)"""
+    return _preset(name)[key]
+
+
 def preset_yaml(name: str, key: str) -> str:
     """One preset default as YAML text, the form copier's ``type: yaml`` questions take."""
-    return yaml.safe_dump(preset(name)[key], sort_keys=False, width=100)
+    return yaml.safe_dump(_preset(name)[key], sort_keys=False, width=100)
 
 
 def _answers(context: Context) -> dict[str, Any]:
@@ -56,7 +61,7 @@ def check_answer(context: Context, question: str) -> str:
 def assistant_yaml(context: Context) -> str:
     """The spec document the answers describe."""
     answers = _answers(context)
-    roles = preset(answers.get("preset", "bounded-action")).get("roles", {})
+    roles = _preset(answers.get("preset", "bounded-action")).get("roles", {})
     return render_spec_yaml(spec_from_answers(answers, roles))
 
 
@@ -64,5 +69,5 @@ class SpecExtension(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.globals.update(
-            preset=preset, preset_yaml=preset_yaml, check_answer=check_answer, assistant_yaml=assistant_yaml
+            preset_value=preset_value, preset_yaml=preset_yaml, check_answer=check_answer, assistant_yaml=assistant_yaml
         )

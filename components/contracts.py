@@ -23,9 +23,7 @@ DECISION_EVENT_SCHEMA_VERSION = 1
 class Contract(BaseModel):
     """camelCase on the wire, unknown fields refused, immutable once built."""
 
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
-    )
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
 
 
 class TenantContext(Contract):

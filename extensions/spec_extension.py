@@ -69,5 +69,8 @@ class SpecExtension(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.globals.update(
-            preset_value=preset_value, preset_yaml=preset_yaml, check_answer=check_answer, assistant_yaml=assistant_yaml
+            preset_value=preset_value,
+            preset_yaml=preset_yaml,
+            check_answer=check_answer,
+            assistant_yaml=assistant_yaml,
         )

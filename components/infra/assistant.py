@@ -25,7 +25,9 @@ class GovernedAssistant(pulumi.ComponentResource):
     jobs_table_name: pulumi.Output[str]
     """The DynamoDB table of jobs, keyed by tenant."""
 
-    def __init__(self, name: str, args: GovernedAssistantArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: GovernedAssistantArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("governed:assistant:GovernedAssistant", name, None, opts)
         self._spec = args["spec"]
         jobs = self._create_jobs_table(name, protect=args["protect_data"])

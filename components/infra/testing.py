@@ -71,7 +71,8 @@ class MockRun:
         return [
             resource
             for resource in self.resources
-            if resource.custom and (not resource.parent or _urn_type(resource.parent) == "pulumi:pulumi:Stack")
+            if resource.custom
+            and (not resource.parent or _urn_type(resource.parent) == "pulumi:pulumi:Stack")
         ]
 
 
@@ -102,9 +103,14 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi_mocks.Mocks, run: MockRun) -> None:
         super().__init__(mocks)
         self._run = run
+        # The mock monitor opens an event loop in each worker thread and never closes it;
+        # we collect them to close after the run (else ResourceWarnings fail strict tests).
+        self.thread_loops: set[asyncio.AbstractEventLoop] = set()
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type != "pulumi:pulumi:Stack":
+            self.thread_loops.add(asyncio.get_event_loop_policy().get_event_loop())
         inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
         self._run.resources.append(
             RegisteredResource(
@@ -119,25 +125,28 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
-def run_with_mocks(
-    program: Callable[[], Any], *, project: str = "assistant", stack: str = "test"
-) -> MockRun:
+def run_with_mocks(program: Callable[[], Any], *, project: str = "assistant", stack: str = "test") -> MockRun:
     """Evaluate ``program`` (which builds resources) under mocks and return what it registered."""
     run = MockRun()
+    mocks = GovernedMocks()
+    monitor = _RecordingMonitor(mocks, run)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
         pulumi.runtime.reset_options(project=project, stack=stack)
-        mocks = GovernedMocks()
-        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False,
-                                 monitor=_RecordingMonitor(mocks, run))
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
 
-        @pulumi.runtime.test  # type: ignore[misc]
-        def evaluate() -> Any:
-            return program()
+        @pulumi.runtime.test  # type: ignore[untyped-decorator]
+        def evaluate() -> None:
+            # The program's return value is dropped: ``pulumi.runtime.test`` would try to
+            # await it as an Output (runpy's globals dict trips a warning doing so).
+            program()
 
         evaluate()
     finally:
+        loop.run_until_complete(loop.shutdown_default_executor())
+        for thread_loop in monitor.thread_loops - {loop}:
+            thread_loop.close()
         asyncio.set_event_loop(None)
         loop.close()
     return run

@@ -30,16 +30,21 @@ def plan_files(spec: AssistantSpec) -> list[PlannedFile]:
     """Every user-owned file the spec calls for, with the content of a fresh stub."""
     planned = []
     for action in spec.actions:
-        planned.append(PlannedFile(Path("actions", f"{action.name}.py"), _render("action.py.j2", action=action)))
+        planned.append(
+            PlannedFile(Path("actions", f"{action.name}.py"), _render("action.py.j2", action=action))
+        )
         planned.append(
             PlannedFile(
-                Path("tests", "actions", f"test_{action.name}.py"), _render("test_action.py.j2", action=action)
+                Path("tests", "actions", f"test_{action.name}.py"),
+                _render("test_action.py.j2", action=action),
             )
         )
     for role in spec.roles:
         planned.append(PlannedFile(Path("policies", f"{role}.cedar"), starter_policy(spec, role)))
     for stack in spec.stacks:
-        planned.append(PlannedFile(Path(f"Pulumi.{stack}.yaml"), _render("stack.yaml.j2", spec=spec, stack=stack)))
+        planned.append(
+            PlannedFile(Path(f"Pulumi.{stack}.yaml"), _render("stack.yaml.j2", spec=spec, stack=stack))
+        )
     return planned
 
 

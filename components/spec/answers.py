@@ -78,7 +78,9 @@ def _answer(answers: Mapping[str, Any], key: str) -> Any:
     return _PLACEHOLDERS.get(key) if value is None else value
 
 
-def spec_from_answers(answers: Mapping[str, Any], role_descriptions: Mapping[str, str] | None = None) -> dict[str, Any]:
+def spec_from_answers(
+    answers: Mapping[str, Any], role_descriptions: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The spec document the answers describe (what ``assistant.yaml`` starts as)."""
     descriptions = dict(role_descriptions or {})
     actions = answers.get("actions") or []
@@ -89,7 +91,9 @@ def spec_from_answers(answers: Mapping[str, Any], role_descriptions: Mapping[str
         roles = action.get("roles", []) if isinstance(action, dict) else []
         role_names += [role for role in roles if isinstance(role, str)]
     role_names += [role for role in [*approver_roles, *admin_roles] if isinstance(role, str)]
-    roles = {role: descriptions.get(role, f"Users with the {role} role.") for role in dict.fromkeys(role_names)}
+    roles = {
+        role: descriptions.get(role, f"Users with the {role} role.") for role in dict.fromkeys(role_names)
+    }
 
     identity: dict[str, Any] = {"provider": answers.get("identity_provider", "cognito")}
     if identity["provider"] == "oidc":

@@ -33,11 +33,11 @@ def parse_spec(text: str, source: str = "assistant.yaml") -> AssistantSpec:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise SpecError(source, [Problem((), f"not valid YAML: {error}", line)]) from None
+        reason = getattr(error, "problem", None) or str(error)
+        raise SpecError(source, [Problem((), f"not valid YAML: {reason}", line)]) from None
     spec, problems = validate_spec_data(data)
-    if problems:
+    if spec is None:
         raise SpecError(source, [_with_line(problem, text) for problem in problems])
-    assert spec is not None
     return spec
 
 

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from components.spec.problems import Problem
 
-SPEC_VERSION = 1
+SPEC_VERSION: Literal[1] = 1
 
 PII_ENTITY_TYPES = (
     "ADDRESS", "AGE", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "CA_HEALTH_NUMBER",
@@ -130,7 +130,7 @@ class Identity(StrictModel):
 
 
 class RiskThresholds(StrictModel):
-    """Risk at or above ``approval_threshold`` waits for a human; at or above ``deny_threshold`` is refused."""
+    """Risk at or above ``approval_threshold`` waits for a human; at ``deny_threshold`` it is refused."""
 
     approval_threshold: Fraction = 0.5
     deny_threshold: Fraction = 0.9

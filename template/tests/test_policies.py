@@ -59,4 +59,6 @@ def test_roles_not_listed_for_an_action_are_denied(spec: AssistantSpec, policies
     """Default deny: a role the spec does not list for an action cannot run it."""
     for action in spec.actions:
         for role in set(spec.roles) - set(action.roles):
-            assert not _is_allowed(spec, policies, role, action.name, "acme"), f"{role} must not run {action.name}"
+            assert not _is_allowed(spec, policies, role, action.name, "acme"), (
+                f"{role} must not run {action.name}"
+            )

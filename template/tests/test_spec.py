@@ -12,7 +12,9 @@ from components.spec import AssistantSpec
 
 def test_every_file_the_spec_calls_for_exists(spec: AssistantSpec, project_root: Path) -> None:
     """Every action, role and stack has its files; run `make scaffold` if this fails."""
-    missing = [str(planned.path) for planned in plan_files(spec) if not (project_root / planned.path).exists()]
+    missing = [
+        str(planned.path) for planned in plan_files(spec) if not (project_root / planned.path).exists()
+    ]
     assert not missing, f"run `make scaffold` to create: {', '.join(missing)}"
 
 

@@ -1,0 +1,193 @@
+"""The spec loader refuses every broken spec, naming each problem's path and its fix."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.spec import SpecError, SpecVersionError, load_spec, parse_spec
+from components.spec.answers import render_spec_yaml
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def _set(path: str, value: Any) -> Mutation:
+    def mutate(document: dict[str, Any]) -> None:
+        target: Any = document
+        parts = [int(part) if part.isdigit() else part for part in path.split(".")]
+        for part in parts[:-1]:
+            target = target[part]
+        target[parts[-1]] = value
+
+    return mutate
+
+
+def _duplicate_first_action(document: dict[str, Any]) -> None:
+    document["actions"].append(copy.deepcopy(document["actions"][0]))
+
+
+def _add_unused_role(document: dict[str, Any]) -> None:
+    document["roles"]["auditor"] = "Reads reports."
+
+
+CASES = [
+    pytest.param(
+        _set("risk.approval_threshold", 1.5),
+        "risk.approval_threshold",
+        "between 0 and 1",
+        id="threshold-range",
+    ),
+    pytest.param(
+        _set("risk.approval_threshold", 0.95),
+        "risk.approval_threshold",
+        "less than or equal",
+        id="threshold-order",
+    ),
+    pytest.param(
+        _set("actions.1.name", "drop table"), "actions[1].name", "not a valid action name", id="action-name"
+    ),
+    pytest.param(
+        _set("actions.3.parameters.properties.amount.type", "strng"),
+        "actions[3].parameters.properties.amount.type",
+        "'strng' is not a JSON Schema type",
+        id="schema-type-typo",
+    ),
+    pytest.param(_set("actions.0.retries", 3), "actions[0].retries", "unknown key", id="unknown-key"),
+    pytest.param(
+        _set("risk.aproval", 0.5),
+        "risk.aproval",
+        "known keys here: approval_threshold",
+        id="unknown-nested-key",
+    ),
+    pytest.param(_duplicate_first_action, "actions[4].name", "duplicate action", id="duplicate-action"),
+    pytest.param(_add_unused_role, "roles.auditor", "no action", id="unused-role"),
+    pytest.param(
+        _set("actions.0.roles", ["ghost"]), "actions[0].roles[0]", "not declared", id="undeclared-role"
+    ),
+    pytest.param(
+        _set("actions.0.parameters.properties.tenantId", {"type": "string"}),
+        "actions[0].parameters.properties.tenantId",
+        "verified token",
+        id="reserved-tenant-parameter",
+    ),
+    pytest.param(
+        _set("actions.0.parameters.additionalProperties", True),
+        "actions[0].parameters.additionalProperties",
+        "closed",
+        id="open-object",
+    ),
+    pytest.param(
+        _set("actions.0.parameters.required", ["status", "priority"]),
+        "actions[0].parameters.required[1]",
+        "not declared under properties",
+        id="required-unknown-property",
+    ),
+    pytest.param(
+        _set("actions.0.timeout_seconds", 3600),
+        "actions[0].timeout_seconds",
+        "900",
+        id="timeout-over-lambda-max",
+    ),
+    pytest.param(
+        _set("identity.provider", "oidc"), "identity.issuer", "issuer URL", id="oidc-without-issuer"
+    ),
+    pytest.param(
+        _set("identity.issuer", "https://x"), "identity.issuer", "Cognito", id="cognito-with-issuer"
+    ),
+    pytest.param(
+        _set("observability.retention_days", 31),
+        "observability.retention_days",
+        "retention period",
+        id="retention",
+    ),
+    pytest.param(
+        _set("guardrails.pii_entities", ["SSN"]), "guardrails.pii_entities[0]", "'SSN'", id="pii-entity"
+    ),
+    pytest.param(_set("slug", "My App"), "slug", "not a valid project slug", id="slug"),
+    pytest.param(_set("slug", "class"), "slug", "Python keyword", id="slug-keyword"),
+    pytest.param(_set("stacks", ["dev", "dev"]), "stacks[1]", "duplicate stack", id="duplicate-stack"),
+    pytest.param(_set("mode", "answer"), "actions", "proposes no actions", id="answer-mode-with-actions"),
+    pytest.param(_set("model_id", "gpt 4"), "model_id", "pattern", id="model-id"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "path", "fragment"), CASES)
+def test_parse_spec_broken_field_reports_path_and_fix(
+    document: dict[str, Any], mutate: Mutation, path: str, fragment: str
+) -> None:
+    """Each broken spec is refused with the field's path and a message saying what to do."""
+    mutate(document)
+    with pytest.raises(SpecError) as caught:
+        parse_spec(render_spec_yaml(document))
+    matching = [problem for problem in caught.value.problems if problem.where == path]
+    assert matching, f"no problem at {path}: {caught.value}"
+    assert any(fragment in problem.message for problem in matching), str(caught.value)
+
+
+def test_parse_spec_several_problems_reports_all_at_once(document: dict[str, Any]) -> None:
+    """A spec with three unrelated problems lists all three, not just the first."""
+    _set("risk.deny_threshold", 2)(document)
+    _set("actions.0.name", "Bad Name")(document)
+    _set("actions.2.parameters.properties.tone.type", "strng")(document)
+    with pytest.raises(SpecError) as caught:
+        parse_spec(render_spec_yaml(document))
+    assert {problem.where for problem in caught.value.problems} >= {
+        "risk.deny_threshold",
+        "actions[0].name",
+        "actions[2].parameters.properties.tone.type",
+    }
+
+
+def test_parse_spec_problem_carries_its_line(document: dict[str, Any]) -> None:
+    """Problems point at the line in the file where the field is."""
+    _set("observability.retention_days", 31)(document)
+    text = render_spec_yaml(document)
+    with pytest.raises(SpecError) as caught:
+        parse_spec(text)
+    (problem,) = caught.value.problems
+    assert problem.line is not None
+    assert text.splitlines()[problem.line - 1].strip().startswith("retention_days: 31")
+    assert f"line {problem.line}: observability.retention_days" in str(caught.value)
+
+
+def test_parse_spec_invalid_yaml_reports_the_line() -> None:
+    """A YAML syntax error is reported with its line, not a traceback."""
+    with pytest.raises(SpecError, match=r"line 2: .*not valid YAML"):
+        parse_spec("name: x\n\tslug: y\n")
+
+
+def test_parse_spec_not_a_mapping_is_refused() -> None:
+    """A spec that is a list or a scalar is refused with what it should look like."""
+    with pytest.raises(SpecError, match="must be a YAML mapping"):
+        parse_spec("- 1\n- 2\n")
+
+
+def test_parse_spec_other_version_says_how_to_migrate(document: dict[str, Any]) -> None:
+    """A spec of another version is refused with the command that migrates it."""
+    document["spec_version"] = 0
+    with pytest.raises(SpecVersionError, match=r"components\.spec migrate"):
+        parse_spec(yaml.safe_dump(document))
+
+
+def test_load_spec_missing_file_says_where_to_run(tmp_path: Path) -> None:
+    """A missing spec file is one clear problem."""
+    with pytest.raises(SpecError, match="file not found"):
+        load_spec(tmp_path / "assistant.yaml")
+
+
+def test_parse_spec_valid_preset_loads(document: dict[str, Any]) -> None:
+    """The preset's spec loads, with every action and role."""
+    spec = parse_spec(render_spec_yaml(document))
+    assert [action.name for action in spec.actions] == [
+        "update_ticket_status",
+        "get_customer_config",
+        "draft_reply",
+        "issue_refund",
+    ]
+    assert spec.action("issue_refund") is not None
+    assert spec.action("nope") is None

@@ -96,7 +96,7 @@ class GovernedMocks(pulumi_mocks.Mocks):
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token not in _KNOWN_INVOKES:
             raise UnknownInvokeError(f"the mocks do not answer invoke {args.token}; add it to _KNOWN_INVOKES")
-        return dict(_KNOWN_INVOKES[args.token]), None
+        return dict(_KNOWN_INVOKES[args.token]), []  # no check failures
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -107,10 +107,21 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         # we collect them to close after the run (else ResourceWarnings fail strict tests).
         self.thread_loops: set[asyncio.AbstractEventLoop] = set()
 
+    def _note_thread_loop(self) -> None:
+        try:
+            self.thread_loops.add(asyncio.get_event_loop_policy().get_event_loop())
+        except RuntimeError:  # this thread never opened one
+            return
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
+        try:
+            return super().Invoke(request)  # type: ignore[no-untyped-call]
+        finally:
+            self._note_thread_loop()
+
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        if request.type != "pulumi:pulumi:Stack":
-            self.thread_loops.add(asyncio.get_event_loop_policy().get_event_loop())
+        self._note_thread_loop()
         inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
         self._run.resources.append(
             RegisteredResource(

@@ -7,6 +7,6 @@ this after ``copy`` and ``update``; ``make scaffold`` runs it after you edit the
 
 from __future__ import annotations
 
-from components.scaffold.planner import PlannedFile, plan_files, scaffold
+from components.scaffold.planner import PlannedFile, plan_files, policy_hints, scaffold
 
-__all__ = ["PlannedFile", "plan_files", "scaffold"]
+__all__ = ["PlannedFile", "plan_files", "policy_hints", "scaffold"]

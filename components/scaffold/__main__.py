@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from components.errors import GovernanceError
-from components.scaffold.planner import scaffold
+from components.scaffold.planner import policy_hints, scaffold
 from components.spec.loader import load_spec
 
 
@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{verb} {path}")
     if not created:
         print("nothing to scaffold: every action, role and stack already has its files")
+    for hint in policy_hints(spec, root, created):
+        print(f"next: {hint}")
     return 0
 
 

@@ -62,5 +62,18 @@ def scaffold(spec: AssistantSpec, root: Path, *, dry_run: bool = False) -> list[
     return created
 
 
+def policy_hints(spec: AssistantSpec, root: Path, created: list[Path]) -> list[str]:
+    """For each new action, the existing role policies that must now permit it (we never edit them)."""
+    hints = []
+    for action in spec.actions:
+        if Path("actions", f"{action.name}.py") not in created:
+            continue
+        for role in action.roles:
+            policy = Path("policies", f"{role}.cedar")
+            if policy not in created and (root / policy).exists():
+                hints.append(f'{policy}: add Action::"{action.name}" to a permit so {role} may run it')
+    return hints
+
+
 def _render(stub: str, **context: object) -> str:
     return _STUBS.get_template(stub).render(**context)

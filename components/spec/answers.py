@@ -27,7 +27,7 @@ QUESTION_PATHS: dict[str, tuple[PathPart, ...]] = {
     "preset": ("pattern",),
     "mode": ("mode",),
     "actions": ("actions",),
-    "approval_threshold": ("risk", "approval_threshold"),
+    "approval_threshold": ("risk", "approval"),
     "deny_threshold": ("risk",),
     "model_id": ("model_id",),
     "identity_provider": ("identity", "provider"),
@@ -63,7 +63,7 @@ _SECTION_COMMENTS = {
     "identity": "Tenant, user and roles come only from these verified JWT claims.",
     "roles": "Every role the assistant knows; policies/<role>.cedar says what each may do.",
     "approver_roles": "Who may approve a gated action (never the requester, always the same tenant).",
-    "risk": "Risk at or above approval_threshold waits for a human; at or above deny_threshold is refused.",
+    "risk": "Risk at or above `approval` waits for a human; at or above `deny` is refused.",
     "retrieval": "Where tenant-scoped context comes from: none, knowledge-base, opensearch or pgvector.",
     "guardrails": "Bedrock Guardrails on the input and on the output.",
     "rollout": "Start in shadow mode (decide and record, never execute), then canary by tenant.",
@@ -118,8 +118,8 @@ def spec_from_answers(
         "approver_roles": approver_roles,
         "admin_roles": admin_roles,
         "risk": {
-            "approval_threshold": answers.get("approval_threshold", 0.5),
-            "deny_threshold": answers.get("deny_threshold", 0.9),
+            "approval": answers.get("approval_threshold", 0.5),
+            "deny": answers.get("deny_threshold", 0.9),
         },
         "retrieval": {"backend": answers.get("retrieval_backend", "none")},
         "guardrails": {

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from components.spec.problems import Problem
 
-SPEC_VERSION: Literal[1] = 1
+SPEC_VERSION: Literal[2] = 2
 
 PII_ENTITY_TYPES = (
     "ADDRESS", "AGE", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "CA_HEALTH_NUMBER",
@@ -130,10 +130,10 @@ class Identity(StrictModel):
 
 
 class RiskThresholds(StrictModel):
-    """Risk at or above ``approval_threshold`` waits for a human; at ``deny_threshold`` it is refused."""
+    """Risk at or above ``approval`` waits for a human; at or above ``deny`` it is refused."""
 
-    approval_threshold: Fraction = 0.5
-    deny_threshold: Fraction = 0.9
+    approval: Fraction = 0.5
+    deny: Fraction = 0.9
 
 
 class Retrieval(StrictModel):
@@ -174,7 +174,7 @@ class Observability(StrictModel):
 class AssistantSpec(StrictModel):
     """The single source of truth for a governed assistant's infrastructure and runtime."""
 
-    spec_version: Literal[1] = SPEC_VERSION
+    spec_version: Literal[2] = SPEC_VERSION
     name: str = Field(min_length=1, max_length=100)
     slug: str
     description: str = Field(default="", max_length=500)
@@ -212,13 +212,14 @@ class AssistantSpec(StrictModel):
 def cross_field_problems(spec: AssistantSpec) -> list[Problem]:
     """Rules that span fields; each problem points at the field to change."""
     problems: list[Problem] = []
-    if spec.risk.approval_threshold > spec.risk.deny_threshold:
+    if spec.risk.approval > spec.risk.deny:
+        # Reported on `deny`, the later question, so an approval answer is never judged
+        # against a deny threshold the user has not chosen yet.
         problems.append(
             Problem(
-                ("risk", "approval_threshold"),
-                f"approval threshold {spec.risk.approval_threshold} is above deny threshold "
-                f"{spec.risk.deny_threshold}; "
-                "it must be less than or equal to it (e.g. approval_threshold 0.5, deny_threshold 0.9)",
+                ("risk", "deny"),
+                f"deny threshold {spec.risk.deny} is below approval threshold {spec.risk.approval}; "
+                "it must be at least the approval threshold (e.g. approval 0.5, deny 0.9)",
             )
         )
     problems += _identity_problems(spec.identity)

@@ -45,7 +45,10 @@ def test_roles_run_their_actions_in_their_own_tenant(spec: AssistantSpec, polici
     """A role allowed an action in the spec is permitted it on its own tenant's resource."""
     for action in spec.actions:
         for role in action.roles:
-            assert _is_allowed(spec, policies, role, action.name, "acme"), f"{role} should run {action.name}"
+            assert _is_allowed(spec, policies, role, action.name, "acme"), (
+                f"assistant.yaml lets {role} run {action.name} but no policy permits it: "
+                f'add Action::"{action.name}" to a permit in policies/{role}.cedar'
+            )
 
 
 def test_no_role_acts_on_another_tenants_resource(spec: AssistantSpec, policies: str) -> None:

@@ -37,15 +37,15 @@ def _add_unused_role(document: dict[str, Any]) -> None:
 
 CASES = [
     pytest.param(
-        _set("risk.approval_threshold", 1.5),
-        "risk.approval_threshold",
+        _set("risk.approval", 1.5),
+        "risk.approval",
         "between 0 and 1",
         id="threshold-range",
     ),
     pytest.param(
-        _set("risk.approval_threshold", 0.95),
-        "risk.approval_threshold",
-        "less than or equal",
+        _set("risk.approval", 0.95),
+        "risk.deny",
+        "must be at least the approval threshold",
         id="threshold-order",
     ),
     pytest.param(
@@ -61,7 +61,7 @@ CASES = [
     pytest.param(
         _set("risk.aproval", 0.5),
         "risk.aproval",
-        "known keys here: approval_threshold",
+        "known keys here: approval, deny",
         id="unknown-nested-key",
     ),
     pytest.param(_duplicate_first_action, "actions[4].name", "duplicate action", id="duplicate-action"),
@@ -131,13 +131,13 @@ def test_parse_spec_broken_field_reports_path_and_fix(
 
 def test_parse_spec_several_problems_reports_all_at_once(document: dict[str, Any]) -> None:
     """A spec with three unrelated problems lists all three, not just the first."""
-    _set("risk.deny_threshold", 2)(document)
+    _set("risk.deny", 2)(document)
     _set("actions.0.name", "Bad Name")(document)
     _set("actions.2.parameters.properties.tone.type", "strng")(document)
     with pytest.raises(SpecError) as caught:
         parse_spec(render_spec_yaml(document))
     assert {problem.where for problem in caught.value.problems} >= {
-        "risk.deny_threshold",
+        "risk.deny",
         "actions[0].name",
         "actions[2].parameters.properties.tone.type",
     }

@@ -1,0 +1,60 @@
+"""The Pulumi mock harness catches what plain mocks let slip."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from components.infra.testing import UnknownInvokeError, run_with_mocks
+
+
+class _Parent(pulumi.ComponentResource):
+    def __init__(self, name: str) -> None:
+        super().__init__("governed:test:Parent", name)
+        aws.sns.Topic(f"{name}-topic", opts=pulumi.ResourceOptions(parent=self))
+        self.register_outputs({})
+
+
+def test_run_with_mocks_records_parents_and_inputs() -> None:
+    """A child registered with parent= is recorded under its component, with its inputs."""
+    run = run_with_mocks(lambda: _Parent("p"))
+    (topic,) = run.of_type("aws:sns/topic:Topic")
+    assert "governed:test:Parent" in topic.parent
+    assert run.orphans() == []
+
+
+def test_run_with_mocks_resource_without_parent_is_an_orphan() -> None:
+    """A cloud resource created outside any component is reported."""
+    run = run_with_mocks(lambda: aws.sns.Topic("loose"))
+    assert [resource.name for resource in run.orphans()] == ["loose"]
+
+
+def test_run_with_mocks_duplicate_urns_are_reported() -> None:
+    """Two resources of the same type and name are caught (the mock monitor keeps one silently)."""
+
+    def program() -> None:
+        aws.sns.Topic("same")
+        aws.sns.Topic("same")
+
+    run = run_with_mocks(program)
+    assert len(run.duplicate_urns()) == 1
+
+
+def test_run_with_mocks_unknown_invoke_fails_the_run() -> None:
+    """A data source the mocks do not answer fails loudly instead of returning nothing."""
+    with pytest.raises(Exception, match="the mocks do not answer invoke"):
+        run_with_mocks(lambda: aws.get_availability_zones())
+    assert issubclass(UnknownInvokeError, AssertionError)
+
+
+def test_run_with_mocks_known_invoke_answers_like_aws() -> None:
+    """getCallerIdentity answers with the mock account."""
+    seen: list[str] = []
+
+    def program() -> None:
+        identity = aws.get_caller_identity()
+        seen.append(identity.account_id)
+
+    run_with_mocks(program)
+    assert seen == ["123456789012"]

@@ -1,0 +1,96 @@
+"""Rendering real projects from this template, as users do: copier in a subprocess, from git."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import REPO_ROOT
+
+# The commit that `tests/template/test_update.py` updates projects from: the first
+# complete foundation (spec_version 1), before the first `_migrations` entry.
+BASELINE_COMMIT = "f894a1ca9c055582f315bde9951818660ae38a73"
+# The version the clone's HEAD is tagged with: above every `_migrations` version.
+HEAD_TAG = "v999.0.0"
+SHARED_VENV = Path(sys.prefix)
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.com",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.com",
+}
+
+
+def run(command: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a command with a git identity; on failure, show its output in the test report."""
+    env = {**os.environ, **GIT_IDENTITY}
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if check and result.returncode != 0:
+        pytest.fail(f"{' '.join(command)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def copier(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "-m", "copier", *args], cwd=cwd, check=False)
+
+
+def render(template: Path, destination: Path, answers: dict[str, Any], vcs_ref: str = "HEAD") -> Path:
+    """``copier copy --trust --defaults`` with ``answers`` as a data file; fails the test on error."""
+    data_file = destination.parent / f"{destination.name}-answers.yml"
+    data_file.write_text(yaml.safe_dump(answers))
+    result = copier(
+        "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", vcs_ref,
+        "--data-file", str(data_file), str(template), str(destination),
+        cwd=destination.parent,
+    )  # fmt: skip
+    if result.returncode != 0:
+        pytest.fail(f"copier copy failed:\n{result.stdout}\n{result.stderr}")
+    return destination
+
+
+def commit_all(project: Path, message: str) -> None:
+    if not (project / ".git").exists():
+        run(["git", "init", "-q", "-b", "main"], cwd=project)
+    run(["git", "add", "-A"], cwd=project)
+    run(["git", "commit", "-q", "--allow-empty", "-m", message], cwd=project)
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A clone of this repository whose HEAD is the working tree under test, tagged for updates.
+
+    The working tree's uncommitted files are committed in the clone, so the tests render
+    what is on disk; the baseline commit is tagged v0.1.0 for the update test.
+    """
+    clone = tmp_path_factory.mktemp("template") / "repo"
+    run(["git", "clone", "-q", str(REPO_ROOT), str(clone)], cwd=clone.parent)
+    listed = run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO_ROOT).stdout
+    archive = clone.parent / "worktree.tar"
+    with tarfile.open(archive, "w") as tar:
+        for name in filter(None, listed.split("\0")):
+            if (REPO_ROOT / name).exists():
+                tar.add(REPO_ROOT / name, arcname=name, recursive=False)
+    with tarfile.open(archive) as tar:
+        tar.extractall(clone, filter="tar")
+    commit_all(clone, "the working tree under test")
+    run(["git", "tag", "-f", "v0.1.0", BASELINE_COMMIT], cwd=clone)
+    run(["git", "tag", "-f", HEAD_TAG], cwd=clone)
+    yield clone
+
+
+def project_files(root: Path) -> set[str]:
+    """Every file of a project, relative, without git's or caches' own."""
+    ignored = {".git", "__pycache__", ".venv", ".pytest_cache", ".ruff_cache", ".mypy_cache"}
+    return {
+        str(path.relative_to(root))
+        for path in root.rglob("*")
+        if path.is_file() and not ignored & set(path.relative_to(root).parts)
+    }

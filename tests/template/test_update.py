@@ -1,0 +1,94 @@
+"""`copier update` from an older release keeps every user edit and brings the new template in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.template.conftest import SHARED_VENV, commit_all, copier, project_files, render, run
+
+NEW_ACTION = """\
+- name: close_ticket
+  description: Close a ticket the customer confirmed as solved.
+  risk: 0.2
+  roles: [agent]
+  resource_type: ticket
+  parameters: {type: object, properties: {}, additionalProperties: false}
+"""
+ACTION_EDIT = "    # Our ticket system is called here (a user edit that must survive updates).\n"
+POLICY_EDIT = """
+// Agents may close their own tenant's tickets (a user edit that must survive updates).
+@id("agent-close-ticket")
+permit (principal in Role::"agent", action == Action::"close_ticket", resource)
+when { resource.tenant == principal.tenant };
+"""
+PROMPT_EDIT = "\nAlways answer in the customer's language.\n"
+
+
+@pytest.fixture(scope="module")
+def updated(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project rendered from v0.1.0, edited by its user, committed, then updated to HEAD."""
+    workspace = tmp_path_factory.mktemp("update")
+    project = render(template_repo, workspace / "project", {}, vcs_ref="v0.1.0")
+    commit_all(project, "rendered from v0.1.0")
+
+    action = project / "actions" / "update_ticket_status.py"
+    action.write_text(
+        action.read_text().replace(
+            "    return ActionResult.not_implemented(",
+            ACTION_EDIT + "    return ActionResult.not_implemented(",
+            1,
+        )
+    )
+    with (project / "assistant.yaml").open("a") as spec:
+        spec.write(NEW_ACTION)
+    with (project / "policies" / "agent.cedar").open("a") as policy:
+        policy.write(POLICY_EDIT)
+    with (project / "prompts" / "system.md").open("a") as prompt:
+        prompt.write(PROMPT_EDIT)
+    commit_all(project, "user edits")
+
+    result = copier("update", "--trust", "--defaults", "--vcs-ref", "HEAD", cwd=project)
+    if result.returncode != 0:
+        pytest.fail(f"copier update failed:\n{result.stdout}\n{result.stderr}")
+    return project
+
+
+def test_update_leaves_no_conflicts(updated: Path) -> None:
+    """No file has conflict markers and no .rej file is left."""
+    files = project_files(updated)
+    assert not [name for name in files if name.endswith(".rej")]
+    marked = [name for name in files if "<<<<<<< " in (updated / name).read_text(errors="ignore")]
+    assert marked == []
+
+
+def test_update_keeps_every_user_edit(updated: Path) -> None:
+    """The action body, the new action, the policy line and the prompt edit all survive."""
+    assert ACTION_EDIT in (updated / "actions" / "update_ticket_status.py").read_text()
+    assert "name: close_ticket" in (updated / "assistant.yaml").read_text()
+    assert POLICY_EDIT in (updated / "policies" / "agent.cedar").read_text()
+    assert PROMPT_EDIT in (updated / "prompts" / "system.md").read_text()
+
+
+def test_update_brings_every_new_template_file(updated: Path, template_repo: Path, tmp_path: Path) -> None:
+    """Every file a fresh HEAD render has, the updated project has too (new action's stubs included)."""
+    fresh = render(template_repo, tmp_path / "fresh", {})
+    missing = project_files(fresh) - project_files(updated)
+    assert missing == set()
+    assert (updated / "actions" / "close_ticket.py").exists()
+    assert (updated / "tests" / "actions" / "test_close_ticket.py").exists()
+
+
+def test_update_runs_the_spec_migration(updated: Path) -> None:
+    """The 0.2.0 migration moved assistant.yaml to spec_version 2, renaming the thresholds in place."""
+    text = (updated / "assistant.yaml").read_text()
+    assert "spec_version: 2" in text
+    assert "  approval: 0.5\n" in text
+    assert "  deny: 0.9\n" in text
+    assert "approval_threshold:" not in text
+
+
+def test_updated_project_passes_its_own_tests(updated: Path) -> None:
+    """After the update, the project's own `make test` passes."""
+    run(["make", "test", f"VENV={SHARED_VENV}"], cwd=updated)

@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """Governance components shared by every governed assistant (managed by the template).
 
 Packages:

@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """The contracts between the layers (DESIGN.md): what crosses a boundary, and nothing more.
 
 On the wire they are camelCase JSON (``jobId``); in Python, snake_case attributes.

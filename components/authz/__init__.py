@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """Cedar authorization: the schema derived from the spec, starter policies, validation."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """The Cedar schema the spec implies, the policy each role starts with, and their validation.
 
 Principals are ``User`` entities, members of ``Role`` entities, with a ``tenant``

@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """``GovernedAssistant``: the whole assistant, composed from the spec.
 
 The layers (conversation, reasoning, execution), observability and rollout join it as

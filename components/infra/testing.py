@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """Evaluate a Pulumi program under the SDK's mocks and inspect what it registered.
 
 Pitfalls this module handles for you (each has bitten someone):

@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """Creates the user-owned files the spec calls for, and never touches one that exists.
 
 For each action: ``actions/<name>.py`` and ``tests/actions/test_<name>.py``; for each

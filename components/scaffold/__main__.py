@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """``python -m components.scaffold``: add the stubs assistant.yaml calls for that are missing."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """What the spec calls for on disk, and writing only what is missing."""
 
 from __future__ import annotations

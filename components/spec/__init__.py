@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """The assistant spec: ``assistant.yaml``'s model, loader and migrations."""
 
 from __future__ import annotations

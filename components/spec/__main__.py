@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """``python -m components.spec check|migrate [assistant.yaml]``: validate or migrate the spec."""
 
 from __future__ import annotations

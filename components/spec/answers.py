@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """From copier answers to the spec, and back to a per-question error message.
 
 Copier's validators call ``answer_error`` (through the template's Jinja extension), which

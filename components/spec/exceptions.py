@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """Errors raised while loading the assistant spec."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """Loads ``assistant.yaml`` and reports every problem at once, each with its path and line."""
 
 from __future__ import annotations

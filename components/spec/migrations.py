@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """Spec migrations: bring an older ``assistant.yaml`` to the current ``spec_version``.
 
 Migrations edit the text in place (key names, the version line) rather than loading and

@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """The assistant spec: what ``assistant.yaml`` may say, and the rules that tie it together.
 
 Field constraints (ranges, patterns, closed sets) live on the fields; rules that span

@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """A problem found in the spec, located by its path in the file."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
 """Checks an action's parameters against the JSON Schema subset strict tool use accepts.
 
 Bedrock's ``strict: true`` tool definitions (constrained decoding) accept only a subset

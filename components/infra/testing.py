@@ -12,9 +12,12 @@ Pitfalls this module handles for you (each has bitten someone):
 from __future__ import annotations
 
 import asyncio
+import os
+import runpy
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -162,3 +165,13 @@ def run_with_mocks(program: Callable[[], Any], *, project: str = "assistant", st
         asyncio.set_event_loop(None)
         loop.close()
     return run
+
+
+def run_program(directory: Path, *, project: str, stack: str = "test") -> MockRun:
+    """Evaluate a project's ``__main__.py`` under mocks, from its own directory (as ``pulumi up`` does)."""
+    previous = os.getcwd()
+    os.chdir(directory)
+    try:
+        return run_with_mocks(lambda: runpy.run_path("__main__.py"), project=project, stack=stack)
+    finally:
+        os.chdir(previous)

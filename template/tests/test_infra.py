@@ -3,24 +3,17 @@
 
 from __future__ import annotations
 
-import os
-import runpy
 from pathlib import Path
 
 import pytest
 
-from components.infra.testing import MockRun, run_with_mocks
+from components.infra.testing import MockRun, run_program
 from components.spec import AssistantSpec
 
 
 @pytest.fixture(scope="module")
 def program(spec: AssistantSpec, project_root: Path) -> MockRun:
-    previous = os.getcwd()
-    os.chdir(project_root)
-    try:
-        return run_with_mocks(lambda: runpy.run_path("__main__.py"), project=spec.slug, stack="test")
-    finally:
-        os.chdir(previous)
+    return run_program(project_root, project=spec.slug)
 
 
 def test_program_registers_the_assistant(program: MockRun) -> None:

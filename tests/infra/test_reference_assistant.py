@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import runpy
-from collections.abc import Iterator
-
 import pytest
 import yaml
 
-from components.infra.testing import MockRun, run_with_mocks
+from components.infra.testing import MockRun, run_program
 from tests.conftest import REPO_ROOT
 
 
 @pytest.fixture(scope="module")
-def program() -> Iterator[MockRun]:
-    previous = os.getcwd()
-    os.chdir(REPO_ROOT)
-    try:
-        project = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())["name"]
-        yield run_with_mocks(lambda: runpy.run_path("__main__.py"), project=project, stack="dev")
-    finally:
-        os.chdir(previous)
+def program() -> MockRun:
+    project = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())["name"]
+    return run_program(REPO_ROOT, project=project, stack="dev")
 
 
 def test_reference_assistant_builds_one_governed_assistant(program: MockRun) -> None:

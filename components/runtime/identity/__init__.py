@@ -1,0 +1,44 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
+"""Identity: who is asking, as a TenantContext built only from verified token claims.
+
+Behind API Gateway the authorizer has verified the JWT: ``context_from_api_gateway(event)``.
+Without it (the local stack, tests), ``JwtVerifier(...).verify(authorization_header)`` checks the
+token itself. Both give the same TenantContext for the same token, and both refuse with
+``AuthenticationError`` (HTTP 401) and a short ``reason``.
+"""
+
+from __future__ import annotations
+
+from components.runtime.identity.api_gateway import context_from_api_gateway
+from components.runtime.identity.base import JwksFetch, SigningKeys
+from components.runtime.identity.bearer import bearer_token
+from components.runtime.identity.claims import TENANT_ID_PATTERN, context_from_claims, parse_roles
+from components.runtime.identity.constants import ALLOWED_ALGORITHMS
+from components.runtime.identity.exceptions import (
+    AuthenticationError,
+    AuthenticationReason,
+    JwksError,
+    VerifierConfigError,
+)
+from components.runtime.identity.jwks import JwksCache, StaticJwks, fetch_jwks, signing_keys
+from components.runtime.identity.verifier import JwtVerifier
+
+__all__ = [
+    "ALLOWED_ALGORITHMS",
+    "TENANT_ID_PATTERN",
+    "AuthenticationError",
+    "AuthenticationReason",
+    "JwksCache",
+    "JwksError",
+    "JwksFetch",
+    "JwtVerifier",
+    "SigningKeys",
+    "StaticJwks",
+    "VerifierConfigError",
+    "bearer_token",
+    "context_from_api_gateway",
+    "context_from_claims",
+    "fetch_jwks",
+    "parse_roles",
+    "signing_keys",
+]

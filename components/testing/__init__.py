@@ -1,0 +1,8 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
+"""Test helpers that generated projects and the local stack use: public, small and documented."""
+
+from __future__ import annotations
+
+from components.testing.tokens import TokenIssuer, identity_claims
+
+__all__ = ["TokenIssuer", "identity_claims"]

@@ -72,3 +72,18 @@ def test_copy_bad_answer_file_refused_and_nothing_written(
     assert f"Validation error for question '{question}'" in output
     assert message in output
     assert not destination.exists()
+
+
+def test_copy_answer_outside_choices_refused_and_nothing_written(template_repo: Path, tmp_path: Path) -> None:
+    """A choice question answered with something not offered is refused, listing the choices."""
+    data_file = tmp_path / "answers.yml"
+    data_file.write_text(yaml.safe_dump({"retrieval_backend": "mysql"}))
+    destination = tmp_path / "project"
+    result = copier(
+        "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data-file", str(data_file),
+        str(template_repo), str(destination),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "'mysql' is not in ['none', 'knowledge-base', 'opensearch', 'pgvector']" in result.stderr
+    assert not destination.exists()

@@ -1,0 +1,384 @@
+"""The execution layer under mocks: what it creates, and that each step may do only its part."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.infra.execution import (
+    BASELINE_GRANTS,
+    JOB_ACCEPTED_DETAIL_TYPE,
+    JOB_EVENT_SOURCE,
+    RESOURCE_ENV,
+    STEP_GRANTS,
+    STEP_POLICY_PREFIX,
+    STEPS,
+    ExecutionLayer,
+    ExecutionLayerArgs,
+    ExecutionLayerError,
+    LambdaCode,
+    Step,
+    definition_steps,
+    physical_name,
+    placeholder_step,
+    step_grants,
+)
+from components.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
+from components.spec import AssistantSpec, parse_spec
+from components.spec.answers import render_spec_yaml
+from tests.conftest import PRESETS, REPO_ROOT, preset_document
+
+LAYER = "assistant-execution"
+GUARDRAIL_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT_ID}:guardrail/gr0example"
+REASON_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:assistant-reason"
+FLAGS_ARN = f"arn:aws:appconfig:{REGION}:{ACCOUNT_ID}:application/app1/environment/env1/configuration/prof1"
+
+# Nothing here is created per action: one executor dispatches every action by its type.
+EXPECTED_INVENTORY = {
+    "governed:execution:ExecutionLayer": 1,
+    "aws:dynamodb/table:Table": 3,
+    "aws:sns/topic:Topic": 1,
+    "aws:lambda/function:Function": len(STEPS),
+    "aws:cloudwatch/logGroup:LogGroup": len(STEPS) + 1,
+    # A role and an inline policy per step, the state machine's and the trigger's.
+    "aws:iam/role:Role": len(STEPS) + 2,
+    "aws:iam/rolePolicy:RolePolicy": len(STEPS) + 2,
+    "aws:sfn/stateMachine:StateMachine": 1,
+    "aws:cloudwatch/eventBus:EventBus": 1,
+    "aws:cloudwatch/eventRule:EventRule": 1,
+    "aws:cloudwatch/eventTarget:EventTarget": 1,
+    "aws:sqs/queue:Queue": 1,
+    "aws:sqs/queuePolicy:QueuePolicy": 1,
+}
+
+
+def preset_spec(preset: str) -> AssistantSpec:
+    return parse_spec(render_spec_yaml(preset_document(preset)))
+
+
+def lambda_code() -> LambdaCode:
+    return {
+        "archive": pulumi.FileArchive(str(REPO_ROOT / "components")),
+        "layer_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:deps:1",
+        "runtime": "python3.12",
+        "architecture": "arm64",
+    }
+
+
+def execution_args(spec: AssistantSpec, **overrides: Any) -> ExecutionLayerArgs:
+    args: ExecutionLayerArgs = {
+        "spec": spec,
+        "code": lambda_code(),
+        "handlers": {step: f"components.handlers.{step}.handler" for step in STEPS},
+        "environment": {"GOVERNED_METRICS_NAMESPACE": "Governed/Test"},
+        "reason_function_arn": REASON_ARN,
+        "guardrail_arn": GUARDRAIL_ARN,
+        "guardrail_version": "1",
+        "flags_arn": FLAGS_ARN,
+        "protect_data": False,
+    }
+    args.update(overrides)  # type: ignore[typeddict-item]
+    return args
+
+
+def build(spec: AssistantSpec, **overrides: Any) -> MockRun:
+    return run_with_mocks(lambda: ExecutionLayer(LAYER, execution_args(spec, **overrides)), project=spec.slug)
+
+
+def mock_arn(resource_type: str, name: str) -> str:
+    """The ARN ``GovernedMocks`` gives a resource (see components/infra/testing.py)."""
+    return f"arn:aws:{resource_type.split(':')[1].split('/')[0]}:{REGION}:{ACCOUNT_ID}:{name}"
+
+
+def label(step: Step) -> str:
+    return step.replace("_", "-")
+
+
+def only(run: MockRun, resource_type: str, name: str | None = None) -> RegisteredResource:
+    matches = [r for r in run.of_type(resource_type) if name is None or r.name == name]
+    assert len(matches) == 1, f"{resource_type} {name}: {[r.name for r in matches]}"
+    return matches[0]
+
+
+def statements(resource: RegisteredResource) -> list[dict[str, Any]]:
+    document: dict[str, Any] = json.loads(resource.inputs["policy"])
+    return list(document["Statement"])
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, MockRun]:
+    return {preset: build(preset_spec(preset)) for preset in PRESETS}
+
+
+@pytest.fixture(scope="module")
+def run(runs: dict[str, MockRun]) -> MockRun:
+    return runs["bounded-action"]
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_execution_layer_inventory_is_fixed_per_preset(runs: dict[str, MockRun], preset: str) -> None:
+    """Every preset gets the same resources, however many actions it has."""
+    types = runs[preset].types()
+    del types["pulumi:pulumi:Stack"]
+    assert types == Counter(EXPECTED_INVENTORY)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_execution_layer_resources_are_parented_and_unique(runs: dict[str, MockRun], preset: str) -> None:
+    """No resource sits outside the component, and no two share a URN."""
+    assert runs[preset].orphans() == []
+    assert runs[preset].duplicate_urns() == []
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_state_machine_definition_is_resolved_json(runs: dict[str, MockRun], preset: str) -> None:
+    """The deployed definition parses, has no placeholder left, and calls only the layers' functions."""
+    definition = only(runs[preset], "aws:sfn/stateMachine:StateMachine").inputs["definition"]
+    parsed = json.loads(definition)
+    assert parsed["States"]
+    assert "${" not in definition
+    function_arns = {mock_arn("aws:lambda/function:Function", f"{LAYER}-{label(step)}") for step in STEPS}
+    referenced = set(re.findall(r"arn:aws:lambda:[^\"]+", definition))
+    assert referenced
+    assert referenced <= function_arns | {REASON_ARN}
+    assert REASON_ARN in referenced
+
+
+def test_state_machine_is_standard_logs_all_and_traces(run: MockRun) -> None:
+    """Standard type, every event logged with its data to its own group, X-Ray tracing on."""
+    machine = only(run, "aws:sfn/stateMachine:StateMachine").inputs
+    assert machine["type"] == "STANDARD"
+    assert machine["loggingConfiguration"] == {
+        "level": "ALL",
+        "includeExecutionData": True,
+        "logDestination": mock_arn("aws:cloudwatch/logGroup:LogGroup", f"{LAYER}-states-logs") + ":*",
+    }
+    assert machine["tracingConfiguration"] == {"enabled": True}
+    logs = only(run, "aws:cloudwatch/logGroup:LogGroup", f"{LAYER}-states-logs").inputs
+    assert logs["namePrefix"].startswith("/aws/vendedlogs/states/")
+
+
+def test_state_machine_role_invokes_only_the_step_functions(run: MockRun) -> None:
+    """The state machine may invoke the reason function and the six step functions, nothing else."""
+    (invoke, *others) = statements(only(run, "aws:iam/rolePolicy:RolePolicy", f"{LAYER}-states-policy"))
+    assert invoke["Action"] == ["lambda:InvokeFunction"]
+    assert sorted(invoke["Resource"]) == sorted(
+        [REASON_ARN, *(mock_arn("aws:lambda/function:Function", f"{LAYER}-{label(step)}") for step in STEPS)]
+    )
+    assert all(not action.startswith("lambda:") for statement in others for action in statement["Action"])
+
+
+@pytest.mark.parametrize(
+    ("table", "keys", "ttl"),
+    [
+        pytest.param("jobs", [("pk", "S"), ("sk", "S")], "expiresAt", id="jobs"),
+        pytest.param("approvals", [("pk", "S"), ("sk", "S")], "expiresAt", id="approvals"),
+        pytest.param("idempotency", [("id", "S")], "expiration", id="idempotency"),
+    ],
+)
+def test_tables_have_their_keys_encryption_and_recovery(
+    run: MockRun, table: str, keys: list[tuple[str, str]], ttl: str
+) -> None:
+    """Each table has its key schema, a TTL attribute, SSE and point-in-time recovery."""
+    inputs = only(run, "aws:dynamodb/table:Table", f"{LAYER}-{table}").inputs
+    assert [(a["name"], a["type"]) for a in inputs["attributes"]] == keys
+    assert inputs["hashKey"] == keys[0][0]
+    assert inputs.get("rangeKey") == (keys[1][0] if len(keys) > 1 else None)
+    assert inputs["ttl"] == {"attributeName": ttl, "enabled": True}
+    assert inputs["serverSideEncryption"] == {"enabled": True}
+    assert inputs["pointInTimeRecovery"] == {"enabled": True}
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_protect_data_guards_jobs_and_approvals_only(spec: AssistantSpec, protect: bool) -> None:
+    """Deletion protection follows protect_data on jobs and approvals; idempotency records are disposable."""
+    run = build(spec, protect_data=protect)
+    protected = {
+        r.name.removeprefix(f"{LAYER}-"): r.inputs["deletionProtectionEnabled"]
+        for r in run.of_type("aws:dynamodb/table:Table")
+    }
+    assert protected == {"jobs": protect, "approvals": protect, "idempotency": False}
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_step_policy_matches_its_row_of_the_grant_table(run: MockRun, step: Step) -> None:
+    """A step's policy is exactly its grants, each on the one resource it names."""
+    targets = {
+        "jobs_table": mock_arn("aws:dynamodb/table:Table", f"{LAYER}-jobs"),
+        "approvals_table": mock_arn("aws:dynamodb/table:Table", f"{LAYER}-approvals"),
+        "idempotency_table": mock_arn("aws:dynamodb/table:Table", f"{LAYER}-idempotency"),
+        "approval_topic": mock_arn("aws:sns/topic:Topic", f"{LAYER}-approvals"),
+        "guardrail": GUARDRAIL_ARN,
+        "flags": FLAGS_ARN,
+        "own_log_group": mock_arn("aws:cloudwatch/logGroup:LogGroup", f"{LAYER}-{label(step)}-logs") + ":*",
+        "*": "*",
+    }
+    policy = only(run, "aws:iam/rolePolicy:RolePolicy", f"{LAYER}-{label(step)}-policy")
+    assert policy.inputs["name"] == STEP_POLICY_PREFIX + step
+    assert policy.inputs["role"] == f"{LAYER}-{label(step)}-role-id"
+    assert statements(policy) == [
+        {
+            "Sid": grant.sid,
+            "Effect": "Allow",
+            "Action": list(grant.actions),
+            "Resource": targets[grant.resource],
+        }
+        for grant in step_grants(step)
+    ]
+
+
+def test_grant_table_decides_each_steps_reach() -> None:
+    """The table says what each step reaches: the gate only reads jobs, only approval publishes."""
+    reach = {
+        step: sorted({(grant.resource, action) for grant in STEP_GRANTS[step] for action in grant.actions})
+        for step in STEPS
+    }
+    assert reach["gate"] == [
+        ("flags", "appconfig:GetLatestConfiguration"),
+        ("flags", "appconfig:StartConfigurationSession"),
+        ("jobs_table", "dynamodb:GetItem"),
+    ]
+    assert [step for step in STEPS if any(a == "sns:Publish" for _, a in reach[step])] == ["approval"]
+    assert [step for step in STEPS if any(r == "idempotency_table" for r, _ in reach[step])] == [
+        "execute",
+        "compensate",
+    ]
+    assert reach["respond"] == [("jobs_table", "dynamodb:UpdateItem")]
+    assert {grant.sid for grant in BASELINE_GRANTS} == {"OwnLogs", "Tracing"}
+    assert all(grant.reason for step in STEPS for grant in step_grants(step))
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_each_step_function_has_its_own_role_and_only_its_variables(run: MockRun, step: Step) -> None:
+    """Each function runs as its own role, traced, logging JSON to its group, told only its resources."""
+    function = only(run, "aws:lambda/function:Function", f"{LAYER}-{label(step)}").inputs
+    assert function["role"] == mock_arn("aws:iam/role:Role", f"{LAYER}-{label(step)}-role")
+    assert function["handler"] == f"components.handlers.{step}.handler"
+    assert function["tracingConfig"] == {"mode": "Active"}
+    assert function["loggingConfig"]["logFormat"] == "JSON"
+    assert function["loggingConfig"]["logGroup"] == f"/aws/lambda/{function['name']}"
+    assert function["layers"] == [lambda_code()["layer_arn"]]
+    variables = function["environment"]["variables"]
+    granted = {RESOURCE_ENV[g.resource] for g in STEP_GRANTS[step] if g.resource in RESOURCE_ENV}
+    assert {name for name in variables if name in RESOURCE_ENV.values()} == granted
+    assert variables["GOVERNED_METRICS_NAMESPACE"] == "Governed/Test"
+    assert variables["GOVERNED_STEP"] == step
+
+
+def test_step_roles_are_distinct_and_trust_lambda_only(run: MockRun) -> None:
+    """Six step roles, each assumable by Lambda alone."""
+    roles = [r for r in run.of_type("aws:iam/role:Role") if "governed:step" in (r.inputs.get("tags") or {})]
+    assert sorted(r.inputs["tags"]["governed:step"] for r in roles) == sorted(STEPS)
+    for role in roles:
+        (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
+
+
+def test_executors_get_the_slowest_actions_timeout(spec: AssistantSpec, run: MockRun) -> None:
+    """execute and compensate may run as long as the slowest action; the rest get 30 s."""
+    slowest = max(action.timeout_seconds for action in spec.actions)
+    timeouts = {
+        step: only(run, "aws:lambda/function:Function", f"{LAYER}-{label(step)}").inputs["timeout"]
+        for step in STEPS
+    }
+    assert timeouts == {step: slowest if step in ("execute", "compensate") else 30 for step in STEPS}
+
+
+def test_job_accepted_events_start_the_state_machine(run: MockRun) -> None:
+    """The rule matches "job accepted" from the conversation layer and starts the machine with its detail."""
+    rule = only(run, "aws:cloudwatch/eventRule:EventRule").inputs
+    assert json.loads(rule["eventPattern"]) == {
+        "source": [JOB_EVENT_SOURCE],
+        "detail-type": [JOB_ACCEPTED_DETAIL_TYPE],
+    }
+    assert rule["eventBusName"] == f"{LAYER}-bus"
+    target = only(run, "aws:cloudwatch/eventTarget:EventTarget").inputs
+    machine_arn = mock_arn("aws:sfn/stateMachine:StateMachine", f"{LAYER}-jobs")
+    assert target["arn"] == machine_arn
+    assert target["inputPath"] == "$.detail"
+    assert target["deadLetterConfig"]["arn"] == mock_arn("aws:sqs/queue:Queue", f"{LAYER}-unstarted")
+    assert statements(only(run, "aws:iam/rolePolicy:RolePolicy", f"{LAYER}-trigger-policy")) == [
+        {"Sid": "StartJob", "Effect": "Allow", "Action": ["states:StartExecution"], "Resource": machine_arn}
+    ]
+
+
+def test_approval_topic_is_encrypted_with_the_aws_managed_key(run: MockRun) -> None:
+    """Approval requests are encrypted at rest with alias/aws/sns."""
+    assert only(run, "aws:sns/topic:Topic").inputs["kmsMasterKeyId"] == "alias/aws/sns"
+
+
+def test_log_groups_keep_the_specs_retention(spec: AssistantSpec, run: MockRun) -> None:
+    """Every log group keeps events for observability.retention_days."""
+    groups = run.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert {g.inputs["retentionInDays"] for g in groups} == {spec.observability.retention_days}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        pytest.param({"handlers": {"gate": "h.gate"}}, "no handler given for steps", id="missing-handlers"),
+        pytest.param(
+            {"code": {**lambda_code(), "archive": pulumi.FileArchive("/nonexistent/build/code")}},
+            "points at a missing path",
+            id="missing-archive",
+        ),
+    ],
+)
+def test_execution_layer_refuses_unusable_arguments(
+    spec: AssistantSpec, overrides: dict[str, Any], message: str
+) -> None:
+    """Missing handlers or a code archive that is not there fail the program with the fix."""
+    with pytest.raises(Exception, match=message):
+        build(spec, **overrides)
+
+
+@pytest.mark.parametrize(
+    ("parts", "limit", "expected"),
+    [
+        pytest.param(("support_ops", "dev", "gate"), 64, "support-ops-dev-gate", id="fits"),
+        pytest.param(("Support Ops", "prod"), 64, "support-ops-prod", id="cleaned"),
+        pytest.param(("a" * 40, "staging", "guardrail-output"), 28, None, id="truncated"),
+    ],
+)
+def test_physical_name_is_valid_everywhere(parts: tuple[str, ...], limit: int, expected: str | None) -> None:
+    """Names are lowercase and hyphenated, within the limit; truncated ones keep a distinguishing hash."""
+    name = physical_name(*parts, limit=limit)
+    assert len(name) <= limit
+    assert name == name.lower() and "_" not in name
+    if expected is not None:
+        assert name == expected
+    else:
+        assert name != physical_name(*parts[:-1], "other", limit=limit)
+
+
+@pytest.mark.parametrize(
+    ("placeholder", "step"),
+    [
+        pytest.param("GateFunctionArn", "gate", id="camel"),
+        pytest.param("GUARDRAIL_OUTPUT_FUNCTION_ARN", "guardrail_output", id="upper-snake"),
+        pytest.param("ApprovalRequestFunctionArn", "approval", id="approval-request"),
+        pytest.param("NotifierArn", "approval", id="notifier"),
+        pytest.param("LambdaExecutorArn", "execute", id="lambda-prefix"),
+        pytest.param("CompensationFunction", "compensate", id="compensation"),
+        pytest.param("RespondFunctionArn", "respond", id="respond"),
+        pytest.param("JobsTableName", None, id="not-a-step"),
+    ],
+)
+def test_placeholder_step_names_the_step_function(placeholder: str, step: Step | None) -> None:
+    """ASL placeholders map to the step whose function they stand for."""
+    assert placeholder_step(placeholder) == step
+
+
+def test_definition_steps_refuses_a_placeholder_without_a_step() -> None:
+    """A placeholder that names no step fails the program instead of deploying unresolved."""
+    definition = {"States": {"A": {"Resource": "${GateFunctionArn}"}, "B": {"Resource": "${TopicArn}"}}}
+    with pytest.raises(ExecutionLayerError, match=r"placeholders=\['TopicArn'\]"):
+        definition_steps(definition)
+    assert definition_steps({"States": {"A": {"Resource": "${GateFunctionArn}"}}}) == {
+        "GateFunctionArn": "gate"
+    }

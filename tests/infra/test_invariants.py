@@ -1,0 +1,623 @@
+"""Governance invariants: each one on a passing and a violating resource, then over whole layers."""
+
+from __future__ import annotations
+
+import enum
+import json
+import runpy
+import sys
+import types
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.infra import invariants
+from components.infra.execution import STEP_POLICY_PREFIX, STEPS, ExecutionLayer, Step, step_grants
+from components.infra.invariants import check_resources, model_allows, resource_checks
+from components.infra.observability import ObservabilityLayer
+from components.infra.testing import ACCOUNT_ID, MockRun, RegisteredResource, run_with_mocks
+from components.spec import AssistantSpec, parse_spec
+from components.spec.answers import render_spec_yaml
+from tests.conftest import PRESETS, REPO_ROOT, preset_document
+from tests.infra.test_execution import execution_args
+from tests.infra.test_observability import observability_args
+
+MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+PROFILE = "us.anthropic.claude-3-5-sonnet-20240620-v1:0"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+PACK = REPO_ROOT / "template" / "policypack"
+
+
+def document(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(
+    action: Any, resource: Any = "arn:aws:dynamodb:us-east-1:123456789012:table/jobs", **extra: Any
+) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def policy(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"policy": document(*statements)}
+
+
+FAKE_ARNS = {
+    "jobs_table": "arn:aws:dynamodb:us-east-1:123456789012:table/jobs",
+    "approvals_table": "arn:aws:dynamodb:us-east-1:123456789012:table/approvals",
+    "idempotency_table": "arn:aws:dynamodb:us-east-1:123456789012:table/idempotency",
+    "approval_topic": "arn:aws:sns:us-east-1:123456789012:approvals",
+    "guardrail": "arn:aws:bedrock:us-east-1:123456789012:guardrail/gr0",
+    "flags": "arn:aws:appconfig:us-east-1:123456789012:application/a/environment/e/configuration/p",
+    "own_log_group": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/x:*",
+    "*": "*",
+}
+
+
+def step_policy(step: Step, edit: Any = None) -> dict[str, Any]:
+    """The policy ExecutionLayer writes for ``step`` (with fake ARNs), optionally edited."""
+    statements = [
+        {"Sid": g.sid, "Effect": "Allow", "Action": list(g.actions), "Resource": FAKE_ARNS[g.resource]}
+        for g in step_grants(step)
+    ]
+    if edit is not None:
+        edit(statements)
+    return {"name": STEP_POLICY_PREFIX + step, "role": "r", "policy": document(*statements)}
+
+
+def trust(service: str) -> str:
+    return document({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "inputs", "found"),
+    [
+        pytest.param(ROLE_POLICY, policy(allow(["dynamodb:GetItem"])), [], id="named-actions-pass"),
+        pytest.param(ROLE_POLICY, policy(allow("*")), ["allows ['*']"], id="star"),
+        pytest.param(
+            ROLE_POLICY, policy(allow(["s3:*", "sns:Publish"])), ["allows ['s3:*']"], id="service-star"
+        ),
+        pytest.param(
+            ROLE_POLICY,
+            policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}),
+            ["NotAction"],
+            id="not-action",
+        ),
+        pytest.param(
+            "aws:s3/bucketPolicy:BucketPolicy",
+            policy({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}),
+            [],
+            id="deny-star-pass",
+        ),
+        pytest.param(ROLE_POLICY, {"policy": "{not json"}, ["not valid JSON"], id="not-json"),
+        pytest.param("aws:sqs/queue:Queue", policy(allow("*")), [], id="no-policy-property"),
+    ],
+)
+def test_no_wildcard_actions(resource_type: str, inputs: dict[str, Any], found: list[str]) -> None:
+    """Allow statements name their actions; Deny statements may be broad."""
+    assert_violations(invariants.no_wildcard_actions(resource_type, "p", inputs), found)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "found"),
+    [
+        pytest.param(
+            policy(allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*")), [], id="xray-pass"
+        ),
+        pytest.param(policy(allow(["cloudwatch:PutMetricData"], ["*"])), [], id="metrics-pass"),
+        pytest.param(
+            policy(allow(["dynamodb:GetItem"], "arn:aws:dynamodb:us-east-1:1:table/t")), [], id="arn-pass"
+        ),
+        pytest.param(
+            policy(allow(["dynamodb:GetItem"], "*")),
+            ["['dynamodb:GetItem'] on Resource '*'"],
+            id="table-star",
+        ),
+        pytest.param(
+            policy(allow(["xray:PutTraceSegments", "s3:GetObject"], "*")), ["['s3:GetObject']"], id="mixed"
+        ),
+        pytest.param(
+            policy({"Effect": "Allow", "Action": "sns:Publish", "NotResource": "arn:aws:sns:::x"}),
+            ["NotResource"],
+            id="not-resource",
+        ),
+    ],
+)
+def test_wildcard_resources_justified(inputs: dict[str, Any], found: list[str]) -> None:
+    """Resource '*' only for actions AWS authorizes on nothing narrower."""
+    assert_violations(invariants.wildcard_resources_justified(ROLE_POLICY, "p", inputs), found)
+
+
+def _add_scan(statements: list[dict[str, Any]]) -> None:
+    statements[0]["Action"].append("dynamodb:Scan")
+
+
+def _add_statement(statements: list[dict[str, Any]]) -> None:
+    statements.append(
+        {
+            "Sid": "Extra",
+            "Effect": "Allow",
+            "Action": ["sns:Publish"],
+            "Resource": FAKE_ARNS["approval_topic"],
+        }
+    )
+
+
+def _drop_tracing(statements: list[dict[str, Any]]) -> None:
+    statements.pop()
+
+
+def _to_bucket(statements: list[dict[str, Any]]) -> None:
+    statements[0]["Resource"] = "arn:aws:s3:::some-bucket"
+
+
+def _to_star(statements: list[dict[str, Any]]) -> None:
+    statements[0]["Resource"] = "*"
+
+
+def _logs_to_any_group(statements: list[dict[str, Any]]) -> None:
+    statements[-2]["Resource"] = "arn:aws:logs:us-east-1:123456789012:log-group:*"
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "inputs", "found"),
+    [
+        *(pytest.param(ROLE_POLICY, step_policy(step), [], id=f"{step}-pass") for step in STEPS),
+        pytest.param(ROLE_POLICY, step_policy("gate", _add_scan), ["JobsRead allows"], id="extra-action"),
+        pytest.param(
+            ROLE_POLICY, step_policy("respond", _add_statement), ["'Extra' is not in"], id="extra-statement"
+        ),
+        pytest.param(
+            ROLE_POLICY, step_policy("execute", _drop_tracing), ["lacks its grants ['Tracing']"], id="missing"
+        ),
+        pytest.param(
+            ROLE_POLICY, step_policy("execute", _to_bucket), ["is not a dynamodb ARN"], id="wrong-service"
+        ),
+        pytest.param(
+            ROLE_POLICY, step_policy("approval", _to_star), ["wider than approvals_table"], id="star"
+        ),
+        pytest.param(
+            ROLE_POLICY, step_policy("gate", _logs_to_any_group), ["wider than own_log_group"], id="any-logs"
+        ),
+        pytest.param(
+            ROLE_POLICY,
+            {**step_policy("gate"), "name": STEP_POLICY_PREFIX + "deploy"},
+            ["names no step"],
+            id="unknown-step",
+        ),
+        pytest.param(
+            ROLE_POLICY, {"name": "other", "policy": document(allow(["s3:GetObject"]))}, [], id="not-a-step"
+        ),
+        pytest.param(
+            "aws:iam/role:Role",
+            {"tags": {"governed:step": "gate"}, "assumeRolePolicy": trust("lambda.amazonaws.com")},
+            [],
+            id="role-trusts-lambda",
+        ),
+        pytest.param(
+            "aws:iam/role:Role",
+            {"tags": {"governed:step": "gate"}, "assumeRolePolicy": trust("ec2.amazonaws.com")},
+            ["must trust only lambda.amazonaws.com"],
+            id="role-trusts-ec2",
+        ),
+    ],
+)
+def test_step_roles_match_grants(resource_type: str, inputs: dict[str, Any], found: list[str]) -> None:
+    """A step's policy is exactly its row of STEP_GRANTS, each on the kind of resource it names."""
+    assert_violations(invariants.step_roles_match_grants(resource_type, "p", inputs), found)
+
+
+def _resource(resource_type: str, inputs: dict[str, Any]) -> RegisteredResource:
+    return RegisteredResource(urn="urn", type=resource_type, name="r", parent="", custom=True, inputs=inputs)
+
+
+@pytest.mark.parametrize(
+    ("steps", "found"),
+    [
+        pytest.param(list(STEPS), [], id="one-each-pass"),
+        pytest.param([], [], id="no-execution-layer-pass"),
+        pytest.param([s for s in STEPS if s != "respond"], ["'respond' has 0 policies"], id="missing"),
+        pytest.param([*STEPS, "gate"], ["'gate' has 2 policies"], id="duplicate"),
+    ],
+)
+def test_every_step_has_one_policy(steps: list[Step], found: list[str]) -> None:
+    """Once the layer exists, each step has exactly one policy."""
+    resources = [_resource(ROLE_POLICY, step_policy(step)) for step in steps]
+    assert_violations(invariants.every_step_has_one_policy(resources), found)
+
+
+@pytest.mark.parametrize(
+    ("resource", "model_id", "allowed"),
+    [
+        pytest.param(f"arn:aws:bedrock:us-east-1::foundation-model/{MODEL}", MODEL, True, id="model"),
+        pytest.param(
+            f"arn:aws:bedrock:*::foundation-model/{MODEL}", PROFILE, True, id="model-behind-profile"
+        ),
+        pytest.param(
+            f"arn:aws:bedrock:us-east-1:{ACCOUNT_ID}:inference-profile/{PROFILE}", PROFILE, True, id="profile"
+        ),
+        pytest.param(
+            f"arn:aws:bedrock:us-east-1:{ACCOUNT_ID}:inference-profile/{PROFILE}",
+            MODEL,
+            False,
+            id="profile-not-chosen",
+        ),
+        pytest.param(
+            "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-text-express-v1",
+            MODEL,
+            False,
+            id="other-model",
+        ),
+        pytest.param("arn:aws:bedrock:us-east-1::foundation-model/*", MODEL, False, id="any-model"),
+        pytest.param("*", MODEL, False, id="star"),
+    ],
+)
+def test_model_allows(resource: str, model_id: str, allowed: bool) -> None:
+    """A resource is the chosen model when it is its ARN, its inference profile, or the model behind it."""
+    assert model_allows(resource, model_id) is allowed
+
+
+@pytest.mark.parametrize(
+    ("inputs", "found"),
+    [
+        pytest.param(
+            policy(allow(["bedrock:InvokeModel"], f"arn:aws:bedrock:us-east-1::foundation-model/{MODEL}")),
+            [],
+            id="chosen-model-pass",
+        ),
+        pytest.param(
+            policy(allow(["bedrock:InvokeModelWithResponseStream"], "*")),
+            ["invokes Bedrock on ['*']"],
+            id="any-model",
+        ),
+        pytest.param(
+            policy(
+                allow(
+                    ["bedrock:InvokeModel"],
+                    [
+                        f"arn:aws:bedrock:us-east-1::foundation-model/{MODEL}",
+                        "arn:aws:bedrock:us-east-1::foundation-model/meta.llama3",
+                    ],
+                )
+            ),
+            ["meta.llama3"],
+            id="extra-model",
+        ),
+        pytest.param(
+            policy(allow(["bedrock:ApplyGuardrail"], "arn:aws:bedrock:us-east-1:1:guardrail/g")),
+            [],
+            id="not-an-invoke-pass",
+        ),
+    ],
+)
+def test_bedrock_invoke_limited(inputs: dict[str, Any], found: list[str]) -> None:
+    """Model invocation is granted on the spec's model only."""
+    assert_violations(invariants.bedrock_invoke_limited(ROLE_POLICY, "p", inputs, model_ids=(MODEL,)), found)
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "inputs", "found"),
+    [
+        pytest.param(
+            "aws:apigatewayv2/route:Route",
+            {"routeKey": "POST /jobs", "authorizationType": "JWT", "authorizerId": "auth1"},
+            [],
+            id="jwt-pass",
+        ),
+        pytest.param(
+            "aws:apigatewayv2/route:Route",
+            {"routeKey": "GET /health", "authorizationType": "NONE"},
+            ["'GET /health' has authorization 'NONE'"],
+            id="open-route",
+        ),
+        pytest.param(
+            "aws:apigatewayv2/route:Route",
+            {"routeKey": "GET /jobs/{id}", "authorizationType": "JWT"},
+            ["attach the JWT authorizer"],
+            id="jwt-without-authorizer",
+        ),
+        pytest.param(
+            "aws:apigateway/method:Method", {"authorization": "NONE"}, ["no authorizer"], id="rest-open"
+        ),
+        pytest.param(
+            "aws:apigateway/method:Method", {"authorization": "COGNITO_USER_POOLS"}, [], id="rest-pass"
+        ),
+    ],
+)
+def test_routes_have_jwt_authorizer(resource_type: str, inputs: dict[str, Any], found: list[str]) -> None:
+    """Every route verifies a JWT."""
+    assert_violations(invariants.routes_have_jwt_authorizer(resource_type, "r", inputs), found)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "found"),
+    [
+        pytest.param(
+            {"serverSideEncryption": {"enabled": True}, "pointInTimeRecovery": {"enabled": True}},
+            [],
+            id="pass",
+        ),
+        pytest.param(
+            {"serverSideEncryption": {"enabled": False}, "pointInTimeRecovery": {"enabled": True}},
+            ["server-side encryption is off"],
+            id="sse-off",
+        ),
+        pytest.param({"serverSideEncryption": {"enabled": True}}, ["PITR is off"], id="pitr-missing"),
+    ],
+)
+def test_tables_encrypted_and_recoverable(inputs: dict[str, Any], found: list[str]) -> None:
+    """Tables are encrypted and recoverable to any second of the last 35 days."""
+    assert_violations(
+        invariants.tables_encrypted_and_recoverable("aws:dynamodb/table:Table", "t", inputs), found
+    )
+
+
+LOGGING_ALL = {"level": "ALL", "includeExecutionData": True, "logDestination": "arn:aws:logs:::log-group:x:*"}
+
+
+@pytest.mark.parametrize(
+    ("inputs", "found"),
+    [
+        pytest.param(
+            {"loggingConfiguration": LOGGING_ALL, "tracingConfiguration": {"enabled": True}}, [], id="pass"
+        ),
+        pytest.param(
+            {
+                "loggingConfiguration": {**LOGGING_ALL, "level": "ERROR"},
+                "tracingConfiguration": {"enabled": True},
+            },
+            ["logging is 'ERROR'"],
+            id="errors-only",
+        ),
+        pytest.param(
+            {
+                "loggingConfiguration": {**LOGGING_ALL, "includeExecutionData": False},
+                "tracingConfiguration": {"enabled": True},
+            },
+            ["execution data False"],
+            id="no-data",
+        ),
+        pytest.param({"loggingConfiguration": LOGGING_ALL}, ["X-Ray tracing is off"], id="no-tracing"),
+        pytest.param(
+            {"tracingConfiguration": {"enabled": True}},
+            ["logging is None", "no destination"],
+            id="no-logging",
+        ),
+    ],
+)
+def test_state_machine_logs_all(inputs: dict[str, Any], found: list[str]) -> None:
+    """State machines log every event with its data and trace with X-Ray."""
+    assert_violations(
+        invariants.state_machine_logs_all("aws:sfn/stateMachine:StateMachine", "m", inputs), found
+    )
+
+
+@pytest.fixture
+def guarded_spec() -> AssistantSpec:
+    document = preset_document()
+    document["guardrails"] = {
+        "denied_topics": [{"name": "Legal advice", "definition": "Advice on legal disputes or contracts."}],
+        "pii_entities": ["EMAIL", "PHONE"],
+        "pii_action": "block",
+    }
+    return parse_spec(render_spec_yaml(document))
+
+
+def guardrail(topics: list[tuple[str, str]], pii: dict[str, str]) -> dict[str, Any]:
+    return {
+        "topicPolicyConfig": {
+            "topicsConfigs": [{"name": n, "definition": d, "type": "DENY"} for n, d in topics]
+        },
+        "sensitiveInformationPolicyConfig": {
+            "piiEntitiesConfigs": [{"type": t, "action": a} for t, a in pii.items()]
+        },
+    }
+
+
+LEGAL = ("Legal advice", "Advice on legal disputes or contracts.")
+
+
+@pytest.mark.parametrize(
+    ("inputs", "found"),
+    [
+        pytest.param(guardrail([LEGAL], {"EMAIL": "BLOCK", "PHONE": "BLOCK"}), [], id="pass"),
+        pytest.param(
+            guardrail([], {"EMAIL": "BLOCK", "PHONE": "BLOCK"}), ["denied topics"], id="topic-missing"
+        ),
+        pytest.param(
+            guardrail([LEGAL], {"EMAIL": "ANONYMIZE", "PHONE": "BLOCK"}), ["PII handling"], id="pii-action"
+        ),
+        pytest.param(guardrail([LEGAL], {"EMAIL": "BLOCK"}), ["PII handling"], id="pii-type-missing"),
+    ],
+)
+def test_guardrail_matches_spec(
+    guarded_spec: AssistantSpec, inputs: dict[str, Any], found: list[str]
+) -> None:
+    """The guardrail denies the spec's topics and handles its PII types with its action."""
+    violations = invariants.guardrail_matches_spec(
+        "aws:bedrock/guardrail:Guardrail", "g", inputs, spec=guarded_spec
+    )
+    assert_violations(violations, found)
+
+
+HOSTED = "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion"
+
+
+@pytest.mark.parametrize(
+    ("inputs", "found"),
+    [
+        pytest.param(
+            {
+                "contentType": "application/json",
+                "content": json.dumps({"shadow_mode": {"default": True}, "kill_switch": {"default": False}}),
+            },
+            [],
+            id="pass",
+        ),
+        pytest.param(
+            {"contentType": "application/json", "content": json.dumps({"shadow_mode": {"default": "yes"}})},
+            ["FeatureFlags schema"],
+            id="not-boolean",
+        ),
+        pytest.param(
+            {"contentType": "application/json", "content": json.dumps({"canary": {"rules": {}}})},
+            ["FeatureFlags schema"],
+            id="no-default",
+        ),
+        pytest.param({"contentType": "application/json", "content": "{"}, ["not valid JSON"], id="not-json"),
+        pytest.param({"contentType": "application/x-yaml", "content": "a: 1"}, [], id="not-json-document"),
+    ],
+)
+def test_feature_flags_valid(inputs: dict[str, Any], found: list[str]) -> None:
+    """AppConfig flag documents validate against Powertools' FeatureFlags schema."""
+    assert_violations(invariants.feature_flags_valid(HOSTED, "flags", inputs), found)
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "inputs", "found"),
+    [
+        pytest.param("aws:cloudwatch/logGroup:LogGroup", {"retentionInDays": 30}, [], id="retained-pass"),
+        pytest.param("aws:cloudwatch/logGroup:LogGroup", {}, ["retention is None days"], id="forever"),
+        pytest.param(
+            "aws:cloudwatch/logGroup:LogGroup", {"retentionInDays": 365}, ["the spec says 30"], id="longer"
+        ),
+    ],
+)
+def test_log_groups_retained(resource_type: str, inputs: dict[str, Any], found: list[str]) -> None:
+    """Log groups keep the spec's retention."""
+    assert_violations(invariants.log_groups_retained(resource_type, "lg", inputs, days=30), found)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "found"),
+    [
+        pytest.param({"kmsMasterKeyId": "alias/aws/sns"}, [], id="encrypted-pass"),
+        pytest.param({}, ["not encrypted"], id="plain"),
+    ],
+)
+def test_topics_encrypted(inputs: dict[str, Any], found: list[str]) -> None:
+    """Topics are encrypted with KMS."""
+    assert_violations(invariants.topics_encrypted("aws:sns/topic:Topic", "t", inputs), found)
+
+
+def assert_violations(violations: list[str], found: list[str]) -> None:
+    assert len(violations) == len(found), violations
+    for violation, fragment in zip(violations, found, strict=True):
+        assert fragment in violation
+
+
+def both_layers(spec: AssistantSpec) -> MockRun:
+    def program() -> None:
+        execution = ExecutionLayer("assistant-execution", execution_args(spec))
+        ObservabilityLayer(
+            "assistant-observability",
+            {
+                **observability_args(spec),
+                "event_log_group_names": [
+                    execution.log_group_names.apply(lambda names, i=i: names[i]) for i in range(len(STEPS))
+                ],
+                "function_names": [
+                    execution.function_names.apply(lambda names, i=i: names[i]) for i in range(len(STEPS))
+                ],
+                "state_machine_arn": execution.state_machine_arn,
+            },
+        )
+
+    return run_with_mocks(program, project=spec.slug)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("opensearch", [True, False], ids=["opensearch", "logs-only"])
+def test_layers_satisfy_every_invariant(preset: str, opensearch: bool) -> None:
+    """Execution and observability, built from each preset, break no invariant."""
+    spec = parse_spec(render_spec_yaml(preset_document(preset)))
+    spec = spec.model_copy(
+        update={"observability": spec.observability.model_copy(update={"opensearch": opensearch})}
+    )
+    run = both_layers(spec)
+    assert len(run.of_type(ROLE_POLICY)) >= len(STEPS)
+    assert check_resources(run.resources, spec) == []
+
+
+def test_check_resources_reports_a_broken_resource(spec: AssistantSpec) -> None:
+    """A wildcard policy slipped into the program is reported, with the resource's name."""
+    run = both_layers(spec)
+    broken = _resource(ROLE_POLICY, policy(allow("*", "*")))
+    violations = check_resources([*run.resources, broken], spec)
+    assert len(violations) == 2
+    assert all("'r'" in violation for violation in violations)
+
+
+# ---------------------------------------------------------------------- the CrossGuard policy pack
+
+
+class _StubPolicy:
+    def __init__(self, name: str, description: str, validate: Any, **_: Any) -> None:
+        self.name, self.description, self.validate = name, description, validate
+
+
+def _stub_pulumi_policy() -> types.ModuleType:
+    """Just enough of pulumi_policy (not installed here) to load the pack and call its policies."""
+    stub = types.ModuleType("pulumi_policy")
+    stub.Policy = _StubPolicy  # type: ignore[attr-defined]
+    stub.ResourceValidationPolicy = type("ResourceValidationPolicy", (_StubPolicy,), {})  # type: ignore[attr-defined]
+    stub.StackValidationPolicy = type("StackValidationPolicy", (_StubPolicy,), {})  # type: ignore[attr-defined]
+    stub.EnforcementLevel = enum.Enum("EnforcementLevel", "ADVISORY MANDATORY DISABLED")  # type: ignore[attr-defined]
+    for name in ("PolicyPack", "ReportViolation", "ResourceValidationArgs", "StackValidationArgs"):
+        setattr(stub, name, object)
+    return stub
+
+
+@pytest.fixture
+def pack(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, spec: AssistantSpec) -> dict[str, Any]:
+    monkeypatch.setitem(sys.modules, "pulumi_policy", _stub_pulumi_policy())
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    namespace = runpy.run_path(str(PACK / "__main__.py"), run_name="policypack")
+    spec_path = tmp_path / "assistant.yaml"
+    spec_path.write_text(render_spec_yaml(preset_document()))
+    return {policy.name: policy for policy in namespace["policies"](spec_path)}
+
+
+def test_policy_pack_has_one_policy_per_invariant(pack: dict[str, Any], spec: AssistantSpec) -> None:
+    """The pack enforces every invariant, each described by its function's summary."""
+    assert list(pack) == [*resource_checks(spec), "every-step-has-one-policy"]
+    assert pack["tables-encrypted-and-recoverable"].description == (
+        "DynamoDB tables have server-side encryption and point-in-time recovery on."
+    )
+
+
+def test_policy_pack_reports_violations_through_crossguard(pack: dict[str, Any]) -> None:
+    """A resource policy and the stack policy report what the plain functions find."""
+    reported: list[str] = []
+    table = SimpleNamespace(
+        resource_type="aws:dynamodb/table:Table",
+        name="jobs",
+        props={"serverSideEncryption": {"enabled": True}},
+    )
+    pack["tables-encrypted-and-recoverable"].validate(
+        table, lambda message, urn=None: reported.append(message)
+    )
+    stack = SimpleNamespace(
+        resources=[SimpleNamespace(resource_type=ROLE_POLICY, name="p", props=step_policy("gate"))]
+    )
+    pack["every-step-has-one-policy"].validate(stack, lambda message, urn=None: reported.append(message))
+    assert len(reported) == 1 + len(STEPS) - 1
+    assert "'jobs': PITR is off" in reported[0]
+
+
+def test_policy_pack_files_are_template_owned() -> None:
+    """Each pack file says the template manages it, and the project file runs Python."""
+    for name in ("PulumiPolicy.yaml", "__main__.py", "requirements.txt"):
+        assert "Managed by the governed-assistant template" in (PACK / name).read_text().splitlines()[0]
+    assert "pulumi-policy" in (PACK / "requirements.txt").read_text()
+    assert "name: python" in (PACK / "PulumiPolicy.yaml").read_text()
+
+
+def test_mock_run_outputs_are_known(spec: AssistantSpec) -> None:
+    """Under mocks every policy document is a known JSON string, so the invariants see it whole."""
+    run = both_layers(spec)
+    assert all(isinstance(r.inputs["policy"], str) for r in run.of_type(ROLE_POLICY))
+    assert not any(isinstance(value, pulumi.Output) for r in run.resources for value in r.inputs.values())

@@ -84,6 +84,19 @@ def _urn_type(urn: str) -> str:
     return urn.split("::")[2].split("$")[-1]
 
 
+# Identifiers AWS returns besides the resource id, by type: (output, value; "{name}" is filled in).
+_EXTRA_OUTPUTS: dict[str, dict[str, Any]] = {
+    "aws:dynamodb/table:Table": {"streamArn": "arn:aws:dynamodb:{region}:{account}:{name}/stream/1"},
+    "aws:appconfig/environment:Environment": {"environmentId": "{name}-envid"},
+    "aws:appconfig/configurationProfile:ConfigurationProfile": {"configurationProfileId": "{name}-profid"},
+    "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion": {"versionNumber": 1},
+    "aws:bedrock/guardrail:Guardrail": {"guardrailId": "{name}-grid", "version": "DRAFT"},
+    "aws:bedrock/guardrailVersion:GuardrailVersion": {"version": "1"},
+    "aws:cognito/userPool:UserPool": {"endpoint": "cognito-idp.{region}.amazonaws.com/{name}-id"},
+    "aws:apigatewayv2/api:Api": {"apiEndpoint": "https://{name}.execute-api.{region}.amazonaws.com"},
+}
+
+
 class GovernedMocks(pulumi_mocks.Mocks):
     """Answers resources with an id and an ARN shaped like AWS's, and only known invokes."""
 
@@ -93,8 +106,13 @@ class GovernedMocks(pulumi_mocks.Mocks):
         service = args.typ.split(":")[1].split("/")[0] if args.typ.startswith("aws:") else "custom"
         outputs.setdefault("arn", f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{args.name}")
         outputs.setdefault("name", args.inputs.get("name", args.name))
-        if args.typ == "aws:dynamodb/table:Table":
-            outputs.setdefault("streamArn", f"{outputs['arn']}/stream/1")
+        for key, value in _EXTRA_OUTPUTS.get(args.typ, {}).items():
+            filled = (
+                value.format(name=args.name, region=REGION, account=ACCOUNT_ID)
+                if isinstance(value, str)
+                else value
+            )
+            outputs.setdefault(key, filled)
         return resource_id, outputs
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -126,7 +144,9 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         self._note_thread_loop()
-        inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
+        # Secret inputs (pulumi_aws marks some, e.g. a hosted configuration's content) are
+        # recorded as their plain values: the checks read what AWS would receive.
+        inputs, _ = pulumi.runtime.rpc.deserialize_properties_unwrap_secrets(request.object)
         self._run.resources.append(
             RegisteredResource(
                 urn=response.urn,

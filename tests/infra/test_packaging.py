@@ -1,0 +1,235 @@
+"""Lambda packaging: the same code gives the same bytes, with nothing but the code in them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from components.infra.packaging import (
+    PackagingError,
+    build_code,
+    build_layer,
+    main,
+    pip_command,
+    runtime_requirements,
+)
+from tests.conftest import REPO_ROOT
+
+FILES = {
+    "components/__init__.py": "",
+    "components/runtime/gate.py": "DECIDE = True\n",
+    "actions/__init__.py": "",
+    "actions/refund.py": "def execute(): ...\n",
+    "policies/roles.cedar": "permit(principal, action, resource);\n",
+    "prompts/system.md": "You propose; you never execute.\n",
+    "assistant.yaml": "name: Test\n",
+}
+JUNK = [
+    "components/__pycache__/gate.cpython-311.pyc",
+    "components/runtime/gate.pyc",
+    "components/.mypy_cache/3.11/cache.json",
+    "actions/.pytest_cache/v/cache",
+    "components/runtime/.ruff_cache/x",
+]
+NOT_PACKAGED = ["README.md", "tests/test_x.py", "__main__.py"]
+
+
+def make_project(root: Path, components_at: Path | None = None) -> Path:
+    """A project tree with code, junk and unrelated files; components/ optionally a symlink."""
+    for name in [*FILES, *JUNK, *NOT_PACKAGED]:
+        target = root / name
+        if components_at is not None and name.startswith("components/"):
+            target = components_at / name.removeprefix("components/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(FILES.get(name, "junk\n"))
+    if components_at is not None:
+        (root / "components").symlink_to(components_at, target_is_directory=True)
+    return root
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project")
+
+
+def names(archive: Path) -> list[str]:
+    with zipfile.ZipFile(archive) as opened:
+        return opened.namelist()
+
+
+def test_code_zip_builds_identically_twice(project: Path, tmp_path: Path) -> None:
+    """Two builds of the same tree give the same bytes."""
+    first = build_code(project, tmp_path / "a" / "code.zip")
+    second = build_code(project, tmp_path / "b" / "code.zip")
+    assert first.sha256 == second.sha256
+    assert first.path.read_bytes() == second.path.read_bytes()
+
+
+def test_code_zip_ignores_mtimes_and_permissions(project: Path, tmp_path: Path) -> None:
+    """Touching files or changing their modes leaves the hash alone; changing content does not."""
+    before = build_code(project, tmp_path / "before.zip")
+    for path in project.rglob("*"):
+        if path.is_file():
+            os.utime(path, (1_700_000_000, 1_700_000_000))
+            path.chmod(0o755)
+    assert build_code(project, tmp_path / "after.zip").sha256 == before.sha256
+    (project / "actions" / "refund.py").write_text("def execute(): return 1\n")
+    assert build_code(project, tmp_path / "changed.zip").sha256 != before.sha256
+
+
+def test_code_zip_holds_the_code_only(project: Path, tmp_path: Path) -> None:
+    """Exactly the runtime's files: no caches, compiled files, tests or project files."""
+    built = build_code(project, tmp_path / "code.zip")
+    assert names(built.path) == sorted(FILES)
+    assert built.entries == len(FILES)
+
+
+def test_code_zip_entries_are_sorted_dated_1980_and_0644(project: Path, tmp_path: Path) -> None:
+    """Entries are in name order, dated 1980-01-01 and rw-r--r--, whatever the machine."""
+    built = build_code(project, tmp_path / "code.zip")
+    with zipfile.ZipFile(built.path) as opened:
+        infos = opened.infolist()
+    assert [info.filename for info in infos] == sorted(info.filename for info in infos)
+    assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
+    assert {stat.S_IMODE(info.external_attr >> 16) for info in infos} == {0o644}
+    assert {info.create_system for info in infos} == {3}
+
+
+def test_code_zip_hashes_are_those_lambda_reports(project: Path, tmp_path: Path) -> None:
+    """sha256 is the hex digest of the zip; source_code_hash its base64 form."""
+    built = build_code(project, tmp_path / "code.zip")
+    digest = hashlib.sha256(built.path.read_bytes()).digest()
+    assert built.sha256 == digest.hex()
+    assert built.source_code_hash == base64.b64encode(digest).decode()
+
+
+def test_symlinked_components_are_followed(tmp_path: Path) -> None:
+    """A components/ symlink (as in this repo's template/) packs as the directory it points at."""
+    real = build_code(make_project(tmp_path / "real"), tmp_path / "real.zip")
+    linked = make_project(tmp_path / "linked", components_at=tmp_path / "shared" / "components")
+    assert (linked / "components").is_symlink()
+    assert build_code(linked, tmp_path / "linked.zip").sha256 == real.sha256
+
+
+def test_template_code_zip_follows_the_repo_symlink(tmp_path: Path) -> None:
+    """This repo's template/ packs components/ through its symlink, with actions/ and prompts/."""
+    assert (REPO_ROOT / "template" / "components").is_symlink()
+    packed = names(build_code(REPO_ROOT / "template", tmp_path / "code.zip").path)
+    assert "components/spec/model.py" in packed
+    assert "actions/__init__.py" in packed
+    assert not [name for name in packed if "__pycache__" in name or name.endswith(".pyc")]
+
+
+def test_symlink_loop_is_refused(project: Path, tmp_path: Path) -> None:
+    """A link back to an ancestor fails with the path, instead of recursing forever."""
+    (project / "components" / "runtime" / "again").symlink_to(project / "components")
+    with pytest.raises(PackagingError, match="symlink loop"):
+        build_code(project, tmp_path / "code.zip")
+
+
+def test_broken_symlink_is_refused(project: Path, tmp_path: Path) -> None:
+    """A dangling link fails with its path rather than being skipped silently."""
+    (project / "actions" / "gone.py").symlink_to(project / "nowhere.py")
+    with pytest.raises(PackagingError, match="broken symlink"):
+        build_code(project, tmp_path / "code.zip")
+
+
+def test_project_without_components_is_refused(tmp_path: Path) -> None:
+    """A wrong --project fails, naming what it looked for."""
+    with pytest.raises(PackagingError, match="components"):
+        build_code(tmp_path, tmp_path / "code.zip")
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        pytest.param("pulumi>=3.200,<4", False, id="pulumi"),
+        pytest.param("pulumi-aws>=7.0,<8", False, id="pulumi-aws"),
+        pytest.param("Pulumi_AWS==7.1", False, id="pulumi-aws-other-spelling"),
+        pytest.param("pulumi-random>=4", True, id="other-pulumi-package"),
+        pytest.param("boto3>=1.40,<2", True, id="boto3-pinned-anyway"),
+        pytest.param("PyJWT[crypto]>=2.10,<3", True, id="extras"),
+        pytest.param("# a comment", False, id="comment"),
+    ],
+)
+def test_runtime_requirements_drop_deploy_only_packages(line: str, kept: bool) -> None:
+    """Only the deploy-only packages and comments are left out of the layer."""
+    assert runtime_requirements(f"{line}\n") == ([line] if kept else [])
+
+
+def test_runtime_requirements_refuse_nested_files() -> None:
+    """A -r line would resolve against the wrong directory; it fails instead."""
+    with pytest.raises(PackagingError, match="nested"):
+        runtime_requirements("-r other.txt\n")
+
+
+def test_template_requirements_keep_the_runtime() -> None:
+    """The template's requirements lose pulumi and pulumi-aws and keep everything else."""
+    kept = runtime_requirements((REPO_ROOT / "template" / "requirements.txt").read_text())
+    assert not [line for line in kept if line.lower().startswith("pulumi")]
+    assert any(line.startswith("boto3") for line in kept)
+    assert any(line.startswith("aws-lambda-powertools") for line in kept)
+
+
+@pytest.mark.parametrize(("architecture", "machine"), [("arm64", "aarch64"), ("x86_64", "x86_64")])
+def test_pip_command_targets_lambda_wheels(architecture: str, machine: str) -> None:
+    """Binary wheels only, for Lambda's Python and instruction set, without .pyc."""
+    command = pip_command(Path("r.txt"), Path("t"), architecture, "3.12")  # type: ignore[arg-type]
+    assert f"manylinux2014_{machine}" in command
+    assert "--only-binary=:all:" in command
+    assert command[command.index("--python-version") + 1] == "3.12"
+    assert command[command.index("--implementation") + 1] == "cp"
+    assert "--no-compile" in command
+
+
+def test_cli_builds_the_code_zip_and_prints_its_hashes(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`build --code-only` writes out/code.zip and prints its path and both hashes."""
+    assert main(["build", "--project", str(project), "--out", str(tmp_path / "out"), "--code-only"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    kind, path, sha, source_hash = line.split("\t")
+    built = build_code(project, tmp_path / "again.zip")
+    assert (kind, path) == ("code", str(tmp_path / "out" / "code.zip"))
+    assert (sha, source_hash) == (f"sha256={built.sha256}", f"source_code_hash={built.source_code_hash}")
+
+
+def test_cli_reports_errors_without_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A missing project exits 1 with the reason on stderr."""
+    assert main(["build", "--project", str(tmp_path), "--out", str(tmp_path / "out"), "--code-only"]) == 1
+    assert "components" in capsys.readouterr().err
+
+
+_OFFLINE_MARKERS = (
+    "Could not find a version",
+    "No matching distribution",
+    "NewConnectionError",
+    "Max retries exceeded",
+    "Temporary failure in name resolution",
+    "Network is unreachable",
+)
+
+
+@pytest.mark.slow
+def test_layer_builds_identically_twice(tmp_path: Path) -> None:
+    """Two layer builds from the template's requirements give the same bytes (needs the package index)."""
+    try:
+        first = build_layer(REPO_ROOT / "template", tmp_path / "a" / "layer.zip")
+    except PackagingError as error:
+        if any(marker in str(error) for marker in _OFFLINE_MARKERS):
+            pytest.skip(f"the package index is unreachable: {str(error)[-300:]}")
+        raise
+    second = build_layer(REPO_ROOT / "template", tmp_path / "b" / "layer.zip")
+    assert first.sha256 == second.sha256
+    packed = names(first.path)
+    assert all(name.startswith("python/") for name in packed)
+    assert "python/aws_lambda_powertools/__init__.py" in packed
+    assert any(name.startswith("python/boto3/") for name in packed)
+    assert not [name for name in packed if name.startswith(("python/pulumi/", "python/pulumi_aws/"))]
+    assert not [name for name in packed if name.startswith("python/bin/") or name.endswith(".pyc")]

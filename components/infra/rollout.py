@@ -23,34 +23,24 @@ import pulumi
 import pulumi_aws as aws
 
 from components.errors import GovernanceError
-from components.infra.execution import ENV_PREFIX, assume_role_policy, physical_name, policy_document
+from components.infra.execution import assume_role_policy, physical_name, policy_document
+from components.runtime.flags import build_flags_document
+from components.runtime.flags.constants import (
+    ENV_APPCONFIG_APPLICATION,
+    ENV_APPCONFIG_ENVIRONMENT,
+    ENV_APPCONFIG_PROFILE,
+)
 from components.spec.model import AssistantSpec
 
 # The variables the runtime reads to fetch the flags (identifiers, which AppConfig's data
 # plane accepts wherever it accepts names, and which never collide).
-APPLICATION_ENV: Final = f"{ENV_PREFIX}FLAGS_APPLICATION"
-ENVIRONMENT_ENV: Final = f"{ENV_PREFIX}FLAGS_ENVIRONMENT"
-PROFILE_ENV: Final = f"{ENV_PREFIX}FLAGS_PROFILE"
+APPLICATION_ENV: Final = ENV_APPCONFIG_APPLICATION
+ENVIRONMENT_ENV: Final = ENV_APPCONFIG_ENVIRONMENT
+PROFILE_ENV: Final = ENV_APPCONFIG_PROFILE
 
 PROFILE_TYPE: Final = "AWS.Freeform"
 PROFILE_NAME: Final = "flags"
 CONTENT_TYPE: Final = "application/json"
-
-# Feature names in the flags document.
-SHADOW_MODE: Final = "shadow_mode"
-KILL_SWITCH: Final = "kill_switch"
-CANARY: Final = "canary"
-CIRCUIT_BREAKER: Final = "circuit_breaker"
-
-# The context keys the runtime passes to ``FeatureFlags.evaluate``. ``tenant_hash`` is a
-# stable non-negative integer derived from the tenant id (the first 8 bytes of the SHA-256
-# of its UTF-8 encoding, big-endian): MODULO_RANGE buckets it into 100 slots, so a tenant
-# stays in or out of the canary for as long as the percentage does not change.
-TENANT_ID_KEY: Final = "tenant_id"
-TENANT_HASH_KEY: Final = "tenant_hash"
-CANARY_RULE: Final = "canary tenants by hash"
-
-DEFAULT_BREAKER: Final = {"failure_threshold": 5, "window_seconds": 60, "cooldown_seconds": 30}
 
 PRODUCTION_STACKS: Final = frozenset({"prod", "production", "prd", "live"})
 
@@ -125,39 +115,6 @@ def check_strategy(strategy: DeploymentStrategySettings) -> None:
         raise RolloutLayerError(f"the deployment strategy is out of AppConfig's range: {', '.join(problems)}")
 
 
-def flags_document(spec: AssistantSpec) -> dict[str, Any]:
-    """The initial flags, in Powertools Feature Flags' schema, from the spec's ``rollout``.
-
-    Operators change them later in AppConfig (a new hosted version, deployed with the
-    same strategy); ``pulumi up`` deploys this document again only when the spec changes.
-    """
-    percent = spec.rollout.canary_percent
-    canary: dict[str, Any] = {"default": False}
-    # MODULO_RANGE needs START <= END, so 0% is "no rule" rather than an empty range. (Powertools
-    # warns about an empty "rules", so a feature without rules has no such key.)
-    if percent > 0:
-        canary["rules"] = {
-            CANARY_RULE: {
-                "when_match": True,
-                "conditions": [
-                    {
-                        "action": "MODULO_RANGE",
-                        "key": TENANT_HASH_KEY,
-                        "value": {"BASE": 100, "START": 0, "END": percent - 1},
-                    }
-                ],
-            }
-        }
-    return {
-        # Decide and record, never execute; a rule on tenant_id can shadow (or release) one tenant.
-        SHADOW_MODE: {"default": spec.rollout.shadow_mode},
-        # On, every job is refused at the gate: the switch an operator flips without a deploy.
-        KILL_SWITCH: {"default": False},
-        CANARY: canary,
-        CIRCUIT_BREAKER: {"default": dict(DEFAULT_BREAKER), "boolean_type": False},
-    }
-
-
 class RolloutLayerArgs(TypedDict):
     spec: AssistantSpec
     """The validated assistant spec: its slug names the resources, its ``rollout`` sets the initial flags."""
@@ -167,7 +124,7 @@ class RolloutLayerArgs(TypedDict):
     strategy: NotRequired[DeploymentStrategySettings]
     """How flag changes roll out; ``default_strategy(<stack>)`` when left out (production is slower)."""
     flags: NotRequired[dict[str, Any]]
-    """The initial flags document; ``flags_document(spec)`` when left out."""
+    """The initial flags document; ``build_flags_document(spec)`` (the runtime's) when left out."""
 
 
 class RolloutLayer(pulumi.ComponentResource):
@@ -183,7 +140,7 @@ class RolloutLayer(pulumi.ComponentResource):
     """``arn:aws:appconfig:<region>:<account>:application/<app>/environment/<env>/configuration/<profile>``:
     what the execution layer's ``flags_arn`` grants the gate to read."""
     environment_variables: pulumi.Output[dict[str, str]]
-    """``GOVERNED_FLAGS_APPLICATION``, ``GOVERNED_FLAGS_ENVIRONMENT``, ``GOVERNED_FLAGS_PROFILE``: the
+    """``GOVERNED_APPCONFIG_APPLICATION``, ``_ENVIRONMENT``, ``_PROFILE``: the
     identifiers a function passes to AppConfig to fetch the flags."""
 
     def __init__(self, name: str, args: RolloutLayerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -194,7 +151,7 @@ class RolloutLayer(pulumi.ComponentResource):
         self._tags = {"assistant": self._spec.slug, "layer": "rollout"}
         strategy_settings = args.get("strategy") or default_strategy(self._stack)
         check_strategy(strategy_settings)
-        document = args.get("flags") or flags_document(self._spec)
+        document = args.get("flags") or build_flags_document(self._spec)
 
         application = aws.appconfig.Application(
             f"{name}-app",

@@ -2,37 +2,26 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections import Counter
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.feature_flags import FeatureFlags
-from aws_lambda_powertools.utilities.feature_flags.base import StoreProvider
 from aws_lambda_powertools.utilities.feature_flags.schema import SchemaValidator
 from pulumi.runtime.rpc import unwrap_rpc_secret
 
 from components.infra.invariants import feature_flags_valid, resource_checks
 from components.infra.rollout import (
     APPLICATION_ENV,
-    CANARY,
-    CIRCUIT_BREAKER,
-    DEFAULT_BREAKER,
     ENVIRONMENT_ENV,
     FLAGS_JSON_SCHEMA,
-    KILL_SWITCH,
     PROFILE_ENV,
-    SHADOW_MODE,
-    TENANT_HASH_KEY,
-    TENANT_ID_KEY,
     DeploymentStrategySettings,
     RolloutLayer,
     RolloutLayerArgs,
     RolloutLayerError,
     default_strategy,
-    flags_document,
 )
 from components.infra.testing import (
     ACCOUNT_ID,
@@ -41,6 +30,7 @@ from components.infra.testing import (
     RegisteredResource,
     run_with_mocks,
 )
+from components.runtime.flags import build_flags_document
 from components.spec import AssistantSpec, parse_spec
 from components.spec.answers import render_spec_yaml
 from tests.conftest import preset_document
@@ -96,29 +86,6 @@ def plain_inputs(resource: RegisteredResource) -> dict[str, Any]:
     return {key: unwrap_rpc_secret(value) for key, value in resource.inputs.items()}
 
 
-def tenant_hash(tenant_id: str) -> int:
-    """The bucketing key the runtime passes (see ``TENANT_HASH_KEY``)."""
-    return int.from_bytes(hashlib.sha256(tenant_id.encode()).digest()[:8], "big")
-
-
-class _Store(StoreProvider):
-    def __init__(self, document: dict[str, Any]) -> None:
-        self._document = document
-
-    @property
-    def get_raw_configuration(self) -> dict[str, Any]:
-        return self._document
-
-    def get_configuration(self) -> dict[str, Any]:
-        return self._document
-
-
-def evaluate(document: dict[str, Any], name: str, tenant: str = "acme") -> Any:
-    flags = FeatureFlags(store=_Store(document))
-    context = {TENANT_ID_KEY: tenant, TENANT_HASH_KEY: tenant_hash(tenant)}
-    return flags.evaluate(name=name, context=context, default=None)
-
-
 @pytest.fixture(scope="module")
 def built() -> tuple[MockRun, dict[str, Any]]:
     return build(make_spec())
@@ -172,7 +139,7 @@ def test_hosted_flags_are_valid_powertools_feature_flags(run: MockRun) -> None:
     assert feature_flags_valid(hosted.type, hosted.name, inputs) == []
     jsonschema = pytest.importorskip("jsonschema")
     jsonschema.validate(document, FLAGS_JSON_SCHEMA)
-    assert document == flags_document(make_spec())
+    assert document == build_flags_document(make_spec())
 
 
 def test_hosted_flags_pass_feature_flags_valid_as_registered(run: MockRun) -> None:
@@ -188,32 +155,6 @@ def test_profile_is_hosted_freeform_with_a_schema_validator(run: MockRun) -> Non
     assert profile["type"] == "AWS.Freeform"
     assert [validator["type"] for validator in profile["validators"]] == ["JSON_SCHEMA"]
     assert json.loads(profile["validators"][0]["content"]) == FLAGS_JSON_SCHEMA
-
-
-@pytest.mark.parametrize("shadow", [True, False])
-def test_flags_shadow_mode_defaults_to_the_spec(shadow: bool) -> None:
-    """shadow_mode evaluates to the spec's rollout.shadow_mode; the kill switch starts off."""
-    document = flags_document(make_spec(shadow_mode=shadow))
-    assert evaluate(document, SHADOW_MODE) is shadow
-    assert evaluate(document, KILL_SWITCH) is False
-
-
-@pytest.mark.parametrize("percent", [0, 1, 10, 50, 100])
-def test_flags_canary_selects_the_spec_share_of_tenants(percent: int) -> None:
-    """The canary rule selects about canary_percent of tenants, the same ones every time."""
-    document = flags_document(make_spec(canary_percent=percent))
-    SchemaValidator(document).validate()
-    tenants = [f"tenant-{index}" for index in range(2000)]
-    selected = [tenant for tenant in tenants if evaluate(document, CANARY, tenant)]
-    assert len(selected) == pytest.approx(percent / 100 * len(tenants), abs=len(tenants) * 0.03)
-    assert selected == [tenant for tenant in tenants if evaluate(document, CANARY, tenant)]
-
-
-def test_flags_circuit_breaker_is_a_settings_object() -> None:
-    """The breaker settings are a non-boolean feature the runtime reads as a whole."""
-    document = flags_document(make_spec())
-    assert document[CIRCUIT_BREAKER]["boolean_type"] is False
-    assert evaluate(document, CIRCUIT_BREAKER) == DEFAULT_BREAKER
 
 
 @pytest.mark.parametrize(
@@ -318,7 +259,7 @@ def test_outputs_locate_the_flags_for_the_execution_layer(built: tuple[MockRun, 
         PROFILE_ENV: outputs["profile_id"],
     }
     assert set(outputs["environment_variables"]) == {
-        "GOVERNED_FLAGS_APPLICATION",
-        "GOVERNED_FLAGS_ENVIRONMENT",
-        "GOVERNED_FLAGS_PROFILE",
+        "GOVERNED_APPCONFIG_APPLICATION",
+        "GOVERNED_APPCONFIG_ENVIRONMENT",
+        "GOVERNED_APPCONFIG_PROFILE",
     }

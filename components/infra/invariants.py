@@ -238,6 +238,10 @@ def model_allows(resource: str, model_id: str) -> bool:
     match = _MODEL_ARN.match(resource)
     if match is None:
         return False
+    # A system inference profile given by ARN routes to the foundation model its id names.
+    profile = _MODEL_ARN.match(model_id)
+    if profile is not None and profile["kind"] == "inference-profile":
+        model_id = profile["id"]
     if match["kind"] == "foundation-model":
         return match["id"] == _GEO_PREFIX.sub("", model_id)
     return match["kind"] == "inference-profile" and match["id"] == model_id

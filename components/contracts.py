@@ -46,10 +46,16 @@ class ActionProposal(Contract):
 
 
 class GateDecision(Contract):
+    """What the gate decided, and why: ``reasons`` for people, ``reason_codes`` for telemetry."""
+
     outcome: GateOutcome
     risk: float = Field(ge=0.0, le=1.0)
     reasons: tuple[str, ...] = ()
     policies: tuple[str, ...] = ()
+    # One code per reason, in the same order (e.g. "tenant_mismatch"); stable for dashboards.
+    reason_codes: tuple[str, ...] = ()
+    # True when the proposal tried to cross a tenant boundary: alert on it, whatever the outcome.
+    security_event: bool = False
 
 
 class ActionRequest(Contract):

@@ -1,0 +1,91 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
+"""An action's parameters schema as the strict JSON Schema Bedrock's ``strict: true`` tools need.
+
+``components.spec.strict_schema`` decides what the spec may say (the strict subset); this
+module only rewrites a schema that passed those checks into the closed form constrained
+decoding wants: every object ``additionalProperties: false``, every property in
+``required``, and the optional ones made nullable (``"type": ["string", "null"]``), so the
+model says "absent" with ``null`` rather than by leaving a key out.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from components.runtime.actions.constants import (
+    MAX_RESOURCE_ID_CHARS,
+    PARAMETERS_KEY,
+    RESOURCE_ID_KEY,
+    TENANT_ID_KEY,
+)
+from components.runtime.actions.exceptions import ActionSchemaError
+from components.spec.model import Action
+from components.spec.strict_schema import check_parameters_schema
+
+
+def strict_parameters_schema(parameters: Mapping[str, Any], *, action: str = "?") -> dict[str, Any]:
+    """The closed, all-required form of ``parameters``; raises ActionSchemaError outside the subset."""
+    problems = check_parameters_schema(dict(parameters), ("actions", action, "parameters"))
+    if problems:
+        listed = "; ".join(str(problem) for problem in problems)
+        raise ActionSchemaError(
+            f"Parameters schema is not a strict tool schema, action={action}: {listed}; "
+            "fix it in assistant.yaml (`python -m components.spec check` lists the same problems)"
+        )
+    return _strict_node(copy.deepcopy(dict(parameters)))
+
+
+def tool_input_schema(action: Action, tenant_id: str) -> dict[str, Any]:
+    """The whole tool input: the resource, the tenant pinned to ``tenant_id``, the parameters.
+
+    ``tenantId`` is part of the input so the proposal carries the tenant the model *claims*,
+    but constrained decoding can only ever emit the verified tenant (a one-value enum). The
+    gate still compares the claim with the TenantContext: a tool use that did not come
+    through strict decoding (a replay, a forged event) is refused there.
+    """
+    return {
+        "type": "object",
+        "properties": {
+            RESOURCE_ID_KEY: {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_RESOURCE_ID_CHARS,
+                "description": f"The id of the {action.resource_type} to act on.",
+            },
+            TENANT_ID_KEY: {
+                "type": "string",
+                "enum": [tenant_id],
+                "description": "The tenant of the conversation; always this value.",
+            },
+            PARAMETERS_KEY: strict_parameters_schema(action.parameters, action=action.name),
+        },
+        "required": [RESOURCE_ID_KEY, TENANT_ID_KEY, PARAMETERS_KEY],
+        "additionalProperties": False,
+    }
+
+
+def _strict_node(node: dict[str, Any]) -> dict[str, Any]:
+    types = node["type"] if isinstance(node["type"], list) else [node["type"]]
+    if "object" in types:
+        properties: dict[str, Any] = node.get("properties", {})
+        required = set(node.get("required", []))
+        node["properties"] = {
+            name: _strict_node(child) if name in required else _nullable(_strict_node(child))
+            for name, child in properties.items()
+        }
+        node["required"] = list(properties)
+        node["additionalProperties"] = False
+    if "array" in types:
+        node["items"] = _strict_node(node["items"])
+    return node
+
+
+def _nullable(node: dict[str, Any]) -> dict[str, Any]:
+    types = node["type"] if isinstance(node["type"], list) else [node["type"]]
+    if "null" not in types:
+        node["type"] = [*types, "null"]
+    if "enum" in node and None not in node["enum"]:
+        node["enum"] = [*node["enum"], None]
+    return node

@@ -1,0 +1,45 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
+"""The gate: the deterministic check between a model's proposal and any execution.
+
+``evaluate(proposal, context, spec=..., authorizer=..., owner_lookup=..., flags=...)`` returns a
+GateDecision (allow, approve, deny or shadow) with every reason, the Cedar policies that decided
+it, a reason code per reason and ``security_event`` for cross-tenant attempts. It never raises
+for bad input. ``CedarAuthorizer`` refuses to build on invalid policies (PolicyValidationError).
+"""
+
+from __future__ import annotations
+
+from components.runtime.gate.authorizer import CedarAuthorizer
+from components.runtime.gate.base import (
+    AuthorizationRequest,
+    AuthorizationResult,
+    Authorizer,
+    GateFlags,
+    OwnerLookup,
+    RiskHook,
+)
+from components.runtime.gate.constants import SECURITY_REASON_CODES, ReasonCode
+from components.runtime.gate.exceptions import OwnerLookupError, PolicyValidationError, RiskHookError
+from components.runtime.gate.gate import evaluate
+from components.runtime.gate.owners import ActionModuleOwners, InMemoryOwners
+from components.runtime.gate.risk import action_module_risk_hooks, risk_score
+
+__all__ = [
+    "SECURITY_REASON_CODES",
+    "ActionModuleOwners",
+    "AuthorizationRequest",
+    "AuthorizationResult",
+    "Authorizer",
+    "CedarAuthorizer",
+    "GateFlags",
+    "InMemoryOwners",
+    "OwnerLookup",
+    "OwnerLookupError",
+    "PolicyValidationError",
+    "ReasonCode",
+    "RiskHook",
+    "RiskHookError",
+    "action_module_risk_hooks",
+    "evaluate",
+    "risk_score",
+]

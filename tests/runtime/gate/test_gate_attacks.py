@@ -1,0 +1,149 @@
+"""The attack table: every attempt to cross a tenant or escalate is denied, with the reason that stops it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.contracts import TenantContext
+from components.runtime.actions import parse_tool_use
+from components.runtime.gate import CedarAuthorizer, GateFlags
+from tests.runtime.gate.gate_harness import REFUND, SPEC, STARTER_POLICIES, Gate, proposal
+
+_PERMIT_EVERYTHING = """
+@id("attacker-permit-all")
+permit (principal, action, resource);
+"""
+_PERMIT_CROSS_TENANT = """
+@id("attacker-cross-tenant")
+permit (principal, action, resource) when { resource.tenant != principal.tenant };
+"""
+_TOOL_USE = {
+    "toolUseId": "tooluse_1",
+    "name": "issue_refund",
+    "input": {"resourceId": "inv-acme", "tenantId": "globex", "parameters": REFUND},
+}
+
+
+@pytest.mark.parametrize(
+    ("attack", "changes", "code", "security_event"),
+    [
+        pytest.param(proposal(tenant="globex"), {}, "tenant_mismatch", True, id="other-tenant-id"),
+        pytest.param(proposal(tenant="ACME"), {}, "tenant_mismatch", True, id="tenant-id-case-variant"),
+        pytest.param(proposal(tenant=""), {}, "tenant_mismatch", True, id="empty-tenant-id"),
+        pytest.param(parse_tool_use(_TOOL_USE), {}, "tenant_mismatch", True, id="tool-use-other-tenant"),
+        pytest.param(
+            proposal(resource="t-globex"), {}, "resource_other_tenant", True, id="other-tenant-resource"
+        ),
+        pytest.param(
+            proposal("issue_refund", "inv-globex", parameters=REFUND),
+            {},
+            "resource_other_tenant",
+            True,
+            id="refund-other-tenant-invoice",
+        ),
+        pytest.param(
+            proposal(parameters={"status": "solved", "tenantId": "globex"}),
+            {},
+            "invalid_parameters",
+            False,
+            id="tenant-injected-into-parameters",
+        ),
+        pytest.param(
+            proposal(),
+            {"context": TenantContext(tenant_id="acme", user_id="carol", roles=("admin",), request_id="r")},
+            "not_authorized",
+            False,
+            id="role-not-allowed-by-policy",
+        ),
+        pytest.param(
+            proposal(),
+            {"context": TenantContext(tenant_id="acme", user_id="eve", roles=(), request_id="r")},
+            "not_authorized",
+            False,
+            id="no-roles",
+        ),
+        pytest.param(
+            proposal(),
+            {
+                "context": TenantContext(
+                    tenant_id="acme", user_id="eve", roles=("root", "Agent"), request_id="r"
+                )
+            },
+            "not_authorized",
+            False,
+            id="made-up-roles",
+        ),
+        pytest.param(
+            proposal("delete_tenant", parameters={}), {}, "unknown_action", False, id="unknown-action"
+        ),
+        pytest.param(
+            proposal(), {"flags": GateFlags(kill_switch=True)}, "kill_switch", False, id="kill-switch-on"
+        ),
+        pytest.param(
+            proposal(parameters={"status": "solved", "priority": "urgent"}),
+            {},
+            "invalid_parameters",
+            False,
+            id="extra-parameter",
+        ),
+        pytest.param(
+            proposal("issue_refund", "inv-acme", parameters={**REFUND, "amount": "25"}),
+            {},
+            "invalid_parameters",
+            False,
+            id="wrong-type",
+        ),
+        pytest.param(
+            proposal("issue_refund", "inv-acme", parameters={**REFUND, "amount": 1e9}),
+            {},
+            "invalid_parameters",
+            False,
+            id="refund-above-maximum",
+        ),
+        pytest.param(
+            proposal(resource="t-globex"),
+            {"authorizer": CedarAuthorizer(SPEC, STARTER_POLICIES + _PERMIT_CROSS_TENANT)},
+            "not_authorized",
+            True,
+            id="policy-permits-cross-tenant",
+        ),
+        pytest.param(
+            proposal(resource="t-globex"),
+            {
+                "authorizer": CedarAuthorizer(SPEC, _PERMIT_EVERYTHING),
+                "context": TenantContext(tenant_id="acme", user_id="eve", roles=(), request_id="r"),
+            },
+            "not_authorized",
+            True,
+            id="policy-permits-everything",
+        ),
+        pytest.param(
+            proposal("issue_refund", "inv-acme", parameters=REFUND),
+            {"risk_hooks": {"issue_refund": lambda _p: 0.0}},
+            "approval_required",
+            False,
+            id="hook-cannot-skip-approval",
+        ),
+    ],
+)
+def test_evaluate_attack_is_refused(
+    gate: Gate, attack: Any, changes: dict[str, Any], code: str, security_event: bool
+) -> None:
+    """Each attack ends in deny (or, for approval, never in allow) with the reason code that stops it."""
+    decision = gate.but(**changes).decide(attack)
+    assert decision.outcome == ("approve" if code == "approval_required" else "deny"), decision.reasons
+    assert code in decision.reason_codes, decision.reasons
+    assert decision.security_event is security_event
+    if code == "not_authorized" and security_event:
+        assert "tenant-guard" in decision.policies
+
+
+def test_evaluate_attack_baseline_is_allowed(gate: Gate) -> None:
+    """The same gate allows the honest proposal, so each attack above fails for its own reason."""
+    assert gate.decide(proposal()).outcome == "allow"
+    assert (
+        gate.but(authorizer=CedarAuthorizer(SPEC, _PERMIT_EVERYTHING)).decide(proposal()).outcome == "allow"
+    )
+    assert gate.decide(proposal()).policies == ("agent-actions",)

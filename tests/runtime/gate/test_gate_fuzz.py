@@ -1,0 +1,135 @@
+"""Fuzzed tool uses and proposals through the gate: nothing malformed passes, nothing raises past it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from components.contracts import ActionProposal, GateDecision
+from components.runtime.actions import ProposalError, action_catalog, parse_tool_use
+from components.runtime.gate import GateFlags
+from tests.runtime.gate.gate_harness import ALICE, OWNERS, SPEC, Gate
+
+FUZZ = settings(max_examples=300, deadline=None, database=None)
+GATE = Gate()
+CATALOG = action_catalog(SPEC)
+KEYS = ["status", "note", "amount", "currency", "reason", "sections", "tone", "summary", "tenantId", "x"]
+RESOURCES = sorted({resource for _type, resource in OWNERS} | {"t-404", ""})
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+scalars = st.sampled_from(
+    [
+        "open",
+        "solved",
+        "USD",
+        "EUR",
+        "plan",
+        "formal",
+        "duplicate charge",
+        None,
+        0,
+        25,
+        1e9,
+        True,
+        [],
+        ["plan"],
+    ]
+)
+parameters = st.dictionaries(st.sampled_from(KEYS), scalars | json_values, max_size=5)
+tool_uses = st.fixed_dictionaries(
+    {
+        "toolUseId": st.just("tooluse_1") | json_values,
+        "name": st.sampled_from([*CATALOG, "delete_tenant"]) | json_values,
+        "input": st.fixed_dictionaries(
+            {
+                "resourceId": st.sampled_from(RESOURCES) | json_values,
+                "tenantId": st.sampled_from(["acme", "globex", "ACME"]) | json_values,
+                "parameters": parameters | json_values,
+            },
+            optional={"roles": st.just(["admin"])},
+        )
+        | json_values,
+    }
+)
+proposal_mappings = st.fixed_dictionaries(
+    {},
+    optional={
+        "actionType": st.sampled_from(list(CATALOG)) | json_values,
+        "resourceId": st.sampled_from(RESOURCES) | json_values,
+        "tenantId": st.sampled_from(["acme", "globex"]) | json_values,
+        "parameters": parameters | json_values,
+        "approved": st.booleans(),
+    },
+)
+flags = st.builds(GateFlags, kill_switch=st.booleans(), shadow=st.booleans())
+
+
+def _assert_sound(
+    candidate: ActionProposal | dict[str, Any], decision: GateDecision, gate_flags: GateFlags
+) -> None:
+    """Whatever passes the gate is well-formed, in the caller's tenant, on its resource, within schema."""
+    assert "gate_error" not in decision.reason_codes, decision.reasons
+    assert len(decision.reasons) == len(decision.reason_codes)
+    if decision.outcome == "deny":
+        assert decision.reasons
+        return
+    assert not gate_flags.kill_switch
+    assert (decision.outcome == "shadow") is gate_flags.shadow
+    proposal = (
+        candidate if isinstance(candidate, ActionProposal) else ActionProposal.model_validate(candidate)
+    )
+    contract = CATALOG[proposal.action_type]
+    contract.validate(proposal.parameters)
+    assert proposal.tenant_id == ALICE.tenant_id
+    assert OWNERS[(contract.action.resource_type, proposal.resource_id)] == ALICE.tenant_id
+    assert decision.security_event is False
+
+
+@FUZZ
+@given(block=tool_uses, gate_flags=flags)
+def test_evaluate_fuzzed_tool_use_sound_decision(block: dict[str, Any], gate_flags: GateFlags) -> None:
+    """A random tool use is refused by the parser or decided soundly by the gate; nothing else escapes."""
+    try:
+        proposal = parse_tool_use(block)
+    except ProposalError:
+        return
+    _assert_sound(proposal, GATE.but(flags=gate_flags).decide(proposal), gate_flags)
+
+
+@FUZZ
+@given(candidate=proposal_mappings, gate_flags=flags)
+def test_evaluate_fuzzed_proposal_mapping_sound_decision(
+    candidate: dict[str, Any], gate_flags: GateFlags
+) -> None:
+    """A random wire-form proposal never raises and never passes unless it is fully valid."""
+    _assert_sound(candidate, GATE.but(flags=gate_flags).decide(candidate), gate_flags)
+
+
+@FUZZ
+@given(action=st.sampled_from(list(CATALOG)), candidate=parameters)
+def test_evaluate_fuzzed_parameters_outcome_matches_validation(
+    action: str, candidate: dict[str, Any]
+) -> None:
+    """For a well-addressed proposal, parameters decide alone: invalid ones always deny."""
+    resource = {"ticket": "t-acme", "invoice": "inv-acme", "customer": "c-acme"}[
+        CATALOG[action].action.resource_type
+    ]
+    proposal = ActionProposal(
+        action_type=action, resource_id=resource, tenant_id="acme", parameters=candidate
+    )
+    decision = GATE.decide(proposal)
+    try:
+        CATALOG[action].validate(candidate)
+    except ProposalError:
+        assert decision.reason_codes[0] == "invalid_parameters"
+        assert decision.outcome == "deny"
+    else:
+        assert decision.outcome in ("allow", "approve"), decision.reasons

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from components.testing.events import capture_events
 from components.testing.tokens import TokenIssuer, identity_claims
 
-__all__ = ["TokenIssuer", "identity_claims"]
+__all__ = ["TokenIssuer", "capture_events", "identity_claims"]

@@ -1,0 +1,119 @@
+"""Stage metrics go out as EMF by service and stage; a tenant dimension only when asked for."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+
+from components.contracts import TenantContext
+from components.runtime.telemetry import DecisionRecorder, MemorySink, StageMetrics
+from components.runtime.telemetry.constants import (
+    ENV_METRICS_NAMESPACE,
+    ENV_METRICS_TENANT_DIMENSION,
+    ENV_SERVICE_NAME,
+)
+from tests.runtime.telemetry.telemetry_harness import make_event
+
+MODEL_EVENT = make_event(stage="reason", latency_ms=820.0, model_id="m", input_tokens=120, output_tokens=45)
+
+
+@pytest.fixture(autouse=True)
+def metrics_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (ENV_METRICS_NAMESPACE, ENV_METRICS_TENANT_DIMENSION, ENV_SERVICE_NAME):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    monkeypatch.delenv("POWERTOOLS_DEV", raising=False)
+
+
+def _documents(stream: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def _definition(document: dict[str, Any]) -> tuple[str, list[set[str]], list[str]]:
+    (metrics,) = document["_aws"]["CloudWatchMetrics"]
+    return (
+        metrics["Namespace"],
+        [set(dimensions) for dimensions in metrics["Dimensions"]],
+        [metric["Name"] for metric in metrics["Metrics"]],
+    )
+
+
+def test_stage_metrics_model_event_emits_latency_and_tokens_by_stage() -> None:
+    """One EMF line: latency and tokens by service and stage; tenant and job as properties only."""
+    stream = io.StringIO()
+    StageMetrics("Governed/test", "refunds", stream=stream).observe(MODEL_EVENT)
+    (document,) = _documents(stream)
+    assert _definition(document) == (
+        "Governed/test",
+        [{"service", "stage"}],
+        ["StageLatency", "InputTokens", "OutputTokens"],
+    )
+    assert (document["service"], document["stage"]) == ("refunds", "reason")
+    assert document["StageLatency"] == [820.0]
+    assert (document["InputTokens"], document["OutputTokens"]) == ([120.0], [45.0])
+    assert (document["tenantId"], document["jobId"], document["modelId"]) == ("acme", "job-1", "m")
+
+
+def test_stage_metrics_env_configuration_sets_namespace_service_and_tenant_dimension(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Namespace, service and the per-tenant opt-in come from the environment."""
+    monkeypatch.setenv(ENV_METRICS_NAMESPACE, "Governed/prod")
+    monkeypatch.setenv(ENV_SERVICE_NAME, "refunds")
+    monkeypatch.setenv(ENV_METRICS_TENANT_DIMENSION, "true")
+    stream = io.StringIO()
+    StageMetrics(stream=stream).observe(MODEL_EVENT)
+    stage_document, tenant_document = _documents(stream)
+    assert _definition(stage_document)[0] == "Governed/prod"
+    assert _definition(tenant_document) == (
+        "Governed/prod",
+        [{"service", "tenantId"}],
+        ["InputTokens", "OutputTokens"],
+    )
+    assert (tenant_document["service"], tenant_document["tenantId"]) == ("refunds", "acme")
+
+
+@pytest.mark.parametrize(
+    ("tenant_dimension", "event", "lines"),
+    [
+        pytest.param(False, MODEL_EVENT, 1, id="off-model-event"),
+        pytest.param(True, MODEL_EVENT, 2, id="on-model-event"),
+        pytest.param(True, make_event(stage="gate"), 1, id="on-no-tokens"),
+    ],
+)
+def test_stage_metrics_tenant_dimension_adds_a_line_only_for_model_calls(
+    tenant_dimension: bool, event: Any, lines: int
+) -> None:
+    """The per-tenant token line is opt-in and only written when the stage used tokens."""
+    stream = io.StringIO()
+    StageMetrics("ns", "svc", tenant_dimension=tenant_dimension, stream=stream).observe(event)
+    assert len(_documents(stream)) == lines
+
+
+def test_stage_metrics_defaults_namespace_and_service() -> None:
+    """Without configuration the namespace and service fall back to the template's defaults."""
+    metrics = StageMetrics()
+    assert (metrics.namespace, metrics.service, metrics.tenant_dimension) == (
+        "GovernedAssistant", "governed-assistant", False,
+    )  # fmt: skip
+
+
+def test_stage_metrics_powertools_disabled_writes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """POWERTOOLS_METRICS_DISABLED switches the metrics off, as for the rest of Powertools."""
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    stream = io.StringIO()
+    StageMetrics("ns", "svc", stream=stream).observe(MODEL_EVENT)
+    assert stream.getvalue() == ""
+
+
+def test_recorder_with_metrics_observer_writes_event_and_metrics(context: TenantContext) -> None:
+    """A recorder with StageMetrics writes the metrics for every event it records."""
+    stream = io.StringIO()
+    sink = MemorySink()
+    recorder = DecisionRecorder(sink, observers=(StageMetrics("ns", "svc", stream=stream),))
+    recorder.record("job-1", context, "gate", "allow", latency_ms=3.0)
+    (document,) = _documents(stream)
+    assert (document["stage"], document["StageLatency"], len(sink.events)) == ("gate", [3.0], 1)

@@ -3,7 +3,17 @@
 
 from __future__ import annotations
 
+from components.runtime.approvals import InMemoryApprovalStore
+from components.runtime.gate import InMemoryOwners
+from components.runtime.jobs import InMemoryJobStore
 from components.testing.events import capture_events
 from components.testing.tokens import TokenIssuer, identity_claims
 
-__all__ = ["TokenIssuer", "capture_events", "identity_claims"]
+__all__ = [
+    "InMemoryApprovalStore",
+    "InMemoryJobStore",
+    "InMemoryOwners",
+    "TokenIssuer",
+    "capture_events",
+    "identity_claims",
+]

@@ -1,0 +1,48 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
+"""Jobs: what the user asked for, its status and stage, under a tenant-prefixed key.
+
+The API handler ``create``s a job and ``get``s it for its tenant's user (or an admin); the
+execution steps ``transition`` it (one conditional write, so a terminal job never changes) and
+``set_stage`` for progress. ``DynamoDBJobStore`` in AWS, ``InMemoryJobStore`` for tests and the
+local stack. ``components.runtime.jobs.tables.create_tables`` builds the execution layer's
+tables (jobs, approvals, idempotency) in moto, moto's server or DynamoDB Local.
+"""
+
+from __future__ import annotations
+
+from components.runtime.jobs.base import Clock, JobStore
+from components.runtime.jobs.constants import DEFAULT_JOBS_TABLE, JOBS_TABLE_ENV, jobs_table_name
+from components.runtime.jobs.dynamodb import DynamoDBJobStore
+from components.runtime.jobs.exceptions import (
+    InvalidJobKeyError,
+    InvalidTransitionError,
+    JobError,
+    JobExistsError,
+    JobNotFoundError,
+)
+from components.runtime.jobs.memory import InMemoryJobStore
+from components.runtime.jobs.transitions import (
+    ALLOWED_TRANSITIONS,
+    TERMINAL_STATUSES,
+    check_transition,
+    may_read,
+)
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "DEFAULT_JOBS_TABLE",
+    "JOBS_TABLE_ENV",
+    "TERMINAL_STATUSES",
+    "Clock",
+    "DynamoDBJobStore",
+    "InMemoryJobStore",
+    "InvalidJobKeyError",
+    "InvalidTransitionError",
+    "JobError",
+    "JobExistsError",
+    "JobNotFoundError",
+    "JobStore",
+    "check_transition",
+    "jobs_table_name",
+    "may_read",
+]

@@ -1,0 +1,54 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
+"""The swappable job store: DynamoDB in AWS, memory in tests and the local stack."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from components.contracts import Job, JobStatus, TenantContext
+
+# Tells the time; swap it to test retention and ordering without sleeping.
+Clock = Callable[[], datetime]
+
+
+class JobStore(Protocol):
+    """Records jobs under tenant-prefixed keys and moves them through their statuses."""
+
+    def create(self, context: TenantContext, *, stage: str = ..., job_id: str | None = None) -> Job:
+        """Record a new job for ``context`` with status ``accepted``; raises ``JobExistsError``."""
+        ...
+
+    def get(self, context: TenantContext, job_id: str, *, admin_roles: Collection[str] = ()) -> Job:
+        """The job, if ``context`` may read it (its tenant, and its user or an admin role).
+
+        Anything else, another tenant's job included, raises ``JobNotFoundError``: a caller
+        cannot tell a job it may not read from one that does not exist.
+        """
+        ...
+
+    def load(self, tenant_id: str, job_id: str) -> Job:
+        """The job, for server-side steps that hold the tenant but no user (the gate); never for clients."""
+        ...
+
+    def transition(
+        self,
+        tenant_id: str,
+        job_id: str,
+        status: JobStatus,
+        stage: str,
+        *,
+        result: Mapping[str, Any] | None = None,
+        error: str | None = None,
+    ) -> Job:
+        """Move the job to ``status`` at ``stage`` in one conditional write; returns the job after it.
+
+        Raises ``InvalidTransitionError`` if the job's status (read atomically with the write)
+        does not allow it, and ``JobNotFoundError`` if the tenant has no such job.
+        """
+        ...
+
+    def set_stage(self, tenant_id: str, job_id: str, stage: str) -> Job:
+        """Record progress (``"execute:2/3"``) without changing the status; refused once terminal."""
+        ...

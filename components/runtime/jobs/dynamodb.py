@@ -1,0 +1,185 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
+"""The job store on DynamoDB: ``pk = <tenant>#<job>``, ``sk = "job"``, TTL ``expiresAt``.
+
+Every status change is one ``UpdateItem`` whose ``ConditionExpression`` names the statuses the
+target may follow, so two concurrent writers cannot break the state machine, and a terminal job
+never changes. On a refused write, ``ReturnValuesOnConditionCheckFailure`` tells which status
+the job was in, without a ``GetItem`` (the execution steps may only ``UpdateItem``).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Collection, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from components.contracts import Job, JobStatus, TenantContext
+from components.runtime.jobs.base import Clock
+from components.runtime.jobs.constants import (
+    DEFAULT_RETENTION_SECONDS,
+    INITIAL_STAGE,
+    JOB_SORT_KEY,
+    TTL_ATTRIBUTE,
+    jobs_table_name,
+)
+from components.runtime.jobs.exceptions import JobExistsError, JobNotFoundError
+from components.runtime.jobs.transitions import (
+    NON_TERMINAL_STATUSES,
+    check_transition,
+    is_job_id,
+    job_pk,
+    may_read,
+    sources,
+)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DynamoDBJobStore:
+    """Jobs in the execution layer's jobs table, through a boto3 DynamoDB client passed in."""
+
+    def __init__(
+        self,
+        client: Any,
+        table_name: str | None = None,
+        *,
+        clock: Clock = _utc_now,
+        retention_seconds: int = DEFAULT_RETENTION_SECONDS,
+    ) -> None:
+        self._client = client
+        self.table_name = jobs_table_name(table_name)
+        self._clock = clock
+        self._retention = timedelta(seconds=retention_seconds)
+
+    def create(self, context: TenantContext, *, stage: str = INITIAL_STAGE, job_id: str | None = None) -> Job:
+        job_id = job_id or uuid.uuid4().hex
+        now = self._clock()
+        job = Job(
+            job_id=job_id,
+            tenant_id=context.tenant_id,
+            user_id=context.user_id,
+            status="accepted",
+            stage=stage,
+            created_at=now,
+            updated_at=now,
+        )
+        item = {
+            **self._key(context.tenant_id, job_id),
+            "jobId": {"S": job_id},
+            "tenantId": {"S": job.tenant_id},
+            "userId": {"S": job.user_id},
+            "status": {"S": job.status},
+            "stage": {"S": stage},
+            "createdAt": {"S": now.isoformat()},
+            "updatedAt": {"S": now.isoformat()},
+            TTL_ATTRIBUTE: {"N": str(int((now + self._retention).timestamp()))},
+        }
+        try:
+            self._client.put_item(
+                TableName=self.table_name, Item=item, ConditionExpression="attribute_not_exists(pk)"
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as error:
+            raise JobExistsError(job_id) from error
+        return job
+
+    def get(self, context: TenantContext, job_id: str, *, admin_roles: Collection[str] = ()) -> Job:
+        job = self._find(context.tenant_id, job_id)
+        if job is None or not may_read(context, job.tenant_id, job.user_id, admin_roles):
+            raise JobNotFoundError(job_id)
+        return job
+
+    def load(self, tenant_id: str, job_id: str) -> Job:
+        job = self._find(tenant_id, job_id)
+        if job is None:
+            raise JobNotFoundError(job_id)
+        return job
+
+    def transition(
+        self,
+        tenant_id: str,
+        job_id: str,
+        status: JobStatus,
+        stage: str,
+        *,
+        result: Mapping[str, Any] | None = None,
+        error: str | None = None,
+    ) -> Job:
+        changes: dict[str, dict[str, str]] = {"status": {"S": status}, "stage": {"S": stage}}
+        if result is not None:
+            changes["result"] = {"S": json.dumps(dict(result), separators=(",", ":"), sort_keys=True)}
+        if error is not None:
+            changes["error"] = {"S": error}
+        return self._update(tenant_id, job_id, changes, allowed_from=sources(status), target=status)
+
+    def set_stage(self, tenant_id: str, job_id: str, stage: str) -> Job:
+        return self._update(tenant_id, job_id, {"stage": {"S": stage}}, allowed_from=NON_TERMINAL_STATUSES)
+
+    def _update(
+        self,
+        tenant_id: str,
+        job_id: str,
+        changes: dict[str, dict[str, str]],
+        *,
+        allowed_from: tuple[JobStatus, ...],
+        target: JobStatus | None = None,
+    ) -> Job:
+        changes = {**changes, "updatedAt": {"S": self._clock().isoformat()}}
+        names = {f"#f{index}": field for index, field in enumerate(changes)} | {"#status": "status"}
+        values = {f":v{index}": value for index, value in enumerate(changes.values())}
+        values |= {f":from{index}": {"S": status} for index, status in enumerate(allowed_from)}
+        assignments = ", ".join(f"#f{index} = :v{index}" for index in range(len(changes)))
+        permitted = ", ".join(f":from{index}" for index in range(len(allowed_from)))
+        try:
+            response = self._client.update_item(
+                TableName=self.table_name,
+                Key=self._key(tenant_id, job_id),
+                UpdateExpression=f"SET {assignments}",
+                ConditionExpression=f"attribute_exists(pk) AND #status IN ({permitted})",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as refused:
+            old = refused.response.get("Item")
+            if not old:
+                raise JobNotFoundError(job_id) from refused
+            current: JobStatus = old["status"]["S"]
+            # The write was refused, so this raises: it names the status the job was really in.
+            check_transition(job_id, current, target or current)
+            raise  # pragma: no cover - the condition and check_transition agree
+        return _job(response["Attributes"])
+
+    def _find(self, tenant_id: str, job_id: str) -> Job | None:
+        # Client-supplied ids that could not be ours are simply absent: no hint, no error type to probe.
+        if not is_job_id(job_id):
+            return None
+        response = self._client.get_item(
+            TableName=self.table_name, Key=self._key(tenant_id, job_id), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return _job(item) if item else None
+
+    @staticmethod
+    def _key(tenant_id: str, job_id: str) -> dict[str, dict[str, str]]:
+        return {"pk": {"S": job_pk(tenant_id, job_id)}, "sk": {"S": JOB_SORT_KEY}}
+
+
+def _job(item: Mapping[str, Any]) -> Job:
+    result = item.get("result")
+    error = item.get("error")
+    return Job(
+        job_id=item["jobId"]["S"],
+        tenant_id=item["tenantId"]["S"],
+        user_id=item["userId"]["S"],
+        status=item["status"]["S"],
+        stage=item["stage"]["S"],
+        created_at=datetime.fromisoformat(item["createdAt"]["S"]),
+        updated_at=datetime.fromisoformat(item["updatedAt"]["S"]),
+        result=json.loads(result["S"]) if result else None,
+        error=error["S"] if error else None,
+    )

@@ -1,0 +1,107 @@
+# Managed by the governed-assistant template; `copier update` refreshes this file.
+"""A job store in a dict: the same rules as DynamoDB, for tests and the local stack."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Collection, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from components.contracts import Job, JobStatus, TenantContext
+from components.runtime.jobs.base import Clock
+from components.runtime.jobs.constants import INITIAL_STAGE
+from components.runtime.jobs.exceptions import JobExistsError, JobNotFoundError
+from components.runtime.jobs.transitions import check_transition, is_job_id, job_pk, may_read
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class InMemoryJobStore:
+    """Jobs in memory under the same ``<tenant>#<job>`` keys; a lock makes each change atomic."""
+
+    def __init__(self, *, clock: Clock = _utc_now) -> None:
+        self._clock = clock
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def create(self, context: TenantContext, *, stage: str = INITIAL_STAGE, job_id: str | None = None) -> Job:
+        job_id = job_id or uuid.uuid4().hex
+        key = job_pk(context.tenant_id, job_id)
+        now = self._clock()
+        job = Job(
+            job_id=job_id,
+            tenant_id=context.tenant_id,
+            user_id=context.user_id,
+            status="accepted",
+            stage=stage,
+            created_at=now,
+            updated_at=now,
+        )
+        with self._lock:
+            if key in self._jobs:
+                raise JobExistsError(job_id)
+            self._jobs[key] = job
+        return job
+
+    def get(self, context: TenantContext, job_id: str, *, admin_roles: Collection[str] = ()) -> Job:
+        job = self._find(context.tenant_id, job_id)
+        if job is None or not may_read(context, job.tenant_id, job.user_id, admin_roles):
+            raise JobNotFoundError(job_id)
+        return job
+
+    def load(self, tenant_id: str, job_id: str) -> Job:
+        job = self._find(tenant_id, job_id)
+        if job is None:
+            raise JobNotFoundError(job_id)
+        return job
+
+    def transition(
+        self,
+        tenant_id: str,
+        job_id: str,
+        status: JobStatus,
+        stage: str,
+        *,
+        result: Mapping[str, Any] | None = None,
+        error: str | None = None,
+    ) -> Job:
+        key = job_pk(tenant_id, job_id)
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None:
+                raise JobNotFoundError(job_id)
+            check_transition(job_id, job.status, status)
+            changes: dict[str, Any] = {"status": status, "stage": stage, "updated_at": self._clock()}
+            if result is not None:
+                changes["result"] = dict(result)
+            if error is not None:
+                changes["error"] = error
+            job = self._jobs[key] = job.model_copy(update=changes)
+        return job
+
+    def set_stage(self, tenant_id: str, job_id: str, stage: str) -> Job:
+        key = job_pk(tenant_id, job_id)
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None:
+                raise JobNotFoundError(job_id)
+            check_transition(job_id, job.status, job.status)
+            job = self._jobs[key] = job.model_copy(update={"stage": stage, "updated_at": self._clock()})
+        return job
+
+    def list_jobs(self, tenant_id: str) -> list[Job]:
+        """Every job of one tenant, oldest first (a test helper; the DynamoDB store has no such scan)."""
+        with self._lock:
+            jobs = [job for job in self._jobs.values() if job.tenant_id == tenant_id]
+        return sorted(jobs, key=lambda job: job.created_at)
+
+    def _find(self, tenant_id: str, job_id: str) -> Job | None:
+        # Client-supplied ids that could not be ours are simply absent: no hint, no error type to probe.
+        if not is_job_id(job_id):
+            return None
+        with self._lock:
+            return self._jobs.get(job_pk(tenant_id, job_id))

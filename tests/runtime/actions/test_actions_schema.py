@@ -141,5 +141,7 @@ def test_action_catalog_spec_collected_cache_entry_dropped() -> None:
     action_catalog(spec)
     key = id(spec)
     del spec
-    gc.collect()
+    # Collection can run weakref callbacks that free more; a few passes settle it.
+    for _ in range(3):
+        gc.collect()
     assert key not in contract._CATALOGS

@@ -26,12 +26,11 @@ from components.infra.execution import (
     ENV_PREFIX,
     GUARDRAIL_VERSION_ENV,
     RESOURCE_ENV,
-    LambdaCode,
     assume_role_policy,
     check_archive,
     physical_name,
-    policy_document,
 )
+from components.infra.functions import FunctionSettings, LambdaCode, governed_function
 from components.infra.guardrail import SpecGuardrail
 from components.infra.identity import create_user_pool
 from components.spec.model import AssistantSpec
@@ -198,26 +197,11 @@ class ConversationLayer(pulumi.ComponentResource):
     def _create_function(
         self, args: ConversationLayerArgs, guardrail: SpecGuardrail
     ) -> tuple[aws.lambda_.Function, aws.cloudwatch.LogGroup]:
-        function_name = physical_name(self._spec.slug, self._stack, "api", limit=64)
-        log_group = aws.cloudwatch.LogGroup(
-            f"{self._name}-api-logs",
-            name=f"/aws/lambda/{function_name}",
-            retention_in_days=self._spec.observability.retention_days,
-            tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
         role = aws.iam.Role(
             f"{self._name}-api-role",
             name_prefix=physical_name(self._spec.slug, self._stack, "api", limit=37) + "-",
             assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
             tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        policy = aws.iam.RolePolicy(
-            f"{self._name}-api-policy",
-            name=API_POLICY_NAME,
-            role=role.id,
-            policy=policy_document(api_statements(args, guardrail.guardrail_arn, log_group.arn)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         claims = self._spec.identity.claims
@@ -234,30 +218,19 @@ class ConversationLayer(pulumi.ComponentResource):
             CLAIM_ENV["roles"]: claims.roles,
             "POWERTOOLS_SERVICE_NAME": self._spec.slug,
         }
-        code = args["code"]
-        function = aws.lambda_.Function(
-            f"{self._name}-api",
-            name=function_name,
-            role=role.arn,
-            runtime=code["runtime"],
-            architectures=[code["architecture"]],
-            code=code["archive"],
-            layers=[code["layer_arn"]],
+        settings = FunctionSettings(
+            function_name=physical_name(self._spec.slug, self._stack, "api", limit=64),
             handler=args["handler"],
+            code=args["code"],
+            role=role,
+            policy_name=API_POLICY_NAME,
+            statements=lambda own_logs: api_statements(args, guardrail.guardrail_arn, own_logs),
+            environment=environment,
             timeout=TIMEOUT_SECONDS,
-            memory_size=MEMORY_MB,
-            environment=aws.lambda_.FunctionEnvironmentArgs(variables=environment),
-            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
-            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
-                log_format="JSON",
-                log_group=log_group.name,
-                application_log_level="INFO",
-                system_log_level="WARN",
-            ),
-            tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            memory_mb=MEMORY_MB,
+            retention_days=self._spec.observability.retention_days,
         )
-        return function, log_group
+        return governed_function(f"{self._name}-api", settings, parent=self, tags=self._tags)
 
     # ------------------------------------------------------------------ the HTTP API
 
@@ -362,7 +335,7 @@ class ConversationLayer(pulumi.ComponentResource):
 
 
 def api_statements(
-    args: ConversationLayerArgs, guardrail_arn: pulumi.Input[str], log_group_arn: pulumi.Input[str]
+    args: ConversationLayerArgs, guardrail_arn: pulumi.Input[str], own_logs: pulumi.Input[str]
 ) -> list[dict[str, Any]]:
     """The API function's policy: each statement one resource, named by what the function does there."""
 
@@ -381,11 +354,7 @@ def api_statements(
         ),
         allow("JobAccepted", ["events:PutEvents"], args["event_bus_arn"]),
         allow("InputGuardrail", ["bedrock:ApplyGuardrail"], guardrail_arn),
-        allow(
-            "OwnLogs",
-            ["logs:CreateLogStream", "logs:PutLogEvents"],
-            pulumi.Output.concat(log_group_arn, ":*"),
-        ),
+        allow("OwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], own_logs),
         allow("Tracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
     ]
 

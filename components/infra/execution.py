@@ -25,6 +25,7 @@ import pulumi_aws as aws
 
 from components.errors import GovernanceError
 from components.infra.asl import REASON, build_definition, render_definition
+from components.infra.functions import FunctionSettings, LambdaCode, governed_function, policy_document
 from components.spec.model import AssistantSpec
 
 # pulumi_aws 7.x warns (DeprecationWarning) while it loads its lambda_ and s3 packages, about
@@ -157,19 +158,6 @@ class ExecutionLayerError(GovernanceError):
     """When the execution layer's arguments cannot build a working layer."""
 
 
-class LambdaCode(TypedDict):
-    """The code every function of a layer runs; one archive, one dependencies layer."""
-
-    archive: pulumi.Archive
-    """The handlers' code (``components/`` and ``actions/``), e.g. ``pulumi.FileArchive("build/code")``."""
-    layer_arn: pulumi.Input[str]
-    """The Lambda layer of ``requirements.txt``'s packages, built for ``runtime`` and ``architecture``."""
-    runtime: str
-    """The Lambda runtime the layer was built for, e.g. ``python3.12``."""
-    architecture: Literal["arm64", "x86_64"]
-    """The instruction set the layer's compiled wheels target."""
-
-
 class ExecutionLayerArgs(TypedDict):
     spec: AssistantSpec
     """The validated assistant spec: actions (timeouts, retries) and log retention come from it."""
@@ -214,11 +202,6 @@ def check_archive(archive: pulumi.Archive, what: str) -> None:
             f"the code archive for {what} points at a missing path, path={archive.path}; "
             "build the code first (make build) or pass the right path"
         )
-
-
-def policy_document(statements: list[dict[str, Any]]) -> pulumi.Output[str]:
-    """An IAM policy document; statements may hold Outputs (resolved by ``Output.json_dumps``)."""
-    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def assume_role_policy(service: str, **conditions: Any) -> pulumi.Output[str]:
@@ -392,14 +375,6 @@ class ExecutionLayer(pulumi.ComponentResource):
     ) -> tuple[aws.lambda_.Function, aws.cloudwatch.LogGroup]:
         stack = pulumi.get_stack()
         label = step.replace("_", "-")
-        function_name = physical_name(self._spec.slug, stack, label, limit=64)
-        log_group = aws.cloudwatch.LogGroup(
-            f"{self._name}-{label}-logs",
-            name=f"/aws/lambda/{function_name}",
-            retention_in_days=self._spec.observability.retention_days,
-            tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
         role = aws.iam.Role(
             f"{self._name}-{label}-role",
             name_prefix=physical_name(self._spec.slug, stack, label, limit=37) + "-",
@@ -407,28 +382,19 @@ class ExecutionLayer(pulumi.ComponentResource):
             tags={**self._tags, STEP_TAG: step},
             opts=pulumi.ResourceOptions(parent=self),
         )
-        targets: dict[ResourceKey, pulumi.Input[str]] = {
-            **resources,
-            "own_log_group": pulumi.Output.concat(log_group.arn, ":*"),
-            "*": "*",
-        }
-        policy = aws.iam.RolePolicy(
-            f"{self._name}-{label}-policy",
-            name=STEP_POLICY_PREFIX + step,
-            role=role.id,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": grant.sid,
-                        "Effect": "Allow",
-                        "Action": list(grant.actions),
-                        "Resource": targets[grant.resource],
-                    }
-                    for grant in step_grants(step)
-                ]
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+
+        def statements(own_logs: pulumi.Output[str]) -> list[dict[str, Any]]:
+            targets: dict[ResourceKey, pulumi.Input[str]] = {**resources, "own_log_group": own_logs, "*": "*"}
+            return [
+                {
+                    "Sid": grant.sid,
+                    "Effect": "Allow",
+                    "Action": list(grant.actions),
+                    "Resource": targets[grant.resource],
+                }
+                for grant in step_grants(step)
+            ]
+
         environment: dict[str, pulumi.Input[str]] = {
             **args["environment"],
             STEP_ENV: step,
@@ -439,31 +405,21 @@ class ExecutionLayer(pulumi.ComponentResource):
                 environment[RESOURCE_ENV[grant.resource]] = values[grant.resource]
         if step == "guardrail_output":
             environment[GUARDRAIL_VERSION_ENV] = args["guardrail_version"]
-        code = args["code"]
-        function = aws.lambda_.Function(
-            f"{self._name}-{label}",
-            name=function_name,
-            role=role.arn,
-            runtime=code["runtime"],
-            architectures=[code["architecture"]],
-            code=code["archive"],
-            layers=[code["layer_arn"]],
+        settings = FunctionSettings(
+            function_name=physical_name(self._spec.slug, stack, label, limit=64),
             handler=args["handlers"][step],
+            code=args["code"],
+            role=role,
+            policy_name=STEP_POLICY_PREFIX + step,
+            statements=statements,
+            environment=environment,
             timeout=self._timeout(step),
-            memory_size=MEMORY_MB,
-            environment=aws.lambda_.FunctionEnvironmentArgs(variables=environment),
-            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
-            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
-                log_format="JSON",
-                log_group=log_group.name,
-                application_log_level="INFO",
-                system_log_level="WARN",
-            ),
-            tags={**self._tags, STEP_TAG: step},
-            # The policy must exist before the first invocation, not just the role.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            memory_mb=MEMORY_MB,
+            retention_days=self._spec.observability.retention_days,
         )
-        return function, log_group
+        return governed_function(
+            f"{self._name}-{label}", settings, parent=self, tags={**self._tags, STEP_TAG: step}
+        )
 
     def _timeout(self, step: Step) -> int:
         """Executors get the slowest action's timeout (Step Functions stops them at their own)."""

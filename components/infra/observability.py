@@ -31,13 +31,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.contracts import Stage
-from components.infra.execution import (
-    LambdaCode,
-    assume_role_policy,
-    check_archive,
-    physical_name,
-    policy_document,
-)
+from components.infra.execution import assume_role_policy, check_archive, physical_name
+from components.infra.functions import FunctionSettings, LambdaCode, governed_function, policy_document
 from components.spec.model import AssistantSpec
 
 INDEX_PREFIX: Final = "decision-events"
@@ -596,57 +591,34 @@ class ObservabilityLayer(pulumi.ComponentResource):
         role: aws.iam.Role | None = None,
         extra_statements: Sequence[dict[str, Any]] = (),
     ) -> aws.lambda_.Function:
-        function_name = physical_name(self._spec.slug, self._stack, f"events-{purpose}", limit=64)
-        log_group = aws.cloudwatch.LogGroup(
-            f"{self._name}-{purpose}-logs",
-            name=f"/aws/lambda/{function_name}",
-            retention_in_days=self._spec.observability.retention_days,
-            tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        role = role or self._create_role(purpose, "lambda.amazonaws.com")
-        policy = aws.iam.RolePolicy(
-            f"{self._name}-{purpose}-policy",
-            name=f"governed-events-{purpose}",
-            role=role.id,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": "OwnLogs",
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": pulumi.Output.concat(log_group.arn, ":*"),
-                    },
-                    {
-                        "Sid": "Tracing",
-                        "Effect": "Allow",
-                        "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                        "Resource": "*",
-                    },
-                    *extra_statements,
-                ]
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        return aws.lambda_.Function(
-            f"{self._name}-{purpose}",
-            name=function_name,
-            role=role.arn,
-            runtime=code["runtime"],
-            architectures=[code["architecture"]],
-            code=code["archive"],
-            layers=[code["layer_arn"]],
+        settings = FunctionSettings(
+            function_name=physical_name(self._spec.slug, self._stack, f"events-{purpose}", limit=64),
             handler=handler,
+            code=code,
+            role=role or self._create_role(purpose, "lambda.amazonaws.com"),
+            policy_name=f"governed-events-{purpose}",
+            statements=lambda own_logs: [
+                {
+                    "Sid": "OwnLogs",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": own_logs,
+                },
+                {
+                    "Sid": "Tracing",
+                    "Effect": "Allow",
+                    "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                    "Resource": "*",
+                },
+                *extra_statements,
+            ],
+            environment={"POWERTOOLS_SERVICE_NAME": self._spec.slug},
             timeout=timeout,
-            memory_size=256,
-            environment=aws.lambda_.FunctionEnvironmentArgs(
-                variables={"POWERTOOLS_SERVICE_NAME": self._spec.slug}
-            ),
-            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
-            logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON", log_group=log_group.name),
-            tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            memory_mb=256,
+            retention_days=self._spec.observability.retention_days,
         )
+        function, _ = governed_function(f"{self._name}-{purpose}", settings, parent=self, tags=self._tags)
+        return function
 
     # ------------------------------------------------------------------ queries, alarms, dashboard
 

@@ -26,12 +26,11 @@ from components.infra.execution import (
     ENV_PREFIX,
     GUARDRAIL_VERSION_ENV,
     RESOURCE_ENV,
-    LambdaCode,
     assume_role_policy,
     check_archive,
     physical_name,
-    policy_document,
 )
+from components.infra.functions import FunctionSettings, LambdaCode, governed_function
 from components.infra.pgvector import DatabaseSize, VectorDatabase
 from components.infra.retrieval import (
     EMBEDDING_MODEL_ID,
@@ -230,31 +229,6 @@ class ReasoningLayer(pulumi.ComponentResource):
         statements: Sequence[dict[str, Any]],
         store_environment: Mapping[str, pulumi.Input[str]],
     ) -> tuple[aws.lambda_.Function, aws.cloudwatch.LogGroup]:
-        function_name = physical_name(self._spec.slug, self._stack, "reason", limit=64)
-        log_group = aws.cloudwatch.LogGroup(
-            f"{self._name}-reason-logs",
-            name=f"/aws/lambda/{function_name}",
-            retention_in_days=self._spec.observability.retention_days,
-            tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        policy = aws.iam.RolePolicy(
-            f"{self._name}-reason-policy",
-            name=REASON_POLICY_NAME,
-            role=role.id,
-            policy=policy_document(
-                [
-                    *statements,
-                    allow(
-                        "OwnLogs",
-                        ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        pulumi.Output.concat(log_group.arn, ":*"),
-                    ),
-                    allow("Tracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
-                ]
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
         environment: dict[str, pulumi.Input[str]] = {
             **args["environment"],
             **store_environment,
@@ -264,27 +238,20 @@ class ReasoningLayer(pulumi.ComponentResource):
             GUARDRAIL_VERSION_ENV: args["guardrail_version"],
             "POWERTOOLS_SERVICE_NAME": self._spec.slug,
         }
-        code = args["code"]
-        function = aws.lambda_.Function(
-            f"{self._name}-reason",
-            name=function_name,
-            role=role.arn,
-            runtime=code["runtime"],
-            architectures=[code["architecture"]],
-            code=code["archive"],
-            layers=[code["layer_arn"]],
+        settings = FunctionSettings(
+            function_name=physical_name(self._spec.slug, self._stack, "reason", limit=64),
             handler=args["handler"],
+            code=args["code"],
+            role=role,
+            policy_name=REASON_POLICY_NAME,
+            statements=lambda own_logs: [
+                *statements,
+                allow("OwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], own_logs),
+                allow("Tracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
+            ],
+            environment=environment,
             timeout=TIMEOUT_SECONDS,
-            memory_size=MEMORY_MB,
-            environment=aws.lambda_.FunctionEnvironmentArgs(variables=environment),
-            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
-            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
-                log_format="JSON",
-                log_group=log_group.name,
-                application_log_level="INFO",
-                system_log_level="WARN",
-            ),
-            tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            memory_mb=MEMORY_MB,
+            retention_days=self._spec.observability.retention_days,
         )
-        return function, log_group
+        return governed_function(f"{self._name}-reason", settings, parent=self, tags=self._tags)

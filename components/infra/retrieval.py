@@ -24,7 +24,8 @@ from typing import Any, Final, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.infra.execution import LambdaCode, assume_role_policy, physical_name, policy_document
+from components.infra.execution import assume_role_policy, physical_name
+from components.infra.functions import FunctionSettings, LambdaCode, governed_function, policy_document
 from components.infra.storage import private_bucket
 
 EMBEDDING_MODEL_ID: Final = "amazon.titan-embed-text-v2:0"
@@ -123,51 +124,24 @@ class RetrievalStore(pulumi.ComponentResource):
     def _create_setup_function(
         self, role: aws.iam.Role, statements: list[dict[str, Any]]
     ) -> aws.lambda_.Function:
-        function_name = physical_name(self._slug, self._stack, "retrieval-setup", limit=64)
-        log_group = aws.cloudwatch.LogGroup(
-            f"{self._name}-setup-logs",
-            name=f"/aws/lambda/{function_name}",
-            retention_in_days=self._base_args["retention_days"],
-            tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        policy = aws.iam.RolePolicy(
-            f"{self._name}-setup-policy",
-            name="governed-retrieval-setup",
-            role=role.id,
-            policy=policy_document(
-                [
-                    *statements,
-                    allow(
-                        "OwnLogs",
-                        ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        pulumi.Output.concat(log_group.arn, ":*"),
-                    ),
-                    allow("Tracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
-                ]
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        code = self._base_args["code"]
-        return aws.lambda_.Function(
-            f"{self._name}-setup",
-            name=function_name,
-            role=role.arn,
-            runtime=code["runtime"],
-            architectures=[code["architecture"]],
-            code=code["archive"],
-            layers=[code["layer_arn"]],
+        settings = FunctionSettings(
+            function_name=physical_name(self._slug, self._stack, "retrieval-setup", limit=64),
             handler=self._base_args["setup_handler"],
+            code=self._base_args["code"],
+            role=role,
+            policy_name="governed-retrieval-setup",
+            statements=lambda own_logs: [
+                *statements,
+                allow("OwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], own_logs),
+                allow("Tracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
+            ],
+            environment={"POWERTOOLS_SERVICE_NAME": self._slug},
             timeout=SETUP_TIMEOUT_SECONDS,
-            memory_size=256,
-            environment=aws.lambda_.FunctionEnvironmentArgs(
-                variables={"POWERTOOLS_SERVICE_NAME": self._slug}
-            ),
-            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
-            logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON", log_group=log_group.name),
-            tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            memory_mb=256,
+            retention_days=self._base_args["retention_days"],
         )
+        function, _ = governed_function(f"{self._name}-setup", settings, parent=self, tags=self._tags)
+        return function
 
 
 class SearchCollection(RetrievalStore):

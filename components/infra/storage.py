@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
-from components.infra.execution import policy_document
+from components.infra.functions import policy_document
 
 
 def private_bucket(

@@ -22,7 +22,7 @@ from components.infra.conversation import (
     ConversationLayer,
     ConversationLayerArgs,
 )
-from components.infra.execution import LambdaCode
+from components.infra.functions import LambdaCode
 from components.infra.guardrail import CONTENT_FILTERS, SpecGuardrail
 from components.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
 from components.spec import AssistantSpec, parse_spec

@@ -14,7 +14,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 
 from components.infra import invariants
 from components.infra import testing as mock_harness
-from components.infra.execution import LambdaCode
+from components.infra.functions import LambdaCode
 from components.infra.pgvector import DB_READER_ROLE
 from components.infra.reasoning import REASON_POLICY_NAME, ReasoningLayer, ReasoningLayerArgs
 from components.infra.retrieval import EMBEDDING_MODEL_ID, VECTOR_INDEX

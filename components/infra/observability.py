@@ -33,6 +33,7 @@ import pulumi_aws as aws
 from components.contracts import Stage
 from components.infra.execution import assume_role_policy, check_archive, physical_name
 from components.infra.functions import FunctionSettings, LambdaCode, governed_function, policy_document
+from components.infra.storage import private_bucket
 from components.spec.model import AssistantSpec
 
 INDEX_PREFIX: Final = "decision-events"
@@ -498,41 +499,14 @@ class ObservabilityLayer(pulumi.ComponentResource):
             )
 
     def _create_failed_events_bucket(self, protect: bool) -> aws.s3.Bucket:
-        bucket = aws.s3.Bucket(
+        bucket = private_bucket(
             f"{self._name}-failed",
-            bucket_prefix=physical_name(self._spec.slug, self._stack, "failed-events", limit=36) + "-",
-            force_destroy=not protect,
+            prefix=physical_name(self._spec.slug, self._stack, "failed-events", limit=36) + "-",
+            protect=protect,
             tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            parent=self,
         )
         child = pulumi.ResourceOptions(parent=self)
-        aws.s3.BucketPublicAccessBlock(
-            f"{self._name}-failed-private",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketVersioning(
-            f"{self._name}-failed-versioning",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{self._name}-failed-encryption",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    )
-                )
-            ],
-            opts=child,
-        )  # fmt: skip
         # Failed documents are kept as long as the index would have kept them.
         retention = self._spec.observability.retention_days
         aws.s3.BucketLifecycleConfiguration(
@@ -551,23 +525,6 @@ class ObservabilityLayer(pulumi.ComponentResource):
             ],
             opts=child,
         )  # fmt: skip
-        aws.s3.BucketPolicy(
-            f"{self._name}-failed-tls-only",
-            bucket=bucket.id,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": "DenyInsecureTransport",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "s3:*",
-                        "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    }
-                ]
-            ),
-            opts=child,
-        )
         return bucket
 
     # ------------------------------------------------------------------ functions and roles

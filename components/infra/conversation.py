@@ -30,7 +30,13 @@ from components.infra.execution import (
     check_archive,
     physical_name,
 )
-from components.infra.functions import FunctionSettings, LambdaCode, governed_function
+from components.infra.functions import (
+    FunctionSettings,
+    LambdaCode,
+    allow,
+    governed_function,
+    logs_and_tracing,
+)
 from components.infra.guardrail import SpecGuardrail
 from components.infra.identity import create_user_pool
 from components.spec.model import AssistantSpec
@@ -339,9 +345,6 @@ def api_statements(
 ) -> list[dict[str, Any]]:
     """The API function's policy: each statement one resource, named by what the function does there."""
 
-    def allow(sid: str, actions: list[str], resource: pulumi.Input[str]) -> dict[str, Any]:
-        return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource}
-
     return [
         allow("Jobs", ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"], args["jobs_table_arn"]),
         allow(
@@ -354,8 +357,7 @@ def api_statements(
         ),
         allow("JobAccepted", ["events:PutEvents"], args["event_bus_arn"]),
         allow("InputGuardrail", ["bedrock:ApplyGuardrail"], guardrail_arn),
-        allow("OwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], own_logs),
-        allow("Tracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
+        *logs_and_tracing(own_logs),
     ]
 
 

@@ -9,7 +9,7 @@ caller, who gets the log group's stream ARN to grant "write your own logs" on it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
@@ -33,6 +33,23 @@ class LambdaCode(TypedDict):
 def policy_document(statements: list[dict[str, Any]]) -> pulumi.Output[str]:
     """An IAM policy document; statements may hold Outputs (resolved by ``Output.json_dumps``)."""
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def allow(sid: str, actions: Sequence[str], resource: Any, **condition: Any) -> dict[str, Any]:
+    """One Allow statement; ``resource`` may hold Outputs."""
+    statement: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": resource}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def logs_and_tracing(own_logs: pulumi.Input[str]) -> list[dict[str, Any]]:
+    """What every function may do besides its job: write its own logs, send X-Ray traces."""
+    return [
+        allow("OwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], own_logs),
+        # X-Ray defines no resource types: traces cannot be scoped to a resource.
+        allow("Tracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
+    ]
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,13 @@ import pulumi_aws as aws
 
 from components.contracts import Stage
 from components.infra.execution import assume_role_policy, check_archive, physical_name
-from components.infra.functions import FunctionSettings, LambdaCode, governed_function, policy_document
+from components.infra.functions import (
+    FunctionSettings,
+    LambdaCode,
+    governed_function,
+    logs_and_tracing,
+    policy_document,
+)
 from components.infra.storage import private_bucket
 from components.spec.model import AssistantSpec
 
@@ -554,21 +560,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
             code=code,
             role=role or self._create_role(purpose, "lambda.amazonaws.com"),
             policy_name=f"governed-events-{purpose}",
-            statements=lambda own_logs: [
-                {
-                    "Sid": "OwnLogs",
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    "Resource": own_logs,
-                },
-                {
-                    "Sid": "Tracing",
-                    "Effect": "Allow",
-                    "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                    "Resource": "*",
-                },
-                *extra_statements,
-            ],
+            statements=lambda own_logs: [*logs_and_tracing(own_logs), *extra_statements],
             environment={"POWERTOOLS_SERVICE_NAME": self._spec.slug},
             timeout=timeout,
             memory_mb=256,

@@ -21,7 +21,8 @@ import pulumi_aws as aws
 
 from components.errors import GovernanceError
 from components.infra.execution import physical_name
-from components.infra.retrieval import EMBEDDING_DIMENSIONS, RetrievalArgs, RetrievalStore, allow
+from components.infra.functions import allow
+from components.infra.retrieval import EMBEDDING_DIMENSIONS, RetrievalArgs, RetrievalStore
 
 POSTGRES_VERSION: Final = "16.6"
 DB_MASTER_USER: Final = "governed_admin"

@@ -30,14 +30,19 @@ from components.infra.execution import (
     check_archive,
     physical_name,
 )
-from components.infra.functions import FunctionSettings, LambdaCode, governed_function
+from components.infra.functions import (
+    FunctionSettings,
+    LambdaCode,
+    allow,
+    governed_function,
+    logs_and_tracing,
+)
 from components.infra.pgvector import DatabaseSize, VectorDatabase
 from components.infra.retrieval import (
     EMBEDDING_MODEL_ID,
     RetrievalArgs,
     RetrievalStore,
     SearchCollection,
-    allow,
 )
 from components.spec.model import AssistantSpec
 
@@ -246,8 +251,7 @@ class ReasoningLayer(pulumi.ComponentResource):
             policy_name=REASON_POLICY_NAME,
             statements=lambda own_logs: [
                 *statements,
-                allow("OwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], own_logs),
-                allow("Tracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
+                *logs_and_tracing(own_logs),
             ],
             environment=environment,
             timeout=TIMEOUT_SECONDS,

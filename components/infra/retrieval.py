@@ -18,14 +18,20 @@ and where to look (``environment``); the reasoning layer adds both to the reason
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Final, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
 from components.infra.execution import assume_role_policy, physical_name
-from components.infra.functions import FunctionSettings, LambdaCode, governed_function, policy_document
+from components.infra.functions import (
+    FunctionSettings,
+    LambdaCode,
+    allow,
+    governed_function,
+    logs_and_tracing,
+    policy_document,
+)
 from components.infra.storage import private_bucket
 
 EMBEDDING_MODEL_ID: Final = "amazon.titan-embed-text-v2:0"
@@ -40,14 +46,6 @@ KB_FIELDS: Final = {
     "metadata_field": "AMAZON_BEDROCK_METADATA",
 }
 SETUP_TIMEOUT_SECONDS: Final = 300
-
-
-def allow(sid: str, actions: Sequence[str], resource: Any, **condition: Any) -> dict[str, Any]:
-    """One Allow statement; ``resource`` may hold Outputs."""
-    statement: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": resource}
-    if condition:
-        statement["Condition"] = condition
-    return statement
 
 
 class RetrievalArgs(TypedDict):
@@ -132,8 +130,7 @@ class RetrievalStore(pulumi.ComponentResource):
             policy_name="governed-retrieval-setup",
             statements=lambda own_logs: [
                 *statements,
-                allow("OwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], own_logs),
-                allow("Tracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
+                *logs_and_tracing(own_logs),
             ],
             environment={"POWERTOOLS_SERVICE_NAME": self._slug},
             timeout=SETUP_TIMEOUT_SECONDS,

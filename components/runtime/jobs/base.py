@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
 from components.contracts import Job, JobStatus, TenantContext
+from components.runtime.jobs.exceptions import JobNotFoundError
+from components.runtime.jobs.transitions import may_read
 
 # Tells the time; swap it to test retention and ordering without sleeping.
 Clock = Callable[[], datetime]
@@ -52,3 +55,27 @@ class JobStore(Protocol):
     def set_stage(self, tenant_id: str, job_id: str, stage: str) -> Job:
         """Record progress (``"execute:2/3"``) without changing the status; refused once terminal."""
         ...
+
+
+class TenantScopedReads(ABC):
+    """The read rule, once for every backend: a job is found only under its tenant's key.
+
+    Another tenant's job, and a same-tenant job the reader may not see, are both "not
+    found": a reader never learns that a job it cannot read exists.
+    """
+
+    @abstractmethod
+    def _find(self, tenant_id: str, job_id: str) -> Job | None:
+        """The job stored under ``<tenant_id>#<job_id>``, or None."""
+
+    def get(self, context: TenantContext, job_id: str, *, admin_roles: Collection[str] = ()) -> Job:
+        job = self._find(context.tenant_id, job_id)
+        if job is None or not may_read(context, job.tenant_id, job.user_id, admin_roles):
+            raise JobNotFoundError(job_id)
+        return job
+
+    def load(self, tenant_id: str, job_id: str) -> Job:
+        job = self._find(tenant_id, job_id)
+        if job is None:
+            raise JobNotFoundError(job_id)
+        return job

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from components.contracts import Job, JobStatus, TenantContext
-from components.runtime.jobs.base import Clock
+from components.runtime.jobs.base import Clock, TenantScopedReads
 from components.runtime.jobs.constants import (
     DEFAULT_RETENTION_SECONDS,
     INITIAL_STAGE,
@@ -30,7 +30,6 @@ from components.runtime.jobs.transitions import (
     check_transition,
     is_job_id,
     job_pk,
-    may_read,
     sources,
 )
 
@@ -39,7 +38,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class DynamoDBJobStore:
+class DynamoDBJobStore(TenantScopedReads):
     """Jobs in the execution layer's jobs table, through a boto3 DynamoDB client passed in."""
 
     def __init__(
@@ -84,18 +83,6 @@ class DynamoDBJobStore:
             )
         except self._client.exceptions.ConditionalCheckFailedException as error:
             raise JobExistsError(job_id) from error
-        return job
-
-    def get(self, context: TenantContext, job_id: str, *, admin_roles: Collection[str] = ()) -> Job:
-        job = self._find(context.tenant_id, job_id)
-        if job is None or not may_read(context, job.tenant_id, job.user_id, admin_roles):
-            raise JobNotFoundError(job_id)
-        return job
-
-    def load(self, tenant_id: str, job_id: str) -> Job:
-        job = self._find(tenant_id, job_id)
-        if job is None:
-            raise JobNotFoundError(job_id)
         return job
 
     def transition(

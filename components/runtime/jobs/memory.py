@@ -5,22 +5,22 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from components.contracts import Job, JobStatus, TenantContext
-from components.runtime.jobs.base import Clock
+from components.runtime.jobs.base import Clock, TenantScopedReads
 from components.runtime.jobs.constants import INITIAL_STAGE
 from components.runtime.jobs.exceptions import JobExistsError, JobNotFoundError
-from components.runtime.jobs.transitions import check_transition, is_job_id, job_pk, may_read
+from components.runtime.jobs.transitions import check_transition, is_job_id, job_pk
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class InMemoryJobStore:
+class InMemoryJobStore(TenantScopedReads):
     """Jobs in memory under the same ``<tenant>#<job>`` keys; a lock makes each change atomic."""
 
     def __init__(self, *, clock: Clock = _utc_now) -> None:
@@ -45,18 +45,6 @@ class InMemoryJobStore:
             if key in self._jobs:
                 raise JobExistsError(job_id)
             self._jobs[key] = job
-        return job
-
-    def get(self, context: TenantContext, job_id: str, *, admin_roles: Collection[str] = ()) -> Job:
-        job = self._find(context.tenant_id, job_id)
-        if job is None or not may_read(context, job.tenant_id, job.user_id, admin_roles):
-            raise JobNotFoundError(job_id)
-        return job
-
-    def load(self, tenant_id: str, job_id: str) -> Job:
-        job = self._find(tenant_id, job_id)
-        if job is None:
-            raise JobNotFoundError(job_id)
         return job
 
     def transition(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 JobStatus = Literal["accepted", "processing", "awaiting_approval", "complete", "failed", "rejected"]
@@ -101,7 +101,10 @@ class Job(Contract):
 
 
 class DecisionEvent(Contract):
-    """One event per stage of a job: the decision trace (OpenTelemetry GenAI names where one fits)."""
+    """One event per stage of a job: the decision trace (OpenTelemetry GenAI names where one fits).
+
+    It reads back what it writes: the ``gen_ai.*`` names are accepted as well as camelCase.
+    """
 
     event_id: str
     schema_version: int = DECISION_EVENT_SCHEMA_VERSION
@@ -111,8 +114,22 @@ class DecisionEvent(Contract):
     stage: Stage
     outcome: str
     latency_ms: float = Field(ge=0)
-    model_id: str | None = Field(None, serialization_alias="gen_ai.request.model")
-    input_tokens: int | None = Field(None, ge=0, serialization_alias="gen_ai.usage.input_tokens")
-    output_tokens: int | None = Field(None, ge=0, serialization_alias="gen_ai.usage.output_tokens")
+    model_id: str | None = Field(
+        None,
+        serialization_alias="gen_ai.request.model",
+        validation_alias=AliasChoices("modelId", "gen_ai.request.model"),
+    )
+    input_tokens: int | None = Field(
+        None,
+        ge=0,
+        serialization_alias="gen_ai.usage.input_tokens",
+        validation_alias=AliasChoices("inputTokens", "gen_ai.usage.input_tokens"),
+    )
+    output_tokens: int | None = Field(
+        None,
+        ge=0,
+        serialization_alias="gen_ai.usage.output_tokens",
+        validation_alias=AliasChoices("outputTokens", "gen_ai.usage.output_tokens"),
+    )
     details: dict[str, Any] = Field(default_factory=dict)
     timestamp: datetime

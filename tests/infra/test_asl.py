@@ -7,7 +7,6 @@ scripted step handlers answer; the definition is exactly the one the execution l
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -363,4 +362,3 @@ def test_build_definition_is_pure() -> None:
     """The same spec gives the same definition, byte for byte."""
     spec = fast_spec("workflow-aware")
     assert json.dumps(build_definition(spec)) == json.dumps(build_definition(spec))
-    assert os.environ.get("AWS_ENDPOINT_URL_LAMBDA") is None

@@ -1,8 +1,7 @@
 # Managed by the governed-assistant template; `copier update` refreshes this file.
 """A DecisionEvent on the wire: camelCase plus OpenTelemetry GenAI names, one JSON object per line.
 
-``to_wire`` is what lands in the log, in Firehose and in OpenSearch; ``from_wire`` reads it back
-(the contract's own validation takes camelCase, not the ``gen_ai.*`` names it serializes to).
+``to_wire`` is what lands in the log, in Firehose and in OpenSearch; ``from_wire`` reads it back.
 """
 
 from __future__ import annotations
@@ -15,13 +14,6 @@ from pydantic import ValidationError
 
 from components.contracts import DECISION_EVENT_SCHEMA_VERSION, DecisionEvent
 from components.runtime.telemetry.exceptions import EventFormatError
-
-# Wire name -> the name the contract validates, for fields whose serialized name differs.
-_FROM_SERIALIZED: dict[str, str] = {
-    field.serialization_alias: field.alias
-    for field in DecisionEvent.model_fields.values()
-    if field.serialization_alias and field.alias and field.serialization_alias != field.alias
-}
 
 
 def to_wire(event: DecisionEvent) -> dict[str, Any]:
@@ -49,9 +41,8 @@ def from_wire(document: Mapping[str, Any] | str) -> DecisionEvent:
             f"Unsupported decision event schema, schemaVersion={version!r}, "
             f"supported=1..{DECISION_EVENT_SCHEMA_VERSION}; update the template (copier update) to read it"
         )
-    renamed = {_FROM_SERIALIZED.get(key, key): value for key, value in document.items()}
     try:
-        return DecisionEvent.model_validate(renamed)
+        return DecisionEvent.model_validate(document)
     except ValidationError as error:
         raise EventFormatError(
             f"Not a valid decision event, eventId={document.get('eventId')!r}, "

@@ -22,12 +22,12 @@ from components.infra.conversation import (
     ConversationLayer,
     ConversationLayerArgs,
 )
-from components.infra.functions import LambdaCode
 from components.infra.guardrail import CONTENT_FILTERS, SpecGuardrail
 from components.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
 from components.spec import AssistantSpec, parse_spec
 from components.spec.answers import render_spec_yaml
-from tests.conftest import REPO_ROOT, preset_document
+from tests.conftest import preset_document
+from tests.infra.test_execution import lambda_code
 
 LAYER = "assistant-conversation"
 JOBS_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/jobs"
@@ -87,15 +87,6 @@ def make_spec(**changes: Any) -> AssistantSpec:
     document = preset_document("bounded-action")
     document.update(changes)
     return parse_spec(render_spec_yaml(document))
-
-
-def lambda_code() -> LambdaCode:
-    return {
-        "archive": pulumi.FileArchive(str(REPO_ROOT / "components")),
-        "layer_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:deps:1",
-        "runtime": "python3.12",
-        "architecture": "arm64",
-    }
 
 
 def conversation_args(spec: AssistantSpec, **overrides: Any) -> ConversationLayerArgs:

@@ -62,6 +62,7 @@ def preset_spec(preset: str) -> AssistantSpec:
 
 
 def lambda_code() -> LambdaCode:
+    """Code any layer under test can run: this repository's components/, a made-up layer ARN."""
     return {
         "archive": pulumi.FileArchive(str(REPO_ROOT / "components")),
         "layer_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:deps:1",

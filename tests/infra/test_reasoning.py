@@ -14,14 +14,14 @@ from pulumi.runtime import mocks as pulumi_mocks
 
 from components.infra import invariants
 from components.infra import testing as mock_harness
-from components.infra.functions import LambdaCode
 from components.infra.pgvector import DB_READER_ROLE
 from components.infra.reasoning import REASON_POLICY_NAME, ReasoningLayer, ReasoningLayerArgs
 from components.infra.retrieval import EMBEDDING_MODEL_ID, VECTOR_INDEX
 from components.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
 from components.spec import AssistantSpec, parse_spec
 from components.spec.answers import render_spec_yaml
-from tests.conftest import REPO_ROOT, preset_document
+from tests.conftest import preset_document
+from tests.infra.test_execution import lambda_code
 
 LAYER = "assistant-reasoning"
 GUARDRAIL_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT_ID}:guardrail/gr0example"
@@ -124,15 +124,6 @@ def make_spec(backend: str = "none", model_id: str | None = None) -> AssistantSp
     if model_id:
         document["model_id"] = model_id
     return parse_spec(render_spec_yaml(document))
-
-
-def lambda_code() -> LambdaCode:
-    return {
-        "archive": pulumi.FileArchive(str(REPO_ROOT / "components")),
-        "layer_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:deps:1",
-        "runtime": "python3.12",
-        "architecture": "arm64",
-    }
 
 
 def reasoning_args(spec: AssistantSpec, **overrides: Any) -> ReasoningLayerArgs:

@@ -3,8 +3,8 @@
 Usage: .venv/bin/python bench/infra_eval.py [--runs N] [--sizes 1 10 50 100]
 Each run evaluates ``component_under_test`` under ``components.infra.testing``'s mocks (no
 Pulumi CLI, no AWS) and counts what it registered. The specs clone the bounded-action
-preset's actions under new names. To measure another component (the whole
-GovernedAssistant, once it composes the layers), change ``component_under_test`` only.
+preset's actions under new names. It measures the whole ``GovernedAssistant`` (every layer);
+to measure another component, change ``component_under_test`` only.
 """
 
 from __future__ import annotations
@@ -23,34 +23,26 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from components.infra.execution import STEPS, ExecutionLayer  # noqa: E402 - needs the path above
+from components.infra import GovernedAssistant  # noqa: E402 - needs the path above
 from components.infra.testing import run_with_mocks  # noqa: E402
 from components.spec import AssistantSpec, parse_spec  # noqa: E402
 from components.spec.answers import render_spec_yaml, spec_from_answers  # noqa: E402
 
 PRESET = "bounded-action"
 REGION_ACCOUNT = "us-east-1:123456789012"
-COMPONENT = "ExecutionLayer"  # what component_under_test builds, for the printout
+COMPONENT = "GovernedAssistant"  # what component_under_test builds, for the printout
 
 
 def component_under_test(spec: AssistantSpec) -> None:
     """Build the component being measured (a Pulumi program body: runs under the mocks)."""
-    ExecutionLayer(
-        "assistant-execution",
+    GovernedAssistant(
+        spec.slug,
         {
             "spec": spec,
             "code": {
                 "archive": pulumi.FileArchive(str(REPO_ROOT / "components")),
-                "layer_arn": f"arn:aws:lambda:{REGION_ACCOUNT}:layer:deps:1",
-                "runtime": "python3.12",
-                "architecture": "arm64",
+                "dependencies": f"arn:aws:lambda:{REGION_ACCOUNT}:layer:deps:1",
             },
-            "handlers": {step: f"components.handlers.{step}.handler" for step in STEPS},
-            "environment": {},
-            "reason_function_arn": f"arn:aws:lambda:{REGION_ACCOUNT}:function:reason",
-            "guardrail_arn": f"arn:aws:bedrock:{REGION_ACCOUNT}:guardrail/bench",
-            "guardrail_version": "1",
-            "flags_arn": f"arn:aws:appconfig:{REGION_ACCOUNT}:application/a/environment/e/configuration/p",
             "protect_data": False,
         },
     )

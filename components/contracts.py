@@ -66,6 +66,11 @@ class ActionRequest(Contract):
     action_type: str
     resource_id: str
     parameters: dict[str, Any]
+    # A workflow step's name (``actions/<action>.py`` defines a function per step); None for one-step actions.
+    step: str | None = None
+    # What the earlier steps returned, by step name (ActionResult dicts): a later step builds on them,
+    # and compensation learns what completed.
+    results: dict[str, Any] = Field(default_factory=dict)
 
 
 class ActionResult(Contract):

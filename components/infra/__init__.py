@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
-from components.infra.assistant import GovernedAssistant, GovernedAssistantArgs
+from components.infra.assistant import AssistantCode, GovernedAssistant, GovernedAssistantArgs
+from components.infra.entrypoints import HANDLERS
 
-__all__ = ["GovernedAssistant", "GovernedAssistantArgs"]
+__all__ = ["HANDLERS", "AssistantCode", "GovernedAssistant", "GovernedAssistantArgs"]

@@ -26,16 +26,16 @@ from components.infra.execution import (
     ENV_PREFIX,
     GUARDRAIL_VERSION_ENV,
     RESOURCE_ENV,
-    assume_role_policy,
     check_archive,
-    physical_name,
 )
 from components.infra.functions import (
     FunctionSettings,
     LambdaCode,
     allow,
+    assume_role_policy,
     governed_function,
     logs_and_tracing,
+    physical_name,
 )
 from components.infra.guardrail import SpecGuardrail
 from components.infra.identity import create_user_pool
@@ -99,6 +99,9 @@ class ConversationLayerArgs(TypedDict):
     """The execution layer's bus, where the function puts "job accepted"."""
     protect_data: bool
     """Turn on the user pool's deletion protection; on for production."""
+    table_names: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """``{"jobs": ..., "approvals": ..., "event_bus": ...}``: the names the function's variables
+    carry (``GovernedAssistant`` passes them); the ARNs above otherwise, which the APIs accept too."""
     guardrail: NotRequired[SpecGuardrail]
     """The spec's guardrail when built elsewhere (``GovernedAssistant`` builds it before the
     execution layer, which needs it too); without it, this layer builds its own."""
@@ -108,6 +111,8 @@ class ConversationLayerArgs(TypedDict):
     """Requests the stage accepts in a burst, across all routes; 50 by default."""
     throttling_rate_limit: NotRequired[float]
     """Steady requests per second the stage accepts, across all routes; 25 by default."""
+    decision_stream_arn: NotRequired[pulumi.Input[str]]
+    """The Firehose stream decision events go to (``firehose`` telemetry sink); left out with the log sink."""
 
 
 class ConversationLayer(pulumi.ComponentResource):
@@ -211,14 +216,15 @@ class ConversationLayer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         claims = self._spec.identity.claims
+        names = args.get("table_names", {})
         environment: dict[str, pulumi.Input[str]] = {
             **args["environment"],
-            RESOURCE_ENV["jobs_table"]: args["jobs_table_arn"],
-            RESOURCE_ENV["approvals_table"]: args["approvals_table_arn"],
+            RESOURCE_ENV["jobs_table"]: names.get("jobs", args["jobs_table_arn"]),
+            RESOURCE_ENV["approvals_table"]: names.get("approvals", args["approvals_table_arn"]),
             RESOURCE_ENV["guardrail"]: guardrail.guardrail_arn,
             GUARDRAIL_VERSION_ENV: guardrail.guardrail_version,
             STATE_MACHINE_ENV: args["state_machine_arn"],
-            EVENT_BUS_ENV: args["event_bus_arn"],
+            EVENT_BUS_ENV: names.get("event_bus", args["event_bus_arn"]),
             CLAIM_ENV["tenant"]: claims.tenant,
             CLAIM_ENV["user"]: claims.user,
             CLAIM_ENV["roles"]: claims.roles,
@@ -357,6 +363,11 @@ def api_statements(
         ),
         allow("JobAccepted", ["events:PutEvents"], args["event_bus_arn"]),
         allow("InputGuardrail", ["bedrock:ApplyGuardrail"], guardrail_arn),
+        *(
+            [allow("DecisionEvents", ["firehose:PutRecordBatch"], args["decision_stream_arn"])]
+            if "decision_stream_arn" in args
+            else []
+        ),
         *logs_and_tracing(own_logs),
     ]
 

@@ -10,7 +10,6 @@ against it, in tests and in the CrossGuard policy pack alike.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import warnings
@@ -18,14 +17,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, Literal, TypedDict, get_args
+from typing import Any, Final, Literal, NotRequired, TypedDict, get_args
 
 import pulumi
 import pulumi_aws as aws
 
 from components.errors import GovernanceError
 from components.infra.asl import REASON, build_definition, render_definition
-from components.infra.functions import FunctionSettings, LambdaCode, governed_function, policy_document
+from components.infra.functions import (
+    FunctionSettings,
+    LambdaCode,
+    assume_role_policy,
+    governed_function,
+    physical_name,
+    policy_document,
+)
+from components.infra.insights import InsightSettings, create_insight_trigger
 from components.spec.model import AssistantSpec
 
 # pulumi_aws 7.x warns (DeprecationWarning) while it loads its lambda_ and s3 packages, about
@@ -42,7 +49,7 @@ STEPS: Final[tuple[Step, ...]] = get_args(Step)
 # "*" is reserved for actions AWS offers no resource-level permission for.
 ResourceKey = Literal[
     "jobs_table", "approvals_table", "idempotency_table", "approval_topic", "guardrail", "flags",
-    "own_log_group", "*",
+    "decision_stream", "own_log_group", "*",
 ]  # fmt: skip
 
 # The inline policy of step ``s`` is named ``STEP_POLICY_PREFIX + s``: the invariants find it by name.
@@ -53,6 +60,7 @@ STEP_TAG: Final = "governed:step"
 # the state machine's input.
 JOB_EVENT_SOURCE: Final = "governed.conversation"
 JOB_ACCEPTED_DETAIL_TYPE: Final = "job accepted"
+INSIGHTS_PATTERN: Final = "insights-to-action"
 
 # Environment variables the step functions read (one prefix for all, STYLE.md rule 4).
 ENV_PREFIX: Final = "GOVERNED_"
@@ -149,9 +157,17 @@ BASELINE_GRANTS: Final[tuple[Grant, ...]] = (
 )
 
 
-def step_grants(step: Step) -> tuple[Grant, ...]:
-    """Everything step ``step``'s role may do: its own grants, then the baseline."""
-    return (*STEP_GRANTS[step], *BASELINE_GRANTS)
+# Only when the stack sends decision events straight to Firehose (``GOVERNED_TELEMETRY_SINK=firehose``);
+# with the default log sink a subscription filter forwards them and no step needs it.
+TELEMETRY_GRANT: Final = Grant(
+    "DecisionEvents", ("firehose:PutRecordBatch",), "decision_stream", "send decision events to Firehose"
+)
+OPTIONAL_GRANTS: Final[tuple[Grant, ...]] = (TELEMETRY_GRANT,)
+
+
+def step_grants(step: Step, *, telemetry: bool = False) -> tuple[Grant, ...]:
+    """Everything step ``step``'s role may do: its own grants, the baseline, and Firehose if ``telemetry``."""
+    return (*STEP_GRANTS[step], *BASELINE_GRANTS, *((TELEMETRY_GRANT,) if telemetry else ()))
 
 
 class ExecutionLayerError(GovernanceError):
@@ -179,20 +195,11 @@ class ExecutionLayerArgs(TypedDict):
     its identifiers reach the gate through ``environment``."""
     protect_data: bool
     """Refuse to delete the jobs and approvals tables on ``pulumi destroy``; on for production."""
-
-
-def physical_name(*parts: str, limit: int) -> str:
-    """A lowercase, hyphenated name within ``limit`` characters; a hash keeps truncated names apart.
-
-    Lowercase letters, digits and hyphens are valid for every service here (S3 and
-    OpenSearch accept nothing else); the parts start with the spec's slug, so with a letter.
-    """
-    raw = "-".join(parts)
-    cleaned = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")
-    if len(cleaned) <= limit:
-        return cleaned
-    digest = hashlib.sha256(raw.encode()).hexdigest()[:7]
-    return f"{cleaned[: limit - 8].rstrip('-')}-{digest}"
+    decision_stream_arn: NotRequired[pulumi.Input[str]]
+    """The Firehose stream the functions put decision events on (``firehose`` telemetry sink);
+    left out with the log sink, and then no function may touch Firehose."""
+    insight_handler: NotRequired[str]
+    """The insight function's handler; required by Pattern C (``insights-to-action``), unused elsewhere."""
 
 
 def check_archive(archive: pulumi.Archive, what: str) -> None:
@@ -202,18 +209,6 @@ def check_archive(archive: pulumi.Archive, what: str) -> None:
             f"the code archive for {what} points at a missing path, path={archive.path}; "
             "build the code first (make build) or pass the right path"
         )
-
-
-def assume_role_policy(service: str, **conditions: Any) -> pulumi.Output[str]:
-    """A trust policy letting one AWS service (and only it) assume the role."""
-    statement: dict[str, Any] = {
-        "Effect": "Allow",
-        "Principal": {"Service": service},
-        "Action": "sts:AssumeRole",
-    }
-    if conditions:
-        statement["Condition"] = conditions
-    return policy_document([statement])
 
 
 # How ASL placeholders name the step functions ("${GateFunctionArn}", "${EXECUTOR_ARN}"...):
@@ -266,18 +261,26 @@ class ExecutionLayer(pulumi.ComponentResource):
     """The job state machine (Standard)."""
     event_bus_name: pulumi.Output[str]
     """The bus the conversation layer puts "job accepted" events on."""
+    event_bus_arn: pulumi.Output[str]
+    """That bus's ARN (what ``events:PutEvents`` is granted on)."""
     jobs_table_name: pulumi.Output[str]
     """Jobs, keyed ``pk = <tenant>#<job>``, ``sk``."""
+    jobs_table_arn: pulumi.Output[str]
+    """The jobs table's ARN."""
     approvals_table_name: pulumi.Output[str]
     """Pending and decided approvals (task tokens), keyed ``pk``, ``sk``."""
+    approvals_table_arn: pulumi.Output[str]
+    """The approvals table's ARN."""
     idempotency_table_name: pulumi.Output[str]
     """Powertools idempotency records (``id``; TTL on ``expiration``)."""
+    idempotency_table_arn: pulumi.Output[str]
+    """The idempotency table's ARN."""
     approval_topic_arn: pulumi.Output[str]
     """Where approval requests are published (approvers subscribe)."""
     function_names: pulumi.Output[list[str]]
-    """The step functions' names, in ``STEPS`` order (for throttle alarms)."""
+    """The step functions' names, in ``STEPS`` order, then the insight function's (Pattern C)."""
     log_group_names: pulumi.Output[list[str]]
-    """The step functions' log groups, in ``STEPS`` order (decision events are read from them)."""
+    """Their log groups, in the same order (decision events are read from them)."""
 
     def __init__(
         self, name: str, args: ExecutionLayerArgs, opts: pulumi.ResourceOptions | None = None
@@ -292,6 +295,12 @@ class ExecutionLayer(pulumi.ComponentResource):
                 f"no handler given for steps {missing}; pass one per step in handlers=, steps={list(STEPS)}"
             )
         check_archive(args["code"]["archive"], f"{name} step functions")
+        insights = self._spec.pattern == INSIGHTS_PATTERN
+        if insights and not args.get("insight_handler"):
+            raise ExecutionLayerError(
+                f"pattern={self._spec.pattern!r} needs the insight function, but no insight_handler "
+                "was given; pass insight_handler='components.handlers.insight.handler'"
+            )
         protect = args["protect_data"]
         jobs = self._create_table("jobs", ("pk", "sk"), ttl="expiresAt", protect=protect)
         approvals = self._create_table("approvals", ("pk", "sk"), ttl="expiresAt", protect=protect)
@@ -310,6 +319,9 @@ class ExecutionLayer(pulumi.ComponentResource):
             "guardrail": args["guardrail_arn"],
             "flags": args["flags_arn"],
         }
+        stream_arn = args.get("decision_stream_arn")
+        if stream_arn is not None:
+            resources["decision_stream"] = stream_arn
         values: dict[ResourceKey, pulumi.Input[str]] = {
             "jobs_table": jobs.name,
             "approvals_table": approvals.name,
@@ -325,22 +337,51 @@ class ExecutionLayer(pulumi.ComponentResource):
             log_groups.append(log_group)
         state_machine = self._create_state_machine(functions, args["reason_function_arn"])
         bus = self._create_trigger(state_machine)
+        function_names = [functions[step].name for step in STEPS]
+        group_names = [group.name for group in log_groups]
+        if insights:
+            # Pattern C: an insight on the bus becomes a job; see components.infra.insights.
+            insight, insight_logs = create_insight_trigger(
+                self,
+                f"{name}-insight",
+                InsightSettings(
+                    spec=self._spec,
+                    code=args["code"],
+                    handler=args.get("insight_handler") or "",
+                    environment=args["environment"],
+                    jobs_table_arn=jobs.arn,
+                    jobs_table_name=jobs.name,
+                    bus=bus,
+                    decision_stream_arn=stream_arn,
+                    tags=self._tags,
+                ),
+            )
+            function_names.append(insight.name)
+            group_names.append(insight_logs.name)
 
         self.state_machine_arn = state_machine.arn
         self.event_bus_name = bus.name
+        self.event_bus_arn = bus.arn
         self.jobs_table_name = jobs.name
+        self.jobs_table_arn = jobs.arn
         self.approvals_table_name = approvals.name
+        self.approvals_table_arn = approvals.arn
         self.idempotency_table_name = idempotency.name
+        self.idempotency_table_arn = idempotency.arn
         self.approval_topic_arn = topic.arn
-        self.function_names = pulumi.Output.all(*(functions[step].name for step in STEPS))
-        self.log_group_names = pulumi.Output.all(*(group.name for group in log_groups))
+        self.function_names = pulumi.Output.all(*function_names)
+        self.log_group_names = pulumi.Output.all(*group_names)
         self.register_outputs(
             {
                 "state_machine_arn": self.state_machine_arn,
                 "event_bus_name": self.event_bus_name,
+                "event_bus_arn": self.event_bus_arn,
                 "jobs_table_name": self.jobs_table_name,
+                "jobs_table_arn": self.jobs_table_arn,
                 "approvals_table_name": self.approvals_table_name,
+                "approvals_table_arn": self.approvals_table_arn,
                 "idempotency_table_name": self.idempotency_table_name,
+                "idempotency_table_arn": self.idempotency_table_arn,
                 "approval_topic_arn": self.approval_topic_arn,
                 "function_names": self.function_names,
                 "log_group_names": self.log_group_names,
@@ -392,7 +433,7 @@ class ExecutionLayer(pulumi.ComponentResource):
                     "Action": list(grant.actions),
                     "Resource": targets[grant.resource],
                 }
-                for grant in step_grants(step)
+                for grant in step_grants(step, telemetry="decision_stream" in resources)
             ]
 
         environment: dict[str, pulumi.Input[str]] = {

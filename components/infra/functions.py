@@ -9,6 +9,8 @@ caller, who gets the log group's stream ARN to grant "write your own logs" on it
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
@@ -28,6 +30,32 @@ class LambdaCode(TypedDict):
     """The Lambda runtime the layer was built for, e.g. ``python3.12``."""
     architecture: Literal["arm64", "x86_64"]
     """The instruction set the layer's compiled wheels target."""
+
+
+def physical_name(*parts: str, limit: int) -> str:
+    """A lowercase, hyphenated name within ``limit`` characters; a hash keeps truncated names apart.
+
+    Lowercase letters, digits and hyphens are valid for every service here (S3 and
+    OpenSearch accept nothing else); the parts start with the spec's slug, so with a letter.
+    """
+    raw = "-".join(parts)
+    cleaned = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")
+    if len(cleaned) <= limit:
+        return cleaned
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:7]
+    return f"{cleaned[: limit - 8].rstrip('-')}-{digest}"
+
+
+def assume_role_policy(service: str, **conditions: Any) -> pulumi.Output[str]:
+    """A trust policy letting one AWS service (and only it) assume the role."""
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    if conditions:
+        statement["Condition"] = conditions
+    return policy_document([statement])
 
 
 def policy_document(statements: list[dict[str, Any]]) -> pulumi.Output[str]:

@@ -17,7 +17,7 @@ from typing import Any, Final, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.infra.execution import physical_name
+from components.infra.functions import physical_name
 from components.spec.model import AssistantSpec
 
 # Content filter strengths: (input, output). Hate, insults, sexual content and violence are

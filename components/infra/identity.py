@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.errors import GovernanceError
-from components.infra.execution import physical_name
+from components.infra.functions import physical_name
 from components.spec.model import AssistantSpec
 
 COGNITO_TENANT_PREFIX: Final = "custom:"

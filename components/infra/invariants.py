@@ -20,7 +20,15 @@ from aws_lambda_powertools.utilities.feature_flags.exceptions import SchemaValid
 from aws_lambda_powertools.utilities.feature_flags.schema import SchemaValidator
 
 from components.infra import invariants_catalog as catalog
-from components.infra.execution import STEP_POLICY_PREFIX, STEP_TAG, STEPS, Grant, step_grants
+from components.infra.execution import (
+    OPTIONAL_GRANTS,
+    STEP_POLICY_PREFIX,
+    STEP_TAG,
+    STEPS,
+    Grant,
+    step_grants,
+)
+from components.infra.retrieval import EMBEDDING_MODEL_ID
 from components.spec.model import AssistantSpec
 
 ResourceCheck = Callable[[str, str, Mapping[str, Any]], list[str]]
@@ -147,7 +155,8 @@ def _grant_resource_problem(grant: Grant, resource: str) -> str | None:
 
 
 def step_roles_match_grants(resource_type: str, name: str, inputs: Mapping[str, Any]) -> list[str]:
-    """A step's policy is exactly its row of ``STEP_GRANTS`` plus logs and traces; its role trusts Lambda."""
+    """A step's policy is exactly its row of ``STEP_GRANTS`` plus logs and traces (and, optionally,
+    ``OPTIONAL_GRANTS``: Firehose for decision events); its role trusts Lambda."""
     if resource_type == catalog.ROLE:
         tags = inputs.get("tags") or {}
         if STEP_TAG not in tags:
@@ -168,7 +177,8 @@ def step_roles_match_grants(resource_type: str, name: str, inputs: Mapping[str, 
     step = policy_name.removeprefix(STEP_POLICY_PREFIX)
     if step not in STEPS:
         return [f"{resource_type} {name!r}: {policy_name!r} names no step; steps are {list(STEPS)}"]
-    expected = {grant.sid: grant for grant in step_grants(step)}
+    expected = {grant.sid: grant for grant in step_grants(step, telemetry=True)}
+    optional = {grant.sid for grant in OPTIONAL_GRANTS}
     statements, problems = _statements(resource_type, name, inputs)
     seen: set[str] = set()
     for statement in statements:
@@ -195,7 +205,7 @@ def step_roles_match_grants(resource_type: str, name: str, inputs: Mapping[str, 
             problem = _grant_resource_problem(grant, resource)
             if problem:
                 problems.append(f"{resource_type} {name!r}: {sid} on {problem}")
-    missing = sorted(set(expected) - seen)
+    missing = sorted(set(expected) - seen - optional)
     if missing:
         problems.append(f"{resource_type} {name!r}: step {step!r} lacks its grants {missing}")
     return problems
@@ -245,6 +255,14 @@ def model_allows(resource: str, model_id: str) -> bool:
     if match["kind"] == "foundation-model":
         return match["id"] == _GEO_PREFIX.sub("", model_id)
     return match["kind"] == "inference-profile" and match["id"] == model_id
+
+
+def invocable_models(spec: AssistantSpec, embedding_model_id: str = EMBEDDING_MODEL_ID) -> tuple[str, ...]:
+    """The models a stack built from ``spec`` may invoke: its ``model_id``, and the embedding model
+    when retrieval is on (the vector stores embed every query; the knowledge base embeds documents)."""
+    if spec.retrieval.backend == "none":
+        return (spec.model_id,)
+    return (spec.model_id, embedding_model_id)
 
 
 def bedrock_invoke_limited(
@@ -386,7 +404,7 @@ def resource_checks(spec: AssistantSpec) -> dict[str, ResourceCheck]:
         "no-wildcard-actions": no_wildcard_actions,
         "wildcard-resources-justified": wildcard_resources_justified,
         "step-roles-match-grants": step_roles_match_grants,
-        "bedrock-invoke-limited": partial(bedrock_invoke_limited, model_ids=(spec.model_id,)),
+        "bedrock-invoke-limited": partial(bedrock_invoke_limited, model_ids=invocable_models(spec)),
         "routes-have-jwt-authorizer": routes_have_jwt_authorizer,
         "tables-encrypted-and-recoverable": tables_encrypted_and_recoverable,
         "state-machine-logs-all": state_machine_logs_all,

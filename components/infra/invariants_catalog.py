@@ -68,6 +68,7 @@ GRANT_RESOURCE_SERVICES: Final[Mapping[str, str]] = MappingProxyType(
         "approval_topic": "sns",
         "guardrail": "bedrock",
         "flags": "appconfig",
+        "decision_stream": "firehose",
     }
 )
 

@@ -25,18 +25,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, TypedDict, get_args
+from typing import Any, Final, NotRequired, TypedDict, get_args
 
 import pulumi
 import pulumi_aws as aws
 
 from components.contracts import Stage
-from components.infra.execution import assume_role_policy, check_archive, physical_name
+from components.infra.execution import check_archive
 from components.infra.functions import (
     FunctionSettings,
     LambdaCode,
+    assume_role_policy,
     governed_function,
     logs_and_tracing,
+    physical_name,
     policy_document,
 )
 from components.infra.storage import private_bucket
@@ -62,6 +64,21 @@ GUARDRAIL_BLOCK_THRESHOLD: Final = 10
 ALARM_PERIOD_SECONDS: Final = 300
 
 STAGES: Final[tuple[str, ...]] = get_args(Stage)
+
+# The alarms AppConfig watches while it rolls out a flags change (rolling back when one fires):
+# what a bad flag (shadow mode off too early, a wrong canary) would set off.
+ROLLBACK_ALARMS: Final[tuple[str, ...]] = ("api-5xx", "executions-failed", "breaker-open")
+
+
+def delivery_stream_name(slug: str, stack: str) -> str:
+    """The Firehose stream's physical name: fixed by slug and stack, so other layers may name it
+    (and grant ``firehose:PutRecordBatch`` on it) before this layer is built."""
+    return physical_name(slug, stack, "decisions", limit=64)
+
+
+def alarm_name(slug: str, stack: str, purpose: str) -> str:
+    """An alarm's physical name: fixed, so the rollout layer can watch it before it exists."""
+    return physical_name(slug, stack, purpose, limit=255)
 
 
 def decision_index_template(replicas: int) -> dict[str, Any]:
@@ -159,8 +176,9 @@ class ObservabilityLayerArgs(TypedDict):
     """The Firehose transformation handler (CloudWatch Logs envelope in, ``DecisionEvent`` records out)."""
     setup_handler: str
     """The handler that applies the index template, ISM policy and role mapping (the Invocation's input)."""
-    master_user_arn: pulumi.Input[str]
-    """IAM role that is the OpenSearch master user; it must trust ``setup_role_arn`` to assume it."""
+    master_user_arn: NotRequired[pulumi.Input[str]]
+    """IAM role that is the OpenSearch master user; it must trust ``setup_role_arn`` to assume it.
+    Without it the layer creates one that trusts the setup function's role alone."""
     domain: DomainSize
     """The OpenSearch domain's capacity."""
     metrics_namespace: str
@@ -186,6 +204,8 @@ class ObservabilityLayer(pulumi.ComponentResource):
     """The OpenSearch domain's HTTPS endpoint; None when OpenSearch is off."""
     setup_role_arn: pulumi.Output[str | None]
     """The role the master user's trust policy must allow; None when OpenSearch is off."""
+    master_user_arn: pulumi.Output[str | None]
+    """The domain's master user (given, or created here); None when OpenSearch is off."""
     dashboard_url: pulumi.Output[str]
     """The CloudWatch dashboard (latency by stage, tokens by tenant, jobs, alarms)."""
     alarm_arns: pulumi.Output[list[str]]
@@ -207,11 +227,13 @@ class ObservabilityLayer(pulumi.ComponentResource):
         delivery_stream_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         domain_endpoint: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         setup_role_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        master_user_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if self._spec.observability.opensearch:
-            stream, domain, setup_role = self._create_search_pipeline(args)
+            stream, domain, setup_role, master = self._create_search_pipeline(args)
             delivery_stream_name = stream.name
             domain_endpoint = domain.endpoint
             setup_role_arn = setup_role.arn
+            master_user_arn = pulumi.Output.from_input(master)
         self._create_decision_chain_query(args["event_log_group_names"])
         alarms = self._create_alarms(args)
         dashboard = self._create_dashboard(args, alarms)
@@ -219,6 +241,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
         self.delivery_stream_name = delivery_stream_name
         self.domain_endpoint = domain_endpoint
         self.setup_role_arn = setup_role_arn
+        self.master_user_arn = master_user_arn
         self.dashboard_url = pulumi.Output.concat(
             "https://", self._region, ".console.aws.amazon.com/cloudwatch/home?region=", self._region,
             "#dashboards/dashboard/", dashboard.dashboard_name,
@@ -229,6 +252,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
                 "delivery_stream_name": self.delivery_stream_name,
                 "domain_endpoint": self.domain_endpoint,
                 "setup_role_arn": self.setup_role_arn,
+                "master_user_arn": self.master_user_arn,
                 "dashboard_url": self.dashboard_url,
                 "alarm_arns": self.alarm_arns,
             }
@@ -238,11 +262,32 @@ class ObservabilityLayer(pulumi.ComponentResource):
 
     def _create_search_pipeline(
         self, args: ObservabilityLayerArgs
-    ) -> tuple[aws.kinesis.FirehoseDeliveryStream, aws.opensearch.Domain, aws.iam.Role]:
+    ) -> tuple[aws.kinesis.FirehoseDeliveryStream, aws.opensearch.Domain, aws.iam.Role, pulumi.Input[str]]:
         retention = self._spec.observability.retention_days
         bucket = self._create_failed_events_bucket(args["protect_data"])
-        transform = self._create_function("transform", args["code"], args["transform_handler"], timeout=60)
+        # The transformation puts an envelope's further events back on its own stream (one
+        # document per record for OpenSearch); the ARN is built from the stream's fixed name,
+        # since the stream is created after (and from) the function.
+        own_stream = pulumi.Output.concat(
+            "arn:aws:firehose:", self._region, ":", self._account, ":deliverystream/",
+            delivery_stream_name(self._spec.slug, self._stack),
+        )  # fmt: skip
+        transform = self._create_function(
+            "transform",
+            args["code"],
+            args["transform_handler"],
+            timeout=60,
+            extra_statements=[
+                {
+                    "Sid": "PutBackEvents",
+                    "Effect": "Allow",
+                    "Action": ["firehose:PutRecordBatch"],
+                    "Resource": own_stream,
+                }
+            ],
+        )
         setup_role = self._create_role("setup", "lambda.amazonaws.com")
+        master = args.get("master_user_arn") or self._create_master_role(setup_role)
         setup = self._create_function(
             "setup",
             args["code"],
@@ -254,14 +299,14 @@ class ObservabilityLayer(pulumi.ComponentResource):
                     "Sid": "ActAsMasterUser",
                     "Effect": "Allow",
                     "Action": ["sts:AssumeRole"],
-                    "Resource": args["master_user_arn"],
+                    "Resource": master,
                 }
             ],
         )
         firehose_role = self._create_role("delivery", "firehose.amazonaws.com")
-        domain, access = self._create_domain(args, firehose_role)
+        domain, access = self._create_domain(args, master, firehose_role)
         # Index template, lifecycle and Firehose's role mapping exist before the first event flows.
-        index_setup = self._apply_index_setup(args, domain, access, setup, firehose_role)
+        index_setup = self._apply_index_setup(args, master, domain, access, setup, firehose_role)
         delivery_logs = aws.cloudwatch.LogGroup(
             f"{self._name}-delivery-logs",
             name_prefix=f"/aws/kinesisfirehose/{physical_name(self._spec.slug, self._stack, limit=64)}-",
@@ -325,7 +370,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
         )
         stream = aws.kinesis.FirehoseDeliveryStream(
             f"{self._name}-decisions",
-            name=physical_name(self._spec.slug, self._stack, "decisions", limit=64),
+            name=delivery_stream_name(self._spec.slug, self._stack),
             destination="opensearch",
             server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
                 enabled=True, key_type="AWS_OWNED_CMK"
@@ -368,10 +413,30 @@ class ObservabilityLayer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[delivery_policy, index_setup]),
         )  # fmt: skip
         self._subscribe_event_log_groups(args["event_log_group_names"], stream)
-        return stream, domain, setup_role
+        return stream, domain, setup_role, master
+
+    def _create_master_role(self, setup_role: aws.iam.Role) -> pulumi.Output[str]:
+        # No policy of its own: the domain's access policy and fine-grained access control
+        # (as master user) are all it is for; only the setup function may act as it.
+        master = aws.iam.Role(
+            f"{self._name}-search-master",
+            name_prefix=physical_name(self._spec.slug, self._stack, "search-master", limit=37) + "-",
+            assume_role_policy=policy_document(
+                [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": setup_role.arn},
+                        "Action": "sts:AssumeRole",
+                    }
+                ]
+            ),
+            tags=self._tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return master.arn
 
     def _create_domain(
-        self, args: ObservabilityLayerArgs, firehose_role: aws.iam.Role
+        self, args: ObservabilityLayerArgs, master: pulumi.Input[str], firehose_role: aws.iam.Role
     ) -> tuple[aws.opensearch.Domain, aws.opensearch.DomainPolicy]:
         size = args["domain"]
         spread = size["instance_count"] > 1
@@ -402,7 +467,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
                 internal_user_database_enabled=False,
                 anonymous_auth_enabled=False,
                 master_user_options=aws.opensearch.DomainAdvancedSecurityOptionsMasterUserOptionsArgs(
-                    master_user_arn=args["master_user_arn"]
+                    master_user_arn=master
                 ),
             ),
             tags=self._tags,
@@ -418,7 +483,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
                     {
                         "Sid": "MasterAndDelivery",
                         "Effect": "Allow",
-                        "Principal": {"AWS": [args["master_user_arn"], firehose_role.arn]},
+                        "Principal": {"AWS": [master, firehose_role.arn]},
                         "Action": [
                             "es:ESHttpGet",
                             "es:ESHttpHead",
@@ -438,6 +503,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
     def _apply_index_setup(
         self,
         args: ObservabilityLayerArgs,
+        master: pulumi.Input[str],
         domain: aws.opensearch.Domain,
         access: aws.opensearch.DomainPolicy,
         setup: aws.lambda_.Function,
@@ -457,7 +523,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
                 {
                     **documents,
                     "endpoint": domain.endpoint,
-                    "masterRoleArn": args["master_user_arn"],
+                    "masterRoleArn": master,
                     "roleMappings": {WRITER_ROLE: {"backend_roles": [firehose_role.arn]}},
                 }
             ),
@@ -632,6 +698,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
     ) -> aws.cloudwatch.MetricAlarm:
         return aws.cloudwatch.MetricAlarm(
             f"{self._name}-{purpose}",
+            name=alarm_name(self._spec.slug, self._stack, purpose),
             alarm_description=f"{self._spec.name}: {description}",
             namespace=namespace,
             metric_name=metric_name,

@@ -20,9 +20,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.errors import GovernanceError
-from components.infra.execution import physical_name
-from components.infra.functions import allow
+from components.infra.functions import (
+    allow,
+    physical_name,
+)
 from components.infra.retrieval import EMBEDDING_DIMENSIONS, RetrievalArgs, RetrievalStore
+from components.runtime.retrieval.constants import ENV_EMBEDDING_DIMENSIONS
 
 POSTGRES_VERSION: Final = "16.6"
 DB_MASTER_USER: Final = "governed_admin"
@@ -32,6 +35,13 @@ BACKUP_RETENTION_DAYS: Final = 7
 DATA_API_MIGRATION_ACTIONS: Final = (
     "rds-data:ExecuteStatement",
     "rds-data:BatchExecuteStatement",
+    "rds-data:BeginTransaction",
+    "rds-data:CommitTransaction",
+    "rds-data:RollbackTransaction",
+)
+# The reader sets the tenant and queries inside one transaction (row-level security).
+DATA_API_READER_ACTIONS: Final = (
+    "rds-data:ExecuteStatement",
     "rds-data:BeginTransaction",
     "rds-data:CommitTransaction",
     "rds-data:RollbackTransaction",
@@ -157,7 +167,8 @@ class VectorDatabase(RetrievalStore):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[instance]),
         )
         self.reader_statements = [
-            allow("QueryVectors", ["rds-data:ExecuteStatement"], cluster.arn),
+            # SET LOCAL app.tenant_id and the query share one Data API transaction.
+            allow("QueryVectors", list(DATA_API_READER_ACTIONS), cluster.arn),
             allow("ReaderSecret", ["secretsmanager:GetSecretValue"], reader_secret.arn),
             self._embed_statement(),
         ]
@@ -166,6 +177,7 @@ class VectorDatabase(RetrievalStore):
             "GOVERNED_DB_SECRET_ARN": reader_secret.arn,
             "GOVERNED_DB_NAME": self._slug,
             "GOVERNED_EMBEDDING_MODEL_ID": args["embedding_model_id"],
+            ENV_EMBEDDING_DIMENSIONS: str(EMBEDDING_DIMENSIONS),
         }
         return {
             "cluster_arn": cluster.arn,

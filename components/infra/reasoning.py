@@ -8,6 +8,9 @@ actions of their own: AWS authorizes them as ``bedrock:InvokeModel`` and
 that is the profile in this region, plus the foundation model in each region the profile
 routes to, allowed only through that profile (the ``bedrock:InferenceProfileArn`` condition).
 
+Each tenant's daily token budget is counted in a usage table (``tenantId``, ``day``; the
+schema ``components.runtime.model.stores.dynamodb`` reads), which only this function touches.
+
 Retrieval (``retrieval.backend``) is a ``RetrievalStore`` child (``components.infra.retrieval``);
 its read grants join the reason function's policy.
 """
@@ -26,16 +29,16 @@ from components.infra.execution import (
     ENV_PREFIX,
     GUARDRAIL_VERSION_ENV,
     RESOURCE_ENV,
-    assume_role_policy,
     check_archive,
-    physical_name,
 )
 from components.infra.functions import (
     FunctionSettings,
     LambdaCode,
     allow,
+    assume_role_policy,
     governed_function,
     logs_and_tracing,
+    physical_name,
 )
 from components.infra.pgvector import DatabaseSize, VectorDatabase
 from components.infra.retrieval import (
@@ -43,6 +46,11 @@ from components.infra.retrieval import (
     RetrievalArgs,
     RetrievalStore,
     SearchCollection,
+)
+from components.runtime.model.constants import (
+    DEFAULT_DAILY_TOKEN_BUDGET,
+    ENV_DAILY_TOKEN_BUDGET,
+    ENV_USAGE_TABLE,
 )
 from components.spec.model import AssistantSpec
 
@@ -89,6 +97,10 @@ class ReasoningLayerArgs(TypedDict):
     """Aurora Serverless v2 capacity (pgvector); 0.5 to 4 ACUs by default."""
     db_subnet_group_name: NotRequired[pulumi.Input[str]]
     """The database's subnets (pgvector); the default VPC's without it."""
+    daily_token_budget: NotRequired[int]
+    """Input plus output tokens one tenant may spend per UTC day; the runtime's default without it."""
+    decision_stream_arn: NotRequired[pulumi.Input[str]]
+    """The Firehose stream decision events go to (``firehose`` telemetry sink); left out with the log sink."""
 
 
 def model_invoke_statements(
@@ -137,6 +149,8 @@ class ReasoningLayer(pulumi.ComponentResource):
     """The reason function's name (for throttle alarms)."""
     log_group_name: pulumi.Output[str]
     """The reason function's log group (retrieve and reason decision events)."""
+    usage_table_name: pulumi.Output[str]
+    """Tokens used per tenant and UTC day (the daily budget's ledger)."""
     retrieval: pulumi.Output[dict[str, str]]
     """The retrieval store's identifiers (knowledge base, collection, cluster...); empty for ``none``."""
 
@@ -162,28 +176,56 @@ class ReasoningLayer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         store = self._create_retrieval(args, role)
+        usage = self._create_usage_table()
+        stream = args.get("decision_stream_arn")
         statements = [
             *model_invoke_statements(
                 self._spec.model_id, partition=partition, region=region, account=account
             ),
             allow("Guardrail", ["bedrock:ApplyGuardrail"], args["guardrail_arn"]),
+            allow("TokenUsage", ["dynamodb:GetItem", "dynamodb:UpdateItem"], usage.arn),
+            *([allow("DecisionEvents", ["firehose:PutRecordBatch"], stream)] if stream is not None else []),
             *(store.reader_statements if store else ()),
         ]
-        function, log_group = self._create_function(
-            args, role, statements, store.environment if store else {}
-        )
+        environment: dict[str, pulumi.Input[str]] = {
+            **(store.environment if store else {}),
+            ENV_USAGE_TABLE: usage.name,
+            ENV_DAILY_TOKEN_BUDGET: str(args.get("daily_token_budget", DEFAULT_DAILY_TOKEN_BUDGET)),
+        }
+        function, log_group = self._create_function(args, role, statements, environment)
 
         self.function_arn = function.arn
         self.function_name = function.name
         self.log_group_name = log_group.name
+        self.usage_table_name = usage.name
         self.retrieval = store.identifiers if store else pulumi.Output.from_input({})
         self.register_outputs(
             {
                 "function_arn": self.function_arn,
                 "function_name": self.function_name,
                 "log_group_name": self.log_group_name,
+                "usage_table_name": self.usage_table_name,
                 "retrieval": self.retrieval,
             }
+        )
+
+    def _create_usage_table(self) -> aws.dynamodb.Table:
+        # Counters, rebuilt within a day if lost: never deletion-protected, but encrypted and
+        # recoverable like every table of the stack. Records expire after USAGE_RETENTION_DAYS.
+        return aws.dynamodb.Table(
+            f"{self._name}-usage",
+            billing_mode="PAY_PER_REQUEST",
+            hash_key="tenantId",
+            range_key="day",
+            attributes=[
+                aws.dynamodb.TableAttributeArgs(name="tenantId", type="S"),
+                aws.dynamodb.TableAttributeArgs(name="day", type="S"),
+            ],
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
+            ttl=aws.dynamodb.TableTtlArgs(attribute_name="expiresAt", enabled=True),
+            tags=self._tags,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _create_retrieval(self, args: ReasoningLayerArgs, role: aws.iam.Role) -> RetrievalStore | None:
@@ -232,11 +274,11 @@ class ReasoningLayer(pulumi.ComponentResource):
         args: ReasoningLayerArgs,
         role: aws.iam.Role,
         statements: Sequence[dict[str, Any]],
-        store_environment: Mapping[str, pulumi.Input[str]],
+        extra_environment: Mapping[str, pulumi.Input[str]],
     ) -> tuple[aws.lambda_.Function, aws.cloudwatch.LogGroup]:
         environment: dict[str, pulumi.Input[str]] = {
             **args["environment"],
-            **store_environment,
+            **extra_environment,
             MODEL_ENV: self._spec.model_id,
             RETRIEVAL_ENV: self._spec.retrieval.backend,
             RESOURCE_ENV["guardrail"]: args["guardrail_arn"],

@@ -23,16 +23,18 @@ from typing import Any, Final, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.infra.execution import assume_role_policy, physical_name
 from components.infra.functions import (
     FunctionSettings,
     LambdaCode,
     allow,
+    assume_role_policy,
     governed_function,
     logs_and_tracing,
+    physical_name,
     policy_document,
 )
 from components.infra.storage import private_bucket
+from components.runtime.retrieval.constants import ENV_EMBEDDING_DIMENSIONS
 
 EMBEDDING_MODEL_ID: Final = "amazon.titan-embed-text-v2:0"
 EMBEDDING_DIMENSIONS: Final = 1024
@@ -239,6 +241,7 @@ class SearchCollection(RetrievalStore):
                 "GOVERNED_COLLECTION_ENDPOINT": collection.collection_endpoint,
                 "GOVERNED_VECTOR_INDEX": VECTOR_INDEX,
                 "GOVERNED_EMBEDDING_MODEL_ID": self._args["embedding_model_id"],
+                ENV_EMBEDDING_DIMENSIONS: str(EMBEDDING_DIMENSIONS),
             }
             return identifiers
         knowledge_base_resource, bucket = self._create_knowledge_base(collection, kb_role, [access, index])

@@ -23,8 +23,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.errors import GovernanceError
-from components.infra.execution import assume_role_policy, physical_name
-from components.infra.functions import policy_document
+from components.infra.functions import (
+    assume_role_policy,
+    physical_name,
+    policy_document,
+)
 from components.runtime.flags import build_flags_document
 from components.runtime.flags.constants import (
     ENV_APPCONFIG_APPLICATION,

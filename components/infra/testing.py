@@ -6,21 +6,25 @@ Pitfalls this module handles for you (each has bitten someone):
 - every resource gets a plausible id and ARN per type, as AWS would return;
 - an invoke the mocks do not know raises instead of returning ``{}`` silently;
 - duplicate URNs are reported (the mock monitor would overwrite one silently);
-- the run is awaited through ``pulumi.runtime.test``, so failures inside ``apply`` surface.
+- the run is awaited through ``pulumi.runtime.test``, so failures inside ``apply`` surface;
+- stack configuration is set from ``Pulumi.<stack>.yaml`` (``run_program``) or ``config=``, and
+  cleared afterwards, as the CLI would pass it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import runpy
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
+import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 
 ACCOUNT_ID = "123456789012"
@@ -97,6 +101,41 @@ _EXTRA_OUTPUTS: dict[str, dict[str, Any]] = {
 }
 
 
+_ARN_PREFIX = "arn:aws:{service}:" + REGION + ":" + ACCOUNT_ID + ":"
+
+
+def _computed_outputs(typ: str, resource_id: str, inputs: dict[str, Any], arn: str) -> dict[str, Any]:
+    """Outputs AWS computes from a resource's inputs (ARNs in the shape each service uses)."""
+    prefix = _ARN_PREFIX
+    if typ == "aws:bedrock/guardrail:Guardrail":
+        return {
+            "guardrailArn": prefix.format(service="bedrock") + f"guardrail/{resource_id}",
+            "guardrailId": resource_id,
+        }
+    if typ == "aws:apigatewayv2/stage:Stage":
+        return {"invokeUrl": f"https://{inputs.get('apiId')}.execute-api.{REGION}.amazonaws.com/"}
+    if typ == "aws:lambda/function:Function":
+        return {"invokeArn": f"arn:aws:apigateway:{REGION}:lambda:path/functions/{arn}/invocations"}
+    if typ == "aws:opensearch/serverlessCollection:ServerlessCollection":
+        return {
+            "arn": prefix.format(service="aoss") + f"collection/{resource_id}",
+            "collectionEndpoint": f"https://{resource_id}.{REGION}.aoss.amazonaws.com",
+        }
+    if typ == "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase":
+        return {"arn": prefix.format(service="bedrock") + f"knowledge-base/{resource_id}"}
+    if typ == "aws:rds/cluster:Cluster":
+        secret = prefix.format(service="secretsmanager") + f"secret:rds!cluster-{resource_id}"
+        return {
+            "arn": prefix.format(service="rds") + f"cluster:{inputs.get('clusterIdentifier')}",
+            "masterUserSecrets": [{"secretArn": secret, "secretStatus": "active"}],
+        }
+    if typ == "aws:s3/bucket:Bucket":
+        return {"arn": f"arn:aws:s3:::{resource_id}", "bucket": resource_id}
+    if typ == "aws:opensearch/domain:Domain":
+        return {"endpoint": f"search-{resource_id}.{REGION}.es.amazonaws.com"}
+    return {}
+
+
 class GovernedMocks(pulumi_mocks.Mocks):
     """Answers resources with an id and an ARN shaped like AWS's, and only known invokes."""
 
@@ -113,6 +152,7 @@ class GovernedMocks(pulumi_mocks.Mocks):
                 else value
             )
             outputs.setdefault(key, filled)
+        outputs.update(_computed_outputs(args.typ, resource_id, dict(args.inputs), outputs["arn"]))
         return resource_id, outputs
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -160,8 +200,18 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
-def run_with_mocks(program: Callable[[], Any], *, project: str = "assistant", stack: str = "test") -> MockRun:
-    """Evaluate ``program`` (which builds resources) under mocks and return what it registered."""
+def run_with_mocks(
+    program: Callable[[], Any],
+    *,
+    project: str = "assistant",
+    stack: str = "test",
+    config: Mapping[str, Any] | None = None,
+) -> MockRun:
+    """Evaluate ``program`` (which builds resources) under mocks and return what it registered.
+
+    ``config`` is the stack's configuration, keys namespaced as in ``Pulumi.<stack>.yaml``
+    (``"<project>:protectData"``; a bare key gets the project's namespace).
+    """
     run = MockRun()
     mocks = GovernedMocks()
     monitor = _RecordingMonitor(mocks, run)
@@ -170,6 +220,7 @@ def run_with_mocks(program: Callable[[], Any], *, project: str = "assistant", st
     try:
         pulumi.runtime.reset_options(project=project, stack=stack)
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+        pulumi.runtime.set_all_config(_config_values(project, config or {}))
 
         @pulumi.runtime.test  # type: ignore[untyped-decorator]
         def evaluate() -> None:
@@ -179,6 +230,7 @@ def run_with_mocks(program: Callable[[], Any], *, project: str = "assistant", st
 
         evaluate()
     finally:
+        pulumi.runtime.set_all_config({})
         loop.run_until_complete(loop.shutdown_default_executor())
         for thread_loop in monitor.thread_loops - {loop}:
             thread_loop.close()
@@ -187,11 +239,42 @@ def run_with_mocks(program: Callable[[], Any], *, project: str = "assistant", st
     return run
 
 
-def run_program(directory: Path, *, project: str, stack: str = "test") -> MockRun:
-    """Evaluate a project's ``__main__.py`` under mocks, from its own directory (as ``pulumi up`` does)."""
+def _config_values(project: str, config: Mapping[str, Any]) -> dict[str, str]:
+    # The CLI hands every value to the program as a string; objects and lists as JSON.
+    values = {}
+    for key, value in config.items():
+        full = key if ":" in key else f"{project}:{key}"
+        if isinstance(value, bool):
+            values[full] = "true" if value else "false"
+        elif isinstance(value, dict | list):
+            values[full] = json.dumps(value)
+        else:
+            values[full] = str(value)
+    return values
+
+
+def stack_config(directory: Path, stack: str) -> dict[str, Any]:
+    """The ``config:`` block of ``directory/Pulumi.<stack>.yaml``; empty when the file is missing."""
+    path = directory / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        return {}
+    document = yaml.safe_load(path.read_text()) or {}
+    return dict(document.get("config") or {})
+
+
+def run_program(
+    directory: Path, *, project: str, stack: str = "test", config: Mapping[str, Any] | None = None
+) -> MockRun:
+    """Evaluate a project's ``__main__.py`` under mocks, from its own directory (as ``pulumi up`` does).
+
+    The stack's configuration is ``Pulumi.<stack>.yaml``'s, then ``config`` on top of it.
+    """
+    settings = {**stack_config(directory, stack), **(config or {})}
     previous = os.getcwd()
     os.chdir(directory)
     try:
-        return run_with_mocks(lambda: runpy.run_path("__main__.py"), project=project, stack=stack)
+        return run_with_mocks(
+            lambda: runpy.run_path("__main__.py"), project=project, stack=stack, config=settings
+        )
     finally:
         os.chdir(previous)

@@ -17,21 +17,18 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
 
-from components.errors import GovernanceError
+from components.local.constants import ENV_LAMBDA_PORT
+from components.local.servers import Listen, RunningServer, bind_http
 
 Handler = Callable[[Any, Any], Any]
 _PATH_PREFIX = "/2015-03-31/functions/"
 _PATH_SUFFIX = "/invocations"
 # Lambda's own limit on a synchronous request payload.
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
-
-
-class LambdaEndpointError(GovernanceError):
-    """When the local Lambda endpoint cannot start (e.g. its port is taken)."""
 
 
 @dataclass(frozen=True)
@@ -144,24 +141,20 @@ def _request_handler(endpoint: LambdaEndpoint) -> type[BaseHTTPRequestHandler]:
     return InvokeRequestHandler
 
 
+def start_lambda_server(endpoint: LambdaEndpoint, listen: Listen) -> RunningServer:
+    """Serve ``endpoint`` where ``listen`` says; raises ``PortInUseError`` if the port is taken."""
+    return RunningServer("local-lambda", bind_http(listen, _request_handler(endpoint)))
+
+
 @contextmanager
 def serve_lambda(
     handlers: Mapping[str, Handler], host: str = "127.0.0.1", port: int = 0
 ) -> Iterator[tuple[LambdaEndpoint, str]]:
     """Serve ``handlers`` on ``host:port`` (0: any free port); yields the endpoint and its URL."""
     endpoint = LambdaEndpoint(handlers)
+    listen = Listen("Lambda endpoint", port, "--lambda-port", ENV_LAMBDA_PORT, host=host)
+    running = start_lambda_server(endpoint, listen)
     try:
-        server = ThreadingHTTPServer((host, port), _request_handler(endpoint))
-    except OSError as error:
-        raise LambdaEndpointError(
-            f"cannot listen on {host}:{port} ({error.strerror}); choose another port, port={port}"
-        ) from error
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="local-lambda", daemon=True)
-    thread.start()
-    try:
-        yield endpoint, f"http://{host}:{server.server_address[1]}"
+        yield endpoint, running.url
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        running.stop()

@@ -7,13 +7,20 @@ from pathlib import Path
 
 import pytest
 
+from components.infra.invariants import check_resources
 from components.infra.testing import MockRun, run_program
 from components.spec import AssistantSpec
+
+# Stands in for build/layer.zip, which `python -m components.infra.packaging build` makes.
+LAYER_ARN = "arn:aws:lambda:us-east-1:123456789012:layer:deps:1"
 
 
 @pytest.fixture(scope="module")
 def program(spec: AssistantSpec, project_root: Path) -> MockRun:
-    return run_program(project_root, project=spec.slug)
+    # The first stack's Pulumi.<stack>.yaml settings apply, as `pulumi up -s <stack>` would.
+    return run_program(
+        project_root, project=spec.slug, stack=spec.stacks[0], config={"dependenciesLayerArn": LAYER_ARN}
+    )
 
 
 def test_program_registers_the_assistant(program: MockRun) -> None:
@@ -38,3 +45,16 @@ def test_tables_are_encrypted_and_recoverable(program: MockRun) -> None:
     for table in tables:
         assert table.inputs["serverSideEncryption"]["enabled"] is True
         assert table.inputs["pointInTimeRecovery"]["enabled"] is True
+
+
+def test_functions_run_code_that_exists(program: MockRun, project_root: Path) -> None:
+    """Every function's code archive is a file the program built (the mocks would accept a missing one)."""
+    functions = program.of_type("aws:lambda/function:Function")
+    assert functions
+    for function in functions:
+        assert (project_root / function.inputs["code"].path).is_file()
+
+
+def test_governance_invariants_hold(program: MockRun, spec: AssistantSpec) -> None:
+    """The invariants the policy pack enforces at deploy time hold for this project."""
+    assert check_resources(program.resources, spec) == []

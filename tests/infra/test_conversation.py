@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime import mocks as pulumi_mocks
 
 from components.infra import invariants
-from components.infra import testing as mock_harness
 from components.infra.conversation import (
     ACCESS_LOG_FORMAT,
     API_POLICY_NAME,
@@ -57,30 +54,6 @@ COMMON_INVENTORY = {
     # The API function's and the access logs.
     "aws:cloudwatch/logGroup:LogGroup": 2,
 }
-
-
-class ConversationMocks(mock_harness.GovernedMocks):
-    """The outputs AWS computes that this layer reads (candidates for ``GovernedMocks`` itself)."""
-
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        resource_id, outputs = super().new_resource(args)
-        if args.typ == "aws:bedrock/guardrail:Guardrail":
-            outputs["guardrailArn"] = f"arn:aws:bedrock:{REGION}:{ACCOUNT_ID}:guardrail/{resource_id}"
-            outputs["guardrailId"] = resource_id
-        elif args.typ == "aws:bedrock/guardrailVersion:GuardrailVersion":
-            outputs["version"] = "1"
-        elif args.typ == "aws:apigatewayv2/stage:Stage":
-            outputs["invokeUrl"] = f"https://{args.inputs['apiId']}.execute-api.{REGION}.amazonaws.com/"
-        elif args.typ == "aws:lambda/function:Function":
-            outputs["invokeArn"] = f"arn:aws:apigateway:{REGION}:lambda:path/functions/{outputs['arn']}"
-        return resource_id, outputs
-
-
-@pytest.fixture(scope="module", autouse=True)
-def conversation_mocks() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mock_harness, "GovernedMocks", ConversationMocks)
-        yield
 
 
 def make_spec(**changes: Any) -> AssistantSpec:

@@ -55,6 +55,17 @@ EXPECTED_INVENTORY = {
     "aws:sqs/queue:Queue": 1,
     "aws:sqs/queuePolicy:QueuePolicy": 1,
 }
+# Pattern C's insight trigger: a function (role, policy, logs), its rule, target and permission.
+INSIGHT_INVENTORY = {
+    "aws:lambda/function:Function": 1,
+    "aws:cloudwatch/logGroup:LogGroup": 1,
+    "aws:iam/role:Role": 1,
+    "aws:iam/rolePolicy:RolePolicy": 1,
+    "aws:cloudwatch/eventRule:EventRule": 1,
+    "aws:cloudwatch/eventTarget:EventTarget": 1,
+    "aws:lambda/permission:Permission": 1,
+}
+STREAM_ARN = f"arn:aws:firehose:{REGION}:{ACCOUNT_ID}:deliverystream/assistant-test-decisions"
 
 
 def preset_spec(preset: str) -> AssistantSpec:
@@ -82,6 +93,7 @@ def execution_args(spec: AssistantSpec, **overrides: Any) -> ExecutionLayerArgs:
         "guardrail_version": "1",
         "flags_arn": FLAGS_ARN,
         "protect_data": False,
+        "insight_handler": "components.handlers.insight.handler",
     }
     args.update(overrides)  # type: ignore[typeddict-item]
     return args
@@ -123,10 +135,80 @@ def run(runs: dict[str, MockRun]) -> MockRun:
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_execution_layer_inventory_is_fixed_per_preset(runs: dict[str, MockRun], preset: str) -> None:
-    """Every preset gets the same resources, however many actions it has."""
+    """Every preset gets the same resources, however many actions it has; Pattern C adds its trigger."""
     types = runs[preset].types()
     del types["pulumi:pulumi:Stack"]
-    assert types == Counter(EXPECTED_INVENTORY)
+    expected = Counter(EXPECTED_INVENTORY)
+    if preset == "insights-to-action":
+        expected.update(INSIGHT_INVENTORY)
+    assert types == expected
+
+
+def test_insight_trigger_routes_insights_to_a_function_that_only_creates_jobs(
+    runs: dict[str, MockRun],
+) -> None:
+    """The rule matches governed.insights on the bus; its function may create jobs and put events, no more."""
+    run = runs["insights-to-action"]
+    rule = only(run, "aws:cloudwatch/eventRule:EventRule", f"{LAYER}-insight-rule")
+    assert json.loads(rule.inputs["eventPattern"]) == {"source": ["governed.insights"]}
+    assert rule.inputs["eventBusName"] == f"{LAYER}-bus"
+    target = only(run, "aws:cloudwatch/eventTarget:EventTarget", f"{LAYER}-insight-target")
+    assert target.inputs["arn"] == mock_arn("aws:lambda/function:Function", f"{LAYER}-insight")
+    function = only(run, "aws:lambda/function:Function", f"{LAYER}-insight")
+    assert function.inputs["handler"] == "components.handlers.insight.handler"
+    variables = function.inputs["environment"]["variables"]
+    assert variables["GOVERNED_JOBS_TABLE"] == f"{LAYER}-jobs"
+    assert variables["GOVERNED_EVENT_BUS"] == f"{LAYER}-bus"
+    granted = {
+        s["Sid"]: (s["Action"], s["Resource"])
+        for s in statements(only(run, "aws:iam/rolePolicy:RolePolicy", f"{LAYER}-insight-policy"))
+    }
+    assert granted["JobsCreate"] == (
+        ["dynamodb:PutItem"],
+        mock_arn("aws:dynamodb/table:Table", f"{LAYER}-jobs"),
+    )
+    assert granted["JobAccepted"] == (
+        ["events:PutEvents"],
+        mock_arn("aws:cloudwatch/eventBus:EventBus", f"{LAYER}-bus"),
+    )
+    assert set(granted) == {"JobsCreate", "JobAccepted", "OwnLogs", "Tracing"}
+
+
+def test_insight_trigger_is_absent_outside_pattern_c(runs: dict[str, MockRun]) -> None:
+    """Patterns A and B have no insight function and no rule besides "job accepted"."""
+    for preset in ("bounded-action", "workflow-aware"):
+        names = [r.name for r in runs[preset].resources]
+        assert not [name for name in names if "insight" in name]
+
+
+def test_pattern_c_without_an_insight_handler_is_refused() -> None:
+    """Pattern C needs the insight handler; the error says which argument to pass."""
+    args = execution_args(preset_spec("insights-to-action"))
+    del args["insight_handler"]
+    with pytest.raises(Exception, match="insight_handler="):
+        run_with_mocks(lambda: ExecutionLayer(LAYER, args))
+
+
+def test_decision_stream_grants_each_step_put_record_batch_on_it_alone() -> None:
+    """With the firehose sink every step may PutRecordBatch on the stream, and on nothing else."""
+    run = build(preset_spec("bounded-action"), decision_stream_arn=STREAM_ARN)
+    for step in STEPS:
+        policy = only(run, "aws:iam/rolePolicy:RolePolicy", f"{LAYER}-{label(step)}-policy")
+        firehose = [s for s in statements(policy) if any(a.startswith("firehose:") for a in s["Action"])]
+        assert firehose == [
+            {
+                "Sid": "DecisionEvents",
+                "Effect": "Allow",
+                "Action": ["firehose:PutRecordBatch"],
+                "Resource": STREAM_ARN,
+            }
+        ]
+
+
+def test_steps_have_no_firehose_grant_with_the_log_sink(run: MockRun) -> None:
+    """Without a decision stream no step policy mentions Firehose."""
+    for policy in run.of_type("aws:iam/rolePolicy:RolePolicy"):
+        assert "firehose" not in policy.inputs["policy"]
 
 
 @pytest.mark.parametrize("preset", PRESETS)

@@ -194,7 +194,8 @@ def test_firehose_transforms_then_indexes_and_backs_up_failures(run: MockRun) ->
     assert config["domainArn"] == mock_arn("aws:opensearch/domain:Domain", f"{LAYER}-search")
     assert (config["indexName"], config["indexRotationPeriod"]) == (INDEX_PREFIX, "OneDay")
     assert config["s3BackupMode"] == "FailedDocumentsOnly"
-    assert config["s3Configuration"]["bucketArn"] == mock_arn("aws:s3/bucket:Bucket", f"{LAYER}-failed")
+    # S3 ARNs name the bucket alone (no region, no account); the mocks answer with the bucket id.
+    assert config["s3Configuration"]["bucketArn"] == f"arn:aws:s3:::{LAYER}-failed-id"
     (processor,) = config["processingConfiguration"]["processors"]
     assert processor["type"] == "Lambda"
     assert processor["parameters"] == [

@@ -5,16 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime import mocks as pulumi_mocks
 
 from components.infra import invariants
-from components.infra import testing as mock_harness
-from components.infra.pgvector import DB_READER_ROLE
+from components.infra.pgvector import DATA_API_READER_ACTIONS, DB_READER_ROLE
 from components.infra.reasoning import REASON_POLICY_NAME, ReasoningLayer, ReasoningLayerArgs
 from components.infra.retrieval import EMBEDDING_MODEL_ID, VECTOR_INDEX
 from components.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
@@ -76,7 +73,8 @@ DATABASE = {
 
 
 def inventory(*parts: dict[str, int]) -> Counter[str]:
-    total: Counter[str] = Counter({"governed:reasoning:ReasoningLayer": 1})
+    # The layer itself and its token usage table, whatever the backend.
+    total: Counter[str] = Counter({"governed:reasoning:ReasoningLayer": 1, "aws:dynamodb/table:Table": 1})
     for part in parts:
         total.update(part)
     return total
@@ -88,34 +86,6 @@ EXPECTED_INVENTORY = {
     "opensearch": inventory(FUNCTION, SETUP, COLLECTION),
     "pgvector": inventory(FUNCTION, SETUP, DATABASE),
 }
-
-
-class ReasoningMocks(mock_harness.GovernedMocks):
-    """The outputs AWS computes that this layer reads (candidates for ``GovernedMocks`` itself)."""
-
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        resource_id, outputs = super().new_resource(args)
-        prefix = f"arn:aws:{{}}:{REGION}:{ACCOUNT_ID}:"
-        if args.typ == "aws:opensearch/serverlessCollection:ServerlessCollection":
-            outputs["arn"] = prefix.format("aoss") + f"collection/{resource_id}"
-            outputs["collectionEndpoint"] = f"https://{resource_id}.{REGION}.aoss.amazonaws.com"
-        elif args.typ == "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase":
-            outputs["arn"] = prefix.format("bedrock") + f"knowledge-base/{resource_id}"
-        elif args.typ == "aws:rds/cluster:Cluster":
-            outputs["arn"] = prefix.format("rds") + f"cluster:{args.inputs['clusterIdentifier']}"
-            secret = prefix.format("secretsmanager") + f"secret:rds!cluster-{resource_id}"
-            outputs["masterUserSecrets"] = [{"secretArn": secret, "secretStatus": "active"}]
-        elif args.typ == "aws:s3/bucket:Bucket":
-            outputs["arn"] = f"arn:aws:s3:::{resource_id}"
-            outputs["bucket"] = resource_id
-        return resource_id, outputs
-
-
-@pytest.fixture(scope="module", autouse=True)
-def reasoning_mocks() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mock_harness, "GovernedMocks", ReasoningMocks)
-        yield
 
 
 def make_spec(backend: str = "none", model_id: str | None = None) -> AssistantSpec:
@@ -184,22 +154,40 @@ def test_reasoning_resources_are_parented_and_unique(runs: dict[str, MockRun], b
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_reasoning_layer_satisfies_every_invariant_with_the_embedding_model(
-    runs: dict[str, MockRun], backend: str
-) -> None:
-    """Every invariant holds once the embedding model is allowed; Converse reaches only the spec's model."""
+def test_reasoning_layer_satisfies_every_invariant(runs: dict[str, MockRun], backend: str) -> None:
+    """Every invariant holds, the embedding model included; Converse reaches only the spec's model."""
     spec = make_spec(backend)
     run = runs[backend]
-    others = [v for v in invariants.check_resources(run.resources, spec) if "invokes Bedrock" not in v]
-    assert others == []
-    allowed = (spec.model_id, EMBEDDING_MODEL_ID)
-    assert [
-        violation
-        for r in run.resources
-        for violation in invariants.bedrock_invoke_limited(r.type, r.name, r.inputs, model_ids=allowed)
-    ] == []
+    assert invariants.check_resources(run.resources, spec) == []
     converse = [s for sid, s in reason_statements(run).items() if sid.startswith("Invoke")]
+    assert converse
     assert all(EMBEDDING_MODEL_ID not in json.dumps(statement) for statement in converse)
+
+
+def test_invocable_models_add_the_embedding_model_only_with_retrieval() -> None:
+    """Without retrieval the spec's model is the only one; with it, the embedding model joins."""
+    assert invariants.invocable_models(make_spec("none")) == (make_spec("none").model_id,)
+    for backend in BACKENDS[1:]:
+        spec = make_spec(backend)
+        assert invariants.invocable_models(spec) == (spec.model_id, EMBEDDING_MODEL_ID)
+    assert invariants.bedrock_invoke_limited(
+        "aws:iam/rolePolicy:RolePolicy",
+        "reason",
+        {
+            "policy": json.dumps(
+                {
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["bedrock:InvokeModel"],
+                            "Resource": f"arn:aws:bedrock:{REGION}::foundation-model/{EMBEDDING_MODEL_ID}",
+                        }
+                    ]
+                }
+            )
+        },
+        model_ids=invariants.invocable_models(make_spec("none")),
+    ), "the embedding model is refused when retrieval is off"
 
 
 @pytest.mark.parametrize(
@@ -380,7 +368,7 @@ def test_pgvector_reader_uses_the_rls_role_never_the_owner(runs: dict[str, MockR
     reach = reason_statements(run)
     reader_secret = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:{LAYER}-retrieval-reader-secret"
     assert reach["ReaderSecret"]["Resource"] == reader_secret
-    assert reach["QueryVectors"]["Action"] == ["rds-data:ExecuteStatement"]
+    assert reach["QueryVectors"]["Action"] == list(DATA_API_READER_ACTIONS)
     assert "rds!cluster" not in json.dumps(reach)
     setup = {
         s["Sid"]: s

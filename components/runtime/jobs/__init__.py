@@ -3,9 +3,11 @@
 
 The API handler ``create``s a job and ``get``s it for its tenant's user (or an admin); the
 execution steps ``transition`` it (one conditional write, so a terminal job never changes) and
-``set_stage`` for progress. ``DynamoDBJobStore`` in AWS, ``InMemoryJobStore`` for tests and the
-local stack. ``components.runtime.jobs.tables.create_tables`` builds the execution layer's
-tables (jobs, approvals, idempotency) in moto, moto's server or DynamoDB Local.
+``set_stage`` for progress; each of those writes appends a ``ProgressEntry`` that
+``get_progress`` returns with the job (the SSE stream's events). ``DynamoDBJobStore`` in AWS,
+``InMemoryJobStore`` for tests and the local stack. ``components.runtime.jobs.tables.create_tables``
+builds the execution layer's tables (jobs, approvals, idempotency) in moto, moto's server or
+DynamoDB Local.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from components.runtime.jobs.exceptions import (
     JobNotFoundError,
 )
 from components.runtime.jobs.memory import InMemoryJobStore
+from components.runtime.jobs.progress import JobProgress, ProgressEntry
 from components.runtime.jobs.transitions import (
     ALLOWED_TRANSITIONS,
     TERMINAL_STATUSES,
@@ -41,7 +44,9 @@ __all__ = [
     "JobError",
     "JobExistsError",
     "JobNotFoundError",
+    "JobProgress",
     "JobStore",
+    "ProgressEntry",
     "check_transition",
     "jobs_table_name",
     "may_read",

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from components.contracts import Job, JobStatus, TenantContext
 from components.runtime.jobs.exceptions import JobNotFoundError
+from components.runtime.jobs.progress import JobProgress, ProgressEntry
 from components.runtime.jobs.transitions import may_read
 
 # Tells the time; swap it to test retention and ordering without sleeping.
@@ -56,6 +57,12 @@ class JobStore(Protocol):
         """Record progress (``"execute:2/3"``) without changing the status; refused once terminal."""
         ...
 
+    def get_progress(
+        self, context: TenantContext, job_id: str, *, admin_roles: Collection[str] = ()
+    ) -> JobProgress:
+        """The job and its progress entries, under the same read rule as ``get``."""
+        ...
+
 
 class TenantScopedReads(ABC):
     """The read rule, once for every backend: a job is found only under its tenant's key.
@@ -79,3 +86,15 @@ class TenantScopedReads(ABC):
         if job is None:
             raise JobNotFoundError(job_id)
         return job
+
+    @abstractmethod
+    def _find_progress(self, tenant_id: str, job_id: str) -> tuple[Job, tuple[ProgressEntry, ...]] | None:
+        """The job under ``<tenant_id>#<job_id>`` and its progress entries, or None."""
+
+    def get_progress(
+        self, context: TenantContext, job_id: str, *, admin_roles: Collection[str] = ()
+    ) -> JobProgress:
+        found = self._find_progress(context.tenant_id, job_id)
+        if found is None or not may_read(context, found[0].tenant_id, found[0].user_id, admin_roles):
+            raise JobNotFoundError(job_id)
+        return JobProgress(found[0], found[1])

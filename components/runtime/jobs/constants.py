@@ -19,6 +19,8 @@ DEFAULT_JOBS_TABLE: Final = "governed-jobs"
 KEY_SEPARATOR: Final = "#"
 JOB_SORT_KEY: Final = "job"
 TTL_ATTRIBUTE: Final = "expiresAt"
+# The job's history, one map per change ({status?, stage, at}); see components.runtime.jobs.progress.
+PROGRESS_ATTRIBUTE: Final = "progress"
 
 # Generated ids are uuid4 hex; callers may bring their own, but never one holding the separator.
 JOB_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

@@ -21,10 +21,12 @@ from components.runtime.jobs.constants import (
     DEFAULT_RETENTION_SECONDS,
     INITIAL_STAGE,
     JOB_SORT_KEY,
+    PROGRESS_ATTRIBUTE,
     TTL_ATTRIBUTE,
     jobs_table_name,
 )
 from components.runtime.jobs.exceptions import JobExistsError, JobNotFoundError
+from components.runtime.jobs.progress import ProgressEntry, entries_from_records, progress_record
 from components.runtime.jobs.transitions import (
     NON_TERMINAL_STATUSES,
     check_transition,
@@ -76,6 +78,7 @@ class DynamoDBJobStore(TenantScopedReads):
             "createdAt": {"S": now.isoformat()},
             "updatedAt": {"S": now.isoformat()},
             TTL_ATTRIBUTE: {"N": str(int((now + self._retention).timestamp()))},
+            PROGRESS_ATTRIBUTE: {"L": [_progress_item(progress_record(stage, now, "accepted"))]},
         }
         try:
             self._client.put_item(
@@ -114,11 +117,17 @@ class DynamoDBJobStore(TenantScopedReads):
         allowed_from: tuple[JobStatus, ...],
         target: JobStatus | None = None,
     ) -> Job:
-        changes = {**changes, "updatedAt": {"S": self._clock().isoformat()}}
+        now = self._clock()
+        changes = {**changes, "updatedAt": {"S": now.isoformat()}}
         names = {f"#f{index}": field for index, field in enumerate(changes)} | {"#status": "status"}
-        values = {f":v{index}": value for index, value in enumerate(changes.values())}
+        values: dict[str, Any] = {f":v{index}": value for index, value in enumerate(changes.values())}
         values |= {f":from{index}": {"S": status} for index, status in enumerate(allowed_from)}
+        # The progress entry is appended in the same conditional write: no entry without its change.
+        names["#progress"] = PROGRESS_ATTRIBUTE
+        values[":progress"] = {"L": [_progress_item(progress_record(changes["stage"]["S"], now, target))]}
+        values[":noProgress"] = {"L": []}
         assignments = ", ".join(f"#f{index} = :v{index}" for index in range(len(changes)))
+        assignments += ", #progress = list_append(if_not_exists(#progress, :noProgress), :progress)"
         permitted = ", ".join(f":from{index}" for index in range(len(allowed_from)))
         try:
             response = self._client.update_item(
@@ -151,9 +160,28 @@ class DynamoDBJobStore(TenantScopedReads):
         item = response.get("Item")
         return _job(item) if item else None
 
+    def _find_progress(self, tenant_id: str, job_id: str) -> tuple[Job, tuple[ProgressEntry, ...]] | None:
+        if not is_job_id(job_id):
+            return None
+        response = self._client.get_item(
+            TableName=self.table_name, Key=self._key(tenant_id, job_id), ConsistentRead=True
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        records = [
+            {key: value["S"] for key, value in entry["M"].items()}
+            for entry in item.get(PROGRESS_ATTRIBUTE, {}).get("L", [])
+        ]
+        return _job(item), entries_from_records(records)
+
     @staticmethod
     def _key(tenant_id: str, job_id: str) -> dict[str, dict[str, str]]:
         return {"pk": {"S": job_pk(tenant_id, job_id)}, "sk": {"S": JOB_SORT_KEY}}
+
+
+def _progress_item(record: Mapping[str, str]) -> dict[str, Any]:
+    return {"M": {key: {"S": value} for key, value in record.items()}}
 
 
 def _job(item: Mapping[str, Any]) -> Job:

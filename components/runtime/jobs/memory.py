@@ -13,6 +13,7 @@ from components.contracts import Job, JobStatus, TenantContext
 from components.runtime.jobs.base import Clock, TenantScopedReads
 from components.runtime.jobs.constants import INITIAL_STAGE
 from components.runtime.jobs.exceptions import JobExistsError, JobNotFoundError
+from components.runtime.jobs.progress import ProgressEntry, entries_from_records, progress_record
 from components.runtime.jobs.transitions import check_transition, is_job_id, job_pk
 
 
@@ -26,6 +27,8 @@ class InMemoryJobStore(TenantScopedReads):
     def __init__(self, *, clock: Clock = _utc_now) -> None:
         self._clock = clock
         self._jobs: dict[str, Job] = {}
+        # Appended under the same lock as each change, so the history is in write order.
+        self._progress: dict[str, list[dict[str, str]]] = {}
         self._lock = threading.Lock()
 
     def create(self, context: TenantContext, *, stage: str = INITIAL_STAGE, job_id: str | None = None) -> Job:
@@ -45,6 +48,7 @@ class InMemoryJobStore(TenantScopedReads):
             if key in self._jobs:
                 raise JobExistsError(job_id)
             self._jobs[key] = job
+            self._progress[key] = [progress_record(stage, now, "accepted")]
         return job
 
     def transition(
@@ -69,6 +73,7 @@ class InMemoryJobStore(TenantScopedReads):
             if error is not None:
                 changes["error"] = error
             job = self._jobs[key] = job.model_copy(update=changes)
+            self._progress[key].append(progress_record(stage, job.updated_at, status))
         return job
 
     def set_stage(self, tenant_id: str, job_id: str, stage: str) -> Job:
@@ -79,6 +84,7 @@ class InMemoryJobStore(TenantScopedReads):
                 raise JobNotFoundError(job_id)
             check_transition(job_id, job.status, job.status)
             job = self._jobs[key] = job.model_copy(update={"stage": stage, "updated_at": self._clock()})
+            self._progress[key].append(progress_record(stage, job.updated_at))
         return job
 
     def list_jobs(self, tenant_id: str) -> list[Job]:
@@ -93,3 +99,13 @@ class InMemoryJobStore(TenantScopedReads):
             return None
         with self._lock:
             return self._jobs.get(job_pk(tenant_id, job_id))
+
+    def _find_progress(self, tenant_id: str, job_id: str) -> tuple[Job, tuple[ProgressEntry, ...]] | None:
+        if not is_job_id(job_id):
+            return None
+        key = job_pk(tenant_id, job_id)
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None:
+                return None
+            return job, entries_from_records(self._progress.get(key, []))

@@ -17,7 +17,7 @@ from typing import Any
 from components.contracts import DecisionEvent
 from components.runtime.telemetry.constants import SECURITY_EVENT_KEY
 
-_STAGE_WIDTH = 18
+_STAGE_WIDTH = 19  # len("approval_requested") + a space
 _OUTCOME_WIDTH = 10
 
 

@@ -91,9 +91,9 @@ def test_format_timeline_chain_shows_stage_outcome_reasons_latency_and_tokens() 
     """Each stage is one line with its offset, outcome, latency, model, tokens, reasons and flags."""
     assert format_timeline(CHAIN).splitlines() == [
         "Job job-1  tenant=acme  user=alice  events=3  latency=835.0 ms  tokens=120 in / 45 out",
-        "  +0 ms      guardrail_input   pass           12.0 ms",
-        "  +15 ms     reason            proposal      820.0 ms  model=amazon.nova-lite-v1:0  tokens=120/45",
-        "  +900 ms    gate              deny            3.0 ms  reasons: tenant_mismatch  [security]",
+        "  +0 ms      guardrail_input    pass           12.0 ms",
+        "  +15 ms     reason             proposal      820.0 ms  model=amazon.nova-lite-v1:0  tokens=120/45",
+        "  +900 ms    gate               deny            3.0 ms  reasons: tenant_mismatch  [security]",
     ]
 
 

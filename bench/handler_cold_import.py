@@ -1,0 +1,65 @@
+"""Cold-import time of each Lambda handler module against `import boto3`; prints medians and ratios.
+
+Usage: .venv/bin/python bench/handler_cold_import.py [--runs N]
+Each measurement is a fresh interpreter (no bytecode cache warming beyond what is on disk) that
+times only the import itself with perf_counter, so interpreter start-up is left out. The target:
+each handler at most 1.5x `import boto3`, which every handler pays anyway on its first AWS call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TARGET_RATIO = 1.5
+MODULES = (
+    "components.handlers.api",
+    "components.handlers.reason",
+    "components.handlers.gate",
+    "components.handlers.approval",
+    "components.handlers.execute",
+    "components.handlers.compensate",
+    "components.handlers.guardrail_output",
+    "components.handlers.respond",
+    "components.handlers.insight",
+)
+_TIMER = "import importlib, sys, time; t = time.perf_counter(); importlib.import_module(sys.argv[1]); " \
+    "print(time.perf_counter() - t)"  # fmt: skip
+
+
+def import_seconds(module: str) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", _TIMER, module], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    return float(out.strip())
+
+
+def median_seconds(module: str, runs: int) -> float:
+    return statistics.median(import_seconds(module) for _ in range(runs))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=10, help="fresh interpreters per module (default 10)")
+    args = parser.parse_args()
+    runs = max(args.runs, 1)
+    baseline = median_seconds("boto3", runs)
+    print(f"{'module':40} {'median ms':>10} {'x boto3':>8}")
+    print(f"{'boto3':40} {baseline * 1000:10.1f} {1.0:8.2f}")
+    worst = 0.0
+    for module in MODULES:
+        seconds = median_seconds(module, runs)
+        ratio = seconds / baseline
+        worst = max(worst, ratio)
+        print(f"{module:40} {seconds * 1000:10.1f} {ratio:8.2f}")
+    verdict = "within" if worst <= TARGET_RATIO else "OVER"
+    print(f"worst ratio {worst:.2f} ({verdict} the {TARGET_RATIO}x target, {runs} runs each)")
+    return 0 if worst <= TARGET_RATIO else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""A message through the real state machine (moto executes the ASL), every task a real handler."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from handler_harness import ACCOUNT, REGION, Stack, api_event, body_of, ledger
+
+from components.handlers import api, approval, compensate, execute, gate, guardrail_output, reason, respond
+from components.infra.asl import build_definition, render_definition
+from components.local.lambda_endpoint import serve_lambda
+from components.testing import capture_events
+
+FUNCTIONS = {"reason": reason, "gate": gate, "approval": approval, "execute": execute,
+             "compensate": compensate, "guardrail_output": guardrail_output, "respond": respond}  # fmt: skip
+PLACEHOLDERS = {"ReasonFunctionArn": "reason", "GateFunctionArn": "gate", "ApprovalFunctionArn": "approval",
+                "ExecuteFunctionArn": "execute", "CompensateFunctionArn": "compensate",
+                "GuardrailOutputFunctionArn": "guardrail_output",
+                "RespondFunctionArn": "respond"}  # fmt: skip
+
+
+@pytest.fixture
+def machine(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
+    handlers = {name: module.handler for name, module in FUNCTIONS.items()}
+    with serve_lambda(handlers) as (_, url):
+        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", url)
+        client = boto3.client("stepfunctions", region_name=REGION)
+        arns = {
+            key: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}" for key, name in PLACEHOLDERS.items()
+        }
+        created = client.create_state_machine(
+            name="jobs",
+            definition=render_definition(build_definition(stack.spec, approval_timeout_seconds=60), arns),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/states",
+        )
+        yield client, created["stateMachineArn"]
+
+
+def accept(stack: Stack, message: str) -> dict[str, Any]:
+    stack.bedrock.screen_pass()
+    response = api.handler(
+        api_event("POST", "/messages", body={"message": message}, route_key="POST /messages"), None
+    )
+    assert response["statusCode"] == 202
+    (accepted,) = stack.accepted_events()
+    detail: dict[str, Any] = accepted["detail"]
+    return detail
+
+
+def wait(client: Any, execution: str, until: tuple[str, ...] = ("SUCCEEDED", "FAILED")) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = str(client.describe_execution(executionArn=execution)["status"])
+        if status in until:
+            return status
+        time.sleep(0.05)
+    raise AssertionError("execution still running after 60 s")
+
+
+def job(stack: Stack, job_id: str) -> dict[str, Any]:
+    route = api_event("GET", f"/jobs/{job_id}", route_key="GET /jobs/{id}", path_id=job_id)
+    return dict(body_of(api.handler(route, None)))
+
+
+def test_allowed_action_runs_once_and_completes_with_a_full_decision_chain(
+    stack: Stack, machine: tuple[Any, str]
+) -> None:
+    """An allowed proposal runs its action and completes; every stage left one decision event."""
+    client, arn = machine
+    with capture_events() as events:
+        detail = accept(stack, "Please mark ticket acme-1 solved")
+        stack.bedrock.propose(
+            "update_ticket_status",
+            {"resourceId": "acme-1", "tenantId": "acme", "parameters": {"status": "solved"}},
+        )
+        stack.bedrock.screen_pass()
+        execution = client.start_execution(stateMachineArn=arn, input=json.dumps(detail))["executionArn"]
+        assert wait(client, execution) == "SUCCEEDED"
+    record = job(stack, detail["jobId"])
+    assert (record["status"], record["result"]["text"]) == (
+        "complete",
+        "update_ticket_status execute done on acme-1",
+    )
+    assert [line["function"] for line in ledger(stack.ledger_path)] == ["execute"]
+    assert [e.stage for e in events] == [
+        "guardrail_input",
+        "reason",
+        "gate",
+        "execute",
+        "guardrail_output",
+        "complete",
+    ]
+    assert {e.job_id for e in events} == {detail["jobId"]}
+    stream = api.handler(
+        api_event(
+            "GET",
+            f"/jobs/{detail['jobId']}/events",
+            route_key="GET /jobs/{id}/events",
+            path_id=detail["jobId"],
+        ),
+        None,
+    )["body"]
+    assert '"stage":"execute:update_ticket_status"' in stream and '"status":"complete"' in stream
+
+
+def test_approved_action_waits_for_an_approver_then_runs(stack: Stack, machine: tuple[Any, str]) -> None:
+    """A high-risk proposal waits; another approver's POST /approvals resumes it and the job completes."""
+    client, arn = machine
+    detail = accept(stack, "Refund invoice acme-7")
+    stack.bedrock.propose(
+        "issue_refund",
+        {
+            "resourceId": "acme-7",
+            "tenantId": "acme",
+            "parameters": {"amount": 20, "currency": "EUR", "reason": "broken item"},
+        },
+    )
+    execution = client.start_execution(stateMachineArn=arn, input=json.dumps(detail))["executionArn"]
+    listing = api_event("GET", "/approvals", user="sam", roles=("supervisor",), route_key="GET /approvals")
+    deadline = time.monotonic() + 30
+    while not (pending := body_of(api.handler(listing, None))["approvals"]):
+        assert time.monotonic() < deadline, "no approval was requested"
+        time.sleep(0.05)
+    assert job(stack, detail["jobId"])["status"] == "awaiting_approval"
+    assert ledger(stack.ledger_path) == []
+    stack.bedrock.screen_pass()
+    approval_id = pending[0]["approvalId"]
+    decided = api.handler(
+        api_event("POST", f"/approvals/{approval_id}", route_key="POST /approvals/{id}", path_id=approval_id,
+                  user="sam", roles=("supervisor",), body={"decision": "approve"}),
+        None,
+    )  # fmt: skip
+    assert decided["statusCode"] == 200
+    assert wait(client, execution) == "SUCCEEDED"
+    assert job(stack, detail["jobId"])["status"] == "complete"
+    assert [line["action"] for line in ledger(stack.ledger_path)] == ["issue_refund"]

@@ -1,0 +1,329 @@
+"""The state machine's tasks, each called with the payload components.infra.asl gives it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from handler_harness import Stack, ledger
+
+from components.contracts import TenantContext
+from components.handlers import approval, compensate, execute, gate, guardrail_output, reason, respond
+from components.handlers.environment import Environment
+from components.handlers.exceptions import ActionFailedError, StepInputError
+from components.runtime.retrieval import RetrievedChunk
+from components.testing import capture_events
+
+ALICE = {"tenantId": "acme", "userId": "alice", "roles": ["agent"], "requestId": "r-1"}
+
+
+def new_job(stack: Stack, tenant: str = "acme", user: str = "alice") -> str:
+    context = TenantContext(tenant_id=tenant, user_id=user, roles=("agent",), request_id="r-1")
+    return stack.env.jobs.create(context).job_id
+
+
+def proposal(action: str = "update_ticket_status", resource: str = "acme-1", tenant: str = "acme",
+             parameters: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    return {"actionType": action, "resourceId": resource, "tenantId": tenant,
+            "parameters": {"status": "solved"} if parameters is None else parameters}  # fmt: skip
+
+
+def status_of(stack: Stack, job_id: str) -> tuple[str, str]:
+    job = stack.env.jobs.load("acme", job_id)
+    return job.status, job.stage
+
+
+class FakeRetriever:
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+
+    def retrieve(self, context: TenantContext, query: str, *, limit: int = 5) -> list[RetrievedChunk]:
+        self.asked.append((context.tenant_id, query))
+        return [RetrievedChunk("Refunds take 5 days.", "kb://acme/refunds.md", 0.91)]
+
+
+def test_reason_answer_records_model_and_tokens(stack: Stack) -> None:
+    """A plain answer comes back as kind answer; the reason event carries the model id and tokens."""
+    stack.bedrock.answer("Tickets close when solved.", input_tokens=111, output_tokens=22)
+    job_id = new_job(stack)
+    with capture_events() as events:
+        result = reason.handler({"jobId": job_id, "context": ALICE, "message": "How do tickets close?"}, None)
+    assert result == {"kind": "answer", "text": "Tickets close when solved.", "sources": []}
+    (event,) = events
+    assert (event.stage, event.outcome, event.input_tokens, event.output_tokens) == (
+        "reason",
+        "answer",
+        111,
+        22,
+    )
+    assert event.model_id == stack.spec.model_id
+
+
+def test_reason_tool_use_becomes_a_proposal(stack: Stack) -> None:
+    """The model's tool use is handed on as an ActionProposal in wire form, for the gate to judge."""
+    stack.bedrock.propose(
+        "update_ticket_status",
+        {"resourceId": "acme-1", "tenantId": "acme", "parameters": {"status": "solved", "note": None}},
+    )
+    result = reason.handler({"jobId": new_job(stack), "context": ALICE, "message": "close acme-1"}, None)
+    assert result == {"kind": "proposal", "proposal": proposal(parameters={"status": "solved", "note": None})}
+
+
+def test_reason_malformed_tool_use_is_passed_on_for_the_gate_to_deny(stack: Stack) -> None:
+    """A tool use missing its tenant is not repaired: the gate sees it as sent and denies it."""
+    stack.bedrock.propose(
+        "update_ticket_status", {"resourceId": "acme-1", "parameters": {"status": "solved"}}
+    )
+    job_id = new_job(stack)
+    with capture_events() as events:
+        result = reason.handler({"jobId": job_id, "context": ALICE, "message": "close it"}, None)
+    assert events[0].outcome == "malformed_proposal"
+    decision = gate.handler({"jobId": job_id, "context": ALICE, "proposal": result["proposal"]}, None)
+    assert decision["outcome"] == "deny"
+    assert "malformed_proposal" in decision["reasonCodes"]
+
+
+def test_reason_with_retrieval_cites_sources_in_the_prompt(stack: Stack) -> None:
+    """Retrieved passages go into the prompt with their sources; the answer lists them."""
+    retriever = FakeRetriever()
+    stack.env._parts["retriever"] = retriever
+    sent: list[dict[str, Any]] = []
+    stack.bedrock.client.meta.events.register(
+        "provide-client-params.bedrock-runtime.Converse", lambda params, **_: sent.append(params)
+    )
+    stack.bedrock.answer("Refunds take 5 days [1].")
+    with capture_events() as events:
+        result = reason.handler({"jobId": new_job(stack), "context": ALICE, "message": "refund time?"}, None)
+    assert retriever.asked == [("acme", "refund time?")]
+    prompt = json.dumps(sent[0]["messages"])
+    assert "[1] (source: kb://acme/refunds.md)" in prompt and "Refunds take 5 days." in prompt
+    assert result["sources"] == [{"ref": 1, "source": "kb://acme/refunds.md", "score": 0.91}]
+    assert [e.stage for e in events] == ["retrieve", "reason"]
+
+
+def test_gate_allows_a_proposal_within_policy(stack: Stack) -> None:
+    """A valid, owned, permitted, low-risk proposal is allowed."""
+    job_id = new_job(stack)
+    with capture_events() as events:
+        decision = gate.handler({"jobId": job_id, "context": ALICE, "proposal": proposal()}, None)
+    assert (decision["outcome"], decision["securityEvent"]) == ("allow", False)
+    assert [(e.stage, e.outcome) for e in events] == [("gate", "allow")]
+
+
+def test_gate_proposal_for_another_tenant_is_denied_as_security_event(stack: Stack) -> None:
+    """A proposal naming another tenant is denied and recorded as a security event."""
+    job_id = new_job(stack)
+    with capture_events() as events:
+        decision = gate.handler(
+            {"jobId": job_id, "context": ALICE, "proposal": proposal(resource="globex-1", tenant="globex")},
+            None,
+        )
+    assert decision["outcome"] == "deny"
+    assert "tenant_mismatch" in decision["reasonCodes"] and decision["securityEvent"] is True
+    assert events[0].details["security_event"] is True
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        pytest.param({**ALICE, "tenantId": "globex"}, id="state-names-another-tenant"),
+        pytest.param({**ALICE, "userId": "mallory"}, id="state-names-another-user"),
+    ],
+)
+def test_gate_uses_the_job_record_not_a_forged_state_context(stack: Stack, forged: dict[str, Any]) -> None:
+    """A state context the job record does not back is denied, even with a proposal that matches it."""
+    job_id = new_job(stack)
+    forged_proposal = proposal(resource=f"{forged['tenantId']}-1", tenant=forged["tenantId"])
+    with capture_events() as events:
+        decision = gate.handler({"jobId": job_id, "context": forged, "proposal": forged_proposal}, None)
+    assert (decision["outcome"], decision["reasonCodes"], decision["securityEvent"]) == (
+        "deny",
+        ["job_mismatch"],
+        True,
+    )
+    assert events[0].details["security_event"] is True
+
+
+def test_gate_high_risk_needs_approval(stack: Stack) -> None:
+    """A proposal at or above the approval threshold waits for a human."""
+    refund = stack.spec.action("issue_refund")
+    assert refund is not None and refund.risk >= stack.spec.risk.approval
+    parameters = {"amount": 50, "currency": "EUR", "reason": "damaged goods"}
+    decision = gate.handler(
+        {
+            "jobId": new_job(stack),
+            "context": ALICE,
+            "proposal": proposal("issue_refund", parameters=parameters),
+        },
+        None,
+    )
+    assert (decision["outcome"], decision["reasonCodes"]) == ("approve", ["approval_required"])
+
+
+def test_approval_stores_token_server_side_and_notifies_without_it(stack: Stack) -> None:
+    """The approval is stored for the job's requester, the topic hears of it without the token."""
+    job_id = new_job(stack)
+    decision = {"outcome": "approve", "risk": 0.8, "reasons": ["approval_required: risk 0.80"]}
+    with capture_events() as events:
+        result = approval.handler(
+            {
+                "jobId": job_id,
+                "context": ALICE,
+                "proposal": proposal(),
+                "decision": decision,
+                "taskToken": "tok-123",
+            },
+            None,
+        )
+    assert status_of(stack, job_id) == ("awaiting_approval", "approval_requested")
+    (notice,) = stack.approval_notices()
+    assert notice["approvalId"] == result["approvalId"] and notice["requestedBy"] == "alice"
+    assert "tok-123" not in json.dumps(notice)
+    approver = TenantContext(tenant_id="acme", user_id="sam", roles=("supervisor",), request_id="r")
+    decided = stack.env.approvals.decide(approver, result["approvalId"], True, approver_roles=["supervisor"])
+    assert decided.task_token == "tok-123"  # noqa: S105 - a test token, not a secret
+    assert [(e.stage, e.outcome) for e in events] == [("approval_requested", "requested")]
+
+
+def execute_event(job_id: str, **changes: Any) -> dict[str, Any]:
+    return {"jobId": job_id, "context": ALICE, "proposal": proposal(), "action": "update_ticket_status",
+            "step": None, "results": {}, **changes}  # fmt: skip
+
+
+def test_execute_same_event_twice_runs_the_action_once(stack: Stack) -> None:
+    """A redelivered execute event gets the first run's result; the action ran once."""
+    job_id = new_job(stack)
+    first = execute.handler(execute_event(job_id), None)
+    second = execute.handler(execute_event(job_id), None)
+    assert first == second
+    assert first["status"] == "succeeded"
+    assert [line["function"] for line in ledger(stack.ledger_path)] == ["execute"]
+    assert status_of(stack, job_id) == ("processing", "execute:update_ticket_status")
+
+
+def test_execute_failed_result_raises_and_a_retry_runs_again(stack: Stack) -> None:
+    """A failed result raises ActionFailedError (for Retry and Catch) and is not remembered."""
+    job_id = new_job(stack)
+    event = execute_event(job_id, proposal=proposal(resource="acme-broken"))
+    for _ in range(2):
+        with pytest.raises(ActionFailedError, match="update_ticket_status execute broke"):
+            execute.handler(event, None)
+    assert len(ledger(stack.ledger_path)) == 2
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({"proposal": proposal(tenant="globex")}, id="proposal-of-another-tenant"),
+        pytest.param({"action": "issue_refund"}, id="action-not-the-proposal"),
+        pytest.param({"context": {**ALICE, "userId": "mallory"}}, id="user-not-the-jobs"),
+        pytest.param({"context": {**ALICE, "tenantId": "acme#x"}}, id="tenant-not-an-id"),
+    ],
+)
+def test_execute_tampered_state_never_runs(stack: Stack, changes: dict[str, Any]) -> None:
+    """An execute payload that disagrees with itself or the job record runs nothing."""
+    with pytest.raises(StepInputError):
+        execute.handler(execute_event(new_job(stack), **changes), None)
+    assert ledger(stack.ledger_path) == []
+
+
+@pytest.mark.parametrize("preset", ["workflow-aware"])
+def test_execute_workflow_step_gets_step_and_prior_results(stack: Stack) -> None:
+    """A workflow step runs the module's step function with the step's name and the earlier results."""
+    action = next(a for a in stack.spec.actions if a.steps)
+    job_id = new_job(stack)
+    parameters = {"period": "2026-Q1", "include_remediation_notes": False}
+    event = {"jobId": job_id, "context": ALICE, "proposal": proposal(action.name, parameters=parameters),
+             "action": action.name, "step": action.steps[1],
+             "results": {action.steps[0]: {"status": "succeeded"}}}  # fmt: skip
+    result = execute.handler(event, None)
+    assert result["data"] == {"function": action.steps[1]}
+    (line,) = ledger(stack.ledger_path)
+    assert (line["step"], line["completed"]) == (action.steps[1], [action.steps[0]])
+    assert status_of(stack, job_id)[1] == f"execute:{action.name}.{action.steps[1]} (2/{len(action.steps)})"
+
+
+def test_compensate_runs_once_with_the_cause(stack: Stack) -> None:
+    """Compensation gets what failed and runs once, however often it is delivered."""
+    job_id = new_job(stack)
+    stack.env.jobs.transition("acme", job_id, "processing", "execute")
+    error = {"Error": "ConnectionError", "Cause": json.dumps({"errorMessage": "downstream refused"})}
+    event = {"jobId": job_id, "context": ALICE, "proposal": proposal(), "action": "update_ticket_status",
+             "results": {}, "error": error}  # fmt: skip
+    with capture_events() as events:
+        assert compensate.handler(event, None)["status"] == "succeeded"
+        compensate.handler(event, None)
+    (line,) = ledger(stack.ledger_path)
+    assert (line["function"], line["cause"]) == ("compensate", "ConnectionError: downstream refused")
+    assert [e.stage for e in events] == ["compensate", "compensate"]
+
+
+@pytest.mark.parametrize(
+    ("reasoning", "results", "screen", "expected"),
+    [
+        pytest.param({"kind": "answer", "text": "All good."}, {}, "pass", ("All good.", "passed"),
+                     id="answer"),
+        pytest.param({"kind": "proposal"}, {"a": {"summary": "step a done"}, "b": {"summary": "step b done"}},
+                     "pass", ("step a done\nstep b done", "passed"), id="results-summary"),
+        pytest.param({"kind": "answer", "text": "Mail bob@x.io"}, {}, "anonymize",
+                     ("Mail {EMAIL}", "anonymized"), id="anonymized"),
+        pytest.param({"kind": "answer", "text": "bad"}, {}, "block", ("Sorry, no.", "blocked"), id="blocked"),
+    ],
+)  # fmt: skip
+def test_guardrail_output_screens_the_answer(
+    stack: Stack, reasoning: dict[str, Any], results: dict[str, Any], screen: str, expected: tuple[str, str]
+) -> None:
+    """The answer (or the results' summaries) is screened; the guardrail's text replaces it when it acts."""
+    {"pass": stack.bedrock.screen_pass, "anonymize": lambda: stack.bedrock.screen_anonymize("Mail {EMAIL}"),
+     "block": lambda: stack.bedrock.screen_block("Sorry, no.")}[screen]()  # fmt: skip
+    event = {"jobId": new_job(stack), "context": ALICE, "reasoning": reasoning, "results": results}
+    result = guardrail_output.handler(event, None)
+    assert (result["text"], result["outcome"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("outcome", "status", "shadow"),
+    [
+        pytest.param("complete", "complete", False, id="complete"),
+        pytest.param("shadow", "complete", True, id="shadow"),
+        pytest.param("denied", "rejected", False, id="denied"),
+        pytest.param("rejected", "rejected", False, id="rejected"),
+        pytest.param("expired", "rejected", False, id="expired"),
+        pytest.param("failed", "failed", False, id="failed"),
+    ],
+)
+def test_respond_maps_outcome_to_final_status(stack: Stack, outcome: str, status: str, shadow: bool) -> None:
+    """Each recorded outcome ends the job in its status, with the last decision event."""
+    job_id = new_job(stack)
+    state = {"jobId": job_id, "context": ALICE, "message": "m", "results": {},
+             "reasoning": {"kind": "proposal", "proposal": proposal()},
+             "decision": {"outcome": "deny", "risk": 0.2, "reasons": ["not_authorized: no"]},
+             "output": {"text": "Done.", "outcome": "passed"},
+             "error": {"Error": "ConnectionError", "Cause": "{}"}}  # fmt: skip
+    with capture_events() as events:
+        assert respond.handler({"outcome": outcome, "state": state}, None) == {
+            "recorded": outcome,
+            "status": status,
+        }
+    job = stack.env.jobs.load("acme", job_id)
+    assert job.status == status
+    assert job.result is not None and job.result.get("shadow", False) is shadow
+    assert (job.error is None) is (status == "complete")
+    assert [(e.stage, e.outcome) for e in events] == [("complete", outcome)]
+    # A redelivery leaves what the user was told as it is.
+    respond.handler({"outcome": "failed", "state": state}, None)
+    assert stack.env.jobs.load("acme", job_id).status == status
+
+
+def test_step_payload_without_context_is_refused(stack: Stack) -> None:
+    """A task payload without a valid context is refused, never completed from elsewhere."""
+    with pytest.raises(StepInputError, match="context"):
+        gate.handler({"jobId": new_job(stack), "proposal": proposal()}, None)
+
+
+def test_environment_is_the_configured_one(stack: Stack) -> None:
+    """The handlers use the environment the test configured (moto clients, the stubbed Bedrock)."""
+    from components.handlers.environment import current
+
+    assert isinstance(current(), Environment) and current() is stack.env

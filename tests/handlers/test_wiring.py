@@ -1,0 +1,130 @@
+"""The handlers agree with the infra that deploys them, and build their parts once, from the environment."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+from components.handlers import HANDLER_MODULES, constants, environment, routing
+from components.handlers.environment import Environment
+from components.handlers.exceptions import HandlerConfigError
+from components.handlers.sse import format_sse, parse_last_event_id
+from components.infra import asl, conversation, execution, insights
+from components.infra.entrypoints import HANDLERS
+from components.runtime.guardrails import GuardrailConfigError
+from components.runtime.jobs import ProgressEntry
+from tests.conftest import REPO_ROOT
+
+
+def test_mirrored_constants_equal_the_infra_ones() -> None:
+    """Names the handlers mirror (they must not import Pulumi) equal the infra's own."""
+    assert constants.JOB_EVENT_SOURCE == execution.JOB_EVENT_SOURCE
+    assert constants.JOB_ACCEPTED_DETAIL_TYPE == execution.JOB_ACCEPTED_DETAIL_TYPE
+    assert constants.INSIGHT_EVENT_SOURCE == insights.INSIGHT_EVENT_SOURCE
+    assert constants.OUTCOMES == asl.OUTCOMES
+    assert constants.DEFAULT_APPROVAL_TIMEOUT_SECONDS == asl.DEFAULT_APPROVAL_TIMEOUT_SECONDS
+    assert routing.ROUTES == conversation.ROUTES
+    assert constants.ENV_EVENT_BUS == conversation.EVENT_BUS_ENV == insights.EVENT_BUS_ENV
+    assert (
+        conversation.CLAIM_ENV["tenant"], conversation.CLAIM_ENV["user"], conversation.CLAIM_ENV["roles"],
+    ) == (constants.ENV_TENANT_CLAIM, constants.ENV_USER_CLAIM, constants.ENV_ROLES_CLAIM)  # fmt: skip
+    assert execution.RESOURCE_ENV["approval_topic"] == constants.ENV_APPROVAL_TOPIC_ARN
+
+
+@pytest.mark.parametrize("module", HANDLER_MODULES)
+def test_handler_entry_point_resolves(module: str) -> None:
+    """Every handler the stack names for this package is a callable ``handler``."""
+    assert HANDLERS[module] == f"components.handlers.{module}.handler"
+    assert callable(importlib.import_module(f"components.handlers.{module}").handler)
+
+
+def test_environment_builds_each_part_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part is built on first use and kept; reset() starts over."""
+    monkeypatch.setenv("GOVERNED_SPEC_PATH", str(REPO_ROOT / "assistant.yaml"))
+    environment.reset()
+    env = environment.current()
+    assert env is environment.current()
+    assert env.spec is env.spec
+    environment.reset()
+    assert environment.current() is not env
+    environment.reset()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "part", "error"),
+    [
+        pytest.param(
+            "GOVERNED_SPEC_PATH", "/nowhere/assistant.yaml", "spec", HandlerConfigError, id="no-spec"
+        ),
+        pytest.param("GOVERNED_POLICIES_DIR", "/nowhere", "authorizer", HandlerConfigError, id="no-policies"),
+        pytest.param("GOVERNED_GUARDRAIL_ID", "", "guardrail", GuardrailConfigError, id="no-guardrail"),
+        pytest.param("GOVERNED_EVENT_BUS", "", "event_bus", HandlerConfigError, id="no-bus"),
+    ],
+)
+def test_environment_missing_setting_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, part: str, error: type[Exception]
+) -> None:
+    """A function deployed without a setting it needs says which one, when the part is first used."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("GOVERNED_SPEC_PATH", str(REPO_ROOT / "assistant.yaml"))
+    monkeypatch.setenv(variable, value)
+    env = Environment()
+    with pytest.raises(error, match=variable):
+        getattr(env, part)
+
+
+def test_environment_retriever_is_none_without_retrieval(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``retrieval.backend: none`` there is no retriever (and no retrieval import)."""
+    monkeypatch.setenv("GOVERNED_SPEC_PATH", str(REPO_ROOT / "assistant.yaml"))
+    env = Environment()
+    if env.spec.retrieval.backend != "none":
+        pytest.skip("the reference assistant retrieves")
+    assert env.retriever is None
+
+
+def _entries(count: int) -> list[ProgressEntry]:
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    return [ProgressEntry(seq=n, status="processing", stage=f"s{n}", at=at) for n in range(1, count + 1)]
+
+
+@pytest.mark.parametrize(
+    ("last", "retry", "ids", "ends_with_retry"),
+    [
+        pytest.param(None, 1000, [1, 2, 3], True, id="from-start-running"),
+        pytest.param(2, 1000, [3], True, id="after-last-event-id"),
+        pytest.param(3, None, [], False, id="caught-up-finished"),
+    ],
+)
+def test_format_sse_emits_entries_after_last_id(
+    last: int | None, retry: int | None, ids: list[int], ends_with_retry: bool
+) -> None:
+    """Each entry after Last-Event-ID is one id/event/data block; a retry line while the job runs."""
+    text = format_sse(_entries(3), last, retry_ms=retry)
+    assert [int(line[4:]) for line in text.splitlines() if line.startswith("id: ")] == ids
+    assert text.endswith("retry: 1000\n\n") is ends_with_retry
+    assert all(block.startswith(("id: ", "retry: ")) for block in text.split("\n\n") if block)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("7", 7), (" 3 ", 3), ("", None), (None, None)])
+def test_parse_last_event_id_reads_numbers(value: str | None, expected: int | None) -> None:
+    """Last-Event-ID is our sequence number, or absent."""
+    assert parse_last_event_id(value) == expected
+
+
+@pytest.mark.parametrize("module", HANDLER_MODULES)
+def test_handler_import_loads_no_pulumi_and_no_cedar_unless_needed(module: str) -> None:
+    """A handler imports neither Pulumi (not in the Lambda package) nor, except the gate, cedarpy."""
+    code = (
+        "import sys, importlib; importlib.import_module(sys.argv[1]); "
+        "print(','.join(sorted(m for m in ('pulumi', 'cedarpy', 'moto') if m in sys.modules)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code, f"components.handlers.{module}"],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    assert loaded == ("cedarpy" if module == "gate" else "")

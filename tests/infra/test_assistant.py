@@ -1,0 +1,277 @@
+"""The whole GovernedAssistant under mocks: every layer, per preset and per retrieval backend."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.infra import HANDLERS, GovernedAssistant, GovernedAssistantArgs
+from components.infra.assistant import GovernedAssistantError
+from components.infra.execution import STEPS
+from components.infra.invariants import check_resources
+from components.infra.observability import ROLLBACK_ALARMS, delivery_stream_name
+from components.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
+from components.spec import AssistantSpec, parse_spec
+from components.spec.answers import render_spec_yaml
+from tests.conftest import PRESETS, REPO_ROOT, preset_document
+from tests.infra.test_reasoning import COLLECTION, DATABASE, KNOWLEDGE_BASE, SETUP
+
+NAME = "assistant"
+LAYER_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:deps:1"
+BACKENDS = ("none", "knowledge-base", "opensearch", "pgvector")
+LAYERS = {
+    "governed:assistant:GovernedAssistant",
+    "governed:conversation:SpecGuardrail",
+    "governed:rollout:RolloutLayer",
+    "governed:reasoning:ReasoningLayer",
+    "governed:execution:ExecutionLayer",
+    "governed:conversation:ConversationLayer",
+    "governed:observability:ObservabilityLayer",
+}
+# Functions every assistant has: the API, reason, the six steps, and observability's two.
+FUNCTIONS = {"api", "reason", *STEPS, "transform", "observability_setup"}
+# What each retrieval backend adds: the store's resources, as the reasoning layer's tests count them.
+BACKEND_EXTRA = {
+    backend: sum(sum(part.values()) for part in parts)
+    for backend, parts in {
+        "none": (),
+        "knowledge-base": (SETUP, COLLECTION, KNOWLEDGE_BASE),
+        "opensearch": (SETUP, COLLECTION),
+        "pgvector": (SETUP, DATABASE),
+    }.items()
+}
+# The bounded-action assistant without retrieval: 128 resources besides the stack.
+BASE_COUNT = 128
+# Per preset, besides the base: Pattern C's insight trigger (function, role, policy, logs, rule,
+# target, permission, its subscription filter and throttle alarm).
+PRESET_EXTRA = {"bounded-action": 0, "workflow-aware": 0, "insights-to-action": 9}
+
+
+def make_spec(preset: str = "bounded-action", **changes: Any) -> AssistantSpec:
+    document = preset_document(preset)
+    document.update(changes)
+    return parse_spec(render_spec_yaml(document))
+
+
+def assistant_args(spec: AssistantSpec, **overrides: Any) -> GovernedAssistantArgs:
+    args: GovernedAssistantArgs = {
+        "spec": spec,
+        "code": {"archive": pulumi.FileArchive(str(REPO_ROOT / "components")), "dependencies": LAYER_ARN},
+        "protect_data": False,
+    }
+    args.update(overrides)  # type: ignore[typeddict-item]
+    return args
+
+
+def build(spec: AssistantSpec, **overrides: Any) -> MockRun:
+    return run_with_mocks(
+        lambda: GovernedAssistant(NAME, assistant_args(spec, **overrides)), project=spec.slug
+    )
+
+
+def functions(run: MockRun) -> dict[str, RegisteredResource]:
+    """Each function by its handler's module (``components.handlers.<module>.handler``)."""
+    return {r.inputs["handler"].split(".")[2]: r for r in run.of_type("aws:lambda/function:Function")}
+
+
+def policy_of(run: MockRun, function: RegisteredResource) -> dict[str, dict[str, Any]]:
+    (policy,) = [
+        r for r in run.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == f"{function.name}-policy"
+    ]
+    return {statement["Sid"]: statement for statement in json.loads(policy.inputs["policy"])["Statement"]}
+
+
+@pytest.fixture(scope="module")
+def preset_runs() -> dict[str, MockRun]:
+    return {preset: build(make_spec(preset)) for preset in PRESETS}
+
+
+@pytest.fixture(scope="module")
+def backend_runs(preset_runs: dict[str, MockRun]) -> dict[str, MockRun]:
+    runs = {"none": preset_runs["bounded-action"]}
+    runs.update({backend: build(make_spec(retrieval={"backend": backend})) for backend in BACKENDS[1:]})
+    return runs
+
+
+def all_runs(
+    preset_runs: dict[str, MockRun], backend_runs: dict[str, MockRun]
+) -> dict[str, tuple[AssistantSpec, MockRun]]:
+    cases = {f"preset-{p}": (make_spec(p), run) for p, run in preset_runs.items()}
+    cases.update(
+        {f"backend-{b}": (make_spec(retrieval={"backend": b}), run) for b, run in backend_runs.items()}
+    )
+    return cases
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_assistant_inventory_per_preset(preset_runs: dict[str, MockRun], preset: str) -> None:
+    """Every layer is there once; only Pattern C adds resources (its insight trigger)."""
+    run = preset_runs[preset]
+    types = run.types()
+    assert {t for t in types if t.startswith("governed:")} == LAYERS
+    assert all(types[t] == 1 for t in LAYERS)
+    assert len(run.resources) - 1 == BASE_COUNT + PRESET_EXTRA[preset]
+    expected = FUNCTIONS | ({"insight"} if preset == "insights-to-action" else set())
+    assert set(functions(run)) == expected
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_assistant_inventory_per_retrieval_backend(backend_runs: dict[str, MockRun], backend: str) -> None:
+    """Each backend adds its store (and its setup function) to the same base."""
+    run = backend_runs[backend]
+    assert len(run.resources) - 1 == BASE_COUNT + BACKEND_EXTRA[backend]
+    has_setup = "retrieval_setup" in functions(run)
+    assert has_setup is (backend != "none")
+
+
+def test_every_resource_is_parented_unique_and_its_archive_exists(
+    preset_runs: dict[str, MockRun], backend_runs: dict[str, MockRun]
+) -> None:
+    """No orphan, no repeated URN, and every function's code archive points at a real path."""
+    for case, (_, run) in all_runs(preset_runs, backend_runs).items():
+        assert run.orphans() == [], case
+        assert run.duplicate_urns() == [], case
+        for function in run.of_type("aws:lambda/function:Function"):
+            archive = function.inputs["code"]
+            assert isinstance(archive, pulumi.FileArchive), case
+            assert Path(archive.path).exists(), (case, archive.path)
+
+
+def test_every_invariant_holds_per_preset_and_backend(
+    preset_runs: dict[str, MockRun], backend_runs: dict[str, MockRun]
+) -> None:
+    """The governance invariants hold over the whole assistant, in every case."""
+    for case, (spec, run) in all_runs(preset_runs, backend_runs).items():
+        assert check_resources(run.resources, spec) == [], case
+
+
+def test_every_handler_is_a_named_entry_point(preset_runs: dict[str, MockRun]) -> None:
+    """Each function runs a handler from the HANDLERS table, and each entry of it is deployed somewhere."""
+    deployed = {
+        r.inputs["handler"]
+        for run in preset_runs.values()
+        for r in run.of_type("aws:lambda/function:Function")
+    }
+    pgvector = build(make_spec(retrieval={"backend": "pgvector"}))
+    deployed |= {r.inputs["handler"] for r in pgvector.of_type("aws:lambda/function:Function")}
+    assert deployed == set(HANDLERS.values())
+
+
+def test_rollout_watches_alarms_observability_creates(preset_runs: dict[str, MockRun]) -> None:
+    """The ARNs AppConfig watches, built before the alarms, name alarms that exist, with the same names."""
+    run = preset_runs["bounded-action"]
+    (environment,) = run.of_type("aws:appconfig/environment:Environment")
+    watched = {monitor["alarmArn"] for monitor in environment.inputs["monitors"]}
+    alarms = {
+        r.name.removeprefix(f"{NAME}-observability-"): r.inputs["name"]
+        for r in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    }
+    expected = {
+        f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{alarms[purpose]}" for purpose in ROLLBACK_ALARMS
+    }
+    assert watched == expected
+
+
+def test_layers_are_wired_to_each_other(preset_runs: dict[str, MockRun]) -> None:
+    """Conversation gets execution's tables and bus; the state machine's first task is the reason function."""
+    run = preset_runs["bounded-action"]
+    api = functions(run)["api"]
+    variables = api.inputs["environment"]["variables"]
+    # Names, as the step functions get them (the mocks name resources after their logical names).
+    assert variables["GOVERNED_JOBS_TABLE"] == f"{NAME}-execution-jobs"
+    assert variables["GOVERNED_APPROVALS_TABLE"] == f"{NAME}-execution-approvals"
+    assert variables["GOVERNED_EVENT_BUS"] == f"{NAME}-execution-bus"
+    (machine,) = run.of_type("aws:sfn/stateMachine:StateMachine")
+    assert functions(run)["reason"].name in machine.inputs["definition"]
+    gate = functions(run)["gate"].inputs["environment"]["variables"]
+    assert {
+        "GOVERNED_APPCONFIG_APPLICATION",
+        "GOVERNED_APPCONFIG_ENVIRONMENT",
+        "GOVERNED_APPCONFIG_PROFILE",
+    } <= set(gate)
+
+
+def test_reason_function_counts_tokens_in_the_usage_table(preset_runs: dict[str, MockRun]) -> None:
+    """The reason function gets the usage table and budget, and may read and add to that table only."""
+    run = build(make_spec(), daily_token_budget=12345)
+    reason = functions(run)["reason"]
+    variables = reason.inputs["environment"]["variables"]
+    assert variables["GOVERNED_USAGE_TABLE"] == f"{NAME}-reasoning-usage"
+    assert variables["GOVERNED_DAILY_TOKEN_BUDGET"] == "12345"  # noqa: S105 - a number, not a secret
+    (usage,) = [t for t in run.of_type("aws:dynamodb/table:Table") if t.name == f"{NAME}-reasoning-usage"]
+    assert (usage.inputs["hashKey"], usage.inputs["rangeKey"]) == ("tenantId", "day")
+    grant = policy_of(run, reason)["TokenUsage"]
+    assert grant["Action"] == ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+    assert grant["Resource"] == f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:{NAME}-reasoning-usage"
+
+
+def test_log_sink_keeps_firehose_out_of_every_function(preset_runs: dict[str, MockRun]) -> None:
+    """By default events go to the functions' logs: no function may touch Firehose, all say sink=log."""
+    run = preset_runs["bounded-action"]
+    for name, function in functions(run).items():
+        if name in ("transform", "observability_setup"):
+            continue
+        assert function.inputs["environment"]["variables"]["GOVERNED_TELEMETRY_SINK"] == "log", name
+        assert "firehose" not in json.dumps(policy_of(run, function)), name
+
+
+def test_firehose_sink_grants_the_stream_named_up_front() -> None:
+    """With the firehose sink each event-writing function may PutRecordBatch on the stream built last."""
+    spec = make_spec("insights-to-action")
+    run = build(spec, telemetry_sink="firehose")
+    assert check_resources(run.resources, spec) == []
+    (stream,) = run.of_type("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+    assert stream.inputs["name"] == delivery_stream_name(spec.slug, "test")
+    arn = f"arn:aws:firehose:{REGION}:{ACCOUNT_ID}:deliverystream/{stream.inputs['name']}"
+    writers = {
+        name: f for name, f in functions(run).items() if name not in ("transform", "observability_setup")
+    }
+    assert set(writers) == {"api", "reason", "insight", *STEPS}
+    for name, function in writers.items():
+        variables = function.inputs["environment"]["variables"]
+        assert (variables["GOVERNED_TELEMETRY_SINK"], variables["GOVERNED_TELEMETRY_STREAM"]) == (
+            "firehose",
+            stream.inputs["name"],
+        ), name
+        grant = policy_of(run, function)["DecisionEvents"]
+        assert (grant["Action"], grant["Resource"]) == (["firehose:PutRecordBatch"], arn), name
+
+
+def test_firehose_sink_without_opensearch_is_refused() -> None:
+    """There is no stream without OpenSearch: the error says to use the log sink."""
+    spec = make_spec(observability={"opensearch": False, "retention_days": 30})
+    with pytest.raises(GovernedAssistantError, match="use 'log'"):
+        run_with_mocks(lambda: GovernedAssistant(NAME, assistant_args(spec, telemetry_sink="firehose")))
+
+
+def test_dependencies_archive_becomes_a_layer_version(tmp_path: Path) -> None:
+    """A layer zip becomes one layer version that every function uses; a missing one is refused."""
+    layer_zip = tmp_path / "layer.zip"
+    layer_zip.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    code = {
+        "archive": pulumi.FileArchive(str(REPO_ROOT / "components")),
+        "dependencies": pulumi.FileArchive(str(layer_zip)),
+    }
+    run = build(make_spec(), code=code)
+    (layer,) = run.of_type("aws:lambda/layerVersion:LayerVersion")
+    layer_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:{layer.name}"
+    assert Counter(tuple(f.inputs["layers"]) for f in run.of_type("aws:lambda/function:Function")) == Counter(
+        {(layer_arn,): len(run.of_type("aws:lambda/function:Function"))}
+    )
+    missing = {**code, "dependencies": pulumi.FileArchive(str(tmp_path / "nope.zip"))}
+    with pytest.raises(Exception, match="missing path"):
+        build(make_spec(), code=missing)
+
+
+def test_stateful_resources_follow_protect_data() -> None:
+    """protect_data turns on deletion protection for the jobs and approvals tables."""
+    run = build(make_spec(), protect_data=True)
+    protected = {
+        t.name for t in run.of_type("aws:dynamodb/table:Table") if t.inputs.get("deletionProtectionEnabled")
+    }
+    assert protected == {f"{NAME}-execution-jobs", f"{NAME}-execution-approvals"}

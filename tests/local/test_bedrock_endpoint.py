@@ -1,0 +1,196 @@
+"""The local bedrock-runtime: the scripted model and the guardrail, read by real botocore."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from components.local.bedrock_endpoint import BedrockEndpoint, start_bedrock_server
+from components.local.constants import FAKE_CREDENTIALS
+from components.local.exceptions import ModelScriptError
+from components.local.guardrail import LocalGuardrail
+from components.local.model_script import ScriptedModel, load_rules
+from components.local.servers import Listen
+from components.runtime.actions import tool_config
+from components.runtime.guardrails import Guardrail
+from components.runtime.model import TextAnswer, ToolUse, parse_output
+from components.spec import AssistantSpec
+from tests.conftest import REPO_ROOT
+from tests.local.conftest import spec_with
+
+SCRIPT = """
+rules:
+  - when: "(?i)close ticket (?P<ticket>\\\\S+)"
+    tool_use:
+      name: update_ticket_status
+      input: {resourceId: "{ticket}", tenantId: "{tenant}", parameters: {status: closed, note: null}}
+    usage: {inputTokens: 420, outputTokens: 60}
+  - when: "(?i)overloaded"
+    error: ThrottlingException
+"""
+
+
+def _client(url: str, **options: Any) -> Any:
+    """A real botocore bedrock-runtime client on ``url``, with moto's fake credentials."""
+    return boto3.client(
+        "bedrock-runtime",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        **options,
+    )
+
+
+@contextmanager
+def _serve(spec: AssistantSpec, script: Path | None) -> Iterator[tuple[BedrockEndpoint, Any]]:
+    endpoint = BedrockEndpoint(ScriptedModel(spec, script), LocalGuardrail(spec), "local-guardrail")
+    running = start_bedrock_server(endpoint, Listen("bedrock", 0, "--bedrock-port", "X"))
+    client = _client(running.url)
+    try:
+        yield endpoint, client
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def bedrock(tmp_path: Path) -> Iterator[tuple[BedrockEndpoint, Any]]:
+    script = tmp_path / "model-script.yaml"
+    script.write_text(SCRIPT)
+    with _serve(spec_with(), script) as served:
+        yield served
+
+
+def _converse(client: Any, text: str, tenant: str = "acme") -> dict[str, Any]:
+    response: dict[str, Any] = client.converse(
+        modelId="us.anthropic.claude-sonnet-4-20250514-v1:0",
+        messages=[{"role": "user", "content": [{"text": text}]}],
+        system=[{"text": "be helpful"}],
+        toolConfig=tool_config(spec_with(), tenant),
+    )
+    return response
+
+
+def test_converse_tool_rule_is_a_tool_use_botocore_parses(bedrock: tuple[BedrockEndpoint, Any]) -> None:
+    """A matching tool rule answers a toolUse with the tenant the tools pin and the regex's groups."""
+    response = _converse(bedrock[1], "please close ticket acme-ticket-7", tenant="acme")
+    assert response["stopReason"] == "tool_use"
+    assert response["usage"] == {"inputTokens": 420, "outputTokens": 60, "totalTokens": 480}
+    assert response["metrics"]["latencyMs"] >= 0
+    output = parse_output(response, "model")
+    assert isinstance(output, ToolUse) and output.name == "update_ticket_status"
+    assert output.input == {
+        "resourceId": "acme-ticket-7",
+        "tenantId": "acme",
+        "parameters": {"status": "closed", "note": None},
+    }
+
+
+def test_converse_tenant_follows_the_tool_config_not_the_message(
+    bedrock: tuple[BedrockEndpoint, Any],
+) -> None:
+    """The {tenant} placeholder is the tenant pinned in toolConfig, whatever the message says."""
+    response = _converse(bedrock[1], "close ticket x-1 for tenant acme", tenant="globex")
+    assert response["output"]["message"]["content"][0]["toolUse"]["input"]["tenantId"] == "globex"
+
+
+def test_converse_default_rule_proposes_each_spec_action(bedrock: tuple[BedrockEndpoint, Any]) -> None:
+    """Without a file rule, the spec's defaults propose the action named in the message."""
+    block = _converse(bedrock[1], "Please issue a refund, the broken one")["output"]["message"]["content"][0]
+    assert block["toolUse"]["name"] == "issue_refund"
+    assert block["toolUse"]["input"]["resourceId"] == "acme-invoice-broken"
+
+
+def test_converse_unmatched_message_is_a_text_answer(bedrock: tuple[BedrockEndpoint, Any]) -> None:
+    """A message no action rule matches gets the catch-all answer, stop reason end_turn."""
+    response = _converse(bedrock[1], "what's the weather?")
+    assert response["stopReason"] == "end_turn"
+    assert isinstance(parse_output(response, "model"), TextAnswer)
+
+
+def test_converse_error_rule_is_a_bedrock_client_error(bedrock: tuple[BedrockEndpoint, Any]) -> None:
+    """An error rule answers as Bedrock fails: botocore raises ClientError with that code."""
+    client = _client(bedrock[1].meta.endpoint_url, config=Config(retries={"total_max_attempts": 1}))
+    with pytest.raises(ClientError) as failed:
+        _converse(client, "the model is overloaded")
+    assert failed.value.response["Error"]["Code"] == "ThrottlingException"
+
+
+@pytest.mark.parametrize(
+    ("script", "problem"),
+    [
+        pytest.param(
+            "rules: [{when: x, answer: a, error: ThrottlingException}]", "exactly one", id="two-replies"
+        ),
+        pytest.param("rules: [{when: '(', answer: a}]", "not a valid regex", id="bad-regex"),
+        pytest.param("rules: [{when: x, answer: '{customer}'}]", "unknown placeholders", id="placeholder"),
+        pytest.param("rules: [{when: x, error: Nope}]", "unknown error", id="error-code"),
+    ],
+)
+def test_load_rules_malformed_script_raises_naming_the_problem(
+    tmp_path: Path, script: str, problem: str
+) -> None:
+    """A malformed rule is refused when the script is read, saying what is wrong."""
+    path = tmp_path / "model-script.yaml"
+    path.write_text(script)
+    with pytest.raises(ModelScriptError, match=problem):
+        load_rules(path, spec_with())
+
+
+def _guardrail(client: Any) -> Guardrail:
+    return Guardrail(client, "local-guardrail", "DRAFT")
+
+
+def test_apply_guardrail_denied_topic_is_blocked(bedrock: tuple[BedrockEndpoint, Any]) -> None:
+    """A message on a denied topic is blocked with the guardrail's input message."""
+    result = _guardrail(bedrock[1]).check_input("Can you give me legal advice about this contract?")
+    assert result.outcome == "blocked" and result.text == "Sorry, I can't help with that request."
+    assert "topic:Legal advice:BLOCKED" in result.reasons
+
+
+def test_apply_guardrail_email_is_anonymized(bedrock: tuple[BedrockEndpoint, Any]) -> None:
+    """With pii_action anonymize, an email address comes back masked as {EMAIL}."""
+    result = _guardrail(bedrock[1]).check_output("Write to jane.doe@example.com about ticket 42.")
+    assert result.outcome == "anonymized"
+    assert result.text == "Write to {EMAIL} about ticket 42."
+    assert result.reasons == ("pii:EMAIL:ANONYMIZED",)
+
+
+def test_apply_guardrail_clean_text_passes(bedrock: tuple[BedrockEndpoint, Any]) -> None:
+    """Ordinary support text passes unchanged."""
+    result = _guardrail(bedrock[1]).check_input("Please set ticket 42 to solved, the customer confirmed.")
+    assert result.outcome == "passed" and result.text.startswith("Please set ticket 42")
+
+
+def test_apply_guardrail_pii_block_action_blocks(tmp_path: Path) -> None:
+    """With pii_action block, a card number (Luhn-valid) blocks the text."""
+    with _serve(spec_with(pii_action="block"), None) as (_, client):
+        result = _guardrail(client).check_input("my card is 4111 1111 1111 1111, refund it")
+        assert result.outcome == "blocked"
+        assert result.reasons == ("pii:CREDIT_DEBIT_CARD_NUMBER:BLOCKED",)
+
+
+def test_apply_guardrail_unknown_guardrail_is_not_found(bedrock: tuple[BedrockEndpoint, Any]) -> None:
+    """Another guardrail id is refused as ResourceNotFoundException."""
+    with pytest.raises(ClientError) as failed:
+        bedrock[1].apply_guardrail(
+            guardrailIdentifier="other",
+            guardrailVersion="1",
+            source="INPUT",
+            content=[{"text": {"text": "x"}}],
+        )
+    assert failed.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_load_rules_template_script_is_valid_for_the_reference_spec() -> None:
+    """The model script every project starts with loads, its own rules first, then the spec's."""
+    rules = load_rules(REPO_ROOT / "template" / "local" / "model-script.yaml", spec_with())
+    assert rules[0].when.search("hello") and rules[0].answer
+    assert [rule.tool_use["name"] for rule in rules if rule.tool_use] == [a.name for a in spec_with().actions]

@@ -1,0 +1,62 @@
+"""Handlers by function name: lazily imported, the deployed entry points, a clear error when missing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.handlers.constants import ENV_POLICIES_DIR, ENV_SPEC_PATH
+from components.infra.entrypoints import HANDLERS
+from components.local.environment import POLICIES_DIR_ENV, SPEC_PATH_ENV
+from components.local.exceptions import HandlerImportError
+from components.local.handlers import LazyHandler, project_handlers
+from components.local.lambda_endpoint import LambdaEndpoint
+
+
+def test_project_handlers_name_the_deployed_entry_points() -> None:
+    """Every local function runs the handler the deployed function of that name runs."""
+    handlers = project_handlers()
+    assert {name: handler.dotted_path for name, handler in handlers.items()} == {  # type: ignore[attr-defined]
+        name: HANDLERS[name] for name in handlers
+    }
+    assert {
+        "api",
+        "reason",
+        "gate",
+        "approval",
+        "execute",
+        "compensate",
+        "guardrail_output",
+        "respond",
+    } <= set(handlers)
+
+
+def test_project_handlers_overrides_replace_by_name() -> None:
+    """A handler given by name replaces that function only."""
+
+    def fake(event: object, context: object) -> str:
+        return "fake"
+
+    handlers = project_handlers({"gate": fake})
+    assert handlers["gate"] is fake and isinstance(handlers["reason"], LazyHandler)
+
+
+def test_lazy_handler_missing_module_is_the_function_error() -> None:
+    """A handler that cannot be imported fails its invocation with HandlerImportError, as Lambda would."""
+    endpoint = LambdaEndpoint({"gate": LazyHandler("components.local.no_such_module.handler")})
+    status, headers, body = endpoint.invoke("gate", b"{}")
+    error = json.loads(body)
+    assert status == 200 and headers["X-Amz-Function-Error"] == "Unhandled"
+    assert error["errorType"] == "HandlerImportError" and "no_such_module" in error["errorMessage"]
+
+
+def test_lazy_handler_not_callable_is_refused() -> None:
+    """A dotted path naming something that is not a function is refused when resolved."""
+    with pytest.raises(HandlerImportError, match="not callable"):
+        LazyHandler("components.local.constants.LOOPBACK").resolve()
+
+
+def test_environment_names_match_the_handlers_constants() -> None:
+    """The spec and policies variables the stack sets are the ones the handlers read."""
+    assert (SPEC_PATH_ENV, POLICIES_DIR_ENV) == (ENV_SPEC_PATH, ENV_POLICIES_DIR)

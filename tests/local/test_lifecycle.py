@@ -1,0 +1,136 @@
+"""Starting and stopping: a taken port is a clear error, and nothing outlives the stack."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto.core.config import default_user_config
+
+from components.local.cli import main
+from components.local.exceptions import PortInUseError
+from components.local.issuer import DevIssuer
+from components.local.stack import LocalStack, api_issuer
+from components.spec import load_spec
+from tests.conftest import REPO_ROOT
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A loopback port some other program is listening on."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        yield holder.getsockname()[1]
+
+
+def _refused(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_start_api_port_taken_raises_naming_port_and_option(project_dir: Path, taken_port: int) -> None:
+    """A taken API port fails the start with the port, the option and the variable that change it."""
+    with pytest.raises(PortInUseError) as failed, LocalStack.start(project_dir, port=taken_port):
+        pass
+    message = str(failed.value)
+    assert f"port={taken_port}" in message and "--port" in message and "GOVERNED_LOCAL_API_PORT" in message
+    assert "AWS_ENDPOINT_URL" not in os.environ or os.environ["AWS_ENDPOINT_URL"] != "started"
+
+
+def test_start_moto_port_taken_raises_before_anything_else_runs(project_dir: Path, taken_port: int) -> None:
+    """A taken moto port names the moto server and --moto-port."""
+    with (
+        pytest.raises(PortInUseError, match="--moto-port") as failed,
+        LocalStack.start(project_dir, port=0, moto_port=taken_port),
+    ):
+        pass
+    assert failed.value.server == "moto server" and failed.value.port == taken_port
+
+
+def test_stop_restores_environment_and_closes_every_port(project_dir: Path) -> None:
+    """After the stack stops, its variables, moto's config and sys.path are as before; no port answers."""
+    before_env = dict(os.environ)
+    before_config = dict(default_user_config["stepfunctions"])
+    before_path = list(sys.path)
+    with LocalStack.start(project_dir, port=0) as stack:
+        assert os.environ["AWS_ENDPOINT_URL"] == stack.moto_url
+        assert default_user_config["stepfunctions"] == {"execute_state_machine": True}
+        ports = [int(url.rsplit(":", 1)[1]) for url in (stack.api_url, stack.moto_url, stack.lambda_url)]
+        assert stack.bedrock_url is not None
+        ports.append(int(stack.bedrock_url.rsplit(":", 1)[1]))
+    assert dict(os.environ) == before_env
+    assert default_user_config["stepfunctions"] == before_config
+    assert sys.path == before_path
+    assert all(_refused(port) for port in ports)
+
+
+def test_cli_token_prints_a_token_the_dev_issuer_verifies(
+    project_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`token` prints a token for the API port's issuer, with the tenant, user and roles given."""
+    code = main(
+        [
+            "--project",
+            str(project_dir),
+            "token",
+            "--tenant",
+            "acme",
+            "--user",
+            "alice",
+            "--roles",
+            "agent,admin",
+            "--port",
+            "8123",
+        ]
+    )
+    token = capsys.readouterr().out.strip()
+    issuer = DevIssuer.for_spec(
+        load_spec(project_dir / "assistant.yaml"), project_dir / ".local", issuer=api_issuer(8123)
+    )
+    context = issuer.verifier().verify(f"Bearer {token}")
+    assert code == 0 and (context.tenant_id, context.user_id, context.roles) == (
+        "acme",
+        "alice",
+        ("agent", "admin"),
+    )
+
+
+def test_cli_trace_unknown_job_says_so(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`trace` of a job with no events exits 1 and says there are none."""
+    (project_dir / ".local").mkdir(exist_ok=True)
+    from components.runtime.telemetry import SqliteEventStore
+
+    SqliteEventStore(project_dir / ".local" / "events.sqlite3")
+    code = main(["--project", str(project_dir), "trace", "no-such-job"])
+    assert code == 1 and "No decision events for job no-such-job" in capsys.readouterr().out
+
+
+def test_cli_dev_interrupted_stops_cleanly_with_exit_zero(project_dir: Path) -> None:
+    """`dev` prints its banner with tokens, and Ctrl-C (SIGINT) stops it with exit status 0."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "components.local", "--project", str(project_dir), "dev", "--port", "0"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    assert process.stdout is not None
+    banner = []
+    for line in process.stdout:
+        banner.append(line)
+        if line.startswith("Stop with Ctrl-C"):
+            break
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    text = "".join(banner)
+    assert process.returncode == 0, err
+    assert "export TOKEN_ACME_ALICE=" in text and "export TOKEN_GLOBEX_GRACE=" in text
+    assert "stopped." in out

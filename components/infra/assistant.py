@@ -183,11 +183,18 @@ class GovernedAssistant(pulumi.ComponentResource):
         if "rollout_strategy" in args:
             rollout_args["strategy"] = args["rollout_strategy"]
         rollout = RolloutLayer(f"{name}-rollout", rollout_args, child)
+        flags_environment = {
+            APPLICATION_ENV: rollout.application_id,
+            ENVIRONMENT_ENV: rollout.environment_id,
+            PROFILE_ENV: rollout.profile_id,
+        }
         reasoning_args: ReasoningLayerArgs = {
             "spec": spec,
             "code": code,
             "handler": HANDLERS["reason"],
-            "environment": telemetry,
+            # The reason step reads the canary variant and breaker settings (its grant: flags_arn).
+            "environment": {**telemetry, **flags_environment},
+            "flags_arn": rollout.flags_arn,
             "guardrail_arn": guardrail.guardrail_arn,
             "guardrail_version": guardrail.guardrail_version,
             "protect_data": protect,
@@ -208,9 +215,7 @@ class GovernedAssistant(pulumi.ComponentResource):
             "environment": {
                 **telemetry,
                 # The gate reads shadow mode, canary and kill switch from these (its grant: flags_arn).
-                APPLICATION_ENV: rollout.application_id,
-                ENVIRONMENT_ENV: rollout.environment_id,
-                PROFILE_ENV: rollout.profile_id,
+                **flags_environment,
             },
             "reason_function_arn": reasoning.function_arn,
             "guardrail_arn": guardrail.guardrail_arn,

@@ -352,7 +352,12 @@ def api_statements(
     """The API function's policy: each statement one resource, named by what the function does there."""
 
     return [
-        allow("Jobs", ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"], args["jobs_table_arn"]),
+        # UpdateItem: a job whose input the guardrail blocked ends rejected, one the bus refused failed.
+        allow(
+            "Jobs",
+            ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+            args["jobs_table_arn"],
+        ),
         allow(
             "Approvals",
             ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem"],

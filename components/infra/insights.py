@@ -80,7 +80,8 @@ def create_insight_trigger(
             role=role,
             policy_name=INSIGHT_POLICY_NAME,
             statements=lambda own_logs: [
-                allow("JobsCreate", ["dynamodb:PutItem"], settings.jobs_table_arn),
+                # UpdateItem: a job the bus refused is marked failed, never left accepted.
+                allow("JobsCreate", ["dynamodb:PutItem", "dynamodb:UpdateItem"], settings.jobs_table_arn),
                 allow("JobAccepted", ["events:PutEvents"], bus.arn),
                 *(
                     [allow("DecisionEvents", ["firehose:PutRecordBatch"], stream)]

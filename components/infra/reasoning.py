@@ -67,6 +67,10 @@ DEFAULT_DATABASE: Final[DatabaseSize] = {"min_capacity": 0.5, "max_capacity": 4}
 _GEO_PREFIX = re.compile(r"^[a-z]{2,4}\.(?=[a-z0-9-]+\.)")
 
 
+# The canary variant (model, prompt) and the breaker settings come from the rollout flags.
+FLAGS_READ_ACTIONS: Final = ("appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration")
+
+
 class ReasoningLayerError(GovernanceError):
     """When the reasoning layer's arguments cannot build the retrieval backend the spec chose."""
 
@@ -101,6 +105,10 @@ class ReasoningLayerArgs(TypedDict):
     """Input plus output tokens one tenant may spend per UTC day; the runtime's default without it."""
     decision_stream_arn: NotRequired[pulumi.Input[str]]
     """The Firehose stream decision events go to (``firehose`` telemetry sink); left out with the log sink."""
+    flags_arn: NotRequired[pulumi.Input[str]]
+    """The rollout flags' AppConfig configuration ARN: the reason step reads the canary variant and the
+    breaker settings there; its identifiers reach it through ``environment``. Without it, the reason
+    step runs the stable variant with the default breaker (flags fail closed)."""
 
 
 def model_invoke_statements(
@@ -185,6 +193,7 @@ class ReasoningLayer(pulumi.ComponentResource):
             allow("Guardrail", ["bedrock:ApplyGuardrail"], args["guardrail_arn"]),
             allow("TokenUsage", ["dynamodb:GetItem", "dynamodb:UpdateItem"], usage.arn),
             *([allow("DecisionEvents", ["firehose:PutRecordBatch"], stream)] if stream is not None else []),
+            *([allow("Flags", list(FLAGS_READ_ACTIONS), args["flags_arn"])] if "flags_arn" in args else []),
             *(store.reader_statements if store else ()),
         ]
         environment: dict[str, pulumi.Input[str]] = {

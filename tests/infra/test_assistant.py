@@ -196,6 +196,24 @@ def test_layers_are_wired_to_each_other(preset_runs: dict[str, MockRun]) -> None
     } <= set(gate)
 
 
+def test_reason_function_reads_the_rollout_flags(preset_runs: dict[str, MockRun]) -> None:
+    """The reason step may read the flags (canary variant, breaker settings), and is told where they are."""
+    run = preset_runs["bounded-action"]
+    reason = functions(run)["reason"]
+    variables = reason.inputs["environment"]["variables"]
+    assert {
+        "GOVERNED_APPCONFIG_APPLICATION",
+        "GOVERNED_APPCONFIG_ENVIRONMENT",
+        "GOVERNED_APPCONFIG_PROFILE",
+    } <= set(variables)
+    grant = policy_of(run, reason)["Flags"]
+    assert sorted(grant["Action"]) == [
+        "appconfig:GetLatestConfiguration",
+        "appconfig:StartConfigurationSession",
+    ]
+    assert "/configuration/" in grant["Resource"]
+
+
 def test_reason_function_counts_tokens_in_the_usage_table(preset_runs: dict[str, MockRun]) -> None:
     """The reason function gets the usage table and budget, and may read and add to that table only."""
     run = build(make_spec(), daily_token_budget=12345)

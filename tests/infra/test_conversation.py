@@ -261,7 +261,7 @@ def test_api_function_may_do_only_its_part(run: MockRun) -> None:
     reach = {s["Sid"]: (sorted(s["Action"]), s["Resource"]) for s in statements(policy)}
     guardrail_arn = f"arn:aws:bedrock:{REGION}:{ACCOUNT_ID}:guardrail/{LAYER}-guardrail-policy-id"
     assert reach == {
-        "Jobs": (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], JOBS_ARN),
+        "Jobs": (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"], JOBS_ARN),
         "Approvals": (["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"], APPROVALS_ARN),
         "ApprovalTasks": (["states:SendTaskFailure", "states:SendTaskSuccess"], MACHINE_ARN),
         "JobAccepted": (["events:PutEvents"], BUS_ARN),

@@ -164,7 +164,7 @@ def test_insight_trigger_routes_insights_to_a_function_that_only_creates_jobs(
         for s in statements(only(run, "aws:iam/rolePolicy:RolePolicy", f"{LAYER}-insight-policy"))
     }
     assert granted["JobsCreate"] == (
-        ["dynamodb:PutItem"],
+        ["dynamodb:PutItem", "dynamodb:UpdateItem"],
         mock_arn("aws:dynamodb/table:Table", f"{LAYER}-jobs"),
     )
     assert granted["JobAccepted"] == (

@@ -4,7 +4,7 @@ Catch match on (the Lambda error type), so each name says what happened."""
 
 from __future__ import annotations
 
-from components.errors import GovernanceError
+from components.errors import GovernanceError, shown
 
 
 class HandlerError(GovernanceError):
@@ -84,9 +84,3 @@ class ApiError(HandlerError):
         self.code = code
         self.message = message
         super().__init__(f"{message} (status={status}, error={code})")
-
-
-def shown(value: object, limit: int = 64) -> str:
-    """``repr(value)`` cut to ``limit`` characters: safe to put an untrusted value in a message."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 3]}..."

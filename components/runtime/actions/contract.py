@@ -15,8 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from components.errors import shown
 from components.runtime.actions.constants import PARAMETERS_KEY
-from components.runtime.actions.exceptions import ProposalError, shown
+from components.runtime.actions.exceptions import ProposalError
 from components.runtime.actions.models import parameters_model
 from components.runtime.actions.schema import strict_parameters_schema, tool_input_schema
 from components.spec.model import Action, AssistantSpec

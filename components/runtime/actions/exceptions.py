@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from components.errors import GovernanceError
+from components.errors import shown as shown  # re-exported: it was defined here first
 
 ProposalReason = Literal[
     "not_a_mapping", "missing_field", "unknown_field", "wrong_type", "invalid_value",
@@ -25,9 +26,3 @@ class ProposalError(GovernanceError):
 
 class ActionSchemaError(GovernanceError):
     """When an action's parameters schema falls outside the strict subset and cannot become a tool."""
-
-
-def shown(value: object, limit: int = 64) -> str:
-    """``repr(value)`` cut to ``limit`` characters: safe to put a model's value in a message."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 3]}..."

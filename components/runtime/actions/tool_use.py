@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from components.contracts import ActionProposal
+from components.errors import shown
 from components.runtime.actions.constants import (
     MAX_RESOURCE_ID_CHARS,
     PARAMETERS_KEY,
@@ -25,7 +26,7 @@ from components.runtime.actions.constants import (
     TOOL_USE_ID_PATTERN,
     TOOL_USE_KEYS,
 )
-from components.runtime.actions.exceptions import ProposalError, shown
+from components.runtime.actions.exceptions import ProposalError
 
 
 def parse_tool_use(block: Any) -> ActionProposal:

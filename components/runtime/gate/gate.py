@@ -26,8 +26,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from components.contracts import ActionProposal, GateDecision, GateOutcome, TenantContext
+from components.errors import shown
 from components.runtime.actions import ActionContract, ProposalError, action_catalog
-from components.runtime.actions.exceptions import shown
 from components.runtime.gate.base import (
     AuthorizationRequest,
     Authorizer,

@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from components.contracts import TenantContext
-from components.runtime.identity.exceptions import AuthenticationError, shown
+from components.errors import shown
+from components.runtime.identity.exceptions import AuthenticationError
 from components.spec.model import Claims
 
 # Tenant ids end up in storage keys, index names and log fields: keep them to a safe alphabet.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from components.errors import GovernanceError
+from components.errors import shown as shown  # re-exported: it was defined here first
 
 AuthenticationReason = Literal[
     "missing_token", "bad_scheme", "malformed_token", "unsupported_algorithm", "unknown_kid",
@@ -34,9 +35,3 @@ class JwksError(GovernanceError):
 
 class VerifierConfigError(GovernanceError):
     """When a JwtVerifier is configured with a value that would break or weaken verification."""
-
-
-def shown(value: object, limit: int = 64) -> str:
-    """``repr(value)`` cut to ``limit`` characters: safe to put an untrusted value in a message."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 3]}..."

@@ -14,6 +14,7 @@ from typing import Any
 
 from jwt import PyJWK, PyJWKSet, PyJWTError
 
+from components.errors import shown
 from components.runtime.identity.base import JwksFetch
 from components.runtime.identity.constants import (
     ALLOWED_ALGORITHMS,
@@ -23,7 +24,7 @@ from components.runtime.identity.constants import (
     DEFAULT_RETRY_AFTER_FAILURE_SECONDS,
     MAX_JWKS_BYTES,
 )
-from components.runtime.identity.exceptions import AuthenticationError, JwksError, shown
+from components.runtime.identity.exceptions import AuthenticationError, JwksError
 
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 

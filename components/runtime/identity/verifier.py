@@ -13,6 +13,7 @@ from typing import Any
 import jwt
 
 from components.contracts import TenantContext
+from components.errors import shown
 from components.runtime.identity.base import JwksFetch, SigningKeys
 from components.runtime.identity.bearer import bearer_token
 from components.runtime.identity.claims import context_from_claims
@@ -22,7 +23,7 @@ from components.runtime.identity.constants import (
     JWKS_WELL_KNOWN_PATH,
     MAX_LEEWAY_SECONDS,
 )
-from components.runtime.identity.exceptions import AuthenticationError, VerifierConfigError, shown
+from components.runtime.identity.exceptions import AuthenticationError, VerifierConfigError
 from components.runtime.identity.jwks import JwksCache, fetch_jwks
 from components.spec.model import Claims, Identity
 

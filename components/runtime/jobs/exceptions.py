@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from components.errors import GovernanceError
-from components.runtime.identity.exceptions import shown
+from components.errors import GovernanceError, shown
 
 
 class JobError(GovernanceError):

@@ -21,10 +21,10 @@ from components.handlers.logs import LOGGER
 from components.handlers.prompting import cited_sources, converse_messages
 from components.handlers.steps import context_of, job_id_of, run_step
 from components.runtime.actions import ProposalError, action_catalog, parse_tool_use
-from components.runtime.flags import FlagsConfigError, RolloutSnapshot, Variant
 from components.runtime.model import CircuitBreakerSettings, ToolUse
 
 if TYPE_CHECKING:
+    from components.runtime.flags import RolloutSnapshot
     from components.runtime.retrieval import RetrievedChunk
 
 STEP = "reason"
@@ -83,6 +83,10 @@ def _snapshot(env: Environment, context: TenantContext) -> RolloutSnapshot:
 
     Failing closed matters to the gate (kill switch, shadow); here it only picks a model.
     """
+    # Imported here: the flags load Powertools feature flags and boto3, which the first
+    # invocation pays anyway (env.flags); at module level they would lengthen the cold import.
+    from components.runtime.flags import FlagsConfigError, RolloutSnapshot, Variant
+
     try:
         return env.flags.for_tenant(context)
     except FlagsConfigError as error:

@@ -23,7 +23,16 @@ from components.local.scenarios import SCENARIOS
 def outcomes(project_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[int, dict[str, Any]]:
     report = tmp_path_factory.mktemp("e2e") / "report.json"
     run = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "components.local", "--project", str(project_root), "demo", "--report", str(report)],
+        [
+            sys.executable,
+            "-m",
+            "components.local",
+            "--project",
+            str(project_root),
+            "demo",
+            "--report",
+            str(report),
+        ],
         capture_output=True,
         text=True,
         timeout=600,

@@ -8,6 +8,8 @@ it with Powertools Feature Flags into a ``RolloutSnapshot``. Unreadable flags fa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from components.runtime.flags.constants import (
     CANARY,
     CANARY_VARIANT,
@@ -17,15 +19,41 @@ from components.runtime.flags.constants import (
     STABLE_VARIANT,
     VARIANTS,
 )
-from components.runtime.flags.document import (
-    breaker_settings,
-    build_flags_document,
-    tenant_hash,
-    validate_flags_document,
-)
-from components.runtime.flags.exceptions import FlagsConfigError, FlagsDocumentError, FlagsError
-from components.runtime.flags.rollout import RolloutFlags, RolloutSnapshot, Variant
-from components.runtime.flags.stores import FileFlagsStore, FixedFlagsStore, write_flags_file
+
+if TYPE_CHECKING:
+    from components.runtime.flags.document import (
+        breaker_settings,
+        build_flags_document,
+        tenant_hash,
+        validate_flags_document,
+    )
+    from components.runtime.flags.exceptions import FlagsConfigError, FlagsDocumentError, FlagsError
+    from components.runtime.flags.rollout import RolloutFlags, RolloutSnapshot, Variant
+    from components.runtime.flags.stores import FileFlagsStore, FixedFlagsStore, write_flags_file
+else:
+    from components.runtime.lazy import lazy_exports
+
+    # Why lazy: every module below imports Powertools feature flags, whose package imports its
+    # AppConfig store and so boto3 (~150-250 ms); a handler pays that on its first flags read,
+    # not at import (bench/handler_cold_import.py).
+    __getattr__ = lazy_exports(
+        __name__,
+        {
+            "breaker_settings": "components.runtime.flags.document",
+            "build_flags_document": "components.runtime.flags.document",
+            "tenant_hash": "components.runtime.flags.document",
+            "validate_flags_document": "components.runtime.flags.document",
+            "FlagsConfigError": "components.runtime.flags.exceptions",
+            "FlagsDocumentError": "components.runtime.flags.exceptions",
+            "FlagsError": "components.runtime.flags.exceptions",
+            "RolloutFlags": "components.runtime.flags.rollout",
+            "RolloutSnapshot": "components.runtime.flags.rollout",
+            "Variant": "components.runtime.flags.rollout",
+            "FileFlagsStore": "components.runtime.flags.stores",
+            "FixedFlagsStore": "components.runtime.flags.stores",
+            "write_flags_file": "components.runtime.flags.stores",
+        },
+    )
 
 __all__ = [
     "CANARY",

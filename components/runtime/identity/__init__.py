@@ -9,10 +9,8 @@ token itself. Both give the same TenantContext for the same token, and both refu
 
 from __future__ import annotations
 
-from components.runtime.identity.api_gateway import context_from_api_gateway
-from components.runtime.identity.base import JwksFetch, SigningKeys
-from components.runtime.identity.bearer import bearer_token
-from components.runtime.identity.claims import TENANT_ID_PATTERN, context_from_claims, parse_roles
+from typing import TYPE_CHECKING
+
 from components.runtime.identity.constants import ALLOWED_ALGORITHMS
 from components.runtime.identity.exceptions import (
     AuthenticationError,
@@ -20,8 +18,37 @@ from components.runtime.identity.exceptions import (
     JwksError,
     VerifierConfigError,
 )
-from components.runtime.identity.jwks import JwksCache, StaticJwks, fetch_jwks, signing_keys
-from components.runtime.identity.verifier import JwtVerifier
+
+if TYPE_CHECKING:
+    from components.runtime.identity.api_gateway import context_from_api_gateway
+    from components.runtime.identity.base import JwksFetch, SigningKeys
+    from components.runtime.identity.bearer import bearer_token
+    from components.runtime.identity.claims import TENANT_ID_PATTERN, context_from_claims, parse_roles
+    from components.runtime.identity.jwks import JwksCache, StaticJwks, fetch_jwks, signing_keys
+    from components.runtime.identity.verifier import JwtVerifier
+else:
+    from components.runtime.lazy import lazy_exports
+
+    # Why lazy: the verifier and JWKS parts load PyJWT and cryptography (~100-190 ms), and claims
+    # loads the spec model; a handler that only reads API Gateway's verified claims needs neither
+    # at import time (bench/handler_cold_import.py).
+    __getattr__ = lazy_exports(
+        __name__,
+        {
+            "context_from_api_gateway": "components.runtime.identity.api_gateway",
+            "JwksFetch": "components.runtime.identity.base",
+            "SigningKeys": "components.runtime.identity.base",
+            "bearer_token": "components.runtime.identity.bearer",
+            "TENANT_ID_PATTERN": "components.runtime.identity.claims",
+            "context_from_claims": "components.runtime.identity.claims",
+            "parse_roles": "components.runtime.identity.claims",
+            "JwksCache": "components.runtime.identity.jwks",
+            "StaticJwks": "components.runtime.identity.jwks",
+            "fetch_jwks": "components.runtime.identity.jwks",
+            "signing_keys": "components.runtime.identity.jwks",
+            "JwtVerifier": "components.runtime.identity.verifier",
+        },
+    )
 
 __all__ = [
     "ALLOWED_ALGORITHMS",

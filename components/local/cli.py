@@ -135,6 +135,8 @@ def banner(stack: LocalStack) -> str:
         f"  flags          {stack.flags_file}   (edit it: handlers re-read it on change)",
         f"  events         {stack.events_db}   (make trace JOB=<id>)",
     ]
+    if stack.retrieval.note:
+        lines.append(f"  {stack.retrieval.note}")
     missing = unsupported_pii(stack.spec)
     if stack.bedrock is not None and missing:
         lines.append(

@@ -59,6 +59,7 @@ from components.local.lambda_endpoint import Handler, LambdaEndpoint, start_lamb
 from components.local.model_script import ScriptedModel
 from components.local.moto_server import moto_api, start_moto_server
 from components.local.resources import LocalResources, create_resources
+from components.local.retrieval import LocalRetrieval, start_local_retrieval
 from components.local.servers import Listen
 from components.runtime.flags import (
     KILL_SWITCH,
@@ -133,6 +134,8 @@ class LocalStack:
     """Every execution the "job accepted" rule started, oldest first."""
     flags_file: Path
     events_db: Path
+    retrieval: LocalRetrieval
+    """pgvector on a throwaway PostgreSQL when the spec retrieves and one can start; its ``note`` says."""
 
     @classmethod
     @contextmanager
@@ -254,6 +257,8 @@ class LocalStack:
             flags_file=self.flags_file,
             events_db=self.events_db,
         )
+        self.retrieval = start_local_retrieval(spec, cleanup)
+        self.environment |= self.retrieval.environment
         cleanup.enter_context(patched_environ(self.environment))
         cleanup.enter_context(fresh_handler_environment())
         cleanup.enter_context(_project_on_path(self.project_dir))

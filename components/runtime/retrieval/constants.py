@@ -18,6 +18,9 @@ ENV_DB_NAME: Final = "GOVERNED_DB_NAME"
 ENV_DB_DSN: Final = "GOVERNED_DB_DSN"
 ENV_EMBEDDING_MODEL_ID: Final = "GOVERNED_EMBEDDING_MODEL_ID"
 ENV_EMBEDDING_DIMENSIONS: Final = "GOVERNED_EMBEDDING_DIMENSIONS"
+# Which backend the reason step retrieves with; the spec's when unset (see factory.retriever_from_env).
+ENV_RETRIEVAL_BACKEND: Final = "GOVERNED_RETRIEVAL_BACKEND"
+BACKENDS: Final = ("none", "knowledge-base", "opensearch", "pgvector")
 
 # The one key every tenant filter is built on: the KB's metadata attribute, the index field.
 TENANT_FIELD: Final = "tenantId"

@@ -9,6 +9,7 @@ from typing import Any
 
 from components.runtime.retrieval.base import Embedder, Retriever, TenantSession
 from components.runtime.retrieval.constants import (
+    BACKENDS,
     DEFAULT_TITAN_DIMENSIONS,
     ENV_COLLECTION_ENDPOINT,
     ENV_DB_CLUSTER_ARN,
@@ -18,6 +19,7 @@ from components.runtime.retrieval.constants import (
     ENV_EMBEDDING_DIMENSIONS,
     ENV_EMBEDDING_MODEL_ID,
     ENV_KNOWLEDGE_BASE_ID,
+    ENV_RETRIEVAL_BACKEND,
     ENV_VECTOR_INDEX,
     LOCAL_MODEL_ID,
     TITAN_MODEL_ID,
@@ -86,9 +88,16 @@ def retriever_from_env(
     environ: Mapping[str, str] | None = None,
     boto3_session: Any | None = None,
 ) -> Retriever | None:
-    """The retriever for ``spec.retrieval.backend``; None when it is ``none``."""
+    """The retriever for ``GOVERNED_RETRIEVAL_BACKEND``, else the spec's backend; None for ``none``.
+
+    The infrastructure sets the variable to ``spec.retrieval.backend``; the local stack sets it to
+    ``pgvector`` (a throwaway PostgreSQL) or ``none`` (when none can start)."""
     env = os.environ if environ is None else environ
-    backend = spec.retrieval.backend
+    backend = env.get(ENV_RETRIEVAL_BACKEND, "").strip() or spec.retrieval.backend
+    if backend not in BACKENDS:
+        raise RetrievalConfigError(
+            f"{ENV_RETRIEVAL_BACKEND}={backend!r} is not a retrieval backend; use one of {list(BACKENDS)}"
+        )
     if backend == "none":
         return None
     if backend == "knowledge-base":

@@ -12,14 +12,18 @@ Step Functions' Retry runs it again and its Catch compensates. Emits ``execute``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from components.contracts import ActionRequest, ActionResult
 from components.handlers.dispatch import run_action
 from components.handlers.environment import Environment
 from components.handlers.exceptions import ActionFailedError, StepInputError
 from components.handlers.steps import advance, context_of, job_id_of, mapping_of, proposal_of, run_step
-from components.spec.model import Action
+
+# Annotations only: importing the spec package at run time loads YAML and builds its model,
+# which a handler's cold import should not pay (tests/handlers/test_wiring.py checks).
+if TYPE_CHECKING:
+    from components.spec.model import Action
 
 STEP: Final = "execute"
 

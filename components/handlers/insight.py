@@ -34,8 +34,7 @@ from components.handlers.environment import current
 from components.handlers.exceptions import InsightEventError
 from components.handlers.jobstart import dispatch_job
 from components.handlers.logs import LOGGER
-from components.runtime.identity import TENANT_ID_PATTERN
-from components.runtime.identity.claims import MAX_USER_ID_CHARS
+from components.runtime.identity.constants import MAX_USER_ID_CHARS, TENANT_ID_PATTERN
 
 # The insight as the producer sent it may carry more than title and body (a metric, a window...).
 MAX_INSIGHT_BYTES = 4096

@@ -17,7 +17,7 @@ from components.contracts import ActionProposal, Job, JobStatus, TenantContext
 from components.handlers.environment import Environment, current
 from components.handlers.exceptions import StepInputError
 from components.handlers.logs import LOGGER
-from components.runtime.identity.claims import TENANT_ID_PATTERN
+from components.runtime.identity.constants import TENANT_ID_PATTERN
 from components.runtime.jobs import TERMINAL_STATUSES, InvalidTransitionError, JobStore
 from components.runtime.jobs.constants import JOB_ID_PATTERN
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -20,7 +20,11 @@ from components.runtime.actions.constants import PARAMETERS_KEY
 from components.runtime.actions.exceptions import ProposalError
 from components.runtime.actions.models import parameters_model
 from components.runtime.actions.schema import strict_parameters_schema, tool_input_schema
-from components.spec.model import Action, AssistantSpec
+
+# Annotations only: importing the spec package at run time loads YAML and builds its model,
+# which a handler's cold import should not pay (tests/handlers/test_wiring.py checks).
+if TYPE_CHECKING:
+    from components.spec.model import Action, AssistantSpec
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from components.runtime.actions.constants import (
     MAX_RESOURCE_ID_CHARS,
@@ -21,12 +21,19 @@ from components.runtime.actions.constants import (
     TENANT_ID_KEY,
 )
 from components.runtime.actions.exceptions import ActionSchemaError
-from components.spec.model import Action
-from components.spec.strict_schema import check_parameters_schema
+
+# Annotations only: importing the spec package at run time loads YAML and builds its model,
+# which a handler's cold import should not pay (tests/handlers/test_wiring.py checks).
+if TYPE_CHECKING:
+    from components.spec.model import Action
 
 
 def strict_parameters_schema(parameters: Mapping[str, Any], *, action: str = "?") -> dict[str, Any]:
     """The closed, all-required form of ``parameters``; raises ActionSchemaError outside the subset."""
+    # Imported here: any components.spec module runs the spec package, which loads YAML and builds
+    # the spec model (~60 ms of a handler's cold import); a catalog is built after the spec is.
+    from components.spec.strict_schema import check_parameters_schema
+
     problems = check_parameters_schema(dict(parameters), ("actions", action, "parameters"))
     if problems:
         listed = "; ".join(str(problem) for problem in problems)

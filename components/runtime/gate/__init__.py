@@ -9,7 +9,8 @@ for bad input. ``CedarAuthorizer`` refuses to build on invalid policies (PolicyV
 
 from __future__ import annotations
 
-from components.runtime.gate.authorizer import CedarAuthorizer
+from typing import TYPE_CHECKING
+
 from components.runtime.gate.base import (
     AuthorizationRequest,
     AuthorizationResult,
@@ -23,6 +24,15 @@ from components.runtime.gate.exceptions import OwnerLookupError, PolicyValidatio
 from components.runtime.gate.gate import evaluate
 from components.runtime.gate.owners import ActionModuleOwners, InMemoryOwners
 from components.runtime.gate.risk import action_module_risk_hooks, risk_score
+
+if TYPE_CHECKING:
+    from components.runtime.gate.authorizer import CedarAuthorizer
+else:
+    from components.runtime.lazy import lazy_exports
+
+    # Why lazy: the authorizer loads cedarpy and the Cedar schema builder (with the spec package
+    # and YAML), ~100 ms that the gate handler pays when it first builds its authorizer instead.
+    __getattr__ = lazy_exports(__name__, {"CedarAuthorizer": "components.runtime.gate.authorizer"})
 
 __all__ = [
     "SECURITY_REASON_CODES",

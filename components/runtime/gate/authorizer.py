@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cedarpy
 
@@ -18,7 +18,11 @@ from components.authz import TENANT_GUARD_POLICY, cedar_schema, entity_type, loa
 from components.runtime.gate.base import AuthorizationRequest, AuthorizationResult
 from components.runtime.gate.constants import TENANT_GUARD_ID
 from components.runtime.gate.exceptions import PolicyValidationError
-from components.spec.model import AssistantSpec
+
+# Annotations only: importing the spec package at run time loads YAML and builds its model,
+# which a handler's cold import should not pay (tests/handlers/test_wiring.py checks).
+if TYPE_CHECKING:
+    from components.spec.model import AssistantSpec
 
 
 class CedarAuthorizer:

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from components.contracts import TenantContext
-from components.spec.model import Action
+
+# Annotations only: importing the spec package at run time loads YAML and builds its model,
+# which a handler's cold import should not pay (tests/handlers/test_wiring.py checks).
+if TYPE_CHECKING:
+    from components.spec.model import Action
 
 # An action's risk given its validated parameters: a fraction, raised into the base risk (max).
 RiskHook = Callable[[Mapping[str, Any]], float]

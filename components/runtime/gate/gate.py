@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -37,7 +37,11 @@ from components.runtime.gate.base import (
 )
 from components.runtime.gate.constants import SECURITY_REASON_CODES, UNKNOWN_ACTION_RISK, ReasonCode
 from components.runtime.gate.risk import risk_score
-from components.spec.model import AssistantSpec
+
+# Annotations only: importing the spec package at run time loads YAML and builds its model,
+# which a handler's cold import should not pay (tests/handlers/test_wiring.py checks).
+if TYPE_CHECKING:
+    from components.spec.model import AssistantSpec
 
 
 @dataclass

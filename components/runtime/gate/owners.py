@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from components.runtime.gate.constants import DEFAULT_ACTIONS_PACKAGE, OWNER_FUNCTION
 from components.runtime.gate.exceptions import OwnerLookupError
-from components.spec.model import Action
+
+# Annotations only: importing the spec package at run time loads YAML and builds its model,
+# which a handler's cold import should not pay (tests/handlers/test_wiring.py checks).
+if TYPE_CHECKING:
+    from components.spec.model import Action
 
 
 class ActionModuleOwners:

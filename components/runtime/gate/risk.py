@@ -6,12 +6,16 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from components.runtime.gate.base import RiskHook
 from components.runtime.gate.constants import DEFAULT_ACTIONS_PACKAGE, RISK_FUNCTION
 from components.runtime.gate.exceptions import RiskHookError
-from components.spec.model import Action, AssistantSpec
+
+# Annotations only: importing the spec package at run time loads YAML and builds its model,
+# which a handler's cold import should not pay (tests/handlers/test_wiring.py checks).
+if TYPE_CHECKING:
+    from components.spec.model import Action, AssistantSpec
 
 
 def risk_score(action: Action, parameters: Mapping[str, Any], hook: RiskHook | None) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from components.runtime.identity.constants import ALLOWED_ALGORITHMS
+from components.runtime.identity.constants import ALLOWED_ALGORITHMS, TENANT_ID_PATTERN
 from components.runtime.identity.exceptions import (
     AuthenticationError,
     AuthenticationReason,
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from components.runtime.identity.api_gateway import context_from_api_gateway
     from components.runtime.identity.base import JwksFetch, SigningKeys
     from components.runtime.identity.bearer import bearer_token
-    from components.runtime.identity.claims import TENANT_ID_PATTERN, context_from_claims, parse_roles
+    from components.runtime.identity.claims import context_from_claims, parse_roles
     from components.runtime.identity.jwks import JwksCache, StaticJwks, fetch_jwks, signing_keys
     from components.runtime.identity.verifier import JwtVerifier
 else:
@@ -39,7 +39,6 @@ else:
             "JwksFetch": "components.runtime.identity.base",
             "SigningKeys": "components.runtime.identity.base",
             "bearer_token": "components.runtime.identity.bearer",
-            "TENANT_ID_PATTERN": "components.runtime.identity.claims",
             "context_from_claims": "components.runtime.identity.claims",
             "parse_roles": "components.runtime.identity.claims",
             "JwksCache": "components.runtime.identity.jwks",

@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from components.contracts import TenantContext
 from components.runtime.identity.claims import context_from_claims
 from components.runtime.identity.exceptions import AuthenticationError
-from components.spec.model import Claims
+
+# Annotations only: importing the spec package at run time loads YAML and builds its model,
+# which a handler's cold import should not pay (tests/handlers/test_wiring.py checks).
+if TYPE_CHECKING:
+    from components.spec.model import Claims
 
 _MAX_REQUEST_ID_CHARS = 128
 

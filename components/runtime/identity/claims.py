@@ -12,16 +12,19 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from components.contracts import TenantContext
 from components.errors import shown
+from components.runtime.identity.constants import MAX_USER_ID_CHARS as MAX_USER_ID_CHARS
+from components.runtime.identity.constants import TENANT_ID_PATTERN as TENANT_ID_PATTERN
 from components.runtime.identity.exceptions import AuthenticationError
-from components.spec.model import Claims
 
-# Tenant ids end up in storage keys, index names and log fields: keep them to a safe alphabet.
-TENANT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$")
-MAX_USER_ID_CHARS = 256
+# Annotations only: importing the spec package at run time loads YAML and builds its model,
+# which a handler's cold import should not pay (tests/handlers/test_wiring.py checks).
+if TYPE_CHECKING:
+    from components.spec.model import Claims
+
 _ROLE_SEPARATORS = re.compile(r"[\s,]+")
 
 
@@ -29,6 +32,10 @@ def context_from_claims(
     claims: Mapping[str, Any], claims_config: Claims | None = None, *, request_id: str | None = None
 ) -> TenantContext:
     """Build the TenantContext from already verified claims; a new uuid when no ``request_id``."""
+    # Imported here: the spec model (and the spec package's YAML loader) costs a handler ~60 ms
+    # of cold import, and only this default needs it.
+    from components.spec.model import Claims
+
     names = claims_config or Claims()
     return TenantContext(
         tenant_id=_tenant_id(claims, names.tenant),

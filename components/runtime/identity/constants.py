@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Final
+
+# Tenant ids end up in storage keys, index names and log fields: keep them to a safe alphabet.
+TENANT_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$")
+MAX_USER_ID_CHARS: Final = 256
 
 # Asymmetric algorithms only: Cognito signs with RS256, many OIDC providers offer ES256. Never HS*
 # (a shared secret, and the door to algorithm confusion) and never "none".

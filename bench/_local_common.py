@@ -36,10 +36,10 @@ def render(target: Path, preset: str | None = None) -> float:
 class Driver:
     """The project's local stack in a child process; ``ready`` is the driver's first line."""
 
-    def __init__(self, project: Path, log: IO[str] | None = None) -> None:
+    def __init__(self, project: Path, log: IO[str] | None = None, options: Sequence[str] = ()) -> None:
         self.spawned = time.perf_counter()
         self.process = subprocess.Popen(
-            [sys.executable, str(DRIVER), "--project", str(project)],
+            [sys.executable, str(DRIVER), "--project", str(project), *options],
             cwd=project,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -70,6 +70,11 @@ class Driver:
     def token(self, tenant: str, user: str, roles: Sequence[str]) -> str:
         token: str = self._ask({"token": [tenant, user, list(roles)]})["token"]
         return token
+
+    def phases(self) -> dict[str, list[float]]:
+        """The driver's ``--phase-timing`` samples since the last call (empty without the option)."""
+        phases: dict[str, list[float]] = self._ask({"phases": True})["phases"]
+        return phases
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -1,21 +1,33 @@
 """Load the local stack's API and time its answers and its jobs; prints the figures.
 
 Usage: .venv/bin/python bench/local_load.py [--clients 20] [--requests 10] [--samples 10]
-                                             [--project DIR] [--preset NAME] [--log FILE]
+                                             [--think SECONDS] [--project DIR] [--preset NAME]
+                                             [--log FILE]
+                                             [--phases] [--profile FILE --py-spy PATH]
+                                             [--driver='--cache-jsonpath --backlog 128 ...']
 
 A fresh project is rendered (``copier copy --defaults``) unless ``--project`` names one; its local
 stack runs in a child process (``_local_driver.py``) with the demo's sample executors, model
 script and flags, and every figure is measured over real HTTP from this process.
 
-1. Load: ``--clients`` threads, each with its own token (tenants acme and globex in turn), post
-   ``--requests`` messages each, back to back, alternating one the scripted model answers with
-   the low-risk action and a plain "hello". Meanwhile one more thread probes ``GET /health``
-   every 10 ms. Printed: p50/p99 of the time to the 202, p50/p99 of ``/health`` in the same
-   window, and their ratio (target: 202 p99 <= 3 x health p99). Then how long those jobs took
-   from creation to their terminal status (the job's own timestamps, so no polling adds load).
+0. Idle baseline: one client alone, ``POST /messages`` and ``GET /health`` one at a time.
+1. Load: ``--clients`` threads, each with its own token (tenants acme and globex in turn),
+   post ``--requests`` messages each, back to back (or ``--think`` seconds apart), alternating
+   one the scripted model answers with the low-risk action and a plain "hello". Meanwhile one
+   more thread probes ``GET /health`` every 10 ms. Printed: p50/p99 of the time to the 202,
+   p50/p99 of ``/health`` in the same window, and their ratio (target: 202 p99 <= 3 x health
+   p99). Then how long those jobs took from creation to their terminal status (the job's own
+   timestamps, so no polling adds load).
 2. Scenarios, on the idle stack, ``--samples`` rounds: allowed action, approval (the approver
    approves as soon as it is pending), cross-tenant denial, shadow tenant, plain answer; each
    timed from the POST to the terminal status seen by polling ``GET /jobs/{id}`` every 20 ms.
+
+To find out why: ``--phases`` times each part of ``POST /messages`` inside the stack
+(``_phase_timing``), idle and under load; ``--profile FILE`` records py-spy (``--gil``) on the
+stack's process during the load, summarised by ``_profile_summary.py FILE``; ``--driver=...``
+passes experiment switches to the stack's process (``_local_driver.py``: a jsonpath parse cache,
+the listen backlog, moto in a process of its own), so a fix can be measured before it is made.
+Note the ``=`` in ``--driver=--moto-process``: the value starts with a dash.
 """
 
 from __future__ import annotations
@@ -23,11 +35,14 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -69,7 +84,7 @@ def _warm_up(driver: Driver, plan: dict[str, Any]) -> None:
         api.wait(body["jobId"])
 
 
-def run_load(driver: Driver, clients: int, requests: int) -> dict[str, Any]:
+def run_load(driver: Driver, clients: int, requests: int, think: float = 0.0) -> dict[str, Any]:
     plan = driver.ready
     tenants = plan["live_tenants"]
     apis = [
@@ -80,6 +95,7 @@ def run_load(driver: Driver, clients: int, requests: int) -> dict[str, Any]:
     ]
     posts: list[Post] = []
     health: list[float] = []
+    health_failures: list[int] = []
     lock = threading.Lock()
     barrier = threading.Barrier(clients + 1)
     done = threading.Event()
@@ -91,21 +107,32 @@ def run_load(driver: Driver, clients: int, requests: int) -> dict[str, Any]:
             kind = "action" if (index + n) % 2 == 0 else "answer"
             message = plan["low_risk"]["message"] if kind == "action" else "hello"
             started = time.perf_counter()
-            status, body = api.send(message)
+            try:
+                status, body = api.send(message)
+            except OSError:
+                # A refused or reset connection (the listen backlog overflowed) counts as status 0.
+                status, body = 0, None
             elapsed = time.perf_counter() - started
             job_id = body.get("jobId") if isinstance(body, dict) else None
             with lock:
                 posts.append((kind, elapsed, status, job_id, index))
+            if think:
+                time.sleep(think)
 
     def prober() -> None:
         api = Api(driver.api_url)
         barrier.wait()
         while not done.is_set():
             started = time.perf_counter()
-            status, _ = api.call("GET", "/health")
+            try:
+                status, _ = api.call("GET", "/health")
+            except OSError:
+                status = 0
             elapsed = time.perf_counter() - started
             if status == 200:
                 health.append(elapsed)
+            else:
+                health_failures.append(status)
             done.wait(HEALTH_INTERVAL_SECONDS)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
@@ -118,7 +145,13 @@ def run_load(driver: Driver, clients: int, requests: int) -> dict[str, Any]:
     window = time.perf_counter() - started
     done.set()
     probe.join()
-    return {"posts": posts, "health": health, "window": window, "apis": apis, "clients": clients}
+    return {
+        "posts": posts,
+        "health": health,
+        "health_failures": health_failures,
+        "window": window,
+        "apis": apis,
+    }
 
 
 def drain(apis: list[Api], posts: list[Post]) -> tuple[dict[str, list[float]], dict[str, int], int]:
@@ -206,16 +239,132 @@ def run_scenarios(driver: Driver, samples: int) -> tuple[dict[str, list[float]],
     return timings, problems
 
 
+def idle_baseline(driver: Driver, count: int = 20) -> tuple[list[float], list[float]]:
+    """One client alone, after the warm-up: POST /messages (a plain answer) and GET /health."""
+    api = Api(driver.api_url, driver.token("acme", "baseline", driver.ready["low_risk"]["roles"]))
+    posts, health = [], []
+    for _ in range(count):
+        started = time.perf_counter()
+        api.call("GET", "/health")
+        health.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        status, body = api.send("hello")
+        posts.append(time.perf_counter() - started)
+        if status == 202:
+            api.wait(body["jobId"])  # the next POST meets an idle stack again
+    return posts, health
+
+
+def listen_overflows() -> int:
+    """The kernel's count of connections dropped because a listen backlog was full (all sockets)."""
+    lines = Path("/proc/net/netstat").read_text().splitlines()
+    for names, values in zip(lines[::2], lines[1::2], strict=False):
+        fields = dict(zip(names.split()[1:], values.split()[1:], strict=False))
+        if "ListenOverflows" in fields:
+            return int(fields["ListenOverflows"])
+    return -1
+
+
+def start_profiler(py_spy: str, pid: int, out: Path) -> subprocess.Popen[bytes]:
+    """py-spy on the stack's process, sampling only the thread holding the GIL, until SIGINT."""
+    command = [py_spy, "record", "--pid", str(pid), "--gil", "--threads", "--nonblocking", "--rate", "200",
+               "--format", "raw", "--output", str(out)]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def report_load(load: dict[str, Any], overflows: int) -> None:
+    posts, health = load["posts"], load["health"]
+    accepted = [post[1] for post in posts if post[2] == 202]
+    others = sorted({post[2] for post in posts if post[2] != 202})
+    failed = sum(post[2] != 202 for post in posts)
+    print(f"  {len(posts)} messages in {load['window']:.1f} s ({len(posts) / load['window']:.1f}/s); "
+          f"not 202: {failed} (statuses {others or 'none'}; 0 = connection reset or refused); "
+          f"/health failures: {len(load['health_failures'])}")  # fmt: skip
+    print(f"  kernel listen-backlog overflows during the load (whole machine): {overflows}")
+    print(HEADER)
+    print(_row("POST /messages -> 202", accepted))
+    for kind in ("action", "answer"):
+        print(_row(f"  of which {kind}", [p[1] for p in posts if p[0] == kind and p[2] == 202]))
+    print(_row("GET /health (same window)", health))
+    if accepted and health:
+        ratio = percentile(accepted, 99) / percentile(health, 99)
+        verdict = "met" if ratio <= TARGET_RATIO else "MISSED"
+        print(f"  ratio 202 p99 / health p99 = {ratio:.1f} (target <= {TARGET_RATIO:.0f}: {verdict})")
+        print(f"  ratio of medians = {percentile(accepted, 50) / percentile(health, 50):.1f}")
+
+
+def report_phases(phases: dict[str, list[float]], when: str) -> None:
+    """The parts of POST /messages timed inside the stack (``--phases``), if any."""
+    if not phases:
+        return
+    print(f"  inside the stack, {when} (wall time of each part of POST /messages):")
+    for name, values in sorted(phases.items()):
+        print(_row(f"  {name}", values))
+
+
+def run(driver: Driver, args: argparse.Namespace) -> None:
+    print(f"stack ready in {driver.ready_after:.1f} s (pid {driver.ready['pid']}, {driver.api_url})")
+    _warm_up(driver, driver.ready)
+    driver.phases()  # the warm-up's samples include the handlers' first imports
+    posts, health = idle_baseline(driver)
+    print("\n0. idle baseline: one client, one request at a time")
+    print(HEADER)
+    print(_row("POST /messages -> 202 (idle)", posts))
+    print(_row("GET /health (idle)", health))
+    report_phases(driver.phases(), "idle")
+
+    pace = f", {args.think:g} s between a client's messages" if args.think else ", back to back"
+    print(f"\n1. load: {args.clients} clients x {args.requests} messages{pace}, /health probed every 10 ms")
+    profiler = start_profiler(args.py_spy, driver.ready["pid"], args.profile) if args.profile else None
+    overflows = listen_overflows()
+    load = run_load(driver, args.clients, args.requests, args.think)
+    overflows = listen_overflows() - overflows
+    if profiler is not None:
+        profiler.send_signal(signal.SIGINT)
+        profiler.wait(timeout=60)
+        print(f"  py-spy profile of the stack during the load: {args.profile}")
+    report_load(load, overflows)
+    report_phases(driver.phases(), "under load")
+
+    print("\n  load jobs, creation to terminal status (job timestamps):")
+    durations, statuses, unfinished = drain(load["apis"], load["posts"])
+    print(f"  final statuses: {statuses}; unfinished after 600 s: {unfinished}")
+    print(HEADER)
+    for kind in ("action", "answer"):
+        print(_row(f"load job: {kind}", durations.get(kind, [])))
+
+    print(f"\n2. scenarios on the idle stack, {args.samples} rounds, POST to terminal status "
+          f"(polled every {POLL_SECONDS * 1000:.0f} ms)")  # fmt: skip
+    timings, problems = run_scenarios(driver, args.samples)
+    print(HEADER)
+    for label, values in timings.items():
+        print(_row(label, values))
+    for problem in problems:
+        print("  deviation:", problem)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=10, help="messages per client")
+    parser.add_argument("--think", type=float, default=0.0, help="seconds a client waits between messages")
     parser.add_argument("--samples", type=int, default=10, help="rounds of the scenarios")
     parser.add_argument("--project", type=Path, help="a rendered project to reuse (default: render one)")
     parser.add_argument("--preset", help="the preset to render (default: the template's default)")
     parser.add_argument("--log", type=Path, help="write the stack's stderr here")
+    parser.add_argument("--profile", type=Path, help="record a py-spy profile (raw) of the load phase here")
+    parser.add_argument("--py-spy", default="py-spy", help="the py-spy executable (for --profile)")
+    parser.add_argument(
+        "--phases", action="store_true", help="time the parts of POST /messages inside the stack"
+    )
+    parser.add_argument(
+        "--driver",
+        default="",
+        help="experiment switches for the stack's process, e.g. --driver='--cache-jsonpath --backlog 128' "
+        "(see _local_driver.py)",
+    )
     args = parser.parse_args()
     print("command:", shlex.join([Path(sys.executable).name, *sys.argv]))
     print(f"machine: {os.cpu_count()} CPUs, load average {load_average()} (1/5/15 min) at start")
@@ -224,43 +373,11 @@ def main() -> int:
         if project is None:
             project = Path(workspace, "project")
             print(f"rendered a project in {render(project, args.preset):.1f} s")
-        log = args.log.open("w") if args.log else None
-        with Driver(project.resolve(), log) as driver:
-            print(f"stack ready in {driver.ready_after:.1f} s (pid {driver.ready['pid']}, {driver.api_url})")
-            _warm_up(driver, driver.ready)
-            print(f"\n1. load: {args.clients} clients x {args.requests} messages, /health probed every 10 ms")
-            load = run_load(driver, args.clients, args.requests)
-            posts, health = load["posts"], load["health"]
-            accepted = [post[1] for post in posts if post[2] == 202]
-            others = sorted({post[2] for post in posts if post[2] != 202})
-            print(f"  {len(posts)} messages in {load['window']:.1f} s ({len(posts) / load['window']:.1f}/s); "
-                  f"non-202 statuses: {others or 'none'}")  # fmt: skip
-            print(HEADER)
-            print(_row("POST /messages -> 202", accepted))
-            for kind in ("action", "answer"):
-                print(_row(f"  of which {kind}", [p[1] for p in posts if p[0] == kind and p[2] == 202]))
-            print(_row("GET /health (same window)", health))
-            if accepted and health:
-                ratio = percentile(accepted, 99) / percentile(health, 99)
-                verdict = "met" if ratio <= TARGET_RATIO else "MISSED"
-                print(f"  ratio 202 p99 / health p99 = {ratio:.1f} (target <= {TARGET_RATIO:.0f}: {verdict})")
-                print(f"  ratio of medians = {percentile(accepted, 50) / percentile(health, 50):.1f}")
-            print("\n  load jobs, creation to terminal status (job timestamps):")
-            durations, statuses, unfinished = drain(load["apis"], posts)
-            print(f"  final statuses: {statuses}; unfinished after 600 s: {unfinished}")
-            print(HEADER)
-            for kind in ("action", "answer"):
-                print(_row(f"load job: {kind}", durations.get(kind, [])))
-            print(f"\n2. scenarios on the idle stack, {args.samples} rounds, POST to terminal status "
-                  f"(polled every {POLL_SECONDS * 1000:.0f} ms)")  # fmt: skip
-            timings, problems = run_scenarios(driver, args.samples)
-            print(HEADER)
-            for label, values in timings.items():
-                print(_row(label, values))
-            for problem in problems:
-                print("  deviation:", problem)
-        if log:
-            log.close()
+        with ExitStack() as cleanup:
+            log = cleanup.enter_context(args.log.open("w")) if args.log else None
+            options = shlex.split(args.driver) + (["--phase-timing"] if args.phases else [])
+            driver = Driver(project.resolve(), log, options)
+            run(cleanup.enter_context(driver), args)
     print(f"\nload average at end {load_average()}")
     return 0
 

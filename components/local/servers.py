@@ -46,9 +46,15 @@ def bind(listen: Listen, factory: Callable[[str, int], ServerT]) -> ServerT:
         ) from error
 
 
+class _LocalHTTPServer(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: twenty clients at once (the load bench) got
+    # connection resets. 128 is what production servers default to.
+    request_queue_size = 128
+
+
 def bind_http(listen: Listen, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
     """A stdlib threading HTTP server bound to ``listen``; request threads never block exit."""
-    server = bind(listen, lambda host, port: ThreadingHTTPServer((host, port), handler))
+    server = bind(listen, lambda host, port: _LocalHTTPServer((host, port), handler))
     server.daemon_threads = True
     return server
 

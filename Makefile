@@ -45,5 +45,11 @@ format: install ## apply ruff's fixes and formatting
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-bench: install ## print the benchmarks' figures
+bench: install ## print every benchmark's figures (a few minutes; retrieval_rls needs pgvector)
 	$(PY) bench/copier_copy.py
+	$(PY) bench/gate.py
+	$(PY) bench/infra_eval.py
+	$(PY) bench/handler_cold_import.py
+	$(PY) bench/retrieval_rls.py
+	$(PY) bench/copy_to_first_job.py
+	$(PY) bench/local_load.py

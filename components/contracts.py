@@ -97,6 +97,9 @@ class Job(Contract):
     job_id: str
     tenant_id: str
     user_id: str
+    # The verified roles the job was asked with: the gate authorizes with these, never with
+    # roles that travel in the state machine's input alone.
+    roles: tuple[str, ...] = ()
     status: JobStatus
     stage: str
     created_at: datetime

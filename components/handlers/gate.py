@@ -75,7 +75,7 @@ def _gate(env: Environment, event: Mapping[str, Any], _: Any) -> dict[str, Any]:
 
 
 def _job_context(env: Environment, job_id: str, claimed: TenantContext) -> tuple[TenantContext, str | None]:
-    """The context from the job record (roles and request id from the payload), or why it cannot be had."""
+    """The context from the job record (the request id from the payload), or why it cannot be had."""
     try:
         job = env.jobs.load(claimed.tenant_id, job_id)
     except JobNotFoundError:
@@ -87,6 +87,10 @@ def _job_context(env: Environment, job_id: str, claimed: TenantContext) -> tuple
         return claimed, (
             f"job_mismatch: the job was asked for by another user than the state input names, job_id={job_id}"
         )
+    if sorted(job.roles) != sorted(claimed.roles):
+        return claimed, (
+            f"job_mismatch: the state input names other roles than the job was asked with, job_id={job_id}"
+        )
     return TenantContext(
-        tenant_id=job.tenant_id, user_id=job.user_id, roles=claimed.roles, request_id=claimed.request_id
+        tenant_id=job.tenant_id, user_id=job.user_id, roles=job.roles, request_id=claimed.request_id
     ), None

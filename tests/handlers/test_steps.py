@@ -129,6 +129,7 @@ def test_gate_proposal_for_another_tenant_is_denied_as_security_event(stack: Sta
     [
         pytest.param({**ALICE, "tenantId": "globex"}, id="state-names-another-tenant"),
         pytest.param({**ALICE, "userId": "mallory"}, id="state-names-another-user"),
+        pytest.param({**ALICE, "roles": ["agent", "supervisor"]}, id="state-adds-a-role"),
     ],
 )
 def test_gate_uses_the_job_record_not_a_forged_state_context(stack: Stack, forged: dict[str, Any]) -> None:

@@ -39,6 +39,7 @@ class InMemoryJobStore(TenantScopedReads):
             job_id=job_id,
             tenant_id=context.tenant_id,
             user_id=context.user_id,
+            roles=context.roles,
             status="accepted",
             stage=stage,
             created_at=now,

@@ -24,14 +24,16 @@ MALLORY_ADMIN = context("globex", "mallory", "tenant-admin")
 
 
 def test_create_new_job_is_accepted_for_its_tenant_and_user(store: JobStore, clock: FakeClock) -> None:
-    """A new job is accepted, stamped now, and owned by the context's tenant and user."""
+    """A new job is accepted, stamped now, and owned by the context's tenant, user and roles."""
     job = store.create(ALICE, stage="guardrail_input")
-    assert (job.status, job.stage, job.tenant_id, job.user_id) == (
+    assert (job.status, job.stage, job.tenant_id, job.user_id, job.roles) == (
         "accepted",
         "guardrail_input",
         "acme",
         "alice",
+        ALICE.roles,
     )
+    assert job.roles, "the fixture's context has roles, so an empty tuple would prove nothing"
     assert job.created_at == job.updated_at == clock.now
     assert len(job.job_id) == 32
     assert store.get(ALICE, job.job_id) == job

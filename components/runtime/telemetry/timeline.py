@@ -61,6 +61,10 @@ def reasons_of(details: Mapping[str, Any]) -> list[str]:
 
 def _notes(event: DecisionEvent) -> str:
     notes: list[str] = []
+    # Which action (and workflow step) an execute or compensate event was about.
+    if isinstance(event.details.get("action"), str):
+        step = event.details.get("step")
+        notes.append(f"{event.details['action']}{f'.{step}' if isinstance(step, str) else ''}")
     if event.model_id is not None:
         notes.append(f"model={event.model_id}")
     if event.input_tokens is not None or event.output_tokens is not None:

@@ -111,6 +111,16 @@ def test_format_timeline_chain_shows_stage_outcome_reasons_latency_and_tokens() 
             "tokens=7/-",
             id="partial-tokens",
         ),
+        pytest.param(
+            [make_event(stage="execute", details={"action": "report", "step": "render"})],
+            "ms  report.render",
+            id="workflow-step",
+        ),
+        pytest.param(
+            [make_event(stage="execute", details={"action": "refund", "step": None})],
+            "ms  refund",
+            id="single-step-action",
+        ),
     ],
 )
 def test_format_timeline_edge_cases_are_readable(events: list[DecisionEvent], expected: str) -> None:

@@ -114,8 +114,9 @@ def _dev(args: argparse.Namespace) -> int:
 
                 install_sample_actions(stack.spec)
             print(banner(stack), flush=True)
-            while not stop.wait(0.5):
-                pass
+            # Blocks until SIGINT or SIGTERM sets ``stop`` (lock waits are interruptible on POSIX,
+            # so the handler runs on the main thread while it waits).
+            stop.wait()
             print("\nstopping...", flush=True)
     finally:
         for sig, handler in previous.items():

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
@@ -15,6 +16,20 @@ from components.runtime.jobs.transitions import may_read
 
 # Tells the time; swap it to test retention and ordering without sleeping.
 Clock = Callable[[], datetime]
+
+
+def accepted_job(context: TenantContext, stage: str, now: datetime, job_id: str | None = None) -> Job:
+    """A new job, accepted at ``now``, owned by the context's tenant, user and verified roles."""
+    return Job(
+        job_id=job_id or uuid.uuid4().hex,
+        tenant_id=context.tenant_id,
+        user_id=context.user_id,
+        roles=context.roles,
+        status="accepted",
+        stage=stage,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 class JobStore(Protocol):

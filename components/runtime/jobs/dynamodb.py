@@ -10,13 +10,12 @@ the job was in, without a ``GetItem`` (the execution steps may only ``UpdateItem
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from components.contracts import Job, JobStatus, TenantContext
-from components.runtime.jobs.base import Clock, TenantScopedReads
+from components.runtime.jobs.base import Clock, TenantScopedReads, accepted_job
 from components.runtime.jobs.constants import (
     DEFAULT_RETENTION_SECONDS,
     INITIAL_STAGE,
@@ -57,18 +56,9 @@ class DynamoDBJobStore(TenantScopedReads):
         self._retention = timedelta(seconds=retention_seconds)
 
     def create(self, context: TenantContext, *, stage: str = INITIAL_STAGE, job_id: str | None = None) -> Job:
-        job_id = job_id or uuid.uuid4().hex
         now = self._clock()
-        job = Job(
-            job_id=job_id,
-            tenant_id=context.tenant_id,
-            user_id=context.user_id,
-            roles=context.roles,
-            status="accepted",
-            stage=stage,
-            created_at=now,
-            updated_at=now,
-        )
+        job = accepted_job(context, stage, now, job_id)
+        job_id = job.job_id
         item = {
             **self._key(context.tenant_id, job_id),
             "jobId": {"S": job_id},

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from components.contracts import Job, JobStatus, TenantContext
-from components.runtime.jobs.base import Clock, TenantScopedReads
+from components.runtime.jobs.base import Clock, TenantScopedReads, accepted_job
 from components.runtime.jobs.constants import INITIAL_STAGE
 from components.runtime.jobs.exceptions import JobExistsError, JobNotFoundError
 from components.runtime.jobs.progress import ProgressEntry, entries_from_records, progress_record
@@ -32,19 +31,10 @@ class InMemoryJobStore(TenantScopedReads):
         self._lock = threading.Lock()
 
     def create(self, context: TenantContext, *, stage: str = INITIAL_STAGE, job_id: str | None = None) -> Job:
-        job_id = job_id or uuid.uuid4().hex
-        key = job_pk(context.tenant_id, job_id)
         now = self._clock()
-        job = Job(
-            job_id=job_id,
-            tenant_id=context.tenant_id,
-            user_id=context.user_id,
-            roles=context.roles,
-            status="accepted",
-            stage=stage,
-            created_at=now,
-            updated_at=now,
-        )
+        job = accepted_job(context, stage, now, job_id)
+        job_id = job.job_id
+        key = job_pk(context.tenant_id, job_id)
         with self._lock:
             if key in self._jobs:
                 raise JobExistsError(job_id)

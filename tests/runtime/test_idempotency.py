@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
-from moto import mock_aws
 
 from components.runtime.idempotency import (
     ActionInProgressError,
@@ -17,17 +14,7 @@ from components.runtime.idempotency import (
     persistence_layer,
     run_once,
 )
-from components.runtime.jobs.tables import TableNames, create_tables
-
-
-@pytest.fixture
-def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A moto DynamoDB client with the execution layer's tables."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="eu-west-1")
-        create_tables(client, TableNames.resolve())
-        yield client
+from components.runtime.jobs.tables import TableNames
 
 
 @pytest.fixture

@@ -1,13 +1,27 @@
-"""Fixtures for the guardrail tests: a real bedrock-runtime client under a Stubber."""
+"""Fixtures the runtime's tests share: moto's DynamoDB with the execution tables, a stubbed Bedrock."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import botocore.session
 import pytest
 from botocore.stub import Stubber
+from moto import mock_aws
+
+from components.runtime.jobs.tables import TableNames, create_tables
+
+
+@pytest.fixture
+def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A moto DynamoDB client with the execution layer's tables."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-west-1")
+        create_tables(client, TableNames.resolve())
+        yield client
 
 
 @pytest.fixture

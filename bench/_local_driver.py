@@ -111,9 +111,9 @@ def main() -> int:
     logging.getLogger("moto").setLevel(logging.CRITICAL)
     _experiments(args)
 
-    from components.local.demo import demo_model_script
-    from components.local.samples import SampleLedger, install_sample_actions
-    from components.local.scenarios import (
+    from governed_assistant.local.demo import demo_model_script
+    from governed_assistant.local.samples import SampleLedger, install_sample_actions
+    from governed_assistant.local.scenarios import (
         LIVE_TENANTS,
         SHADOW_TENANT,
         ScenarioSkippedError,
@@ -122,8 +122,8 @@ def main() -> int:
         low_risk_action,
         words,
     )
-    from components.local.stack import LocalStack
-    from components.spec import load_spec
+    from governed_assistant.local.stack import LocalStack
+    from governed_assistant.spec import load_spec
 
     imported = time.perf_counter()
     phases = None
@@ -154,9 +154,9 @@ def main() -> int:
     except ScenarioSkippedError:
         plan["approval"] = None
     if args.moto_process:
-        import components.local.stack
+        import governed_assistant.local.stack
 
-        components.local.stack.start_moto_server = _moto_in_child(project, args.cache_jsonpath)  # type: ignore[assignment]
+        governed_assistant.local.stack.start_moto_server = _moto_in_child(project, args.cache_jsonpath)  # type: ignore[assignment]
     with LocalStack.start(project, port=0, model_script=script) as stack:
         stack.set_flags(live_tenants=LIVE_TENANTS, shadow_tenants=(SHADOW_TENANT,))
         ready = time.perf_counter()

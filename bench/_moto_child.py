@@ -2,7 +2,7 @@
 
 Usage: python bench/_moto_child.py --project DIR --lambda-url URL
 
-Serves ``components.local.moto_server``'s application (the project's copy) on a free loopback
+Serves ``governed_assistant.local.moto_server``'s application (the project's copy) on a free loopback
 port, prints the port on stdout, and serves until its standard input closes. An experiment: it
 shows what the API's latency becomes when moto's interpreter does not share the API's GIL.
 """
@@ -32,8 +32,8 @@ def main() -> int:
 
         jsonpath_ng.parse = functools.lru_cache(maxsize=1024)(jsonpath_ng.parse)
         jsonpath_ng.ext.parse = functools.lru_cache(maxsize=1024)(jsonpath_ng.ext.parse)
-    from components.local.moto_server import start_moto_server
-    from components.local.servers import Listen
+    from governed_assistant.local.moto_server import start_moto_server
+    from governed_assistant.local.servers import Listen
 
     server = start_moto_server(
         Listen("moto server", 0, "--moto-port", "GOVERNED_LOCAL_MOTO_PORT"), args.lambda_url

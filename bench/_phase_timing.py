@@ -41,11 +41,11 @@ def _timed(name: str, function: Callable[..., Any], *, only_in_post: bool = True
 
 def install() -> None:
     """Wrap the parts; call after the project's ``components`` is importable, before the first request."""
-    from components.handlers import api
-    from components.runtime.guardrails.guardrail import Guardrail
-    from components.runtime.identity.verifier import JwtVerifier
-    from components.runtime.jobs.dynamodb import DynamoDBJobStore
-    from components.runtime.telemetry.sinks.sqlite import SqliteEventStore
+    from governed_assistant.handlers import api
+    from governed_assistant.runtime.guardrails.guardrail import Guardrail
+    from governed_assistant.runtime.identity.verifier import JwtVerifier
+    from governed_assistant.runtime.jobs.dynamodb import DynamoDBJobStore
+    from governed_assistant.runtime.telemetry.sinks.sqlite import SqliteEventStore
 
     route = api._ROUTES["POST /messages"]
 

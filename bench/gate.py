@@ -18,10 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.contracts import ActionProposal, TenantContext
-from components.runtime.gate import CedarAuthorizer, GateFlags, InMemoryOwners, evaluate
-from components.spec import parse_spec
-from components.spec.answers import render_spec_yaml
+from governed_assistant.contracts import ActionProposal, TenantContext
+from governed_assistant.runtime.gate import CedarAuthorizer, GateFlags, InMemoryOwners, evaluate
+from governed_assistant.spec import parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
+
 from tests.conftest import preset_document
 
 TARGET_P99_MS = 1.0

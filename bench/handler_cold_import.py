@@ -18,15 +18,15 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.5
 MODULES = (
-    "components.handlers.api",
-    "components.handlers.reason",
-    "components.handlers.gate",
-    "components.handlers.approval",
-    "components.handlers.execute",
-    "components.handlers.compensate",
-    "components.handlers.guardrail_output",
-    "components.handlers.respond",
-    "components.handlers.insight",
+    "governed_assistant.handlers.api",
+    "governed_assistant.handlers.reason",
+    "governed_assistant.handlers.gate",
+    "governed_assistant.handlers.approval",
+    "governed_assistant.handlers.execute",
+    "governed_assistant.handlers.compensate",
+    "governed_assistant.handlers.guardrail_output",
+    "governed_assistant.handlers.respond",
+    "governed_assistant.handlers.insight",
 )
 _TIMER = "import importlib, sys, time; t = time.perf_counter(); importlib.import_module(sys.argv[1]); " \
     "print(time.perf_counter() - t)"  # fmt: skip
@@ -34,7 +34,11 @@ _TIMER = "import importlib, sys, time; t = time.perf_counter(); importlib.import
 
 def import_seconds(module: str) -> float:
     out = subprocess.run(
-        [sys.executable, "-c", _TIMER, module], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", _TIMER, module],
+        cwd=REPO_ROOT / "components",
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return float(out.strip())
 

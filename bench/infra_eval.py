@@ -1,7 +1,7 @@
 """Time a mock evaluation of the infrastructure for specs of 1, 10, 50 and 100 actions.
 
 Usage: .venv/bin/python bench/infra_eval.py [--runs N] [--sizes 1 10 50 100]
-Each run evaluates ``component_under_test`` under ``components.infra.testing``'s mocks (no
+Each run evaluates ``component_under_test`` under ``governed_assistant.infra.testing``'s mocks (no
 Pulumi CLI, no AWS) and counts what it registered. The specs clone the bounded-action
 preset's actions under new names. It measures the whole ``GovernedAssistant`` (every layer);
 to measure another component, change ``component_under_test`` only.
@@ -23,10 +23,10 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from components.infra import GovernedAssistant  # noqa: E402 - needs the path above
-from components.infra.testing import run_with_mocks  # noqa: E402
-from components.spec import AssistantSpec, parse_spec  # noqa: E402
-from components.spec.answers import render_spec_yaml, spec_from_answers  # noqa: E402
+from governed_assistant.infra import GovernedAssistant  # noqa: E402 - needs the path above
+from governed_assistant.infra.testing import run_with_mocks  # noqa: E402
+from governed_assistant.spec import AssistantSpec, parse_spec  # noqa: E402
+from governed_assistant.spec.answers import render_spec_yaml, spec_from_answers  # noqa: E402
 
 PRESET = "bounded-action"
 REGION_ACCOUNT = "us-east-1:123456789012"

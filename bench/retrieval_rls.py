@@ -22,10 +22,10 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.runtime.retrieval import ThrowawayCluster, local_postgres_status
-from components.runtime.retrieval.base import vector_literal
-from components.runtime.retrieval.pgvector import NEAREST_SQL
-from components.runtime.retrieval.postgres import SET_TENANT_SQL, to_pyformat
+from governed_assistant.runtime.retrieval import ThrowawayCluster, local_postgres_status
+from governed_assistant.runtime.retrieval.base import vector_literal
+from governed_assistant.runtime.retrieval.pgvector import NEAREST_SQL
+from governed_assistant.runtime.retrieval.postgres import SET_TENANT_SQL, to_pyformat
 
 DIMS = 384
 OWNER_SQL = (

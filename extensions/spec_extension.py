@@ -1,11 +1,15 @@
-"""Copier's bridge to the spec package: presets, validators and the rendered assistant.yaml.
+"""Copier's bridge to the governance package: presets, validators, the rendered assistant.yaml,
+and the requirement line that pins the package at the commit being rendered.
 
-Copier loads this file through copier-template-extensions. It puts the template root on
-``sys.path`` so the validators run the very code ``load_spec`` runs in the project.
+Copier loads this file through copier-template-extensions. It puts the template checkout's
+``components/`` on ``sys.path`` so the validators run the very code ``load_spec`` runs in the
+project.
 """
 
 from __future__ import annotations
 
+import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,13 +22,16 @@ from jinja2.runtime import Context
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 PRESETS = TEMPLATE_ROOT / "scaffolds" / "presets"
 
-# Another version of this template may have been imported in this process (copier update
-# renders the old and the new one); use this checkout's components, not a cached one.
-for _name in [name for name in sys.modules if name == "components" or name.startswith("components.")]:
-    del sys.modules[_name]
-sys.path.insert(0, str(TEMPLATE_ROOT))
+PACKAGE_DIR = "components"  # the governance package's directory in this repository
+PACKAGE_NAME = "governed-assistant"
 
-from components.spec.answers import answer_error, render_spec_yaml, spec_from_answers  # noqa: E402
+# copier update renders the old template version and the new one in one process: use this
+# checkout's package, never one a previous render imported.
+for _name in [name for name in sys.modules if name.split(".")[0] == "governed_assistant"]:
+    del sys.modules[_name]
+sys.path.insert(0, str(TEMPLATE_ROOT / PACKAGE_DIR))
+
+from governed_assistant.spec.answers import answer_error, render_spec_yaml, spec_from_answers  # noqa: E402
 
 
 def _preset(name: str) -> dict[str, Any]:
@@ -65,6 +72,51 @@ def assistant_yaml(context: Context) -> str:
     return render_spec_yaml(spec_from_answers(answers, roles))
 
 
+def _pip_vcs_url(source: str) -> str:
+    """The ``git+...`` URL pip clones for the template source copier was given."""
+    source = source.removeprefix("git+")
+    if source.startswith(("gh:", "gl:")):
+        host = "github.com" if source.startswith("gh:") else "gitlab.com"
+        path = source[3:].removesuffix(".git")
+        return f"git+https://{host}/{path}.git"
+    if scp := re.fullmatch(r"([\w.-]+@[\w.-]+):(.+)", source):  # git@host:owner/repo.git
+        return f"git+ssh://{scp.group(1).replace(':', '/')}/{scp.group(2)}"
+    if re.match(r"^[a-z][a-z0-9+.-]*://", source):
+        return f"git+{source}"
+    return f"git+{Path(source).expanduser().resolve().as_uri()}"
+
+
+def _commit_exists(source: str, commit: str) -> bool:
+    """False for a local checkout that lacks ``commit``: copier rendered its uncommitted changes."""
+    if re.match(r"^[a-z][a-z0-9+.-]*:", source) or "@" in source:
+        return True  # a remote: copier cloned the commit from there, so it exists there
+    checkout = Path(source).expanduser().resolve()
+    found = subprocess.run(  # noqa: S603 - git with fixed arguments
+        ["git", "-C", str(checkout), "cat-file", "-e", f"{commit}^{{commit}}"],  # noqa: S607
+        capture_output=True,
+        check=False,
+    )
+    return found.returncode == 0
+
+
+@pass_context
+def package_requirement(context: Context, extras: str = "") -> str:
+    """The pip requirement for the governance package at the template commit being rendered.
+
+    ``governed-assistant[extras] @ git+<source>@<commit>#subdirectory=components``: a project and
+    its template can never drift, and ``copier update`` moves the pin. A local checkout with
+    uncommitted changes has no such commit; the project then installs that checkout's working
+    tree by path (a template developer's case), and the line says so.
+    """
+    name = f"{PACKAGE_NAME}[{extras}]" if extras else PACKAGE_NAME
+    source = str((context.get("_copier_answers") or {}).get("_src_path") or TEMPLATE_ROOT)
+    commit = context["_copier_conf"]["vcs_ref_hash"]
+    if commit and _commit_exists(source, commit):
+        return f"{name} @ {_pip_vcs_url(source)}@{commit}#subdirectory={PACKAGE_DIR}"
+    working_tree = (Path(source).expanduser().resolve() / PACKAGE_DIR).as_uri()
+    return f"# Rendered from uncommitted template changes: not pinned to a commit.\n{name} @ {working_tree}"
+
+
 class SpecExtension(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -73,4 +125,5 @@ class SpecExtension(Extension):
             preset_yaml=preset_yaml,
             check_answer=check_answer,
             assistant_yaml=assistant_yaml,
+            package_requirement=package_requirement,
         )

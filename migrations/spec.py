@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.spec.__main__ import main
+from governed_assistant.spec.__main__ import main
 
 if __name__ == "__main__":
     sys.exit(main(["migrate", *sys.argv[1:]]))

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-
-from components.spec import AssistantSpec, parse_spec
-from components.spec.answers import render_spec_yaml, spec_from_answers
+from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml, spec_from_answers
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = REPO_ROOT / "components"
+# The governance package is imported from the working tree (pytest's `pythonpath` does it for
+# this process); the Python subprocesses the tests start get it the same way. Rendered projects
+# are the exception: they install the package their requirements.txt pins (tests/template).
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
 PRESETS = ("bounded-action", "workflow-aware", "insights-to-action")
 
 

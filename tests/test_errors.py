@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from components.errors import shown
-from components.runtime.actions import exceptions as actions_exceptions
-from components.runtime.identity import exceptions as identity_exceptions
+from governed_assistant.errors import shown
+from governed_assistant.runtime.actions import exceptions as actions_exceptions
+from governed_assistant.runtime.identity import exceptions as identity_exceptions
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ Run it from the project's root with every preview or deploy:
     pulumi preview --policy-pack policypack
     pulumi up --policy-pack policypack
 
-Each policy calls a plain function of ``components/infra/invariants.py``, the same functions
+Each policy calls a plain function of ``governed_assistant.infra.invariants``, the same functions
 the project's tests run over the program under mocks; this file only adapts them to
 CrossGuard. A value Pulumi cannot know during preview (an ARN not yet created) skips the
 policy for that resource; ``pulumi up`` checks it again once it is known.
@@ -30,10 +30,9 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+# assistant.yaml lives in the project, one level up from this pack; the invariants come from
+# the governance package requirements.txt pins.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# components/ and assistant.yaml live in the project, one level up from this pack.
-if str(PROJECT_ROOT) not in sys.path:
-    sys.path.insert(0, str(PROJECT_ROOT))
 
 Check = Callable[[str, str, Mapping[str, Any]], list[str]]
 
@@ -61,8 +60,7 @@ def _resource_policy(name: str, check: Check) -> ResourceValidationPolicy:
 
 def policies(spec_path: Path = PROJECT_ROOT / "assistant.yaml") -> list[Policy]:
     """One policy per invariant, bound to the project's spec."""
-    from components.infra.invariants import every_step_has_one_policy, resource_checks
-    from components.spec import load_spec
+    from governed_assistant import every_step_has_one_policy, load_spec, resource_checks
 
     spec = load_spec(spec_path)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components.spec import AssistantSpec, load_spec
+from governed_assistant import AssistantSpec, load_spec
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

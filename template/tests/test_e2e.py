@@ -1,7 +1,7 @@
 # Managed by the governed-assistant template; `copier update` refreshes this file.
 """End to end: the demo scenarios against the local stack, over real HTTP, with sample executors.
 
-One run of ``python -m components.local demo`` in a fresh process (the sample executors replace
+One run of ``python -m governed_assistant.local demo`` in a fresh process (the sample executors replace
 ``actions.*`` there, never in this test process); each scenario is then checked on its own.
 A scenario the spec has nothing for is skipped with the reason the demo gave.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from components.local.scenarios import SCENARIOS
+from governed_assistant.testing import DEMO_SCENARIOS
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def outcomes(project_root: Path, tmp_path_factory: pytest.TempPathFactory) -> di
         [
             sys.executable,
             "-m",
-            "components.local",
+            "governed_assistant.local",
             "--project",
             str(project_root),
             "demo",
@@ -43,7 +43,7 @@ def outcomes(project_root: Path, tmp_path_factory: pytest.TempPathFactory) -> di
     return {outcome["number"]: outcome for outcome in json.loads(report.read_text())}
 
 
-@pytest.mark.parametrize("number", range(1, len(SCENARIOS) + 1), ids=[title for title, _ in SCENARIOS])
+@pytest.mark.parametrize("number", range(1, len(DEMO_SCENARIOS) + 1), ids=[title for title, _ in DEMO_SCENARIOS])
 def test_demo_scenario_behaves_as_governed(outcomes: dict[int, dict[str, Any]], number: int) -> None:
     """The scenario passes against the local stack, or the spec has nothing for it."""
     outcome = outcomes[number]

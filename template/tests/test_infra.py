@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from components.infra.invariants import check_resources
-from components.infra.testing import MockRun, run_program
-from components.spec import AssistantSpec
+from governed_assistant import AssistantSpec, check_resources
+from governed_assistant.testing import MockRun, run_program
 
-# Stands in for build/layer.zip, which `python -m components.infra.packaging build` makes.
+# Stands in for build/layer.zip, which `python -m governed_assistant.infra.packaging build` makes.
 LAYER_ARN = "arn:aws:lambda:us-east-1:123456789012:layer:deps:1"
 
 

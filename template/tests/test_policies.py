@@ -9,8 +9,7 @@ from typing import Any
 import cedarpy
 import pytest
 
-from components.authz import cedar_schema, entity_type, load_policies, policy_problems
-from components.spec import AssistantSpec
+from governed_assistant import AssistantSpec, cedar_schema, entity_type, load_policies, policy_problems
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from components.scaffold import plan_files
-from components.spec import AssistantSpec
+from governed_assistant import AssistantSpec, plan_files
 
 
 def test_every_file_the_spec_calls_for_exists(spec: AssistantSpec, project_root: Path) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from components.authz import (
+from governed_assistant.authz import (
     TENANT_GUARD_POLICY,
     cedar_schema,
     entity_type,
@@ -14,7 +13,7 @@ from components.authz import (
     policy_problems,
     starter_policy,
 )
-from components.spec import AssistantSpec
+from governed_assistant.spec import AssistantSpec
 
 
 @pytest.mark.parametrize(

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import boto3
 import pytest
+from governed_assistant.authz import starter_policy
+from governed_assistant.handlers import environment
+from governed_assistant.handlers.environment import Environment
+from governed_assistant.runtime.flags import build_flags_document, write_flags_file
+from governed_assistant.runtime.jobs.tables import create_tables
+from governed_assistant.runtime.telemetry import MemorySink, recorder_from_env
+from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
 from handler_harness import BUS, GUARDRAIL_ID, REGION, Bedrock, Stack, write_actions
 from moto import mock_aws
 
-from components.authz import starter_policy
-from components.handlers import environment
-from components.handlers.environment import Environment
-from components.runtime.flags import build_flags_document, write_flags_file
-from components.runtime.jobs.tables import create_tables
-from components.runtime.telemetry import MemorySink, recorder_from_env
-from components.spec import AssistantSpec, parse_spec
-from components.spec.answers import render_spec_yaml
 from tests.conftest import preset_document
 
 USAGE_TABLE = "governed-usage"

@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from botocore.stub import Stubber
-
-from components.handlers.environment import Environment
-from components.runtime.telemetry import MemorySink
-from components.spec import AssistantSpec
-from components.testing import identity_claims
+from governed_assistant.handlers.environment import Environment
+from governed_assistant.runtime.telemetry import MemorySink
+from governed_assistant.spec import AssistantSpec
+from governed_assistant.testing import identity_claims
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -152,7 +151,7 @@ from __future__ import annotations
 import json
 import os
 
-from components.contracts import ActionRequest, ActionResult
+from governed_assistant.contracts import ActionRequest, ActionResult
 
 NAME = "{name}"
 STEPS = {steps!r}

@@ -9,12 +9,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
+from governed_assistant.contracts import TenantContext
+from governed_assistant.handlers import api
+from governed_assistant.handlers.constants import MAX_BODY_BYTES
+from governed_assistant.testing import capture_events
 from handler_harness import REGION, Stack, api_event, body_of
-
-from components.contracts import TenantContext
-from components.handlers import api
-from components.handlers.constants import MAX_BODY_BYTES
-from components.testing import capture_events
 
 MESSAGES = "POST /messages"
 

@@ -9,12 +9,20 @@ from typing import Any
 
 import boto3
 import pytest
+from governed_assistant.handlers import (
+    api,
+    approval,
+    compensate,
+    execute,
+    gate,
+    guardrail_output,
+    reason,
+    respond,
+)
+from governed_assistant.infra.asl import build_definition, render_definition
+from governed_assistant.local.lambda_endpoint import serve_lambda
+from governed_assistant.testing import capture_events
 from handler_harness import ACCOUNT, REGION, Stack, api_event, body_of, ledger
-
-from components.handlers import api, approval, compensate, execute, gate, guardrail_output, reason, respond
-from components.infra.asl import build_definition, render_definition
-from components.local.lambda_endpoint import serve_lambda
-from components.testing import capture_events
 
 FUNCTIONS = {"reason": reason, "gate": gate, "approval": approval, "execute": execute,
              "compensate": compensate, "guardrail_output": guardrail_output, "respond": respond}  # fmt: skip

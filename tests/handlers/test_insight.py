@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from governed_assistant.handlers import insight
+from governed_assistant.handlers.exceptions import InsightEventError
 from handler_harness import Stack
-
-from components.handlers import insight
-from components.handlers.exceptions import InsightEventError
 
 DETAIL = {
     "tenantId": "acme",

@@ -12,15 +12,13 @@ from typing import Any
 import boto3
 import pytest
 import urllib3
-from moto import mock_aws
-
-from components.handlers.observability_setup import (
+from governed_assistant.handlers.observability_setup import (
     SearchSetupError,
     SignedClient,
     apply,
     master_credentials,
 )
-from components.infra.observability import (
+from governed_assistant.infra.observability import (
     INDEX_PREFIX,
     ISM_POLICY_ID,
     WRITER_ROLE,
@@ -28,6 +26,7 @@ from components.infra.observability import (
     ism_policy,
     writer_role,
 )
+from moto import mock_aws
 
 REGION = "us-east-1"
 MASTER = "arn:aws:iam::123456789012:role/search-master"
@@ -111,7 +110,7 @@ def client(domain: tuple[FakeDomain, str]) -> Iterator[SignedClient]:
 
 
 def setup_input(retention_days: int = 30) -> dict[str, Any]:
-    """The Invocation's input, built the way components.infra.observability builds it."""
+    """The Invocation's input, built the way governed_assistant.infra.observability builds it."""
     return {
         "indexTemplate": {"name": INDEX_PREFIX, "body": decision_index_template(0)},
         "ismPolicy": {"id": ISM_POLICY_ID, "body": ism_policy(retention_days)},

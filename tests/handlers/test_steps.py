@@ -1,4 +1,4 @@
-"""The state machine's tasks, each called with the payload components.infra.asl gives it."""
+"""The state machine's tasks, each called with the payload governed_assistant.infra.asl gives it."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ import json
 from typing import Any
 
 import pytest
+from governed_assistant.contracts import TenantContext
+from governed_assistant.handlers import approval, compensate, execute, gate, guardrail_output, reason, respond
+from governed_assistant.handlers.environment import Environment
+from governed_assistant.handlers.exceptions import ActionFailedError, StepInputError
+from governed_assistant.runtime.retrieval import RetrievedChunk
+from governed_assistant.testing import capture_events
 from handler_harness import Stack, ledger
-
-from components.contracts import TenantContext
-from components.handlers import approval, compensate, execute, gate, guardrail_output, reason, respond
-from components.handlers.environment import Environment
-from components.handlers.exceptions import ActionFailedError, StepInputError
-from components.runtime.retrieval import RetrievedChunk
-from components.testing import capture_events
 
 ALICE = {"tenantId": "acme", "userId": "alice", "roles": ["agent"], "requestId": "r-1"}
 
@@ -325,6 +324,6 @@ def test_step_payload_without_context_is_refused(stack: Stack) -> None:
 
 def test_environment_is_the_configured_one(stack: Stack) -> None:
     """The handlers use the environment the test configured (moto clients, the stubbed Bedrock)."""
-    from components.handlers.environment import current
+    from governed_assistant.handlers.environment import current
 
     assert isinstance(current(), Environment) and current() is stack.env

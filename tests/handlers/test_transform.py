@@ -10,11 +10,10 @@ from typing import Any
 
 import boto3
 import pytest
+from governed_assistant.contracts import DecisionEvent
+from governed_assistant.handlers.transform import RedeliveryError, transform
+from governed_assistant.runtime.telemetry.wire import from_wire, to_json_line
 from moto import mock_aws
-
-from components.contracts import DecisionEvent
-from components.handlers.transform import RedeliveryError, transform
-from components.runtime.telemetry.wire import from_wire, to_json_line
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

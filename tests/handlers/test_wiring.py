@@ -7,15 +7,15 @@ import subprocess
 import sys
 
 import pytest
+from governed_assistant.handlers import HANDLER_MODULES, constants, environment, routing
+from governed_assistant.handlers.environment import Environment
+from governed_assistant.handlers.exceptions import HandlerConfigError
+from governed_assistant.handlers.sse import format_sse, parse_last_event_id
+from governed_assistant.infra import asl, conversation, execution, insights
+from governed_assistant.infra.entrypoints import HANDLERS
+from governed_assistant.runtime.guardrails import GuardrailConfigError
+from governed_assistant.runtime.jobs import ProgressEntry
 
-from components.handlers import HANDLER_MODULES, constants, environment, routing
-from components.handlers.environment import Environment
-from components.handlers.exceptions import HandlerConfigError
-from components.handlers.sse import format_sse, parse_last_event_id
-from components.infra import asl, conversation, execution, insights
-from components.infra.entrypoints import HANDLERS
-from components.runtime.guardrails import GuardrailConfigError
-from components.runtime.jobs import ProgressEntry
 from tests.conftest import REPO_ROOT
 
 
@@ -37,8 +37,8 @@ def test_mirrored_constants_equal_the_infra_ones() -> None:
 @pytest.mark.parametrize("module", sorted(HANDLERS))
 def test_handler_entry_point_resolves(module: str) -> None:
     """Every handler the stack names for this package is a callable ``handler``."""
-    assert HANDLERS[module] == f"components.handlers.{module}.handler"
-    assert callable(importlib.import_module(f"components.handlers.{module}").handler)
+    assert HANDLERS[module] == f"governed_assistant.handlers.{module}.handler"
+    assert callable(importlib.import_module(f"governed_assistant.handlers.{module}").handler)
 
 
 def test_environment_builds_each_part_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,7 +121,7 @@ _NEVER_LOADED = ("pulumi", "moto", "cedarpy")
 # Loaded by a request-path handler on its first call, not at import: its cold start (the
 # bench/handler_cold_import.py target) would otherwise pay for them.
 _LOADED_ON_FIRST_USE = (
-    "jwt", "cryptography", "boto3", "yaml", "components.spec", "components.authz",
+    "jwt", "cryptography", "boto3", "yaml", "governed_assistant.spec", "governed_assistant.authz",
     "aws_lambda_powertools.utilities.feature_flags",
 )  # fmt: skip
 
@@ -135,7 +135,7 @@ def test_handler_import_loads_no_pulumi_moto_or_cedar_and_defers_heavy_libraries
         f"print(','.join(sorted(m for m in {heavy!r} if m in sys.modules)))"
     )
     loaded = subprocess.run(
-        [sys.executable, "-c", code, f"components.handlers.{module}"],
+        [sys.executable, "-c", code, f"governed_assistant.handlers.{module}"],
         cwd=REPO_ROOT, capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     assert loaded == ""

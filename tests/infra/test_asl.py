@@ -15,19 +15,19 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
-
-from components.infra.asl import (
+from governed_assistant.infra.asl import (
     APPROVAL_REJECTED_ERROR,
     build_definition,
     render_definition,
     run_state,
     undo_state,
 )
-from components.infra.execution import definition_steps
-from components.local.lambda_endpoint import LambdaEndpoint, serve_lambda
-from components.spec import AssistantSpec, parse_spec
-from components.spec.answers import render_spec_yaml
+from governed_assistant.infra.execution import definition_steps
+from governed_assistant.local.lambda_endpoint import LambdaEndpoint, serve_lambda
+from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
+from moto import mock_aws
+
 from tests.conftest import PRESETS, preset_document
 
 REGION = "us-east-1"

@@ -9,15 +9,15 @@ from typing import Any
 
 import pulumi
 import pytest
+from governed_assistant.infra import HANDLERS, GovernedAssistant, GovernedAssistantArgs
+from governed_assistant.infra.assistant import GovernedAssistantError
+from governed_assistant.infra.execution import STEPS
+from governed_assistant.infra.invariants import check_resources
+from governed_assistant.infra.observability import ROLLBACK_ALARMS, delivery_stream_name
+from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
+from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
 
-from components.infra import HANDLERS, GovernedAssistant, GovernedAssistantArgs
-from components.infra.assistant import GovernedAssistantError
-from components.infra.execution import STEPS
-from components.infra.invariants import check_resources
-from components.infra.observability import ROLLBACK_ALARMS, delivery_stream_name
-from components.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
-from components.spec import AssistantSpec, parse_spec
-from components.spec.answers import render_spec_yaml
 from tests.conftest import PRESETS, REPO_ROOT, preset_document
 from tests.infra.test_reasoning import COLLECTION, DATABASE, KNOWLEDGE_BASE, SETUP
 
@@ -75,7 +75,7 @@ def build(spec: AssistantSpec, **overrides: Any) -> MockRun:
 
 
 def functions(run: MockRun) -> dict[str, RegisteredResource]:
-    """Each function by its handler's module (``components.handlers.<module>.handler``)."""
+    """Each function by its handler's module (``governed_assistant.handlers.<module>.handler``)."""
     return {r.inputs["handler"].split(".")[2]: r for r in run.of_type("aws:lambda/function:Function")}
 
 

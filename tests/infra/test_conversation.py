@@ -8,9 +8,8 @@ from typing import Any
 
 import pulumi
 import pytest
-
-from components.infra import invariants
-from components.infra.conversation import (
+from governed_assistant.infra import invariants
+from governed_assistant.infra.conversation import (
     ACCESS_LOG_FORMAT,
     API_POLICY_NAME,
     DEFAULT_BURST_LIMIT,
@@ -19,10 +18,11 @@ from components.infra.conversation import (
     ConversationLayer,
     ConversationLayerArgs,
 )
-from components.infra.guardrail import CONTENT_FILTERS, SpecGuardrail
-from components.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
-from components.spec import AssistantSpec, parse_spec
-from components.spec.answers import render_spec_yaml
+from governed_assistant.infra.guardrail import CONTENT_FILTERS, SpecGuardrail
+from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
+from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
+
 from tests.conftest import preset_document
 from tests.infra.test_execution import lambda_code
 
@@ -66,7 +66,7 @@ def conversation_args(spec: AssistantSpec, **overrides: Any) -> ConversationLaye
     args: ConversationLayerArgs = {
         "spec": spec,
         "code": lambda_code(),
-        "handler": "components.handlers.api.handler",
+        "handler": "governed_assistant.handlers.api.handler",
         "environment": {"GOVERNED_METRICS_NAMESPACE": "Governed/Test"},
         "jobs_table_arn": JOBS_ARN,
         "approvals_table_arn": APPROVALS_ARN,
@@ -286,7 +286,7 @@ def test_api_function_is_told_its_resources_and_claims(run: MockRun) -> None:
     assert variables["GOVERNED_TENANT_CLAIM"] == "custom:tenantId"
     assert variables["GOVERNED_ROLES_CLAIM"] == "cognito:groups"
     assert variables["GOVERNED_METRICS_NAMESPACE"] == "Governed/Test"
-    assert function["handler"] == "components.handlers.api.handler"
+    assert function["handler"] == "governed_assistant.handlers.api.handler"
     assert function["tracingConfig"] == {"mode": "Active"}
 
 

@@ -9,8 +9,7 @@ from typing import Any
 
 import pulumi
 import pytest
-
-from components.infra.execution import (
+from governed_assistant.infra.execution import (
     BASELINE_GRANTS,
     JOB_ACCEPTED_DETAIL_TYPE,
     JOB_EVENT_SOURCE,
@@ -28,9 +27,10 @@ from components.infra.execution import (
     placeholder_step,
     step_grants,
 )
-from components.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
-from components.spec import AssistantSpec, parse_spec
-from components.spec.answers import render_spec_yaml
+from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
+from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
+
 from tests.conftest import PRESETS, REPO_ROOT, preset_document
 
 LAYER = "assistant-execution"
@@ -86,14 +86,14 @@ def execution_args(spec: AssistantSpec, **overrides: Any) -> ExecutionLayerArgs:
     args: ExecutionLayerArgs = {
         "spec": spec,
         "code": lambda_code(),
-        "handlers": {step: f"components.handlers.{step}.handler" for step in STEPS},
+        "handlers": {step: f"governed_assistant.handlers.{step}.handler" for step in STEPS},
         "environment": {"GOVERNED_METRICS_NAMESPACE": "Governed/Test"},
         "reason_function_arn": REASON_ARN,
         "guardrail_arn": GUARDRAIL_ARN,
         "guardrail_version": "1",
         "flags_arn": FLAGS_ARN,
         "protect_data": False,
-        "insight_handler": "components.handlers.insight.handler",
+        "insight_handler": "governed_assistant.handlers.insight.handler",
     }
     args.update(overrides)  # type: ignore[typeddict-item]
     return args
@@ -155,7 +155,7 @@ def test_insight_trigger_routes_insights_to_a_function_that_only_creates_jobs(
     target = only(run, "aws:cloudwatch/eventTarget:EventTarget", f"{LAYER}-insight-target")
     assert target.inputs["arn"] == mock_arn("aws:lambda/function:Function", f"{LAYER}-insight")
     function = only(run, "aws:lambda/function:Function", f"{LAYER}-insight")
-    assert function.inputs["handler"] == "components.handlers.insight.handler"
+    assert function.inputs["handler"] == "governed_assistant.handlers.insight.handler"
     variables = function.inputs["environment"]["variables"]
     assert variables["GOVERNED_JOBS_TABLE"] == f"{LAYER}-jobs"
     assert variables["GOVERNED_EVENT_BUS"] == f"{LAYER}-bus"
@@ -341,7 +341,7 @@ def test_each_step_function_has_its_own_role_and_only_its_variables(run: MockRun
     """Each function runs as its own role, traced, logging JSON to its group, told only its resources."""
     function = only(run, "aws:lambda/function:Function", f"{LAYER}-{label(step)}").inputs
     assert function["role"] == mock_arn("aws:iam/role:Role", f"{LAYER}-{label(step)}-role")
-    assert function["handler"] == f"components.handlers.{step}.handler"
+    assert function["handler"] == f"governed_assistant.handlers.{step}.handler"
     assert function["tracingConfig"] == {"mode": "Active"}
     assert function["loggingConfig"]["logFormat"] == "JSON"
     assert function["loggingConfig"]["logGroup"] == f"/aws/lambda/{function['name']}"

@@ -13,14 +13,14 @@ from typing import Any
 
 import pulumi
 import pytest
+from governed_assistant.infra import invariants
+from governed_assistant.infra.execution import STEP_POLICY_PREFIX, STEPS, ExecutionLayer, Step, step_grants
+from governed_assistant.infra.invariants import check_resources, model_allows, resource_checks
+from governed_assistant.infra.observability import ObservabilityLayer
+from governed_assistant.infra.testing import ACCOUNT_ID, MockRun, RegisteredResource, run_with_mocks
+from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
 
-from components.infra import invariants
-from components.infra.execution import STEP_POLICY_PREFIX, STEPS, ExecutionLayer, Step, step_grants
-from components.infra.invariants import check_resources, model_allows, resource_checks
-from components.infra.observability import ObservabilityLayer
-from components.infra.testing import ACCOUNT_ID, MockRun, RegisteredResource, run_with_mocks
-from components.spec import AssistantSpec, parse_spec
-from components.spec.answers import render_spec_yaml
 from tests.conftest import PRESETS, REPO_ROOT, preset_document
 from tests.infra.test_execution import execution_args
 from tests.infra.test_observability import observability_args

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 import pytest
-
-from components.infra.testing import UnknownInvokeError, run_with_mocks
+from governed_assistant.infra.testing import UnknownInvokeError, run_with_mocks
 
 
 class _Parent(pulumi.ComponentResource):

@@ -8,9 +8,8 @@ from typing import Any
 
 import pulumi
 import pytest
-
-from components.contracts import DecisionEvent
-from components.infra.observability import (
+from governed_assistant.contracts import DecisionEvent
+from governed_assistant.infra.observability import (
     DECISION_EVENT_FILTER,
     INDEX_PATTERN,
     INDEX_PREFIX,
@@ -25,9 +24,10 @@ from components.infra.observability import (
     decision_index_template,
     ism_policy,
 )
-from components.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
-from components.spec import AssistantSpec, parse_spec
-from components.spec.answers import render_spec_yaml
+from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
+from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
+
 from tests.conftest import PRESETS, REPO_ROOT, preset_document
 
 LAYER = "assistant-observability"
@@ -80,8 +80,8 @@ def observability_args(spec: AssistantSpec) -> ObservabilityLayerArgs:
             "runtime": "python3.12",
             "architecture": "arm64",
         },
-        "transform_handler": "components.handlers.events.transform",
-        "setup_handler": "components.handlers.events.setup",
+        "transform_handler": "governed_assistant.handlers.events.transform",
+        "setup_handler": "governed_assistant.handlers.events.setup",
         "master_user_arn": MASTER,
         "domain": {"instance_type": "t3.medium.search", "instance_count": 2, "volume_gb": 20},
         "metrics_namespace": NAMESPACE,

@@ -10,8 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from components.infra.packaging import (
+from governed_assistant.infra.packaging import (
     PackagingError,
     build_code,
     build_layer,
@@ -19,6 +18,7 @@ from components.infra.packaging import (
     pip_command,
     runtime_requirements,
 )
+
 from tests.conftest import REPO_ROOT
 
 FILES = {

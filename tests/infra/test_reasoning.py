@@ -9,14 +9,14 @@ from typing import Any
 
 import pulumi
 import pytest
+from governed_assistant.infra import invariants
+from governed_assistant.infra.pgvector import DATA_API_READER_ACTIONS, DB_READER_ROLE
+from governed_assistant.infra.reasoning import REASON_POLICY_NAME, ReasoningLayer, ReasoningLayerArgs
+from governed_assistant.infra.retrieval import EMBEDDING_MODEL_ID, VECTOR_INDEX
+from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
+from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
 
-from components.infra import invariants
-from components.infra.pgvector import DATA_API_READER_ACTIONS, DB_READER_ROLE
-from components.infra.reasoning import REASON_POLICY_NAME, ReasoningLayer, ReasoningLayerArgs
-from components.infra.retrieval import EMBEDDING_MODEL_ID, VECTOR_INDEX
-from components.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
-from components.spec import AssistantSpec, parse_spec
-from components.spec.answers import render_spec_yaml
 from tests.conftest import preset_document
 from tests.infra.test_execution import lambda_code
 
@@ -100,12 +100,12 @@ def reasoning_args(spec: AssistantSpec, **overrides: Any) -> ReasoningLayerArgs:
     args: ReasoningLayerArgs = {
         "spec": spec,
         "code": lambda_code(),
-        "handler": "components.handlers.reason.handler",
+        "handler": "governed_assistant.handlers.reason.handler",
         "environment": {"GOVERNED_METRICS_NAMESPACE": "Governed/Test"},
         "guardrail_arn": GUARDRAIL_ARN,
         "guardrail_version": "1",
         "protect_data": False,
-        "setup_handler": "components.handlers.retrieval_setup.handler",
+        "setup_handler": "governed_assistant.handlers.retrieval_setup.handler",
         "schema_sql": SCHEMA_SQL,
     }
     args.update(overrides)  # type: ignore[typeddict-item]

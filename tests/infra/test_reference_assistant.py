@@ -6,8 +6,8 @@ import zipfile
 
 import pytest
 import yaml
+from governed_assistant.infra.testing import MockRun, run_program
 
-from components.infra.testing import MockRun, run_program
 from tests.conftest import REPO_ROOT
 
 LAYER_ARN = "arn:aws:lambda:us-east-1:123456789012:layer:deps:1"

@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.feature_flags.schema import SchemaValidator
-from pulumi.runtime.rpc import unwrap_rpc_secret
-
-from components.infra.invariants import feature_flags_valid, resource_checks
-from components.infra.rollout import (
+from governed_assistant.infra.invariants import feature_flags_valid, resource_checks
+from governed_assistant.infra.rollout import (
     APPLICATION_ENV,
     ENVIRONMENT_ENV,
     FLAGS_JSON_SCHEMA,
@@ -23,16 +21,18 @@ from components.infra.rollout import (
     RolloutLayerError,
     default_strategy,
 )
-from components.infra.testing import (
+from governed_assistant.infra.testing import (
     ACCOUNT_ID,
     REGION,
     MockRun,
     RegisteredResource,
     run_with_mocks,
 )
-from components.runtime.flags import build_flags_document
-from components.spec import AssistantSpec, parse_spec
-from components.spec.answers import render_spec_yaml
+from governed_assistant.runtime.flags import build_flags_document
+from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
+from pulumi.runtime.rpc import unwrap_rpc_secret
+
 from tests.conftest import preset_document
 
 LAYER = "assistant-rollout"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
+from governed_assistant.spec import AssistantSpec, parse_spec
 
-from components.spec import AssistantSpec, parse_spec
 from tests.conftest import REPO_ROOT
 
 

@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
-
-from components.contracts import TenantContext
-from components.infra.conversation import EVENT_BUS_ENV
-from components.infra.execution import JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE
-from components.runtime.identity import context_from_api_gateway
-from components.runtime.telemetry import recorder_from_env
+from governed_assistant.contracts import TenantContext
+from governed_assistant.infra.conversation import EVENT_BUS_ENV
+from governed_assistant.infra.execution import JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE
+from governed_assistant.runtime.identity import context_from_api_gateway
+from governed_assistant.runtime.telemetry import recorder_from_env
 
 PROPOSAL = {
     "actionType": "update_ticket_status",

@@ -11,17 +11,17 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from governed_assistant.local.bedrock_endpoint import BedrockEndpoint, start_bedrock_server
+from governed_assistant.local.constants import FAKE_CREDENTIALS
+from governed_assistant.local.exceptions import ModelScriptError
+from governed_assistant.local.guardrail import LocalGuardrail
+from governed_assistant.local.model_script import ScriptedModel, load_rules
+from governed_assistant.local.servers import Listen
+from governed_assistant.runtime.actions import tool_config
+from governed_assistant.runtime.guardrails import Guardrail
+from governed_assistant.runtime.model import TextAnswer, ToolUse, parse_output
+from governed_assistant.spec import AssistantSpec
 
-from components.local.bedrock_endpoint import BedrockEndpoint, start_bedrock_server
-from components.local.constants import FAKE_CREDENTIALS
-from components.local.exceptions import ModelScriptError
-from components.local.guardrail import LocalGuardrail
-from components.local.model_script import ScriptedModel, load_rules
-from components.local.servers import Listen
-from components.runtime.actions import tool_config
-from components.runtime.guardrails import Guardrail
-from components.runtime.model import TextAnswer, ToolUse, parse_output
-from components.spec import AssistantSpec
 from tests.conftest import REPO_ROOT
 from tests.local.conftest import spec_with
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from components.handlers.constants import ENV_POLICIES_DIR, ENV_SPEC_PATH
-from components.infra.entrypoints import HANDLERS
-from components.local.environment import POLICIES_DIR_ENV, SPEC_PATH_ENV
-from components.local.exceptions import HandlerImportError
-from components.local.handlers import LazyHandler, project_handlers
-from components.local.lambda_endpoint import LambdaEndpoint
+from governed_assistant.handlers.constants import ENV_POLICIES_DIR, ENV_SPEC_PATH
+from governed_assistant.infra.entrypoints import HANDLERS
+from governed_assistant.local.environment import POLICIES_DIR_ENV, SPEC_PATH_ENV
+from governed_assistant.local.exceptions import HandlerImportError
+from governed_assistant.local.handlers import LazyHandler, project_handlers
+from governed_assistant.local.lambda_endpoint import LambdaEndpoint
 
 
 def test_project_handlers_name_the_deployed_entry_points() -> None:
@@ -44,7 +43,7 @@ def test_project_handlers_overrides_replace_by_name() -> None:
 
 def test_lazy_handler_missing_module_is_the_function_error() -> None:
     """A handler that cannot be imported fails its invocation with HandlerImportError, as Lambda would."""
-    endpoint = LambdaEndpoint({"gate": LazyHandler("components.local.no_such_module.handler")})
+    endpoint = LambdaEndpoint({"gate": LazyHandler("governed_assistant.local.no_such_module.handler")})
     status, headers, body = endpoint.invoke("gate", b"{}")
     error = json.loads(body)
     assert status == 200 and headers["X-Amz-Function-Error"] == "Unhandled"
@@ -54,7 +53,7 @@ def test_lazy_handler_missing_module_is_the_function_error() -> None:
 def test_lazy_handler_not_callable_is_refused() -> None:
     """A dotted path naming something that is not a function is refused when resolved."""
     with pytest.raises(HandlerImportError, match="not callable"):
-        LazyHandler("components.local.constants.LOOPBACK").resolve()
+        LazyHandler("governed_assistant.local.constants.LOOPBACK").resolve()
 
 
 def test_environment_names_match_the_handlers_constants() -> None:

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from governed_assistant.local.issuer import DevIssuer, local_audience
+from governed_assistant.runtime.identity import AuthenticationError
 
-from components.local.issuer import DevIssuer, local_audience
-from components.runtime.identity import AuthenticationError
 from tests.local.conftest import spec_with
 
 ISSUER = "http://127.0.0.1:8080"

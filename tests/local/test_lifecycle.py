@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from governed_assistant.local.cli import main
+from governed_assistant.local.exceptions import PortInUseError
+from governed_assistant.local.issuer import DevIssuer
+from governed_assistant.local.stack import LocalStack, api_issuer
+from governed_assistant.spec import load_spec
 from moto.core.config import default_user_config
 
-from components.local.cli import main
-from components.local.exceptions import PortInUseError
-from components.local.issuer import DevIssuer
-from components.local.stack import LocalStack, api_issuer
-from components.spec import load_spec
 from tests.conftest import REPO_ROOT
 
 
@@ -105,7 +105,7 @@ def test_cli_token_prints_a_token_the_dev_issuer_verifies(
 def test_cli_trace_unknown_job_says_so(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`trace` of a job with no events exits 1 and says there are none."""
     (project_dir / ".local").mkdir(exist_ok=True)
-    from components.runtime.telemetry import SqliteEventStore
+    from governed_assistant.runtime.telemetry import SqliteEventStore
 
     SqliteEventStore(project_dir / ".local" / "events.sqlite3")
     code = main(["--project", str(project_dir), "trace", "no-such-job"])
@@ -115,7 +115,16 @@ def test_cli_trace_unknown_job_says_so(project_dir: Path, capsys: pytest.Capture
 def test_cli_dev_interrupted_stops_cleanly_with_exit_zero(project_dir: Path) -> None:
     """`dev` prints its banner with tokens, and Ctrl-C (SIGINT) stops it with exit status 0."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "components.local", "--project", str(project_dir), "dev", "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "governed_assistant.local",
+            "--project",
+            str(project_dir),
+            "dev",
+            "--port",
+            "0",
+        ],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -6,17 +6,17 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from governed_assistant.contracts import TenantContext
+from governed_assistant.local.retrieval import start_local_retrieval
+from governed_assistant.runtime.retrieval import local_postgres_status, retriever_from_env
+from governed_assistant.runtime.retrieval.exceptions import RetrievalConfigError
+from governed_assistant.runtime.retrieval.ingest import ingest_folder
+from governed_assistant.runtime.retrieval.minilm import MiniLmEmbedder
+from governed_assistant.runtime.retrieval.pgvector import PgvectorRetriever
+from governed_assistant.runtime.retrieval.postgres import PsycopgSession
+from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
 
-from components.contracts import TenantContext
-from components.local.retrieval import start_local_retrieval
-from components.runtime.retrieval import local_postgres_status, retriever_from_env
-from components.runtime.retrieval.exceptions import RetrievalConfigError
-from components.runtime.retrieval.ingest import ingest_folder
-from components.runtime.retrieval.minilm import MiniLmEmbedder
-from components.runtime.retrieval.pgvector import PgvectorRetriever
-from components.runtime.retrieval.postgres import PsycopgSession
-from components.spec import AssistantSpec, parse_spec
-from components.spec.answers import render_spec_yaml
 from tests.conftest import preset_document
 
 

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from components.contracts import ActionRequest, TenantContext
-from components.local.samples import (
+from governed_assistant.contracts import ActionRequest, TenantContext
+from governed_assistant.local.samples import (
     FLAKY_FAILURES,
     SampleExecutorError,
     SampleLedger,
@@ -18,9 +17,10 @@ from components.local.samples import (
     sample_parameters,
     sample_resource_id,
 )
-from components.runtime.actions import parameters_model, strict_parameters_schema
-from components.spec import AssistantSpec, parse_spec
-from components.spec.answers import render_spec_yaml
+from governed_assistant.runtime.actions import parameters_model, strict_parameters_schema
+from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
+
 from tests.conftest import PRESETS, preset_document
 
 CONTEXT = TenantContext(tenant_id="acme", user_id="alice", roles=("agent",), request_id="r-1")
@@ -109,7 +109,7 @@ def test_install_sample_actions_refuses_to_replace_a_real_module(clean_actions: 
     """A module someone wrote is never silently swapped for a sample."""
     import types
 
-    from components.errors import GovernanceError
+    from governed_assistant.errors import GovernanceError
 
     spec = preset_spec("bounded-action")
     sys.modules["actions.issue_refund"] = types.ModuleType("actions.issue_refund")

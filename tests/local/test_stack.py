@@ -16,11 +16,11 @@ from typing import Any
 
 import boto3
 import pytest
+from governed_assistant.contracts import TenantContext
+from governed_assistant.infra.execution import JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE
+from governed_assistant.local.stack import LocalStack
+from governed_assistant.runtime.flags import RolloutFlags
 
-from components.contracts import TenantContext
-from components.infra.execution import JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE
-from components.local.stack import LocalStack
-from components.runtime.flags import RolloutFlags
 from tests.local.fakes import FakeAssistant
 
 

@@ -8,12 +8,11 @@ from typing import Any
 
 import boto3
 import pytest
-
-from components.contracts import TenantContext
-from components.runtime.retrieval import ThrowawayCluster, local_postgres_status
-from components.runtime.retrieval.ingest import ingest_folder
-from components.runtime.retrieval.minilm import MiniLmEmbedder
-from components.runtime.retrieval.postgres import PsycopgSession
+from governed_assistant.contracts import TenantContext
+from governed_assistant.runtime.retrieval import ThrowawayCluster, local_postgres_status
+from governed_assistant.runtime.retrieval.ingest import ingest_folder
+from governed_assistant.runtime.retrieval.minilm import MiniLmEmbedder
+from governed_assistant.runtime.retrieval.postgres import PsycopgSession
 
 DOCUMENTS = {
     "acme": {

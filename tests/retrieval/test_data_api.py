@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 from botocore.stub import ANY, Stubber
+from governed_assistant.runtime.retrieval import RetrievedChunk
+from governed_assistant.runtime.retrieval.data_api import DataApiSession
+from governed_assistant.runtime.retrieval.pgvector import NEAREST_SQL, PgvectorRetriever
+from governed_assistant.runtime.retrieval.postgres import SET_TENANT_SQL
 
-from components.runtime.retrieval import RetrievedChunk
-from components.runtime.retrieval.data_api import DataApiSession
-from components.runtime.retrieval.pgvector import NEAREST_SQL, PgvectorRetriever
-from components.runtime.retrieval.postgres import SET_TENANT_SQL
 from tests.retrieval.conftest import aws_client, context
 
 CLUSTER = "arn:aws:rds:us-east-1:123456789012:cluster:vectors"

@@ -6,13 +6,13 @@ from typing import Any
 
 import boto3
 import pytest
+from governed_assistant.runtime.retrieval import RetrievalConfigError, retriever_from_env
+from governed_assistant.runtime.retrieval.knowledge_base import KnowledgeBaseRetriever
+from governed_assistant.runtime.retrieval.opensearch import OpenSearchRetriever
+from governed_assistant.runtime.retrieval.pgvector import PgvectorRetriever
+from governed_assistant.runtime.retrieval.postgres import PsycopgSession
+from governed_assistant.spec.model import AssistantSpec
 
-from components.runtime.retrieval import RetrievalConfigError, retriever_from_env
-from components.runtime.retrieval.knowledge_base import KnowledgeBaseRetriever
-from components.runtime.retrieval.opensearch import OpenSearchRetriever
-from components.runtime.retrieval.pgvector import PgvectorRetriever
-from components.runtime.retrieval.postgres import PsycopgSession
-from components.spec.model import AssistantSpec
 from tests.conftest import preset_document
 
 

@@ -6,13 +6,13 @@ import time
 from pathlib import Path
 
 import pytest
+from governed_assistant.runtime.retrieval import IngestionError, ThrowawayCluster
+from governed_assistant.runtime.retrieval.chunking import chunk_text
+from governed_assistant.runtime.retrieval.ingest import main
+from governed_assistant.runtime.retrieval.minilm import MiniLmEmbedder
+from governed_assistant.runtime.retrieval.pgvector import PgvectorRetriever
+from governed_assistant.runtime.retrieval.postgres import PsycopgSession
 
-from components.runtime.retrieval import IngestionError, ThrowawayCluster
-from components.runtime.retrieval.chunking import chunk_text
-from components.runtime.retrieval.ingest import main
-from components.runtime.retrieval.minilm import MiniLmEmbedder
-from components.runtime.retrieval.pgvector import PgvectorRetriever
-from components.runtime.retrieval.postgres import PsycopgSession
 from tests.retrieval.conftest import context
 
 np = pytest.importorskip("numpy", reason="the local embedder needs numpy: pip install numpy")

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
+from governed_assistant.runtime.retrieval import CrossTenantResultError, RetrievedChunk
+from governed_assistant.runtime.retrieval.knowledge_base import KnowledgeBaseRetriever
 
-from components.runtime.retrieval import CrossTenantResultError, RetrievedChunk
-from components.runtime.retrieval.knowledge_base import KnowledgeBaseRetriever
 from tests.retrieval.conftest import aws_client, context
 
 KB_ID = "KBID123456"
@@ -110,7 +110,7 @@ def test_retrieve_other_tenant_result_raises(client: tuple[Any, Stubber]) -> Non
 @pytest.mark.parametrize("limit", [pytest.param(0, id="zero"), pytest.param(1000, id="huge")])
 def test_retrieve_limit_out_of_range_raises(client: tuple[Any, Stubber], limit: int) -> None:
     """A limit outside 1..50 is refused before any call."""
-    from components.runtime.retrieval import RetrievalError
+    from governed_assistant.runtime.retrieval import RetrievalError
 
     with pytest.raises(RetrievalError, match="limit="):
         KnowledgeBaseRetriever(client[0], KB_ID).retrieve(context("acme"), "q", limit=limit)

@@ -12,10 +12,10 @@ import pytest
 from botocore.credentials import Credentials
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
+from governed_assistant.runtime.retrieval import CrossTenantResultError, EmbeddingError
+from governed_assistant.runtime.retrieval.opensearch import OpenSearchRetriever, SignedTransport, ensure_index
+from governed_assistant.runtime.retrieval.titan import TitanEmbedder
 
-from components.runtime.retrieval import CrossTenantResultError, EmbeddingError
-from components.runtime.retrieval.opensearch import OpenSearchRetriever, SignedTransport, ensure_index
-from components.runtime.retrieval.titan import TitanEmbedder
 from tests.retrieval.conftest import aws_client, context
 
 ENDPOINT = "https://abc123.us-east-1.aoss.amazonaws.com"

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from governed_assistant.runtime.retrieval import MigrationError, ThrowawayCluster, apply_migration
+from governed_assistant.runtime.retrieval.minilm import MiniLmEmbedder
+from governed_assistant.runtime.retrieval.pgvector import PgvectorRetriever, replace_source
+from governed_assistant.runtime.retrieval.postgres import PsycopgSession
 
-from components.runtime.retrieval import MigrationError, ThrowawayCluster, apply_migration
-from components.runtime.retrieval.minilm import MiniLmEmbedder
-from components.runtime.retrieval.pgvector import PgvectorRetriever, replace_source
-from components.runtime.retrieval.postgres import PsycopgSession
 from tests.retrieval.conftest import DOCUMENTS, context
 
 psycopg = pytest.importorskip(

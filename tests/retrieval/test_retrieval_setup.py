@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from botocore.stub import ANY, Stubber
+from governed_assistant.handlers.exceptions import StepInputError
+from governed_assistant.handlers.retrieval_setup import setup_pgvector
+from governed_assistant.runtime.retrieval import ThrowawayCluster, migration_text
+from governed_assistant.runtime.retrieval.migration import render, split_statements
 
-from components.handlers.exceptions import StepInputError
-from components.handlers.retrieval_setup import setup_pgvector
-from components.runtime.retrieval import ThrowawayCluster, migration_text
-from components.runtime.retrieval.migration import render, split_statements
 from tests.retrieval.conftest import aws_client
 
 psycopg = pytest.importorskip(

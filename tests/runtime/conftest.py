@@ -9,9 +9,8 @@ import boto3
 import botocore.session
 import pytest
 from botocore.stub import Stubber
+from governed_assistant.runtime.jobs.tables import TableNames, create_tables
 from moto import mock_aws
-
-from components.runtime.jobs.tables import TableNames, create_tables
 
 
 @pytest.fixture

@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
-
-from components.runtime.idempotency import (
+from governed_assistant.runtime.idempotency import (
     ActionInProgressError,
     IdempotencyStoreError,
     persistence_layer,
     run_once,
 )
-from components.runtime.jobs.tables import TableNames
+from governed_assistant.runtime.jobs.tables import TableNames
 
 
 @pytest.fixture

@@ -8,11 +8,15 @@ import sys
 import types
 
 import pytest
+from governed_assistant.runtime.lazy import lazy_exports
 
-from components.runtime.lazy import lazy_exports
 from tests.conftest import REPO_ROOT
 
-LAZY_PACKAGES = ("components.runtime.identity", "components.runtime.flags", "components.runtime.gate")
+LAZY_PACKAGES = (
+    "governed_assistant.runtime.identity",
+    "governed_assistant.runtime.flags",
+    "governed_assistant.runtime.gate",
+)
 
 
 def _modules_loaded(code: str) -> list[str]:
@@ -34,14 +38,18 @@ def test_lazy_package_exports_every_public_name(package: str) -> None:
 @pytest.mark.parametrize(
     ("package", "name", "library"),
     [
-        pytest.param("components.runtime.identity", "JwtVerifier", "jwt", id="identity-pyjwt"),
-        pytest.param("components.runtime.identity", "fetch_jwks", "cryptography", id="identity-cryptography"),
-        pytest.param("components.runtime.flags", "RolloutFlags", "boto3", id="flags-boto3"),
+        pytest.param("governed_assistant.runtime.identity", "JwtVerifier", "jwt", id="identity-pyjwt"),
         pytest.param(
-            "components.runtime.flags", "FlagsDocumentError", "aws_lambda_powertools.utilities.feature_flags",
+            "governed_assistant.runtime.identity", "fetch_jwks", "cryptography", id="identity-cryptography"
+        ),
+        pytest.param("governed_assistant.runtime.flags", "RolloutFlags", "boto3", id="flags-boto3"),
+        pytest.param(
+            "governed_assistant.runtime.flags",
+            "FlagsDocumentError",
+            "aws_lambda_powertools.utilities.feature_flags",
             id="flags-powertools",
         ),
-        pytest.param("components.runtime.gate", "CedarAuthorizer", "cedarpy", id="gate-cedarpy"),
+        pytest.param("governed_assistant.runtime.gate", "CedarAuthorizer", "cedarpy", id="gate-cedarpy"),
     ],
 )  # fmt: skip
 def test_lazy_package_loads_library_on_first_use(package: str, name: str, library: str) -> None:

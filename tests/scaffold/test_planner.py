@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from components.scaffold import plan_files, policy_hints, scaffold
-from components.scaffold.__main__ import main
-from components.spec import AssistantSpec, parse_spec
-from components.spec.answers import render_spec_yaml
+from governed_assistant.scaffold import plan_files, policy_hints, scaffold
+from governed_assistant.scaffold.__main__ import main
+from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
 
 
 def test_scaffold_creates_every_planned_file(spec: AssistantSpec, tmp_path: Path) -> None:

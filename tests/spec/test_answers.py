@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import botocore.session
 import pytest
+from governed_assistant.spec import parse_spec
+from governed_assistant.spec.answers import QUESTION_PATHS, answer_error, render_spec_yaml, spec_from_answers
+from governed_assistant.spec.model import PII_ENTITY_TYPES
 
-from components.spec import parse_spec
-from components.spec.answers import QUESTION_PATHS, answer_error, render_spec_yaml, spec_from_answers
-from components.spec.model import PII_ENTITY_TYPES
 from tests.conftest import PRESETS, REPO_ROOT, preset_answers
 
 

@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
-
-from components.spec import SpecError, SpecVersionError, load_spec, parse_spec
-from components.spec.answers import render_spec_yaml
+from governed_assistant.spec import SpecError, SpecVersionError, load_spec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
 
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -170,7 +169,7 @@ def test_parse_spec_not_a_mapping_is_refused() -> None:
 def test_parse_spec_other_version_says_how_to_migrate(document: dict[str, Any]) -> None:
     """A spec of another version is refused with the command that migrates it."""
     document["spec_version"] = 0
-    with pytest.raises(SpecVersionError, match=r"components\.spec migrate"):
+    with pytest.raises(SpecVersionError, match=r"governed_assistant\.spec migrate"):
         parse_spec(yaml.safe_dump(document))
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from components.spec import SPEC_VERSION, parse_spec
-from components.spec.__main__ import main
-from components.spec.migrations import MigrationError, migrate_file, migrate_text, rename_key
+from governed_assistant.spec import SPEC_VERSION, parse_spec
+from governed_assistant.spec.__main__ import main
+from governed_assistant.spec.migrations import MigrationError, migrate_file, migrate_text, rename_key
 
 V1_RISK = """\
 spec_version: 1   # written by template 0.1
@@ -64,7 +63,7 @@ def test_migrate_file_migrated_spec_loads(tmp_path: Path, spec_v1_text: str) -> 
 def test_spec_cli_migrate_reports_what_it_did(
     tmp_path: Path, spec_v1_text: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`python -m components.spec migrate` migrates and says so; a second run says it is current."""
+    """`python -m governed_assistant.spec migrate` migrates and says so; a second run says it is current."""
     path = tmp_path / "assistant.yaml"
     path.write_text(spec_v1_text)
     assert main(["migrate", str(path)]) == 0
@@ -77,7 +76,7 @@ def test_spec_cli_migrate_reports_what_it_did(
 
 @pytest.fixture
 def spec_v1_text(document: dict[str, object]) -> str:
-    from components.spec.answers import render_spec_yaml
+    from governed_assistant.spec.answers import render_spec_yaml
 
     document["spec_version"] = 1
     risk = document["risk"]

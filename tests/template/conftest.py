@@ -31,7 +31,8 @@ GIT_IDENTITY = {
 
 def run(command: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run a command with a git identity; on failure, show its output in the test report."""
-    env = {**os.environ, **GIT_IDENTITY}
+    # No PYTHONPATH: a rendered project imports the governance package it pinned, not this tree's.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"} | GIT_IDENTITY
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if check and result.returncode != 0:
         pytest.fail(f"{' '.join(command)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")

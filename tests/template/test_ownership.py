@@ -26,7 +26,7 @@ def _user_owned(project: Path) -> set[str]:
     skip = set(yaml.safe_load((REPO_ROOT / "copier.yml").read_text())["_skip_if_exists"])
     scaffolded = run(
         [str(SHARED_VENV / "bin" / "python"), "-c",
-         "from components.scaffold import plan_files; from components.spec import load_spec; "
+         "from governed_assistant.scaffold import plan_files; from governed_assistant.spec import load_spec; "
          "print('\\n'.join(str(p.path) for p in plan_files(load_spec())))"],
         cwd=project,
     ).stdout.split()  # fmt: skip

@@ -6,9 +6,9 @@ import io
 import threading
 from pathlib import Path
 
-from components.contracts import TenantContext
-from components.runtime.telemetry import DecisionRecorder, LogSink, MemorySink, SqliteEventStore
-from components.testing.events import capture_events
+from governed_assistant.contracts import TenantContext
+from governed_assistant.runtime.telemetry import DecisionRecorder, LogSink, MemorySink, SqliteEventStore
+from governed_assistant.testing.events import capture_events
 
 ALICE = TenantContext(tenant_id="acme", user_id="alice", request_id="req-1")
 

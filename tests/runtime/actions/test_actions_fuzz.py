@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from governed_assistant.runtime.actions import ProposalError, action_catalog, parse_tool_use
+from governed_assistant.spec import parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.runtime.actions import ProposalError, action_catalog, parse_tool_use
-from components.spec import parse_spec
-from components.spec.answers import render_spec_yaml
 from tests.conftest import preset_document
 
 FUZZ = settings(max_examples=300, deadline=None, database=None)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from components.runtime.actions import ProposalError, action_catalog, parameters_model
-from components.spec import AssistantSpec
+from governed_assistant.runtime.actions import ProposalError, action_catalog, parameters_model
+from governed_assistant.spec import AssistantSpec
 
 REFUND = {"amount": 25.5, "currency": "EUR", "reason": "duplicate charge"}
 

@@ -8,15 +8,15 @@ from typing import Any
 import botocore.session
 import pytest
 from botocore.validate import ParamValidator
-
-from components.runtime.actions import (
+from governed_assistant.runtime.actions import (
     ActionSchemaError,
     action_catalog,
     strict_parameters_schema,
     tool_config,
 )
-from components.spec import AssistantSpec, parse_spec
-from components.spec.answers import render_spec_yaml
+from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
+
 from tests.conftest import PRESETS, preset_document
 
 
@@ -135,7 +135,7 @@ def test_action_catalog_same_spec_built_once(spec: AssistantSpec) -> None:
 
 def test_action_catalog_spec_collected_cache_entry_dropped() -> None:
     """The cache keeps no catalog alive after its spec is gone."""
-    from components.runtime.actions import contract
+    from governed_assistant.runtime.actions import contract
 
     spec = _preset_spec("workflow-aware")
     action_catalog(spec)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from components.contracts import ActionProposal
-from components.runtime.actions import ProposalError, parse_tool_use
+from governed_assistant.contracts import ActionProposal
+from governed_assistant.runtime.actions import ProposalError, parse_tool_use
 
 INPUT = {"resourceId": "inv-1", "tenantId": "acme", "parameters": {"amount": 5, "currency": "USD"}}
 BLOCK = {"toolUseId": "tooluse_abc-1", "name": "issue_refund", "input": INPUT}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from components.contracts import TenantContext
+from governed_assistant.contracts import TenantContext
 
 APPROVER_ROLES = ("approver",)
 # A made-up Step Functions task token, distinctive enough to grep for in anything a client sees.

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 from approval_fakes import FakeClock
-
-from components.runtime.approvals import BaseApprovalStore, DynamoDBApprovalStore, InMemoryApprovalStore
+from governed_assistant.runtime.approvals import (
+    BaseApprovalStore,
+    DynamoDBApprovalStore,
+    InMemoryApprovalStore,
+)
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 from approval_fakes import ALICE, APPROVER_ROLES, BOB, TOKEN, FakeClock
-
-from components.runtime.approvals import APPROVAL_REJECTED_ERROR, InMemoryApprovalStore, send_decision
+from governed_assistant.runtime.approvals import APPROVAL_REJECTED_ERROR, InMemoryApprovalStore, send_decision
 
 
 class RecordingStepFunctions:

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 from approval_fakes import ALICE, APPROVER_ROLES, BOB, CAROL, DAVE, MALLORY, TOKEN, FakeClock, context
-
-from components.contracts import TenantContext
-from components.runtime.approvals import (
+from governed_assistant.contracts import TenantContext
+from governed_assistant.runtime.approvals import (
     ApprovalAlreadyDecidedError,
     ApprovalError,
     ApprovalExistsError,

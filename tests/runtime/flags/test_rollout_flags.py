@@ -13,9 +13,8 @@ import pytest
 from aws_lambda_powertools.utilities.feature_flags import SchemaValidator
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
-
-from components.contracts import TenantContext
-from components.runtime.flags import (
+from governed_assistant.contracts import TenantContext
+from governed_assistant.runtime.flags import (
     CANARY,
     CIRCUIT_BREAKER,
     KILL_SWITCH,
@@ -29,10 +28,10 @@ from components.runtime.flags import (
     build_flags_document,
     write_flags_file,
 )
-from components.runtime.flags.stores import file as file_store
-from components.runtime.model import CircuitBreakerSettings
-from components.spec import AssistantSpec
-from components.spec.model import Rollout
+from governed_assistant.runtime.flags.stores import file as file_store
+from governed_assistant.runtime.model import CircuitBreakerSettings
+from governed_assistant.spec import AssistantSpec
+from governed_assistant.spec.model import Rollout
 
 CANARY_MODEL = "anthropic.claude-3-7-sonnet-20250219-v1:0"
 

@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from components.authz import starter_policy
-from components.contracts import ActionProposal, GateDecision, TenantContext
-from components.runtime.gate import CedarAuthorizer, GateFlags, InMemoryOwners, RiskHook, evaluate
-from components.spec import AssistantSpec, parse_spec
-from components.spec.answers import render_spec_yaml
+from governed_assistant.authz import starter_policy
+from governed_assistant.contracts import ActionProposal, GateDecision, TenantContext
+from governed_assistant.runtime.gate import CedarAuthorizer, GateFlags, InMemoryOwners, RiskHook, evaluate
+from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml
+
 from tests.conftest import preset_document
 
 SPEC = parse_spec(render_spec_yaml(preset_document("bounded-action")))

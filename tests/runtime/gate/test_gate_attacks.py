@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from governed_assistant.contracts import TenantContext
+from governed_assistant.runtime.actions import parse_tool_use
+from governed_assistant.runtime.gate import CedarAuthorizer, GateFlags
 
-from components.contracts import TenantContext
-from components.runtime.actions import parse_tool_use
-from components.runtime.gate import CedarAuthorizer, GateFlags
 from tests.runtime.gate.gate_harness import REFUND, SPEC, STARTER_POLICIES, Gate, proposal
 
 _PERMIT_EVERYTHING = """

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from governed_assistant.authz import TENANT_GUARD_POLICY, starter_policy
+from governed_assistant.runtime.gate import AuthorizationRequest, CedarAuthorizer, PolicyValidationError
 
-from components.authz import TENANT_GUARD_POLICY, starter_policy
-from components.runtime.gate import AuthorizationRequest, CedarAuthorizer, PolicyValidationError
 from tests.runtime.gate.gate_harness import ALICE, SPEC, STARTER_POLICIES
 
 TICKET = SPEC.action("update_ticket_status")

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from governed_assistant.contracts import GateOutcome
+from governed_assistant.runtime.gate import GateFlags, InMemoryOwners, OwnerLookupError
+from governed_assistant.spec.model import Action
 
-from components.contracts import GateOutcome
-from components.runtime.gate import GateFlags, InMemoryOwners, OwnerLookupError
-from components.spec.model import Action
 from tests.runtime.gate.gate_harness import REFUND, Gate, proposal
 
 

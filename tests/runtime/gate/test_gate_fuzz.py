@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from governed_assistant.contracts import ActionProposal, GateDecision
+from governed_assistant.runtime.actions import ProposalError, action_catalog, parse_tool_use
+from governed_assistant.runtime.gate import GateFlags
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.contracts import ActionProposal, GateDecision
-from components.runtime.actions import ProposalError, action_catalog, parse_tool_use
-from components.runtime.gate import GateFlags
 from tests.runtime.gate.gate_harness import ALICE, OWNERS, SPEC, Gate
 
 FUZZ = settings(max_examples=300, deadline=None, database=None)

@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from components.runtime.gate import (
+from governed_assistant.runtime.gate import (
     ActionModuleOwners,
     InMemoryOwners,
     OwnerLookupError,
     RiskHookError,
     action_module_risk_hooks,
 )
+
 from tests.runtime.gate.gate_harness import SPEC
 
 TICKET = SPEC.action("update_ticket_status")

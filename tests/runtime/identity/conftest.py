@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from components.runtime.identity import JwtVerifier
-from components.testing import TokenIssuer
+from governed_assistant.runtime.identity import JwtVerifier
+from governed_assistant.testing import TokenIssuer
 
 
 @pytest.fixture(scope="session")

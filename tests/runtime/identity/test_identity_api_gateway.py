@@ -10,10 +10,9 @@ from typing import Any
 
 import jwt
 import pytest
-
-from components.runtime.identity import AuthenticationError, JwtVerifier, context_from_api_gateway
-from components.spec.model import Claims
-from components.testing import TokenIssuer, identity_claims
+from governed_assistant.runtime.identity import AuthenticationError, JwtVerifier, context_from_api_gateway
+from governed_assistant.spec.model import Claims
+from governed_assistant.testing import TokenIssuer, identity_claims
 
 ALICE = identity_claims("acme", "alice", roles=["agent", "supervisor"])
 TENANT = "custom:tenantId"

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from components.runtime.identity import AuthenticationError, context_from_claims, parse_roles
+from governed_assistant.runtime.identity import AuthenticationError, context_from_claims, parse_roles
 
 TENANT = "custom:tenantId"
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import string
 
+from governed_assistant.runtime.identity import AuthenticationError, JwtVerifier, bearer_token
+from governed_assistant.testing import TokenIssuer, identity_claims
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from components.runtime.identity import AuthenticationError, JwtVerifier, bearer_token
-from components.testing import TokenIssuer, identity_claims
 
 ALICE = identity_claims("acme", "alice", roles=["agent"])
 FUZZ = settings(max_examples=300, deadline=None, database=None)

@@ -9,8 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-
-from components.runtime.identity import (
+from governed_assistant.runtime.identity import (
     AuthenticationError,
     JwksCache,
     JwksError,
@@ -19,7 +18,7 @@ from components.runtime.identity import (
     fetch_jwks,
     signing_keys,
 )
-from components.testing import TokenIssuer, identity_claims
+from governed_assistant.testing import TokenIssuer, identity_claims
 
 ALICE = identity_claims("acme", "alice", roles=["agent"])
 URL = "https://idp.test/.well-known/jwks.json"

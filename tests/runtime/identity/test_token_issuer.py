@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import jwt
 import pytest
-
-from components.spec.model import Claims
-from components.testing import TokenIssuer, identity_claims
+from governed_assistant.spec.model import Claims
+from governed_assistant.testing import TokenIssuer, identity_claims
 
 
 def _header_and_claims(token: str) -> tuple[dict[str, object], dict[str, object]]:

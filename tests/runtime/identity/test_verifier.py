@@ -14,11 +14,10 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-from components.contracts import TenantContext
-from components.runtime.identity import AuthenticationError, JwtVerifier, VerifierConfigError
-from components.spec.model import Claims, Identity
-from components.testing import TokenIssuer, identity_claims
+from governed_assistant.contracts import TenantContext
+from governed_assistant.runtime.identity import AuthenticationError, JwtVerifier, VerifierConfigError
+from governed_assistant.spec.model import Claims, Identity
+from governed_assistant.testing import TokenIssuer, identity_claims
 
 ALICE = identity_claims("acme", "alice", roles=["agent"])
 TENANT = "custom:tenantId"

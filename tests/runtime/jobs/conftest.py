@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from governed_assistant.runtime.jobs import DynamoDBJobStore, InMemoryJobStore, JobStore
 from job_fakes import FakeClock
-
-from components.runtime.jobs import DynamoDBJobStore, InMemoryJobStore, JobStore
 
 
 @pytest.fixture

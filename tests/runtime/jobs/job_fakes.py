@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from components.contracts import TenantContext
+from governed_assistant.contracts import TenantContext
 
 ADMIN_ROLES = ("tenant-admin",)
 

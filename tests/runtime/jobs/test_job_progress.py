@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from governed_assistant.runtime.jobs import (
+    DynamoDBJobStore,
+    InvalidTransitionError,
+    JobNotFoundError,
+    JobStore,
+)
 from job_fakes import ADMIN_ROLES, FakeClock, context
-
-from components.runtime.jobs import DynamoDBJobStore, InvalidTransitionError, JobNotFoundError, JobStore
 
 ALICE = context("acme", "alice", "agent")
 BOB = context("acme", "bob", "agent")

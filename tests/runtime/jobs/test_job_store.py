@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from job_fakes import ADMIN_ROLES, FakeClock, context
-
-from components.contracts import JobStatus, TenantContext
-from components.runtime.jobs import (
+from governed_assistant.contracts import JobStatus, TenantContext
+from governed_assistant.runtime.jobs import (
     DynamoDBJobStore,
     InvalidTransitionError,
     JobExistsError,
     JobNotFoundError,
     JobStore,
 )
+from job_fakes import ADMIN_ROLES, FakeClock, context
 
 ALICE = context("acme", "alice", "agent")
 ALICE_ADMIN = context("acme", "ann", "agent", "tenant-admin")

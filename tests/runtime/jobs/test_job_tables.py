@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from components.runtime.jobs.tables import TableNames, create_tables
+from governed_assistant.runtime.jobs.tables import TableNames, create_tables
 
 
 def test_create_tables_key_schema_matches_infra(dynamodb: Any) -> None:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from job_fakes import ADMIN_ROLES, context
-
-from components.contracts import JobStatus, TenantContext
-from components.runtime.jobs import (
+from governed_assistant.contracts import JobStatus, TenantContext
+from governed_assistant.runtime.jobs import (
     ALLOWED_TRANSITIONS,
     TERMINAL_STATUSES,
     InvalidJobKeyError,
@@ -14,7 +12,8 @@ from components.runtime.jobs import (
     check_transition,
     may_read,
 )
-from components.runtime.jobs.transitions import ALL_STATUSES, job_pk, sources
+from governed_assistant.runtime.jobs.transitions import ALL_STATUSES, job_pk, sources
+from job_fakes import ADMIN_ROLES, context
 
 
 def test_allowed_transitions_cover_every_status() -> None:

@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-
-from components.errors import GovernanceError
-from components.runtime.model import (
+from governed_assistant.errors import GovernanceError
+from governed_assistant.runtime.model import (
     BudgetExceededError,
     CircuitBreaker,
     CircuitBreakerSettings,

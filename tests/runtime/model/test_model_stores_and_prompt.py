@@ -9,9 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
-
-from components.runtime.model import (
+from governed_assistant.runtime.model import (
     DynamoDBTokenUsageStore,
     InMemoryTokenUsageStore,
     ModelConfigError,
@@ -20,6 +18,7 @@ from components.runtime.model import (
     TokenUsageStore,
     load_system_prompt,
 )
+from moto import mock_aws
 
 TABLE = "assistant-token-usage"
 DAY = date(2025, 6, 15)

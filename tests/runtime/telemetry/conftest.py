@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from itertools import count
 
 import pytest
+from governed_assistant.contracts import TenantContext
+from governed_assistant.runtime.telemetry import DecisionRecorder, MemorySink
 
-from components.contracts import TenantContext
-from components.runtime.telemetry import DecisionRecorder, MemorySink
 from tests.runtime.telemetry.telemetry_harness import SteppingClock
 
 

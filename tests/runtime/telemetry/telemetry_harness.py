@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from components.contracts import DecisionEvent, Stage
+from governed_assistant.contracts import DecisionEvent, Stage
 
 START = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from components.contracts import DecisionEvent, TenantContext
-from components.runtime.telemetry import (
+from governed_assistant.contracts import DecisionEvent, TenantContext
+from governed_assistant.runtime.telemetry import (
     DecisionEventSource,
     DecisionRecorder,
     MemorySink,
     SqliteEventStore,
     format_timeline,
 )
+
 from tests.runtime.telemetry.telemetry_harness import SteppingClock, make_event
 
 CHAIN = [

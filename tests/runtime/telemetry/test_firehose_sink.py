@@ -13,17 +13,17 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
-from moto import mock_aws
-
-from components.contracts import DecisionEvent, TenantContext
-from components.runtime.telemetry import (
+from governed_assistant.contracts import DecisionEvent, TenantContext
+from governed_assistant.runtime.telemetry import (
     FIREHOSE_CLIENT_CONFIG,
     DecisionRecorder,
     FirehoseSink,
     TelemetryConfigError,
     to_json_line,
 )
-from components.runtime.telemetry.constants import ENV_DELIVERY_STREAM, FIREHOSE_MAX_RECORD_BYTES
+from governed_assistant.runtime.telemetry.constants import ENV_DELIVERY_STREAM, FIREHOSE_MAX_RECORD_BYTES
+from moto import mock_aws
+
 from tests.runtime.telemetry.telemetry_harness import make_event
 
 STREAM = "decision-events"

@@ -6,8 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from components.runtime.telemetry import (
+from governed_assistant.runtime.telemetry import (
     FirehoseSink,
     LogSink,
     MemorySink,
@@ -17,7 +16,7 @@ from components.runtime.telemetry import (
     recorder_from_env,
     sink_from_env,
 )
-from components.runtime.telemetry.constants import ENV_DELIVERY_STREAM, ENV_SINK, ENV_STORE_PATH
+from governed_assistant.runtime.telemetry.constants import ENV_DELIVERY_STREAM, ENV_SINK, ENV_STORE_PATH
 
 
 @pytest.fixture(autouse=True)

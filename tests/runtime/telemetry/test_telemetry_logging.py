@@ -9,9 +9,8 @@ import uuid
 
 import pytest
 from aws_lambda_powertools import Logger
-
-from components.contracts import TenantContext
-from components.runtime.telemetry import bind_log_keys, bound_log_keys, log_keys
+from governed_assistant.contracts import TenantContext
+from governed_assistant.runtime.telemetry import bind_log_keys, bound_log_keys, log_keys
 
 
 @pytest.fixture

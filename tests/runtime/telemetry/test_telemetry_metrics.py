@@ -7,14 +7,14 @@ import json
 from typing import Any
 
 import pytest
-
-from components.contracts import TenantContext
-from components.runtime.telemetry import DecisionRecorder, MemorySink, StageMetrics
-from components.runtime.telemetry.constants import (
+from governed_assistant.contracts import TenantContext
+from governed_assistant.runtime.telemetry import DecisionRecorder, MemorySink, StageMetrics
+from governed_assistant.runtime.telemetry.constants import (
     ENV_METRICS_NAMESPACE,
     ENV_METRICS_TENANT_DIMENSION,
     ENV_SERVICE_NAME,
 )
+
 from tests.runtime.telemetry.telemetry_harness import make_event
 
 MODEL_EVENT = make_event(stage="reason", latency_ms=820.0, model_id="m", input_tokens=120, output_tokens=45)

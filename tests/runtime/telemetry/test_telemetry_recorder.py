@@ -7,10 +7,8 @@ import json
 import logging
 
 import pytest
-from pydantic import ValidationError
-
-from components.contracts import DECISION_EVENT_SCHEMA_VERSION, DecisionEvent, TenantContext
-from components.runtime.telemetry import (
+from governed_assistant.contracts import DECISION_EVENT_SCHEMA_VERSION, DecisionEvent, TenantContext
+from governed_assistant.runtime.telemetry import (
     SECURITY_EVENT_KEY,
     DecisionRecorder,
     LogSink,
@@ -18,6 +16,7 @@ from components.runtime.telemetry import (
     add_event_hook,
     remove_event_hook,
 )
+from pydantic import ValidationError
 
 
 class BrokenSink:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from governed_assistant.contracts import DECISION_EVENT_SCHEMA_VERSION
+from governed_assistant.infra import observability
+from governed_assistant.runtime.telemetry import EventFormatError, from_wire, to_json_line, to_wire
+from governed_assistant.runtime.telemetry import constants as telemetry_constants
 
-from components.contracts import DECISION_EVENT_SCHEMA_VERSION
-from components.infra import observability
-from components.runtime.telemetry import EventFormatError, from_wire, to_json_line, to_wire
-from components.runtime.telemetry import constants as telemetry_constants
 from tests.runtime.telemetry.telemetry_harness import make_event
 
 MODEL_EVENT = make_event(model_id="amazon.nova-lite-v1:0", input_tokens=120, output_tokens=45)

@@ -1,0 +1,270 @@
+"""The conversation API (HTTP API, payload format 2.0): messages in, jobs and approvals out.
+
+Who is asking comes only from the claims API Gateway's JWT authorizer verified
+(``context_from_api_gateway``); nothing in the body, query or headers names a tenant.
+
+- ``POST /messages`` ``{"message"}``: records a job, screens the message with the input
+  guardrail, and puts "job accepted" on the bus: ``202 {"jobId", "status": "accepted"}``. A
+  blocked message ends the job at once: ``200 {"jobId", "status": "rejected", "message"}`` with
+  the guardrail's message (the request was fine and fully handled, so not a 4xx). An anonymized
+  message travels on masked. If the job cannot be handed over it is marked failed: ``503``.
+- ``GET /jobs/{id}``: the job, for its user or an admin of its tenant; anything else is 404.
+- ``GET /jobs/{id}/events``: the job's progress as ``text/event-stream`` (see ``sse``).
+- ``GET /approvals``: the tenant's pending approvals an approver may decide (no task tokens).
+- ``POST /approvals/{id}`` ``{"decision": "approve"|"reject", "comment"?}``: records the decision
+  and resumes the job.
+
+Every refusal is ``{"error", "message"}`` with a 4xx; an unexpected failure is a 500 with the
+request id, logged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from governed_assistant.contracts import TenantContext
+from governed_assistant.handlers.constants import SSE_RETRY_MS
+from governed_assistant.handlers.environment import Environment, current
+from governed_assistant.handlers.exceptions import ApiError, DispatchError
+from governed_assistant.handlers.jobstart import dispatch_job
+from governed_assistant.handlers.logs import LOGGER
+from governed_assistant.handlers.responses import (
+    empty_response,
+    error_response,
+    event_stream_response,
+    header,
+    json_response,
+)
+from governed_assistant.handlers.routing import ROUTES, allowed_methods, match_route
+from governed_assistant.handlers.sse import format_sse, parse_last_event_id
+from governed_assistant.handlers.validation import DecisionBody, MessageBody, parse_body
+from governed_assistant.runtime.approvals import (
+    ApprovalAlreadyDecidedError,
+    ApprovalError,
+    ApprovalExistsError,
+    ApprovalExpiredError,
+    ApprovalNotFoundError,
+    NotApproverError,
+    SeparationOfDutiesError,
+    send_decision,
+)
+from governed_assistant.runtime.guardrails import GuardrailError
+from governed_assistant.runtime.identity import AuthenticationError, context_from_api_gateway
+from governed_assistant.runtime.jobs import TERMINAL_STATUSES, JobNotFoundError
+
+Response = dict[str, Any]
+Route = Callable[[Environment, TenantContext, Mapping[str, Any], str | None], Response]
+
+# Each approval refusal as (status, error code); the store's message says how to proceed.
+APPROVAL_ERRORS: Mapping[type[ApprovalError], tuple[int, str]] = {
+    ApprovalNotFoundError: (404, "approval_not_found"),
+    NotApproverError: (403, "not_approver"),
+    SeparationOfDutiesError: (403, "separation_of_duties"),
+    ApprovalExpiredError: (409, "approval_expired"),
+    ApprovalAlreadyDecidedError: (409, "already_decided"),
+    ApprovalExistsError: (409, "approval_exists"),
+}
+# Step Functions' answers when the task no longer waits (timed out, or the execution ended).
+_CLOSED_TASK_ERRORS = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
+
+
+def handler(event: Any, lambda_context: Any) -> Response:
+    env = current()
+    request_id = _request_id(event)
+    try:
+        with LOGGER.append_context_keys(requestId=request_id):
+            return _serve(env, event, request_id)
+    except ApiError as error:
+        return error_response(error.status, error.code, error.message, request_id=request_id)
+    except AuthenticationError as error:
+        return error_response(401, "unauthorized", error.message, request_id=request_id)
+    except Exception:
+        LOGGER.exception("Unexpected failure serving a request", extra={"requestId": request_id})
+        return error_response(
+            500,
+            "internal_error",
+            f"Something failed on our side; retry later, and quote requestId={request_id} if it persists",
+            request_id=request_id,
+        )
+    finally:
+        env.recorder.flush()
+
+
+def _serve(env: Environment, event: Any, request_id: str) -> Response:
+    if not isinstance(event, Mapping):
+        raise ApiError(400, "invalid_request", "The request is not an HTTP API (payload format 2.0) event")
+    match = match_route(event)
+    if match is None:
+        methods = allowed_methods(event)
+        if methods:
+            raise ApiError(405, "method_not_allowed", f"Use {' or '.join(methods)} on this path")
+        raise ApiError(404, "route_not_found", f"No such route; the API serves: {', '.join(ROUTES)}")
+    context = context_from_api_gateway(event, env.claims)
+    with LOGGER.append_context_keys(tenantId=context.tenant_id, userId=context.user_id):
+        return _ROUTES[match.route](env, context, event, match.path_id)
+
+
+def post_message(
+    env: Environment, context: TenantContext, event: Mapping[str, Any], _: str | None
+) -> Response:
+    body = parse_body(event, MessageBody)
+    job = env.jobs.create(context, stage="guardrail_input")
+    request_id = context.request_id
+    with LOGGER.append_context_keys(jobId=job.job_id):
+        screened = None
+        with env.recorder.stage(job.job_id, context, "guardrail_input") as stage:
+            try:
+                screened = env.guardrail.check_input(body.message)
+            except GuardrailError as error:
+                stage.outcome, stage.details["error"] = "unavailable", str(error)
+            else:
+                stage.outcome = screened.outcome
+                stage.details["reasons"] = list(screened.reasons)
+        if screened is None:
+            # Unscreened text never reaches the model: the job fails closed.
+            env.jobs.transition(
+                context.tenant_id,
+                job.job_id,
+                "failed",
+                "guardrail_input",
+                error="input guardrail unavailable",
+            )
+            env.recorder.record(job.job_id, context, "complete", "failed", details={"status": "failed"})
+            raise ApiError(
+                503,
+                "guardrail_unavailable",
+                f"The message could not be screened; retry later, jobId={job.job_id}",
+            )
+        if screened.blocked:
+            env.jobs.transition(
+                context.tenant_id,
+                job.job_id,
+                "rejected",
+                "guardrail_input",
+                result={"outcome": "blocked", "text": screened.text},
+                error=screened.text,
+            )
+            env.recorder.record(job.job_id, context, "complete", "blocked", details={"status": "rejected"})
+            return json_response(
+                200,
+                {"jobId": job.job_id, "status": "rejected", "message": screened.text},
+                request_id=request_id,
+            )
+        try:
+            dispatch_job(env, context, job.job_id, screened.text)
+        except DispatchError as error:
+            env.recorder.record(job.job_id, context, "complete", "failed", details={"status": "failed"})
+            raise ApiError(503, "dispatch_failed", f"{error}; retry the message later") from error
+    return json_response(202, {"jobId": job.job_id, "status": "accepted"}, request_id=request_id)
+
+
+def get_job(env: Environment, context: TenantContext, _: Mapping[str, Any], job_id: str | None) -> Response:
+    try:
+        job = env.jobs.get(context, str(job_id), admin_roles=env.spec.admin_roles)
+    except JobNotFoundError:
+        raise _job_not_found(job_id) from None
+    return json_response(200, job.model_dump(mode="json", by_alias=True), request_id=context.request_id)
+
+
+def get_job_events(
+    env: Environment, context: TenantContext, event: Mapping[str, Any], job_id: str | None
+) -> Response:
+    try:
+        last = parse_last_event_id(header(event, "last-event-id"))
+    except ValueError:
+        raise ApiError(
+            400, "invalid_last_event_id", "Last-Event-ID must be an event id this stream sent"
+        ) from None
+    try:
+        progress = env.jobs.get_progress(context, str(job_id), admin_roles=env.spec.admin_roles)
+    except JobNotFoundError:
+        raise _job_not_found(job_id) from None
+    running = progress.job.status not in TERMINAL_STATUSES
+    newest = progress.entries[-1].seq if progress.entries else 0
+    if not running and last is not None and last >= newest:
+        # Nothing left to tell: 204 makes an EventSource stop reconnecting.
+        return empty_response(204, request_id=context.request_id)
+    body = format_sse(progress.entries, last, retry_ms=SSE_RETRY_MS if running else None)
+    return event_stream_response(body, request_id=context.request_id)
+
+
+def get_approvals(env: Environment, context: TenantContext, _: Mapping[str, Any], __: str | None) -> Response:
+    try:
+        views = env.approvals.pending(context, approver_roles=env.spec.approver_roles)
+    except ApprovalError as error:
+        raise _approval_error(error) from None
+    approvals = [view.model_dump(mode="json", by_alias=True) for view in views]
+    return json_response(200, {"approvals": approvals}, request_id=context.request_id)
+
+
+def post_approval(
+    env: Environment, context: TenantContext, event: Mapping[str, Any], approval_id: str | None
+) -> Response:
+    body = parse_body(event, DecisionBody)
+    try:
+        decision = env.approvals.decide(
+            context,
+            str(approval_id),
+            body.decision == "approve",
+            body.comment,
+            approver_roles=env.spec.approver_roles,
+        )
+    except ApprovalError as error:
+        LOGGER.warning(
+            "Approval decision refused", extra={"approvalId": approval_id, "error": type(error).__name__}
+        )
+        raise _approval_error(error) from None
+    approval = decision.approval
+    resume_error: str | None = None
+    with env.recorder.stage(approval.job_id, context, "approval_decided") as stage:
+        stage.outcome = approval.status
+        stage.details = {"approvalId": approval.approval_id, "requestedBy": approval.requested_by}
+        try:
+            send_decision(env.client("stepfunctions"), decision)
+        except Exception as error:  # the decision is recorded; say why the job did not resume
+            resume_error = str(
+                getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+            )
+            stage.details["resumeError"] = resume_error
+            LOGGER.error("Job not resumed", extra={"approvalId": approval.approval_id, "code": resume_error})
+    if resume_error in _CLOSED_TASK_ERRORS:
+        raise ApiError(
+            409, "approval_closed", "The decision was recorded, but the job no longer waits for it"
+        )
+    if resume_error is not None:
+        raise ApiError(
+            503,
+            "resume_failed",
+            f"The decision was recorded, but the job was not resumed, error={resume_error}",
+        )
+    return json_response(200, approval.model_dump(mode="json", by_alias=True), request_id=context.request_id)
+
+
+def _job_not_found(job_id: str | None) -> ApiError:
+    return ApiError(
+        404, "job_not_found", f"No job {job_id} for you; check the id the POST /messages answer gave"
+    )
+
+
+def _approval_error(error: ApprovalError) -> ApiError:
+    status, code = APPROVAL_ERRORS.get(type(error), (400, "invalid_approval"))
+    return ApiError(status, code, str(error))
+
+
+def _request_id(event: Any) -> str:
+    request_context = event.get("requestContext") if isinstance(event, Mapping) else None
+    request_id = request_context.get("requestId") if isinstance(request_context, Mapping) else None
+    if isinstance(request_id, str) and 0 < len(request_id) <= 128:
+        return request_id
+    return str(uuid.uuid4())
+
+
+_ROUTES: Mapping[str, Route] = {
+    "POST /messages": post_message,
+    "GET /jobs/{id}": get_job,
+    "GET /jobs/{id}/events": get_job_events,
+    "GET /approvals": get_approvals,
+    "POST /approvals/{id}": post_approval,
+}

@@ -1,0 +1,110 @@
+"""The reason step: retrieve for the tenant, ask the model, return a proposal or an answer.
+
+Input ``{jobId, context, message}``; output ``{"kind": "proposal", "proposal": {...}}`` or
+``{"kind": "answer", "text", "sources"}``. The model only proposes: its tool use is parsed into
+an ActionProposal for the gate to judge, and a malformed one is passed on as the model sent it,
+so the gate denies it with every reason on record. Emits ``retrieve`` (when the spec retrieves)
+and ``reason`` (with the model id and tokens).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from governed_assistant.contracts import TenantContext
+from governed_assistant.handlers.constants import MAX_MESSAGE_CHARS, RETRIEVAL_LIMIT
+from governed_assistant.handlers.environment import Environment
+from governed_assistant.handlers.exceptions import StepInputError
+from governed_assistant.handlers.logs import LOGGER
+from governed_assistant.handlers.prompting import cited_sources, converse_messages
+from governed_assistant.handlers.steps import context_of, job_id_of, run_step
+from governed_assistant.runtime.actions import ProposalError, action_catalog, parse_tool_use
+from governed_assistant.runtime.model import CircuitBreakerSettings, ToolUse
+
+if TYPE_CHECKING:
+    from governed_assistant.runtime.flags import RolloutSnapshot
+    from governed_assistant.runtime.retrieval import RetrievedChunk
+
+STEP = "reason"
+
+
+def handler(event: Any, lambda_context: Any) -> dict[str, Any]:
+    result: dict[str, Any] = run_step(STEP, event, lambda_context, _reason)
+    return result
+
+
+def _reason(env: Environment, event: Mapping[str, Any], _: Any) -> dict[str, Any]:
+    job_id = job_id_of(STEP, event)
+    context = context_of(STEP, event)
+    message = event.get("message")
+    if not isinstance(message, str) or not 0 < len(message) <= MAX_MESSAGE_CHARS:
+        raise StepInputError(STEP, "message", f"expected 1..{MAX_MESSAGE_CHARS} characters of text")
+    chunks = _retrieve(env, job_id, context, message)
+    snapshot = _snapshot(env, context)
+    model = env.model_client(snapshot)
+    spec = env.spec
+    tool_config = action_catalog(spec).tool_config(context.tenant_id) if spec.actions else None
+    with env.recorder.stage(job_id, context, "reason") as stage:
+        stage.model_id = model.model_id
+        stage.details = {"variant": snapshot.variant.name, "chunks": len(chunks)}
+        if snapshot.problem:
+            stage.details["flagsProblem"] = snapshot.problem
+        result = model.converse(
+            context.tenant_id, converse_messages(message, chunks), tool_config=tool_config
+        )
+        stage.input_tokens = result.input_tokens
+        stage.output_tokens = result.output_tokens
+        stage.details |= {"stopReason": result.stop_reason, "attempts": result.attempts}
+        output = result.output
+        if not isinstance(output, ToolUse):
+            stage.outcome = "answer"
+            return {"kind": "answer", "text": output.text, "sources": cited_sources(chunks)}
+        proposal, problem = _proposal(output)
+        stage.outcome = "proposal" if problem is None else "malformed_proposal"
+        stage.details |= {"actionType": output.name, **({"problem": problem} if problem else {})}
+        return {"kind": "proposal", "proposal": proposal}
+
+
+def _retrieve(env: Environment, job_id: str, context: TenantContext, message: str) -> list[RetrievedChunk]:
+    retriever = env.retriever
+    if retriever is None:
+        return []
+    with env.recorder.stage(job_id, context, "retrieve") as stage:
+        chunks = list(retriever.retrieve(context, message, limit=RETRIEVAL_LIMIT))
+        stage.outcome = "found" if chunks else "empty"
+        stage.details = {"backend": env.spec.retrieval.backend, "sources": cited_sources(chunks)}
+    return chunks
+
+
+def _snapshot(env: Environment, context: TenantContext) -> RolloutSnapshot:
+    """The tenant's variant and breaker settings; the stable ones when no flags store is configured.
+
+    Failing closed matters to the gate (kill switch, shadow); here it only picks a model.
+    """
+    # Imported here: the flags load Powertools feature flags and boto3, which the first
+    # invocation pays anyway (env.flags); at module level they would lengthen the cold import.
+    from governed_assistant.runtime.flags import FlagsConfigError, RolloutSnapshot, Variant
+
+    try:
+        return env.flags.for_tenant(context)
+    except FlagsConfigError as error:
+        LOGGER.warning("No rollout flags configured; using the spec's model", extra={"problem": str(error)})
+        return RolloutSnapshot(
+            tenant_id=context.tenant_id,
+            shadow=True,
+            kill_switch=True,
+            variant=Variant.stable(env.spec),
+            breaker=CircuitBreakerSettings(),
+            problem=str(error),
+        )
+
+
+def _proposal(tool: ToolUse) -> tuple[dict[str, Any], str | None]:
+    """The proposal as the wire shape; a tool use that does not parse is passed on for the gate to deny."""
+    try:
+        proposal = parse_tool_use({"toolUseId": tool.tool_use_id, "name": tool.name, "input": tool.input})
+    except ProposalError as error:
+        raw = {key: value for key, value in tool.input.items() if key != "actionType"}
+        return {"actionType": tool.name, **raw}, f"{error.reason} at {error.location}: {error.message}"
+    return proposal.model_dump(mode="json", by_alias=True), None

@@ -1,0 +1,67 @@
+"""Which route a request is for: API Gateway's ``routeKey``, else the method and path matched here.
+
+The routes are the conversation layer's (``governed_assistant.infra.conversation.ROUTES``); matching the
+path as well lets the local stack send ``$default`` events through the same handler.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+ROUTES: Final[tuple[str, ...]] = (
+    "POST /messages",
+    "GET /jobs/{id}",
+    "GET /jobs/{id}/events",
+    "GET /approvals",
+    "POST /approvals/{id}",
+)
+# A path parameter: what job and approval ids may be (the stores refuse anything else anyway).
+_ID = r"(?P<id>[A-Za-z0-9_-]{1,64})"
+_PATTERNS: Final = tuple(
+    (route, re.compile("^" + re.escape(route.split(" ", 1)[1]).replace(re.escape("{id}"), _ID) + "/?$"))
+    for route in ROUTES
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    route: str
+    path_id: str | None
+
+
+def match_route(event: Mapping[str, Any]) -> Match | None:
+    """The route and its ``{id}``, or None when no route serves this method and path."""
+    route_key = event.get("routeKey")
+    parameters = event.get("pathParameters")
+    if route_key in ROUTES:
+        path_id = parameters.get("id") if isinstance(parameters, Mapping) else None
+        if "{id}" in route_key and not (isinstance(path_id, str) and re.fullmatch(_ID, path_id)):
+            return None
+        return Match(route_key, path_id if "{id}" in route_key else None)
+    http = (
+        event.get("requestContext", {}).get("http", {})
+        if isinstance(event.get("requestContext"), Mapping)
+        else {}
+    )
+    method = str(http.get("method") or "").upper()
+    path = str(http.get("path") or event.get("rawPath") or "")
+    for route, pattern in _PATTERNS:
+        if route.startswith(f"{method} "):
+            found = pattern.match(path)
+            if found:
+                return Match(route, found.groupdict().get("id"))
+    return None
+
+
+def allowed_methods(event: Mapping[str, Any]) -> list[str]:
+    """Methods some route serves at this request's path (to tell 405 from 404)."""
+    http = (
+        event.get("requestContext", {}).get("http", {})
+        if isinstance(event.get("requestContext"), Mapping)
+        else {}
+    )
+    path = str(http.get("path") or event.get("rawPath") or "")
+    return sorted({route.split(" ", 1)[0] for route, pattern in _PATTERNS if pattern.match(path)})

@@ -1,0 +1,94 @@
+"""Request bodies: JSON objects of a known, closed shape, within a size limit - or a 4xx that says why.
+
+Unknown fields are refused, not ignored: a ``tenantId`` in a body can never mean anything (the
+tenant comes from the verified token alone), and a client sending one has a bug worth hearing of.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from governed_assistant.handlers.constants import MAX_BODY_BYTES, MAX_COMMENT_CHARS, MAX_MESSAGE_CHARS
+from governed_assistant.handlers.exceptions import ApiError
+from governed_assistant.handlers.responses import header
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class MessageBody(Body):
+    """``POST /messages``."""
+
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+
+
+class DecisionBody(Body):
+    """``POST /approvals/{id}``."""
+
+    decision: Literal["approve", "reject"]
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS)
+
+
+def parse_body(event: Mapping[str, Any], model: type[M]) -> M:
+    """The body as ``model``; ApiError 413, 415 or 400 naming the first problem and how to fix it."""
+    raw = _raw_body(event)
+    content_type = (header(event, "content-type") or "").split(";", 1)[0].strip().lower()
+    if content_type != "application/json":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"Send the body as JSON with content-type: application/json, got={content_type or 'none'}",
+        )
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ApiError(
+            400, "invalid_json", f"The body is not valid JSON ({error}); send a JSON object"
+        ) from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_body", f"The body must be a JSON object, got a {type(data).__name__}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        field = ".".join(str(part) for part in first["loc"]) or "(body)"
+        codes = {"extra_forbidden": "unknown_field", "missing": "missing_field"}
+        code = codes.get(first["type"], "invalid_field")
+        allowed = ", ".join(model.model_fields)
+        raise ApiError(400, code, f"{field}: {first['msg']}; the body takes only: {allowed}") from None
+
+
+def _raw_body(event: Mapping[str, Any]) -> bytes:
+    body = event.get("body")
+    if body is None or body == "":
+        raise ApiError(400, "missing_body", "The request has no body; send a JSON object")
+    if not isinstance(body, str):
+        raise ApiError(400, "invalid_body", "The body must be text")
+    if event.get("isBase64Encoded"):
+        # base64 is 4/3 of the bytes: refuse the encoded size first, so a huge body is never decoded.
+        if len(body) > (MAX_BODY_BYTES * 4) // 3 + 4:
+            raise _too_large()
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise ApiError(400, "invalid_body", "The body is marked base64 but does not decode") from None
+    else:
+        raw = body.encode("utf-8")
+    if len(raw) > MAX_BODY_BYTES:
+        raise _too_large()
+    return raw
+
+
+def _too_large() -> ApiError:
+    return ApiError(
+        413, "payload_too_large", f"The body exceeds {MAX_BODY_BYTES} bytes; send a shorter message"
+    )

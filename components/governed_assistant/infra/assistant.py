@@ -1,0 +1,366 @@
+"""``GovernedAssistant``: the whole assistant, composed from the spec; one ``pulumi up`` deploys it.
+
+Children, in the order they are built (each a child of this component, named ``<name>-<part>``):
+
+1. ``SpecGuardrail`` - the Bedrock guardrail; the conversation, reasoning and execution
+   layers all apply it, so it comes first and is handed to each.
+2. ``RolloutLayer`` - the AppConfig flags. It watches alarms that the observability layer
+   creates last; their names are fixed (``observability.alarm_name``), so their ARNs are
+   built here from region, account and name, with no reference to the alarms themselves.
+3. ``ReasoningLayer`` - the reason function (and the retrieval store, the usage table).
+4. ``ExecutionLayer`` - tables, bus, step functions and the state machine, whose first task
+   is the reason function (so reasoning comes before it), reading rollout's flags.
+5. ``ConversationLayer`` - the HTTP API; it writes to execution's tables and bus.
+6. ``ObservabilityLayer`` - watches everything above (function names, log groups, the
+   state machine, the API), so it comes last.
+
+Each arrow of that order points one way, so there is no cycle. Two names break what would
+otherwise be one: the alarms' (rollout -> observability) and, with the ``firehose`` telemetry
+sink, the delivery stream's (``observability.delivery_stream_name``): every function that
+sends events is granted ``firehose:PutRecordBatch`` on an ARN built from that name before the
+stream exists. With the default ``log`` sink the functions write events to their own log
+group and observability's subscription filters forward them; no function touches Firehose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final, Literal, NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from governed_assistant.errors import GovernanceError
+from governed_assistant.infra.conversation import ConversationLayer, ConversationLayerArgs
+from governed_assistant.infra.entrypoints import HANDLERS
+from governed_assistant.infra.execution import (
+    INSIGHTS_PATTERN,
+    STEPS,
+    ExecutionLayer,
+    ExecutionLayerArgs,
+    check_archive,
+)
+from governed_assistant.infra.functions import LambdaCode, physical_name
+from governed_assistant.infra.guardrail import SpecGuardrail
+from governed_assistant.infra.observability import (
+    ROLLBACK_ALARMS,
+    DomainSize,
+    ObservabilityLayer,
+    ObservabilityLayerArgs,
+    alarm_name,
+    delivery_stream_name,
+)
+from governed_assistant.infra.reasoning import ReasoningLayer, ReasoningLayerArgs
+from governed_assistant.infra.rollout import (
+    APPLICATION_ENV,
+    ENVIRONMENT_ENV,
+    PROFILE_ENV,
+    DeploymentStrategySettings,
+    RolloutLayer,
+    RolloutLayerArgs,
+    is_production,
+)
+from governed_assistant.runtime.retrieval.migration import migration_text
+from governed_assistant.runtime.telemetry.constants import (
+    DEFAULT_METRICS_NAMESPACE,
+    ENV_DELIVERY_STREAM,
+    ENV_METRICS_NAMESPACE,
+    ENV_SINK,
+)
+from governed_assistant.spec.model import AssistantSpec
+
+TelemetrySink = Literal["log", "firehose"]
+DEFAULT_RUNTIME: Final = "python3.12"
+
+
+def default_domain(stack: str) -> DomainSize:
+    """Production: two zones, a replica of every shard; elsewhere one small node."""
+    if is_production(stack):
+        return {"instance_type": "r7g.large.search", "instance_count": 2, "volume_gb": 50}
+    return {"instance_type": "t3.medium.search", "instance_count": 1, "volume_gb": 10}
+
+
+def default_schema_sql() -> str:
+    """The pgvector schema the runtime queries: its migrations, as the retrieval package ships them."""
+    return migration_text()
+
+
+class GovernedAssistantError(GovernanceError):
+    """When the assistant's arguments ask for a combination the stack cannot build."""
+
+
+class AssistantCode(TypedDict):
+    """The code every function runs, and its dependencies."""
+
+    archive: pulumi.Archive
+    """The handlers' code zip (``governed_assistant.infra.packaging.build_code``): ``components/``,
+    ``actions/``, ``policies/``, ``prompts/`` and ``assistant.yaml`` at its root."""
+    dependencies: pulumi.Archive | str
+    """``requirements.txt``'s packages: the layer zip (``build_layer``), from which this
+    component creates a layer version, or the ARN of a layer version that exists already."""
+    runtime: NotRequired[str]
+    """The Lambda runtime the dependencies were built for; ``python3.12`` by default."""
+    architecture: NotRequired[Literal["arm64", "x86_64"]]
+    """The instruction set they were built for; ``arm64`` by default."""
+
+
+class GovernedAssistantArgs(TypedDict):
+    spec: AssistantSpec
+    """The validated assistant spec (``load_spec("assistant.yaml")``)."""
+    code: AssistantCode
+    """The functions' code and dependencies."""
+    protect_data: bool
+    """Refuse to delete stateful resources (tables, user pool, domain) on ``pulumi destroy``."""
+    cors_allow_origins: NotRequired[Sequence[str]]
+    """Browser origins allowed to call the API; none by default."""
+    throttling_burst_limit: NotRequired[int]
+    """The API stage's burst limit, across routes (the conversation layer's default otherwise)."""
+    throttling_rate_limit: NotRequired[float]
+    """The API stage's steady requests per second, across routes."""
+    daily_token_budget: NotRequired[int]
+    """Tokens one tenant may spend per UTC day (the runtime's default otherwise)."""
+    telemetry_sink: NotRequired[TelemetrySink]
+    """``log`` (default): events go to each function's log, forwarded by subscription filters;
+    ``firehose``: functions put them on the delivery stream themselves (needs ``opensearch``)."""
+    metrics_namespace: NotRequired[str]
+    """The CloudWatch namespace of the runtime's metrics; ``GovernedAssistant`` by default."""
+    alarm_actions: NotRequired[Sequence[pulumi.Input[str]]]
+    """SNS topics the alarms notify; none by default."""
+    search_domain: NotRequired[DomainSize]
+    """The OpenSearch domain's capacity; ``default_domain(<stack>)`` otherwise."""
+    search_master_user_arn: NotRequired[pulumi.Input[str]]
+    """The OpenSearch master user role; the observability layer creates one otherwise."""
+    rollout_strategy: NotRequired[DeploymentStrategySettings]
+    """How flags changes roll out; the rollout layer's per-stack default otherwise."""
+    schema_sql: NotRequired[str]
+    """The pgvector store's schema; the runtime's retrieval migrations otherwise."""
+
+
+class GovernedAssistant(pulumi.ComponentResource):
+    api_url: pulumi.Output[str]
+    """The API's base URL."""
+    issuer: pulumi.Output[str]
+    """The JWT issuer the API trusts."""
+    audience: pulumi.Output[str]
+    """The audience the API requires (the Cognito app client id, or the spec's)."""
+    user_pool_id: pulumi.Output[str | None]
+    """The Cognito user pool; None with an OIDC provider."""
+    state_machine_arn: pulumi.Output[str]
+    """The job state machine."""
+    jobs_table_name: pulumi.Output[str]
+    """The DynamoDB table of jobs, keyed by tenant."""
+    event_bus_name: pulumi.Output[str]
+    """The bus jobs (and, in Pattern C, insights) are put on."""
+    dashboard_url: pulumi.Output[str]
+    """The CloudWatch dashboard of decisions, jobs and alarms."""
+    delivery_stream_name: pulumi.Output[str | None]
+    """The Firehose stream of decision events; None when OpenSearch is off."""
+
+    def __init__(
+        self, name: str, args: GovernedAssistantArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("governed:assistant:GovernedAssistant", name, None, opts)
+        self._name = name
+        self._spec = spec = args["spec"]
+        self._stack = pulumi.get_stack()
+        invoke_opts = pulumi.InvokeOutputOptions(parent=self)
+        self._region = aws.get_region_output(opts=invoke_opts).region
+        self._account = aws.get_caller_identity_output(opts=invoke_opts).account_id
+        self._partition = aws.get_partition_output(opts=invoke_opts).partition
+        child = pulumi.ResourceOptions(parent=self)
+        code = self._create_code(args["code"])
+        protect = args["protect_data"]
+        namespace = args.get("metrics_namespace", DEFAULT_METRICS_NAMESPACE)
+        telemetry, stream_arn = self._telemetry(args.get("telemetry_sink", "log"))
+        telemetry[ENV_METRICS_NAMESPACE] = namespace
+
+        guardrail = SpecGuardrail(f"{name}-guardrail", {"spec": spec}, child)
+        rollout_args: RolloutLayerArgs = {
+            "spec": spec,
+            "alarm_arns": [self._alarm_arn(purpose) for purpose in ROLLBACK_ALARMS],
+        }
+        if "rollout_strategy" in args:
+            rollout_args["strategy"] = args["rollout_strategy"]
+        rollout = RolloutLayer(f"{name}-rollout", rollout_args, child)
+        flags_environment = {
+            APPLICATION_ENV: rollout.application_id,
+            ENVIRONMENT_ENV: rollout.environment_id,
+            PROFILE_ENV: rollout.profile_id,
+        }
+        reasoning_args: ReasoningLayerArgs = {
+            "spec": spec,
+            "code": code,
+            "handler": HANDLERS["reason"],
+            # The reason step reads the canary variant and breaker settings (its grant: flags_arn).
+            "environment": {**telemetry, **flags_environment},
+            "flags_arn": rollout.flags_arn,
+            "guardrail_arn": guardrail.guardrail_arn,
+            "guardrail_version": guardrail.guardrail_version,
+            "protect_data": protect,
+            "setup_handler": HANDLERS["retrieval_setup"],
+        }
+        if spec.retrieval.backend == "pgvector":
+            reasoning_args["schema_sql"] = args.get("schema_sql") or default_schema_sql()
+        if "daily_token_budget" in args:
+            reasoning_args["daily_token_budget"] = args["daily_token_budget"]
+        if stream_arn is not None:
+            reasoning_args["decision_stream_arn"] = stream_arn
+        reasoning = ReasoningLayer(f"{name}-reasoning", reasoning_args, child)
+
+        execution_args: ExecutionLayerArgs = {
+            "spec": spec,
+            "code": code,
+            "handlers": {step: HANDLERS[step] for step in STEPS},
+            "environment": {
+                **telemetry,
+                # The gate reads shadow mode, canary and kill switch from these (its grant: flags_arn).
+                **flags_environment,
+            },
+            "reason_function_arn": reasoning.function_arn,
+            "guardrail_arn": guardrail.guardrail_arn,
+            "guardrail_version": guardrail.guardrail_version,
+            "flags_arn": rollout.flags_arn,
+            "protect_data": protect,
+        }
+        insights = spec.pattern == INSIGHTS_PATTERN
+        if insights:
+            execution_args["insight_handler"] = HANDLERS["insight"]
+        if stream_arn is not None:
+            execution_args["decision_stream_arn"] = stream_arn
+        execution = ExecutionLayer(f"{name}-execution", execution_args, child)
+
+        conversation_args: ConversationLayerArgs = {
+            "spec": spec,
+            "code": code,
+            "handler": HANDLERS["api"],
+            "environment": telemetry,
+            "jobs_table_arn": execution.jobs_table_arn,
+            "approvals_table_arn": execution.approvals_table_arn,
+            "state_machine_arn": execution.state_machine_arn,
+            "event_bus_arn": execution.event_bus_arn,
+            "protect_data": protect,
+            "guardrail": guardrail,
+            "table_names": {
+                "jobs": execution.jobs_table_name,
+                "approvals": execution.approvals_table_name,
+                "event_bus": execution.event_bus_name,
+            },
+        }
+        for key in ("cors_allow_origins", "throttling_burst_limit", "throttling_rate_limit"):
+            if key in args:
+                conversation_args[key] = args[key]
+        if stream_arn is not None:
+            conversation_args["decision_stream_arn"] = stream_arn
+        conversation = ConversationLayer(f"{name}-conversation", conversation_args, child)
+
+        # Lists of known length, so observability creates its filters and alarms without apply().
+        executed = len(STEPS) + (1 if insights else 0)
+        observability_args: ObservabilityLayerArgs = {
+            "spec": spec,
+            "code": code,
+            "transform_handler": HANDLERS["transform"],
+            "setup_handler": HANDLERS["observability_setup"],
+            "domain": args.get("search_domain") or default_domain(self._stack),
+            "metrics_namespace": namespace,
+            "event_log_group_names": [
+                _item(conversation.log_group_names, 0),  # the API function's (not the access log)
+                reasoning.log_group_name,
+                *(_item(execution.log_group_names, index) for index in range(executed)),
+            ],
+            "function_names": [
+                conversation.function_name,
+                reasoning.function_name,
+                *(_item(execution.function_names, index) for index in range(executed)),
+            ],
+            "state_machine_arn": execution.state_machine_arn,
+            "api_id": conversation.api_id,
+            "alarm_actions": list(args.get("alarm_actions", ())),
+            "protect_data": protect,
+        }
+        if "search_master_user_arn" in args:
+            observability_args["master_user_arn"] = args["search_master_user_arn"]
+        observability = ObservabilityLayer(f"{name}-observability", observability_args, child)
+
+        self.api_url = conversation.api_url
+        self.issuer = conversation.issuer
+        self.audience = conversation.audience
+        self.user_pool_id = conversation.user_pool_id
+        self.state_machine_arn = execution.state_machine_arn
+        self.jobs_table_name = execution.jobs_table_name
+        self.event_bus_name = execution.event_bus_name
+        self.dashboard_url = observability.dashboard_url
+        self.delivery_stream_name = observability.delivery_stream_name
+        self.register_outputs(
+            {
+                "api_url": self.api_url,
+                "issuer": self.issuer,
+                "audience": self.audience,
+                "user_pool_id": self.user_pool_id,
+                "state_machine_arn": self.state_machine_arn,
+                "jobs_table_name": self.jobs_table_name,
+                "event_bus_name": self.event_bus_name,
+                "dashboard_url": self.dashboard_url,
+                "delivery_stream_name": self.delivery_stream_name,
+            }
+        )
+
+    def _create_code(self, code: AssistantCode) -> LambdaCode:
+        runtime = code.get("runtime", DEFAULT_RUNTIME)
+        architecture = code.get("architecture", "arm64")
+        check_archive(code["archive"], f"{self._name} functions")
+        dependencies = code["dependencies"]
+        if isinstance(dependencies, str):
+            layer_arn: pulumi.Input[str] = dependencies
+        else:
+            check_archive(dependencies, f"{self._name} dependencies layer")
+            layer = aws.lambda_.LayerVersion(
+                f"{self._name}-dependencies",
+                layer_name=physical_name(self._spec.slug, self._stack, "dependencies", limit=140),
+                code=dependencies,
+                compatible_runtimes=[runtime],
+                compatible_architectures=[architecture],
+                description=f"requirements.txt of {self._spec.name}",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            layer_arn = layer.arn
+        return {
+            "archive": code["archive"],
+            "layer_arn": layer_arn,
+            "runtime": runtime,
+            "architecture": architecture,
+        }
+
+    def _telemetry(
+        self, sink: TelemetrySink
+    ) -> tuple[dict[str, pulumi.Input[str]], pulumi.Output[str] | None]:
+        """The telemetry variables every function gets, and the stream ARN to grant (firehose sink only)."""
+        if sink == "log":
+            return {ENV_SINK: "log"}, None
+        if sink != "firehose" or not self._spec.observability.opensearch:
+            raise GovernedAssistantError(
+                f"telemetry_sink={sink!r}, opensearch={self._spec.observability.opensearch}; use 'log', "
+                "or 'firehose' with observability.opensearch: true in assistant.yaml (the stream feeds it)"
+            )
+        stream = delivery_stream_name(self._spec.slug, self._stack)
+        arn = pulumi.Output.concat(
+            "arn:",
+            self._partition,
+            ":firehose:",
+            self._region,
+            ":",
+            self._account,
+            ":deliverystream/",
+            stream,
+        )
+        return {ENV_SINK: "firehose", ENV_DELIVERY_STREAM: stream}, arn
+
+    def _alarm_arn(self, purpose: str) -> pulumi.Output[str]:
+        name = alarm_name(self._spec.slug, self._stack, purpose)
+        return pulumi.Output.concat(
+            "arn:", self._partition, ":cloudwatch:", self._region, ":", self._account, ":alarm:", name
+        )
+
+
+def _item(values: pulumi.Output[list[str]], index: int) -> pulumi.Output[str]:
+    # Picking an element inside apply creates no resource; the caller knows the list's length.
+    return values.apply(lambda resolved: resolved[index])

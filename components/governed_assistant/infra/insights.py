@@ -1,0 +1,130 @@
+"""The insight trigger (Pattern C, ``insights-to-action``): an anomaly on the bus becomes a job.
+
+A producer (an analytics job, a CloudWatch anomaly detector's forwarder...) puts an event
+with source ``governed.insights`` on the execution layer's bus. A rule sends it to the
+insight function, which frames it for the user: it records a job (``dynamodb:PutItem`` on
+the jobs table, keyed by the insight's tenant) and puts "job accepted" back on the bus, so
+the job takes the same governed path as one a user asked for. That is all its role allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+import pulumi
+import pulumi_aws as aws
+
+from governed_assistant.infra.functions import (
+    FunctionSettings,
+    LambdaCode,
+    allow,
+    assume_role_policy,
+    governed_function,
+    logs_and_tracing,
+    physical_name,
+)
+from governed_assistant.spec.model import AssistantSpec
+
+INSIGHT_EVENT_SOURCE: Final = "governed.insights"
+INSIGHT_POLICY_NAME: Final = "governed-insight"
+INSIGHT_TAG: Final = "governed:function"
+TIMEOUT_SECONDS: Final = 30
+MEMORY_MB: Final = 256
+
+# The variables the insight function reads (the same names the API function uses).
+JOBS_TABLE_ENV: Final = "GOVERNED_JOBS_TABLE"
+EVENT_BUS_ENV: Final = "GOVERNED_EVENT_BUS"
+
+
+@dataclass(frozen=True)
+class InsightSettings:
+    """What the insight trigger needs from the execution layer."""
+
+    spec: AssistantSpec
+    code: LambdaCode
+    handler: str
+    environment: Mapping[str, pulumi.Input[str]]
+    jobs_table_arn: pulumi.Input[str]
+    jobs_table_name: pulumi.Input[str]
+    bus: aws.cloudwatch.EventBus
+    decision_stream_arn: pulumi.Input[str] | None
+    tags: Mapping[str, str]
+
+
+def create_insight_trigger(
+    parent: pulumi.Resource, name: str, settings: InsightSettings
+) -> tuple[aws.lambda_.Function, aws.cloudwatch.LogGroup]:
+    """``<name>-role``, the function ``<name>`` (with its logs and policy), the rule and its target."""
+    spec = settings.spec
+    stack = pulumi.get_stack()
+    child = pulumi.ResourceOptions(parent=parent)
+    tags = {**settings.tags, INSIGHT_TAG: "insight"}
+    role = aws.iam.Role(
+        f"{name}-role",
+        name_prefix=physical_name(spec.slug, stack, "insight", limit=37) + "-",
+        assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
+        tags=tags,
+        opts=child,
+    )
+    bus = settings.bus
+    stream = settings.decision_stream_arn
+    function, log_group = governed_function(
+        name,
+        FunctionSettings(
+            function_name=physical_name(spec.slug, stack, "insight", limit=64),
+            handler=settings.handler,
+            code=settings.code,
+            role=role,
+            policy_name=INSIGHT_POLICY_NAME,
+            statements=lambda own_logs: [
+                # UpdateItem: a job the bus refused is marked failed, never left accepted.
+                allow("JobsCreate", ["dynamodb:PutItem", "dynamodb:UpdateItem"], settings.jobs_table_arn),
+                allow("JobAccepted", ["events:PutEvents"], bus.arn),
+                *(
+                    [allow("DecisionEvents", ["firehose:PutRecordBatch"], stream)]
+                    if stream is not None
+                    else []
+                ),
+                *logs_and_tracing(own_logs),
+            ],
+            environment={
+                **settings.environment,
+                JOBS_TABLE_ENV: settings.jobs_table_name,
+                EVENT_BUS_ENV: bus.name,
+                "POWERTOOLS_SERVICE_NAME": spec.slug,
+            },
+            timeout=TIMEOUT_SECONDS,
+            memory_mb=MEMORY_MB,
+            retention_days=spec.observability.retention_days,
+        ),
+        parent=parent,
+        tags=tags,
+    )
+    rule = aws.cloudwatch.EventRule(
+        f"{name}-rule",
+        event_bus_name=bus.name,
+        event_pattern=pulumi.Output.json_dumps({"source": [INSIGHT_EVENT_SOURCE]}),
+        tags=dict(settings.tags),
+        opts=child,
+    )
+    permission = aws.lambda_.Permission(
+        f"{name}-invoke",
+        action="lambda:InvokeFunction",
+        function=function.name,
+        principal="events.amazonaws.com",
+        source_arn=rule.arn,
+        opts=child,
+    )
+    aws.cloudwatch.EventTarget(
+        f"{name}-target",
+        rule=rule.name,
+        event_bus_name=bus.name,
+        arn=function.arn,
+        retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(
+            maximum_event_age_in_seconds=3600, maximum_retry_attempts=20
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[permission]),
+    )
+    return function, log_group

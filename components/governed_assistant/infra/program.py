@@ -1,0 +1,74 @@
+"""The Pulumi program every generated assistant runs: assistant.yaml in, the governed assistant out.
+
+A project's ``__main__.py`` is three lines::
+
+    import pulumi
+    from governed_assistant import deploy_assistant
+    deploy_assistant(pulumi.Config(), pulumi.get_stack())
+
+It is the only file that creates ``pulumi.Config()``; this module reads the values it is handed.
+What is the same in every stack lives in assistant.yaml; what differs per stack lives in
+Pulumi.<stack>.yaml (``pulumi config set -s <stack> <key> <value>``), all optional:
+
+    protectData            keep tables, user pool and search domain on destroy (default: on in prod)
+    corsAllowOrigins       browser origins allowed to call the API (list; default none)
+    throttlingBurstLimit   API burst limit, throttlingRateLimit  API requests per second
+    dailyTokenBudget       tokens one tenant may spend per UTC day
+    telemetrySink          log (default) or firehose: how decision events reach OpenSearch
+    alarmTopicArns         SNS topics the alarms notify (list)
+    searchDomain           {"instance_type", "instance_count", "volume_gb"} of the OpenSearch domain
+    dependenciesLayerArn   an existing layer with requirements.txt's packages (else build/layer.zip)
+    architecture           arm64 (default) or x86_64: what the layer was built for
+
+The functions' code (the owner's actions/, policies/, prompts/ and assistant.yaml) is zipped on
+every run, byte for byte reproducibly, so unchanged code never redeploys. The governance package
+and its dependencies travel in the layer, built from requirements.txt by ``make build``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+
+from governed_assistant.infra.assistant import AssistantCode, GovernedAssistant, GovernedAssistantArgs
+from governed_assistant.infra.packaging import build_code
+from governed_assistant.infra.rollout import is_production
+from governed_assistant.spec import load_spec
+
+
+def deploy_assistant(config: pulumi.Config, stack: str, project_dir: Path = Path(".")) -> GovernedAssistant:
+    """Build the GovernedAssistant ``project_dir/assistant.yaml`` describes and export its outputs."""
+    spec = load_spec(project_dir / "assistant.yaml")
+    code_zip = build_code(project_dir, project_dir / "build" / "code.zip")
+    code: AssistantCode = {
+        "archive": pulumi.FileArchive(str(code_zip.path)),
+        "dependencies": config.get("dependenciesLayerArn")
+        or pulumi.FileArchive(str(project_dir / "build" / "layer.zip")),
+        "architecture": "x86_64" if config.get("architecture") == "x86_64" else "arm64",
+    }
+    args: GovernedAssistantArgs = {
+        "spec": spec,
+        "code": code,
+        "protect_data": config.get_bool("protectData", is_production(stack)) or False,
+        "telemetry_sink": "firehose" if config.get("telemetrySink") == "firehose" else "log",
+        "cors_allow_origins": config.get_object("corsAllowOrigins") or [],
+        "alarm_actions": config.get_object("alarmTopicArns") or [],
+    }
+    if (burst := config.get_int("throttlingBurstLimit")) is not None:
+        args["throttling_burst_limit"] = burst
+    if (rate := config.get_float("throttlingRateLimit")) is not None:
+        args["throttling_rate_limit"] = rate
+    if (budget := config.get_int("dailyTokenBudget")) is not None:
+        args["daily_token_budget"] = budget
+    if domain := config.get_object("searchDomain"):
+        args["search_domain"] = domain
+
+    assistant = GovernedAssistant(spec.slug, args)
+    pulumi.export("api_url", assistant.api_url)
+    pulumi.export("issuer", assistant.issuer)
+    pulumi.export("user_pool_id", assistant.user_pool_id)
+    pulumi.export("state_machine_arn", assistant.state_machine_arn)
+    pulumi.export("jobs_table", assistant.jobs_table_name)
+    pulumi.export("dashboard_url", assistant.dashboard_url)
+    return assistant

@@ -1,0 +1,187 @@
+"""``python -m governed_assistant.local dev | token | trace | demo``: behind ``make dev``, ``make token``,
+``make trace`` and ``make demo``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from governed_assistant.errors import GovernanceError
+from governed_assistant.local.constants import (
+    DEFAULT_API_PORT,
+    DEFAULT_TOKEN_TTL_SECONDS,
+    ENV_API_PORT,
+    EVENTS_DB_FILE,
+    STATE_DIR,
+)
+from governed_assistant.local.guardrail import SUPPORTED_PII, unsupported_pii
+from governed_assistant.local.issuer import DevIssuer
+from governed_assistant.local.stack import LocalStack, api_issuer, port_from
+from governed_assistant.runtime.telemetry import SqliteEventStore, format_timeline
+from governed_assistant.spec import load_spec
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except GovernanceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m governed_assistant.local", description=__doc__)
+    parser.add_argument("--project", type=Path, default=Path("."), help="the project directory (default: .)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    dev = commands.add_parser("dev", help="run the whole assistant offline until Ctrl-C")
+    dev.add_argument(
+        "--port", type=int, help=f"the API's port (default {DEFAULT_API_PORT}, or ${ENV_API_PORT})"
+    )
+    dev.add_argument("--moto-port", type=int, help="moto's port (default: any free port)")
+    dev.add_argument("--lambda-port", type=int, help="the Lambda endpoint's port (default: any free port)")
+    dev.add_argument(
+        "--bedrock-port", type=int, help="the local bedrock-runtime's port (default: any free port)"
+    )
+    dev.add_argument(
+        "--model-script", type=Path, help="rules for the scripted model (default local/model-script.yaml)"
+    )
+    dev.add_argument("--real-bedrock", action="store_true", help="use Bedrock in AWS (your credentials)")
+    dev.add_argument("--guardrail-id", help="with --real-bedrock: the deployed guardrail's id")
+    dev.add_argument(
+        "--samples",
+        action="store_true",
+        help="run sample executors and owners instead of actions/ (governed_assistant.local.samples)",
+    )
+    dev.set_defaults(run=_dev)
+
+    token = commands.add_parser("token", help="print a token of the local dev issuer")
+    token.add_argument("--tenant", required=True)
+    token.add_argument("--user", required=True)
+    token.add_argument("--roles", default="", help="comma-separated roles, e.g. agent,supervisor")
+    token.add_argument("--port", type=int, help="the API's port the token is for (its issuer)")
+    token.add_argument("--ttl", type=int, default=DEFAULT_TOKEN_TTL_SECONDS, help="lifetime in seconds")
+    token.set_defaults(run=_token)
+
+    trace = commands.add_parser("trace", help="print a job's decision chain")
+    trace.add_argument("job", nargs="?", help="the job id (omitted: list recent jobs)")
+    trace.set_defaults(run=_trace)
+
+    demo = commands.add_parser("demo", help="start the stack, run the demo scenarios, stop")
+    demo.add_argument("--port", type=int, default=0, help="the API's port (default: any free port)")
+    demo.add_argument("--only", type=int, action="append", default=[], help="run scenario N (repeatable)")
+    demo.add_argument("--report", type=Path, help="write the outcomes as JSON here")
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from governed_assistant.local.demo import run_demo
+
+    return run_demo(args.project, port=args.port, only=args.only, report=args.report, out=sys.stdout)
+
+
+def _dev(args: argparse.Namespace) -> int:
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with LocalStack.start(
+            args.project,
+            port=args.port,
+            moto_port=args.moto_port,
+            lambda_port=args.lambda_port,
+            bedrock_port=args.bedrock_port,
+            model_script=args.model_script,
+            real_bedrock=args.real_bedrock,
+            guardrail_id=args.guardrail_id,
+        ) as stack:
+            if args.samples:
+                # Imported here: only a --samples run touches the actions package this way.
+                from governed_assistant.local.samples import install_sample_actions
+
+                install_sample_actions(stack.spec)
+            print(banner(stack), flush=True)
+            # Blocks until SIGINT or SIGTERM sets ``stop`` (lock waits are interruptible on POSIX,
+            # so the handler runs on the main thread while it waits).
+            stop.wait()
+            print("\nstopping...", flush=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("stopped.", flush=True)
+    return 0
+
+
+def banner(stack: LocalStack) -> str:
+    lines = [
+        f"{stack.spec.name}: running offline",
+        f"  API            {stack.api_url}   (GET /health, POST /messages, GET /jobs/{{id}}[/events], "
+        "GET /approvals, POST /approvals/{id})",
+        f"  issuer / JWKS  {stack.issuer.issuer}/.well-known/jwks.json",
+        f"  moto           {stack.moto_url}   (aws --endpoint-url {stack.moto_url} ...)",
+        f"  bedrock        {stack.bedrock_url or 'AWS (--real-bedrock)'}",
+        f"  flags          {stack.flags_file}   (edit it: handlers re-read it on change)",
+        f"  events         {stack.events_db}   (make trace JOB=<id>)",
+    ]
+    if stack.retrieval.note:
+        lines.append(f"  {stack.retrieval.note}")
+    missing = unsupported_pii(stack.spec)
+    if stack.bedrock is not None and missing:
+        lines.append(
+            f"  note: the local guardrail cannot detect {', '.join(missing)} "
+            f"(it detects {', '.join(SUPPORTED_PII)})"
+        )
+    lines.append("")
+    lines.append("Tokens (valid 12 h; make token TENANT=.. USER=.. ROLES=.. for more):")
+    for who, token in stack.demo_tokens():
+        variable = f"TOKEN_{who.tenant}_{who.user}".upper()
+        lines.append(f"  # {who.label}: user={who.user} tenant={who.tenant} roles={','.join(who.roles)}")
+        lines.append(f"  export {variable}={token}")
+    lines.append("")
+    lines.append(
+        f'Try: curl -s -X POST {stack.api_url}/messages -H "Authorization: Bearer $TOKEN_ACME_ALICE" '
+        '-d \'{"message": "hello"}\''
+    )
+    lines.append("Stop with Ctrl-C.")
+    return "\n".join(lines)
+
+
+def _token(args: argparse.Namespace) -> int:
+    project = Path(args.project).resolve()
+    spec = load_spec(project / "assistant.yaml")
+    port = port_from(args.port, ENV_API_PORT, DEFAULT_API_PORT)
+    issuer = DevIssuer.for_spec(spec, project / STATE_DIR, issuer=api_issuer(port))
+    roles = [role.strip() for role in args.roles.split(",") if role.strip()]
+    print(issuer.token(args.tenant, args.user, roles, expires_in=args.ttl))
+    return 0
+
+
+def _trace(args: argparse.Namespace) -> int:
+    path = Path(args.project).resolve() / STATE_DIR / EVENTS_DB_FILE
+    if not path.exists():
+        print(
+            f"no decision events yet, path={path}; run `make dev` and send a message first", file=sys.stderr
+        )
+        return 1
+    store = SqliteEventStore(path)
+    if not args.job:
+        recent = store.recent_job_ids()
+        print("Recent jobs (make trace JOB=<id>):" if recent else "No jobs recorded yet.")
+        for job_id in recent:
+            print(f"  {job_id}")
+        return 0
+    events = store.events_for_job(args.job)
+    print(format_timeline(events, job_id=args.job))
+    return 0 if events else 1

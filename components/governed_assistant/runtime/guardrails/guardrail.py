@@ -1,0 +1,66 @@
+"""Bedrock Guardrails' ApplyGuardrail on the user's input and on the assistant's output."""
+
+from __future__ import annotations
+
+import os
+
+from governed_assistant.runtime.guardrails.base import BedrockApplyGuardrail
+from governed_assistant.runtime.guardrails.constants import (
+    DEFAULT_GUARDRAIL_VERSION,
+    ENV_GUARDRAIL_ID,
+    ENV_GUARDRAIL_VERSION,
+)
+from governed_assistant.runtime.guardrails.exceptions import GuardrailConfigError, GuardrailUnavailableError
+from governed_assistant.runtime.guardrails.results import (
+    GuardrailResult,
+    GuardrailSource,
+    result_from_response,
+)
+
+
+class Guardrail:
+    """Screens text with one guardrail version; ``guardrail_id`` defaults to $GOVERNED_GUARDRAIL_ID."""
+
+    def __init__(
+        self,
+        client: BedrockApplyGuardrail,
+        guardrail_id: str | None = None,
+        version: str | None = None,
+    ) -> None:
+        resolved = guardrail_id or os.environ.get(ENV_GUARDRAIL_ID)
+        if not resolved:
+            raise GuardrailConfigError(
+                f"No guardrail configured, guardrail_id=None, env={ENV_GUARDRAIL_ID}; pass guardrail_id or "
+                f"set {ENV_GUARDRAIL_ID} to the id (or ARN) of the guardrail the stack creates"
+            )
+        self.guardrail_id = resolved
+        self.version = version or os.environ.get(ENV_GUARDRAIL_VERSION) or DEFAULT_GUARDRAIL_VERSION
+        self._client = client
+
+    def check_input(self, text: str) -> GuardrailResult:
+        """Screen what the user asked, before the model sees it."""
+        return self.check(text, "INPUT")
+
+    def check_output(self, text: str) -> GuardrailResult:
+        """Screen what the assistant is about to say, before the user sees it."""
+        return self.check(text, "OUTPUT")
+
+    def check(self, text: str, source: GuardrailSource) -> GuardrailResult:
+        try:
+            response = self._client.apply_guardrail(
+                guardrailIdentifier=self.guardrail_id,
+                guardrailVersion=self.version,
+                source=source,
+                content=[{"text": {"text": text}}],
+            )
+        except Exception as error:
+            # botocore's ClientError carries response["Error"]; duck-typed so fakes work too.
+            reply = getattr(error, "response", None)
+            details = reply.get("Error", {}) if isinstance(reply, dict) else {}
+            raise GuardrailUnavailableError(
+                guardrail_id=self.guardrail_id,
+                source=source,
+                error_code=str(details.get("Code") or type(error).__name__),
+                message=str(details.get("Message") or error),
+            ) from error
+        return result_from_response(response, source, text)

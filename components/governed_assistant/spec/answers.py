@@ -1,0 +1,158 @@
+"""From copier answers to the spec, and back to a per-question error message.
+
+Copier's validators call ``answer_error`` (through the template's Jinja extension), which
+builds the spec from the answers given so far and runs the very same validation as
+``load_spec``. So an interactive answer, an ``--data-file`` answer and a hand-edited
+``assistant.yaml`` are refused with the same message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from governed_assistant.spec.loader import validate_spec_data
+from governed_assistant.spec.model import SPEC_VERSION
+from governed_assistant.spec.problems import PathPart
+
+# Where each question's answer lands in the spec; a problem under that path is reported
+# against the question.
+QUESTION_PATHS: dict[str, tuple[PathPart, ...]] = {
+    "project_name": ("name",),
+    "project_slug": ("slug",),
+    "description": ("description",),
+    "aws_region": ("region",),
+    "preset": ("pattern",),
+    "mode": ("mode",),
+    "actions": ("actions",),
+    "approval_threshold": ("risk", "approval"),
+    "deny_threshold": ("risk",),
+    "model_id": ("model_id",),
+    "identity_provider": ("identity", "provider"),
+    "oidc_issuer": ("identity", "issuer"),
+    "oidc_audience": ("identity", "audience"),
+    "tenant_claim": ("identity", "claims", "tenant"),
+    "user_claim": ("identity", "claims", "user"),
+    "roles_claim": ("identity", "claims", "roles"),
+    "approver_roles": ("approver_roles",),
+    "admin_roles": ("admin_roles",),
+    "retrieval_backend": ("retrieval",),
+    "denied_topics": ("guardrails", "denied_topics"),
+    "pii_entities": ("guardrails", "pii_entities"),
+    "pii_action": ("guardrails", "pii_action"),
+    "shadow_mode": ("rollout", "shadow_mode"),
+    "canary_percent": ("rollout", "canary_percent"),
+    "opensearch": ("observability", "opensearch"),
+    "retention_days": ("observability", "retention_days"),
+    "stacks": ("stacks",),
+}
+
+# Stand-ins for questions not yet answered, so each answer is checked on its own.
+_PLACEHOLDERS: dict[str, Any] = {
+    "project_name": "Assistant",
+    "project_slug": "assistant",
+    "model_id": "anthropic.claude-3-5-sonnet-20240620-v1:0",
+    "approver_roles": ["supervisor"],
+}
+
+_SECTION_COMMENTS = {
+    "spec_version": "The spec format; `copier update` migrates it when the template changes it.",
+    "model_id": "The Bedrock model or inference profile the reasoning layer calls (and may only call).",
+    "identity": "Tenant, user and roles come only from these verified JWT claims.",
+    "roles": "Every role the assistant knows; policies/<role>.cedar says what each may do.",
+    "approver_roles": "Who may approve a gated action (never the requester, always the same tenant).",
+    "risk": "Risk at or above `approval` waits for a human; at or above `deny` is refused.",
+    "retrieval": "Where tenant-scoped context comes from: none, knowledge-base, opensearch or pgvector.",
+    "guardrails": "Bedrock Guardrails on the input and on the output.",
+    "rollout": "Start in shadow mode (decide and record, never execute), then canary by tenant.",
+    "observability": "Decision events to OpenSearch; log retention in days.",
+    "stacks": "One Pulumi stack per entry (Pulumi.<stack>.yaml).",
+    "actions": "What the model may propose. Each has actions/<name>.py; `make scaffold` adds missing ones.",
+}
+
+
+def _answer(answers: Mapping[str, Any], key: str) -> Any:
+    value = answers.get(key)
+    return _PLACEHOLDERS.get(key) if value is None else value
+
+
+def spec_from_answers(
+    answers: Mapping[str, Any], role_descriptions: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The spec document the answers describe (what ``assistant.yaml`` starts as)."""
+    descriptions = dict(role_descriptions or {})
+    actions = answers.get("actions") or []
+    approver_roles = _answer(answers, "approver_roles") or []
+    admin_roles = answers.get("admin_roles") or []
+    role_names: list[str] = []
+    for action in actions if isinstance(actions, list) else []:
+        roles = action.get("roles", []) if isinstance(action, dict) else []
+        role_names += [role for role in roles if isinstance(role, str)]
+    role_names += [role for role in [*approver_roles, *admin_roles] if isinstance(role, str)]
+    roles = {
+        role: descriptions.get(role, f"Users with the {role} role.") for role in dict.fromkeys(role_names)
+    }
+
+    identity: dict[str, Any] = {"provider": answers.get("identity_provider", "cognito")}
+    if identity["provider"] == "oidc":
+        identity["issuer"] = answers.get("oidc_issuer")
+        identity["audience"] = answers.get("oidc_audience")
+    identity["claims"] = {
+        "tenant": answers.get("tenant_claim", "custom:tenantId"),
+        "user": answers.get("user_claim", "sub"),
+        "roles": answers.get("roles_claim", "cognito:groups"),
+    }
+    return {
+        "spec_version": SPEC_VERSION,
+        "name": _answer(answers, "project_name"),
+        "slug": _answer(answers, "project_slug"),
+        "description": answers.get("description", ""),
+        "region": answers.get("aws_region", "us-east-1"),
+        "pattern": answers.get("preset", "bounded-action"),
+        "mode": answers.get("mode", "operate"),
+        "model_id": _answer(answers, "model_id"),
+        "identity": identity,
+        "roles": roles,
+        "approver_roles": approver_roles,
+        "admin_roles": admin_roles,
+        "risk": {
+            "approval": answers.get("approval_threshold", 0.5),
+            "deny": answers.get("deny_threshold", 0.9),
+        },
+        "retrieval": {"backend": answers.get("retrieval_backend", "none")},
+        "guardrails": {
+            "denied_topics": answers.get("denied_topics") or [],
+            "pii_entities": answers.get("pii_entities") or [],
+            "pii_action": answers.get("pii_action", "anonymize"),
+        },
+        "rollout": {
+            "shadow_mode": answers.get("shadow_mode", True),
+            "canary_percent": answers.get("canary_percent", 10),
+        },
+        "observability": {
+            "opensearch": answers.get("opensearch", True),
+            "retention_days": answers.get("retention_days", 30),
+        },
+        "stacks": answers.get("stacks") or ["dev", "prod"],
+        "actions": actions,
+    }
+
+
+def answer_error(question: str, answers: Mapping[str, Any]) -> str:
+    """The problems with one question's answer, as copier shows them; empty when valid."""
+    prefix = QUESTION_PATHS[question]
+    _, problems = validate_spec_data(spec_from_answers(answers))
+    relevant = [problem for problem in problems if problem.path[: len(prefix)] == prefix]
+    return "; ".join(str(problem) for problem in relevant)
+
+
+def render_spec_yaml(document: Mapping[str, Any]) -> str:
+    """The spec as YAML, one commented section per top-level key, in spec order."""
+    chunks = []
+    for key, value in document.items():
+        comment = _SECTION_COMMENTS.get(key)
+        text = yaml.safe_dump({key: value}, sort_keys=False, allow_unicode=True, width=100)
+        chunks.append(f"\n# {comment}\n{text}" if comment else text)
+    return "".join(chunks).lstrip("\n")

@@ -1,0 +1,327 @@
+"""The assistant spec: what ``assistant.yaml`` may say, and the rules that tie it together.
+
+Field constraints (ranges, patterns, closed sets) live on the fields; rules that span
+fields (thresholds in order, roles declared and used, one provider's settings) live in
+``cross_field_problems`` so that every problem is reported at once, with its path.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from governed_assistant.spec.problems import Problem
+
+SPEC_VERSION: Literal[2] = 2
+
+PII_ENTITY_TYPES = (
+    "ADDRESS", "AGE", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "CA_HEALTH_NUMBER",
+    "CA_SOCIAL_INSURANCE_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY",
+    "CREDIT_DEBIT_CARD_NUMBER", "DRIVER_ID", "EMAIL", "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+    "IP_ADDRESS", "LICENSE_PLATE", "MAC_ADDRESS", "NAME", "PASSWORD", "PHONE", "PIN",
+    "SWIFT_CODE", "UK_NATIONAL_HEALTH_SERVICE_NUMBER", "UK_NATIONAL_INSURANCE_NUMBER",
+    "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER", "URL", "USERNAME", "US_BANK_ACCOUNT_NUMBER",
+    "US_BANK_ROUTING_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "US_PASSPORT_NUMBER",
+    "US_SOCIAL_SECURITY_NUMBER", "VEHICLE_IDENTIFICATION_NUMBER",
+)  # fmt: skip
+# CloudWatch Logs accepts only these retention periods.
+RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+                  1827, 2192, 2557, 2922, 3288, 3653)  # fmt: skip
+# Step Functions runs each Lambda task for at most 15 minutes.
+MAX_TIMEOUT_SECONDS = 900
+
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+_ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+_STACK = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_TOPIC_NAME = re.compile(r"^[0-9a-zA-Z\-_ !?.]{1,100}$")
+_MODEL_ID = re.compile(
+    r"^(arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{12}:(inference-profile|application-inference-profile)/[\w.:-]+"
+    r"|([a-z]{2}\.)?[a-z0-9-]+\.[\w.:-]+)$"
+)
+_CLAIM = re.compile(r"^[A-Za-z][A-Za-z0-9_:./-]{0,127}$")
+
+
+def python_identifier(value: str, what: str, example: str, limit: int = 64) -> str:
+    """Accept snake_case names that are valid Python and Pulumi identifiers."""
+    if not _IDENTIFIER.match(value) or len(value) > limit:
+        raise ValueError(
+            f"{value!r} is not a valid {what}: use lowercase letters, digits and underscores, "
+            f"starting with a letter, at most {limit} characters (e.g. {example!r})"
+        )
+    if keyword.iskeyword(value):
+        raise ValueError(f"{value!r} is a Python keyword and cannot be a {what}; e.g. {example!r}")
+    return value
+
+
+def _fraction(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{value} is out of range; use a fraction between 0 and 1 (e.g. 0.5)")
+    return value
+
+
+def _role_name(value: str) -> str:
+    if not _ROLE.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid role name: lowercase letters, digits, '-' or '_', "
+            "starting with a letter (e.g. 'support-agent')"
+        )
+    return value
+
+
+def _action_name(value: str) -> str:
+    return python_identifier(value, "action name", "update_ticket_status")
+
+
+def _resource_type(value: str) -> str:
+    return python_identifier(value, "resource type", "ticket")
+
+
+RoleName = Annotated[str, AfterValidator(_role_name)]
+Fraction = Annotated[float, AfterValidator(_fraction)]
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors: a typo must never silently disable a control."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RetryPolicy(StrictModel):
+    """How Step Functions retries an action's executor: exponential backoff, full jitter."""
+
+    max_attempts: int = Field(3, ge=0, le=10)
+    interval_seconds: int = Field(2, ge=1, le=300)
+    backoff_rate: float = Field(2.0, ge=1.0, le=10.0)
+    max_delay_seconds: int = Field(60, ge=1, le=3600)
+
+
+class Action(StrictModel):
+    """One thing the assistant may propose; nothing outside this list can execute."""
+
+    name: Annotated[str, AfterValidator(_action_name)]
+    description: str = Field(min_length=10, max_length=1000)
+    risk: Fraction
+    roles: list[RoleName] = Field(min_length=1)
+    resource_type: Annotated[str, AfterValidator(_resource_type)]
+    parameters: dict[str, Any]
+    reversible: bool = False
+    timeout_seconds: int = Field(30, ge=1, le=MAX_TIMEOUT_SECONDS)
+    retry: RetryPolicy = RetryPolicy()
+    steps: list[Annotated[str, AfterValidator(_action_name)]] = Field(default_factory=list)
+
+
+class Claims(StrictModel):
+    """Which verified JWT claims carry the tenant, the user and the roles."""
+
+    tenant: Annotated[str, Field(pattern=_CLAIM.pattern)] = "custom:tenantId"
+    user: Annotated[str, Field(pattern=_CLAIM.pattern)] = "sub"
+    roles: Annotated[str, Field(pattern=_CLAIM.pattern)] = "cognito:groups"
+
+
+class Identity(StrictModel):
+    provider: Literal["cognito", "oidc"] = "cognito"
+    issuer: str | None = None
+    audience: str | None = None
+    claims: Claims = Claims()
+
+
+class RiskThresholds(StrictModel):
+    """Risk at or above ``approval`` waits for a human; at or above ``deny`` it is refused."""
+
+    approval: Fraction = 0.5
+    deny: Fraction = 0.9
+
+
+class Retrieval(StrictModel):
+    backend: Literal["none", "knowledge-base", "opensearch", "pgvector"] = "none"
+
+
+class DeniedTopic(StrictModel):
+    name: Annotated[str, Field(pattern=_TOPIC_NAME.pattern)]
+    definition: str = Field(min_length=1, max_length=200)
+
+
+class Guardrails(StrictModel):
+    denied_topics: list[DeniedTopic] = Field(default_factory=list, max_length=30)
+    pii_entities: list[Literal[PII_ENTITY_TYPES]] = Field(default_factory=list)  # type: ignore[valid-type]
+    pii_action: Literal["block", "anonymize"] = "anonymize"
+
+
+class Rollout(StrictModel):
+    shadow_mode: bool = True
+    canary_percent: int = Field(10, ge=0, le=100)
+
+
+class Observability(StrictModel):
+    opensearch: bool = True
+    retention_days: int = 30
+
+    @field_validator("retention_days")
+    @classmethod
+    def _known_retention(cls, value: int) -> int:
+        if value not in RETENTION_DAYS:
+            raise ValueError(
+                f"{value} is not a CloudWatch Logs retention period; use one of "
+                f"{', '.join(map(str, RETENTION_DAYS))}"
+            )
+        return value
+
+
+class AssistantSpec(StrictModel):
+    """The single source of truth for a governed assistant's infrastructure and runtime."""
+
+    spec_version: Literal[2] = SPEC_VERSION
+    name: str = Field(min_length=1, max_length=100)
+    slug: str
+    description: str = Field(default="", max_length=500)
+    region: Annotated[str, Field(pattern=_REGION.pattern)] = "us-east-1"
+    pattern: Literal["bounded-action", "workflow-aware", "insights-to-action"] = "bounded-action"
+    mode: Literal["answer", "collect", "operate", "trigger"] = "operate"
+    model_id: Annotated[str, Field(pattern=_MODEL_ID.pattern)]
+    identity: Identity = Identity()
+    roles: dict[RoleName, str] = Field(min_length=1)
+    approver_roles: list[RoleName] = Field(min_length=1)
+    admin_roles: list[RoleName] = Field(default_factory=list)
+    risk: RiskThresholds = RiskThresholds()
+    retrieval: Retrieval = Retrieval()
+    guardrails: Guardrails = Guardrails()
+    rollout: Rollout = Rollout()
+    observability: Observability = Observability()
+    stacks: list[Annotated[str, Field(pattern=_STACK.pattern)]] = Field(
+        default_factory=lambda: ["dev", "prod"], min_length=1
+    )
+    actions: list[Action] = Field(default_factory=list)
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        return python_identifier(value, "project slug", "support_ops", limit=40)
+
+    def action(self, name: str) -> Action | None:
+        return next((action for action in self.actions if action.name == name), None)
+
+    @property
+    def resource_types(self) -> list[str]:
+        return sorted({action.resource_type for action in self.actions})
+
+
+def cross_field_problems(spec: AssistantSpec) -> list[Problem]:
+    """Rules that span fields; each problem points at the field to change."""
+    problems: list[Problem] = []
+    if spec.risk.approval > spec.risk.deny:
+        # Reported on `deny`, the later question, so an approval answer is never judged
+        # against a deny threshold the user has not chosen yet.
+        problems.append(
+            Problem(
+                ("risk", "deny"),
+                f"deny threshold {spec.risk.deny} is below approval threshold {spec.risk.approval}; "
+                "it must be at least the approval threshold (e.g. approval 0.5, deny 0.9)",
+            )
+        )
+    problems += _identity_problems(spec.identity)
+    problems += _role_problems(spec)
+    problems += _action_problems(spec)
+    problems += _duplicates(spec.stacks, ("stacks",), "stack")
+    return problems
+
+
+def _identity_problems(identity: Identity) -> list[Problem]:
+    if identity.provider == "oidc":
+        problems = []
+        if not identity.issuer or not identity.issuer.startswith("https://"):
+            problems.append(
+                Problem(
+                    ("identity", "issuer"),
+                    "an oidc provider needs its issuer URL, starting with https:// "
+                    "(e.g. https://login.example.com/)",
+                )
+            )
+        if not identity.audience:
+            problems.append(
+                Problem(("identity", "audience"), "an oidc provider needs the audience your tokens carry")
+            )
+        return problems
+    return [
+        Problem(("identity", key), f"{key} is set by the Cognito user pool the stack creates; remove it")
+        for key in ("issuer", "audience")
+        if getattr(identity, key) is not None
+    ]
+
+
+def _role_problems(spec: AssistantSpec) -> list[Problem]:
+    problems: list[Problem] = []
+    used: set[str] = set(spec.approver_roles) | set(spec.admin_roles)
+    for index, action in enumerate(spec.actions):
+        used |= set(action.roles)
+        for role_index, role in enumerate(action.roles):
+            if role not in spec.roles:
+                problems.append(
+                    Problem(
+                        ("actions", index, "roles", role_index),
+                        f"role {role!r} is not declared; add it under roles: with a description",
+                    )
+                )
+    for key in ("approver_roles", "admin_roles"):
+        for index, role in enumerate(getattr(spec, key)):
+            if role not in spec.roles:
+                problems.append(
+                    Problem(
+                        (key, index),
+                        f"role {role!r} is not declared; add it under roles: with a description",
+                    )
+                )
+    for role in spec.roles:
+        if role not in used:
+            problems.append(
+                Problem(
+                    ("roles", role),
+                    f"role {role!r} is declared but no action, approver_roles or admin_roles uses it; "
+                    "use it or remove it",
+                )
+            )
+    return problems
+
+
+def _action_problems(spec: AssistantSpec) -> list[Problem]:
+    problems = _duplicates([action.name for action in spec.actions], ("actions",), "action", key="name")
+    if spec.mode == "answer" and spec.actions:
+        problems.append(
+            Problem(
+                ("actions",),
+                "mode 'answer' proposes no actions; remove the actions or choose mode operate",
+            )
+        )
+    for index, action in enumerate(spec.actions):
+        if action.retry.max_delay_seconds < action.retry.interval_seconds:
+            problems.append(
+                Problem(
+                    ("actions", index, "retry", "max_delay_seconds"),
+                    f"must be at least interval_seconds ({action.retry.interval_seconds})",
+                )
+            )
+        problems += _duplicates(action.steps, ("actions", index, "steps"), "step")
+        if action.name in action.steps:
+            problems.append(
+                Problem(
+                    ("actions", index, "steps"),
+                    f"a step cannot share the action's name {action.name!r}; rename the step",
+                )
+            )
+    return problems
+
+
+def _duplicates(
+    values: list[str], path: tuple[str | int, ...], what: str, key: str | None = None
+) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for index, value in enumerate(values):
+        if value in seen:
+            where = (*path, index, key) if key else (*path, index)
+            problems.append(Problem(where, f"duplicate {what} {value!r}; each {what} must be unique"))
+        seen.add(value)
+    return problems

@@ -6,11 +6,15 @@ import base64
 import hashlib
 import os
 import stat
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from governed_assistant.infra.entrypoints import HANDLERS
 from governed_assistant.infra.packaging import (
+    LAYER_EXCLUDED_MODULES,
     PackagingError,
     build_code,
     build_layer,
@@ -22,34 +26,35 @@ from governed_assistant.infra.packaging import (
 from tests.conftest import REPO_ROOT
 
 FILES = {
-    "components/__init__.py": "",
-    "components/runtime/gate.py": "DECIDE = True\n",
     "actions/__init__.py": "",
+    "actions/support/__init__.py": "",
+    "actions/support/tickets.py": "DECIDE = True\n",
     "actions/refund.py": "def execute(): ...\n",
     "policies/roles.cedar": "permit(principal, action, resource);\n",
     "prompts/system.md": "You propose; you never execute.\n",
     "assistant.yaml": "name: Test\n",
 }
 JUNK = [
-    "components/__pycache__/gate.cpython-311.pyc",
-    "components/runtime/gate.pyc",
-    "components/.mypy_cache/3.11/cache.json",
+    "actions/__pycache__/refund.cpython-311.pyc",
+    "actions/support/tickets.pyc",
+    "actions/.mypy_cache/3.11/cache.json",
     "actions/.pytest_cache/v/cache",
-    "components/runtime/.ruff_cache/x",
+    "actions/support/.ruff_cache/x",
 ]
-NOT_PACKAGED = ["README.md", "tests/test_x.py", "__main__.py"]
+# Everything else in a project stays out, a vendored components/ of an old layout included.
+NOT_PACKAGED = ["README.md", "tests/test_x.py", "__main__.py", "requirements.txt", "components/spec.py"]
 
 
-def make_project(root: Path, components_at: Path | None = None) -> Path:
-    """A project tree with code, junk and unrelated files; components/ optionally a symlink."""
+def make_project(root: Path, actions_at: Path | None = None) -> Path:
+    """A project tree with code, junk and unrelated files; actions/ optionally a symlink."""
     for name in [*FILES, *JUNK, *NOT_PACKAGED]:
         target = root / name
-        if components_at is not None and name.startswith("components/"):
-            target = components_at / name.removeprefix("components/")
+        if actions_at is not None and name.startswith("actions/"):
+            target = actions_at / name.removeprefix("actions/")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(FILES.get(name, "junk\n"))
-    if components_at is not None:
-        (root / "components").symlink_to(components_at, target_is_directory=True)
+    if actions_at is not None:
+        (root / "actions").symlink_to(actions_at, target_is_directory=True)
     return root
 
 
@@ -109,26 +114,17 @@ def test_code_zip_hashes_are_those_lambda_reports(project: Path, tmp_path: Path)
     assert built.source_code_hash == base64.b64encode(digest).decode()
 
 
-def test_symlinked_components_are_followed(tmp_path: Path) -> None:
-    """A components/ symlink (as in this repo's template/) packs as the directory it points at."""
+def test_symlinked_directories_are_followed(tmp_path: Path) -> None:
+    """An actions/ symlink packs as the directory it points at."""
     real = build_code(make_project(tmp_path / "real"), tmp_path / "real.zip")
-    linked = make_project(tmp_path / "linked", components_at=tmp_path / "shared" / "components")
-    assert (linked / "components").is_symlink()
+    linked = make_project(tmp_path / "linked", actions_at=tmp_path / "shared" / "actions")
+    assert (linked / "actions").is_symlink()
     assert build_code(linked, tmp_path / "linked.zip").sha256 == real.sha256
-
-
-def test_template_code_zip_follows_the_repo_symlink(tmp_path: Path) -> None:
-    """This repo's template/ packs components/ through its symlink, with actions/ and prompts/."""
-    assert (REPO_ROOT / "template" / "components").is_symlink()
-    packed = names(build_code(REPO_ROOT / "template", tmp_path / "code.zip").path)
-    assert "components/spec/model.py" in packed
-    assert "actions/__init__.py" in packed
-    assert not [name for name in packed if "__pycache__" in name or name.endswith(".pyc")]
 
 
 def test_symlink_loop_is_refused(project: Path, tmp_path: Path) -> None:
     """A link back to an ancestor fails with the path, instead of recursing forever."""
-    (project / "components" / "runtime" / "again").symlink_to(project / "components")
+    (project / "actions" / "support" / "again").symlink_to(project / "actions")
     with pytest.raises(PackagingError, match="symlink loop"):
         build_code(project, tmp_path / "code.zip")
 
@@ -140,9 +136,9 @@ def test_broken_symlink_is_refused(project: Path, tmp_path: Path) -> None:
         build_code(project, tmp_path / "code.zip")
 
 
-def test_project_without_components_is_refused(tmp_path: Path) -> None:
+def test_project_without_a_spec_is_refused(tmp_path: Path) -> None:
     """A wrong --project fails, naming what it looked for."""
-    with pytest.raises(PackagingError, match="components"):
+    with pytest.raises(PackagingError, match=r"assistant\.yaml"):
         build_code(tmp_path, tmp_path / "code.zip")
 
 
@@ -169,12 +165,11 @@ def test_runtime_requirements_refuse_nested_files() -> None:
         runtime_requirements("-r other.txt\n")
 
 
-def test_template_requirements_keep_the_runtime() -> None:
-    """The template's requirements lose pulumi and pulumi-aws and keep everything else."""
-    kept = runtime_requirements((REPO_ROOT / "template" / "requirements.txt").read_text())
-    assert not [line for line in kept if line.lower().startswith("pulumi")]
-    assert any(line.startswith("boto3") for line in kept)
-    assert any(line.startswith("aws-lambda-powertools") for line in kept)
+def test_runtime_requirements_keep_the_pinned_package() -> None:
+    """A generated project's requirements keep the governance package's pin and lose Pulumi."""
+    pinned = "governed-assistant[infra] @ git+file:///src/template@0123abc#subdirectory=components"
+    kept = runtime_requirements(f"# managed\n{pinned}\npulumi>=3\nrequests>=2\n")
+    assert kept == [pinned, "requests>=2"]
 
 
 @pytest.mark.parametrize(("architecture", "machine"), [("arm64", "aarch64"), ("x86_64", "x86_64")])
@@ -203,7 +198,7 @@ def test_cli_builds_the_code_zip_and_prints_its_hashes(
 def test_cli_reports_errors_without_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A missing project exits 1 with the reason on stderr."""
     assert main(["build", "--project", str(tmp_path), "--out", str(tmp_path / "out"), "--code-only"]) == 1
-    assert "components" in capsys.readouterr().err
+    assert "assistant.yaml" in capsys.readouterr().err
 
 
 _OFFLINE_MARKERS = (
@@ -216,20 +211,76 @@ _OFFLINE_MARKERS = (
 )
 
 
-@pytest.mark.slow
-def test_layer_builds_identically_twice(tmp_path: Path) -> None:
-    """Two layer builds from the template's requirements give the same bytes (needs the package index)."""
+@pytest.fixture(scope="module")
+def layers(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two layers built from one project pinning this checkout's package (needs the package index)."""
+    root = tmp_path_factory.mktemp("layer")
+    project = root / "project"
+    project.mkdir()
+    package = (REPO_ROOT / "components").as_uri()
+    (project / "requirements.txt").write_text(
+        f"governed-assistant[infra,local] @ {package}\npulumi>=3.200,<4\n"
+    )
     try:
-        first = build_layer(REPO_ROOT / "template", tmp_path / "a" / "layer.zip")
+        first = build_layer(project, root / "a" / "layer.zip")
     except PackagingError as error:
         if any(marker in str(error) for marker in _OFFLINE_MARKERS):
             pytest.skip(f"the package index is unreachable: {str(error)[-300:]}")
         raise
-    second = build_layer(REPO_ROOT / "template", tmp_path / "b" / "layer.zip")
-    assert first.sha256 == second.sha256
-    packed = names(first.path)
+    second = build_layer(project, root / "b" / "layer.zip")
+    return first.path, second.path
+
+
+@pytest.mark.slow
+def test_layer_builds_identically_twice(layers: tuple[Path, Path]) -> None:
+    """Two layer builds from the same requirements give the same bytes."""
+    first, second = layers
+    assert first.read_bytes() == second.read_bytes()
+
+
+@pytest.mark.slow
+def test_layer_carries_the_handlers_and_their_dependencies(layers: tuple[Path, Path]) -> None:
+    """The package's handlers and runtime are in the layer, with Powertools and boto3."""
+    packed = names(layers[0])
     assert all(name.startswith("python/") for name in packed)
+    assert "python/governed_assistant/handlers/api.py" in packed
+    assert "python/governed_assistant/runtime/gate/gate.py" in packed
     assert "python/aws_lambda_powertools/__init__.py" in packed
     assert any(name.startswith("python/boto3/") for name in packed)
+
+
+@pytest.mark.slow
+def test_layer_leaves_out_pulumi_the_local_stack_and_build_traces(layers: tuple[Path, Path]) -> None:
+    """No Pulumi (extras dropped), no offline stack or test helpers, no scripts, .pyc or install paths."""
+    packed = names(layers[0])
     assert not [name for name in packed if name.startswith(("python/pulumi/", "python/pulumi_aws/"))]
+    assert not [name for name in packed if name.startswith(("python/moto/", "python/psycopg/"))]
+    left_out = tuple(f"python/governed_assistant/{module}/" for module in ("infra", "local", "testing"))
+    assert not [name for name in packed if name.startswith(left_out)]
     assert not [name for name in packed if name.startswith("python/bin/") or name.endswith(".pyc")]
+    assert not [name for name in packed if name.endswith("/direct_url.json")]
+
+
+_BLOCKED_IMPORT = """
+import importlib, sys
+blocked = tuple("governed_assistant." + module for module in sys.argv[1].split(","))
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith(blocked):
+            raise ImportError(f"{name} is not in the Lambda layer")
+sys.meta_path.insert(0, Refuse())
+for handler in sys.argv[2:]:
+    module, _, attribute = handler.rpartition(".")
+    assert callable(getattr(importlib.import_module(module), attribute)), handler
+"""
+
+
+def test_every_handler_imports_without_the_modules_the_layer_leaves_out() -> None:
+    """No handler needs infra, scaffold, local or testing, so the layer can leave them out."""
+    result = subprocess.run(
+        [sys.executable, "-c", _BLOCKED_IMPORT, ",".join(LAYER_EXCLUDED_MODULES), *HANDLERS.values()],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -15,11 +16,17 @@ import yaml
 
 from tests.conftest import REPO_ROOT
 
-# The commit that `tests/template/test_update.py` updates projects from: the first
-# complete foundation (spec_version 1), before the first `_migrations` entry.
-BASELINE_COMMIT = "f894a1ca9c055582f315bde9951818660ae38a73"
-# The version the clone's HEAD is tagged with: above every `_migrations` version.
-HEAD_TAG = "v999.0.0"
+RELEASE_HEADING = re.compile(r"^## (\d+\.\d+\.\d+) - (unreleased|[0-9a-f]{7,40})\s*$", re.MULTILINE)
+
+
+def releases() -> dict[str, str]:
+    """CHANGELOG.md's releases, ``{version: commit}``, newest first; ``HEAD`` for the unreleased one."""
+    text = (REPO_ROOT / "CHANGELOG.md").read_text()
+    return {version: "HEAD" if commit == "unreleased" else commit for version, commit in RELEASE_HEADING.findall(text)}
+
+
+# The release `tests/template/test_update.py` updates projects from: the oldest supported one.
+OLDEST_RELEASE = list(releases())[-1]
 SHARED_VENV = Path(sys.prefix)
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Template Tests",
@@ -69,7 +76,7 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A clone of this repository whose HEAD is the working tree under test, tagged for updates.
 
     The working tree's uncommitted files are committed in the clone, so the tests render
-    what is on disk; the baseline commit is tagged v0.1.0 for the update test.
+    what is on disk; every release in CHANGELOG.md is tagged, the unreleased one at that HEAD.
     """
     clone = tmp_path_factory.mktemp("template") / "repo"
     run(["git", "clone", "-q", str(REPO_ROOT), str(clone)], cwd=clone.parent)
@@ -82,8 +89,8 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with tarfile.open(archive) as tar:
         tar.extractall(clone, filter="tar")
     commit_all(clone, "the working tree under test")
-    run(["git", "tag", "-f", "v0.1.0", BASELINE_COMMIT], cwd=clone)
-    run(["git", "tag", "-f", HEAD_TAG], cwd=clone)
+    for version, commit in releases().items():
+        run(["git", "tag", "-f", f"v{version}", commit], cwd=clone)
     yield clone
 
 

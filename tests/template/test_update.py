@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.template.conftest import SHARED_VENV, commit_all, copier, project_files, render, run
+from tests.template.conftest import (
+    OLDEST_RELEASE,
+    SHARED_VENV,
+    commit_all,
+    copier,
+    project_files,
+    render,
+    run,
+)
 
 NEW_ACTION = """\
 - name: close_ticket
@@ -24,14 +32,17 @@ permit (principal in Role::"agent", action == Action::"close_ticket", resource)
 when { resource.tenant == principal.tenant };
 """
 PROMPT_EDIT = "\nAlways answer in the customer's language.\n"
+# An owner's edit to vendored code (before 0.4.0): the migration must report and keep it.
+VENDORED_FILE = "components/spec/model.py"
+VENDORED_EDIT = "\n# Our local patch to the vendored spec model (must be reported, not dropped).\n"
 
 
 @pytest.fixture(scope="module")
 def updated(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project rendered from v0.1.0, edited by its user, committed, then updated to HEAD."""
+    """A project rendered from the oldest release, edited by its user, committed, then updated to HEAD."""
     workspace = tmp_path_factory.mktemp("update")
-    project = render(template_repo, workspace / "project", {}, vcs_ref="v0.1.0")
-    commit_all(project, "rendered from v0.1.0")
+    project = render(template_repo, workspace / "project", {}, vcs_ref=f"v{OLDEST_RELEASE}")
+    commit_all(project, f"rendered from v{OLDEST_RELEASE}")
 
     action = project / "actions" / "update_ticket_status.py"
     action.write_text(
@@ -47,11 +58,14 @@ def updated(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
         policy.write(POLICY_EDIT)
     with (project / "prompts" / "system.md").open("a") as prompt:
         prompt.write(PROMPT_EDIT)
+    with (project / VENDORED_FILE).open("a") as vendored:
+        vendored.write(VENDORED_EDIT)
     commit_all(project, "user edits")
 
     result = copier("update", "--trust", "--defaults", "--vcs-ref", "HEAD", cwd=project)
     if result.returncode != 0:
         pytest.fail(f"copier update failed:\n{result.stdout}\n{result.stderr}")
+    (project / "update-output.txt").write_text(result.stdout + result.stderr)
     return project
 
 
@@ -69,6 +83,31 @@ def test_update_keeps_every_user_edit(updated: Path) -> None:
     assert "name: close_ticket" in (updated / "assistant.yaml").read_text()
     assert POLICY_EDIT in (updated / "policies" / "agent.cedar").read_text()
     assert PROMPT_EDIT in (updated / "prompts" / "system.md").read_text()
+
+
+def test_update_leaves_no_vendored_code(updated: Path) -> None:
+    """The project no longer carries components/: it pins the governance package instead."""
+    assert not (updated / "components").exists()
+    requirements = (updated / "requirements.txt").read_text()
+    assert "governed-assistant[infra] @ git+file://" in requirements
+    assert "#subdirectory=components" in requirements
+
+
+def test_update_reports_and_keeps_edits_to_vendored_files(updated: Path) -> None:
+    """An owner's edit to a vendored file is listed in the update's output and kept for review."""
+    kept = updated / "vendored-edits" / VENDORED_FILE
+    assert VENDORED_EDIT in kept.read_text()
+    output = (updated / "update-output.txt").read_text()
+    assert VENDORED_FILE in output
+    # Only the edited file is reported: the untouched vendored files are not.
+    assert list((updated / "vendored-edits").rglob("*.py")) == [kept]
+
+
+def test_update_points_owner_imports_at_the_package(updated: Path) -> None:
+    """The owner's action module imports governed_assistant, never the removed components."""
+    action = (updated / "actions" / "update_ticket_status.py").read_text()
+    assert "from governed_assistant." in action
+    assert "from components" not in action
 
 
 def test_update_brings_every_new_template_file(updated: Path, template_repo: Path, tmp_path: Path) -> None:

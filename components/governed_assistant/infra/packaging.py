@@ -37,9 +37,11 @@ from governed_assistant.errors import GovernanceError
 # actions, and what the runtime loads (Cedar policies, the system prompt).
 REQUIRED_PATHS: Final = ("assistant.yaml",)
 OPTIONAL_PATHS: Final = ("actions", "policies", "prompts")
-# The governance package's parts no function imports: the offline stack and the test helpers.
+# The governance package's parts no function imports (a test imports every handler without
+# them): the Pulumi components, the scaffolder, the offline stack and the test helpers.
 PACKAGE_NAME: Final = "governed-assistant"
-LAYER_EXCLUDED: Final = ("python/governed_assistant/local/", "python/governed_assistant/testing/")
+LAYER_EXCLUDED_MODULES: Final = ("infra", "scaffold", "local", "testing")
+LAYER_EXCLUDED: Final = tuple(f"python/governed_assistant/{module}/" for module in LAYER_EXCLUDED_MODULES)
 
 EXCLUDED_NAMES: Final = frozenset(
     {
@@ -244,12 +246,24 @@ def build_layer(
                 f"pip could not install the layer's packages, exit={result.returncode}: "
                 f"{result.stderr.strip()[-2000:]}"
             )
+        _forget_install_paths(target)
         files = collect_files(Path(workspace), ["python"])
         return write_zip([(name, path) for name, path in files if _in_layer(name)], out)
 
 
 def _in_layer(name: str) -> bool:
     return not name.startswith(("python/bin/", *LAYER_EXCLUDED))
+
+
+def _forget_install_paths(target: Path) -> None:
+    """Drop each ``direct_url.json`` (and its RECORD line): it names where pip found a package,
+    here a temporary directory, so two builds of the same requirements would differ."""
+    for direct_url in target.glob("*.dist-info/direct_url.json"):
+        direct_url.unlink()
+        record = direct_url.with_name("RECORD")
+        if record.is_file():
+            lines = record.read_text().splitlines(keepends=True)
+            record.write_text("".join(line for line in lines if "/direct_url.json," not in line))
 
 
 def _print(kind: str, built: BuiltArchive) -> None:

@@ -83,7 +83,9 @@ def _pip_vcs_url(source: str) -> str:
         return f"git+ssh://{scp.group(1).replace(':', '/')}/{scp.group(2)}"
     if re.match(r"^[a-z][a-z0-9+.-]*://", source):
         return f"git+{source}"
-    return f"git+{Path(source).expanduser().resolve().as_uri()}"
+    # file://localhost/...: pip before 24 refuses a VCS URL without a host (git+file:///...), and
+    # Pulumi's own pip toolchain may be that old; git reads both forms alike.
+    return f"git+file://localhost{Path(source).expanduser().resolve().as_posix()}"
 
 
 def _commit_exists(source: str, commit: str) -> bool:

@@ -89,7 +89,7 @@ def test_update_leaves_no_vendored_code(updated: Path) -> None:
     """The project no longer carries components/: it pins the governance package instead."""
     assert not (updated / "components").exists()
     requirements = (updated / "requirements.txt").read_text()
-    assert "governed-assistant[infra] @ git+file://" in requirements
+    assert "governed-assistant[infra] @ git+file://localhost/" in requirements
     assert "#subdirectory=components" in requirements
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 import itertools
 from pathlib import Path
 from typing import Any
@@ -38,3 +40,66 @@ def test_rendered_project_passes_its_own_tests_and_lint(
     spec_text = (project / "assistant.yaml").read_text()
     assert f"backend: {backend}" in spec_text
     assert f"provider: {provider}" in spec_text
+    assert not (project / "components").exists()
+
+
+# What a generated project holds: only what its owner writes or reads, nothing of the package.
+OWNER_TREE = {
+    ".copier-answers.yml", ".github", ".gitignore", "Makefile", "Pulumi.yaml", "README.md", "__main__.py",
+    "actions", "assistant.yaml", "local", "policies", "policypack", "prompts", "pyproject.toml",
+    "requirements-dev.txt", "requirements.txt", "tests",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def default_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render(template_repo, tmp_path_factory.mktemp("default") / "project", {})
+
+
+def test_default_project_holds_only_its_owners_files(default_project: Path) -> None:
+    """No vendored code: the top level is the owner's files and glue; local/ holds the model script."""
+    top = {path.name for path in default_project.iterdir() if path.name != ".git"}
+    stacks = {name for name in top if name.startswith("Pulumi.") and name != "Pulumi.yaml"}
+    assert top - stacks == OWNER_TREE
+    assert [path.name for path in (default_project / "local").iterdir()] == ["model-script.yaml"]
+    assert not list(default_project.rglob("governed_assistant"))
+
+
+def test_default_project_pins_the_package_at_the_rendered_commit(
+    default_project: Path, template_repo: Path
+) -> None:
+    """requirements.txt names the package at the exact commit copier rendered, as a pip VCS URL."""
+    commit = run(["git", "rev-parse", "HEAD"], cwd=template_repo).stdout.strip()
+    expected = f"governed-assistant[infra] @ git+file://localhost{template_repo}@{commit}#subdirectory=components"
+    assert expected in (default_project / "requirements.txt").read_text().splitlines()
+    dev = (default_project / "requirements-dev.txt").read_text().splitlines()
+    assert expected.replace("[infra]", "[infra,local]") in dev
+
+
+def _package_imports(path: Path) -> list[tuple[str, str]]:
+    """Every ``(module, name)`` a file imports from the governance package."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "governed_assistant":
+            found += [(node.module or "", alias.name) for alias in node.names]
+        elif isinstance(node, ast.Import):
+            found += [(alias.name, "") for alias in node.names if alias.name.startswith("governed_assistant")]
+    return found
+
+
+def test_default_project_imports_only_the_public_api(default_project: Path) -> None:
+    """Generated files import names of governed_assistant.__all__ or governed_assistant.testing only."""
+    public = {
+        module: set(importlib.import_module(module).__all__)
+        for module in ("governed_assistant", "governed_assistant.testing")
+    }
+    imports = [
+        (path.relative_to(default_project), module, name)
+        for path in default_project.rglob("*.py")
+        for module, name in _package_imports(path)
+    ]
+    assert imports, "the project imports nothing from the package: the check would prove nothing"
+    private = [
+        f"{path}: {module}.{name}" for path, module, name in imports if name not in public.get(module, ())
+    ]
+    assert private == []

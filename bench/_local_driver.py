@@ -3,8 +3,8 @@
 Usage: python bench/_local_driver.py --project DIR
 
 Run in a fresh process (``install_sample_actions`` replaces ``actions.*`` in ``sys.modules``):
-the project directory goes first on ``sys.path``, so ``components`` and ``actions`` are the
-rendered copies, not this repository's. It starts ``LocalStack`` with the sample executors, the
+the project directory goes first on ``sys.path`` (its ``actions``), then this checkout's
+``components/`` (the governance package under test). It starts ``LocalStack`` with the sample executors, the
 demo's model script and the demo's flags (acme and globex live, initech in shadow), then speaks
 JSON lines: one ``ready`` line on stdout (the API's URL, how long the start took, the messages and
 roles the benchmarks use), then one answer per request read from stdin:
@@ -15,7 +15,7 @@ roles the benchmarks use), then one answer per request read from stdin:
 
 Everything else the stack prints (handlers' logs) goes to stderr, so stdout stays the protocol.
 
-Experiments, off by default (they try a fix without editing ``components/``):
+Experiments, off by default (they try a fix without editing the package):
 
 - ``--cache-jsonpath``: memoize ``jsonpath_ng``'s ``parse`` (moto rebuilds a PLY parser for every
   path it evaluates: eight per ``PutEvents`` for the default input template, more per ASL state);
@@ -104,8 +104,9 @@ def main() -> int:
     args = parser.parse_args()
     project = args.project.resolve()
     started = time.perf_counter()
-    # The rendered copy of `components` and the project's `actions`, never this repository's.
-    sys.path[0] = str(project)
+    # The project's own `actions`, and this checkout's governance package (what the benchmark
+    # measures; the project would pin the same commit).
+    sys.path[0:1] = [str(project), str(Path(__file__).resolve().parent.parent / "components")]
     out = _protocol_stream()
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "CRITICAL")
     logging.getLogger("moto").setLevel(logging.CRITICAL)

@@ -22,7 +22,7 @@ def main() -> int:
     parser.add_argument("--lambda-url", required=True)
     parser.add_argument("--cache-jsonpath", action="store_true")
     args = parser.parse_args()
-    sys.path[0] = str(args.project.resolve())
+    sys.path[0:1] = [str(args.project.resolve()), str(Path(__file__).resolve().parent.parent / "components")]
     logging.getLogger("moto").setLevel(logging.CRITICAL)
     if args.cache_jsonpath:
         import functools

@@ -1,6 +1,6 @@
 """Wall time of each part of ``POST /messages`` inside the stack's process, for ``--phase-timing``.
 
-Wraps, in the running process only (nothing in ``components/`` changes): the API route itself,
+Wraps, in the running process only (nothing in the package changes): the API route itself,
 JWT verification, ``jobs.create``, the input guardrail, the EventBridge dispatch and the SQLite
 telemetry writes. A part called outside a ``POST /messages`` request (a step handler writing its
 events, a ``GET``) is not counted, except JWT verification, which runs before the route is known
@@ -40,7 +40,7 @@ def _timed(name: str, function: Callable[..., Any], *, only_in_post: bool = True
 
 
 def install() -> None:
-    """Wrap the parts; call after the project's ``components`` is importable, before the first request."""
+    """Wrap the parts; call after the governance package is importable, before the first request."""
     from governed_assistant.handlers import api
     from governed_assistant.runtime.guardrails.guardrail import Guardrail
     from governed_assistant.runtime.identity.verifier import JwtVerifier

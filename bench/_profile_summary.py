@@ -35,7 +35,7 @@ API_PARTS: list[tuple[str, str]] = [
     ("jobs store: create/transition (DynamoDB via moto)", r"runtime/jobs/"),
     ("dispatch: EventBridge PutEvents (via moto)", r"dispatch_job"),
     ("telemetry recorder (SQLite)", r"telemetry/"),
-    ("other handler code", r"components/handlers/"),
+    ("other handler code", r"governed_assistant/handlers/"),
     ("building the event / parsing the reply", r"api_gateway\.py|api_server\.py"),
 ]
 BOTOCORE = r"botocore/|boto3/|urllib3/"

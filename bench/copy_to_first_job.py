@@ -6,8 +6,9 @@ Usage: .venv/bin/python bench/copy_to_first_job.py [--runs 3] [--preset NAME]
 project (no dependency install is timed). Each run, in a fresh temporary directory:
 
 1. copy: ``copier copy --trust --defaults --vcs-ref HEAD`` in a subprocess, as a user runs it;
-2. stack start: a fresh Python process (``_local_driver.py``) imports the project's components,
-   installs the demo's sample executors and starts ``LocalStack`` until its API answers, as
+2. stack start: a fresh Python process (``_local_driver.py``) imports the governance package
+   and the project's actions, installs the demo's sample executors and starts ``LocalStack``
+   until its API answers, as
    ``python -m governed_assistant.local demo`` does before its first scenario;
 3. first job: a token, ``POST /messages`` with the low-risk action, then ``GET /jobs/{id}``
    every 20 ms until ``complete`` (the handlers import on this first call, as they do in the demo).

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "components"))
 
 from governed_assistant.contracts import ActionProposal, TenantContext
 from governed_assistant.runtime.gate import CedarAuthorizer, GateFlags, InMemoryOwners, evaluate

@@ -22,6 +22,7 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "components"))
 
 from governed_assistant.infra import GovernedAssistant  # noqa: E402 - needs the path above
 from governed_assistant.infra.testing import run_with_mocks  # noqa: E402

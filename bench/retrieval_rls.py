@@ -21,6 +21,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "components"))
 
 from governed_assistant.runtime.retrieval import ThrowawayCluster, local_postgres_status
 from governed_assistant.runtime.retrieval.base import vector_literal

@@ -104,14 +104,20 @@ def migrate(project: Path) -> list[str]:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(project / name, target)
         if edited:
-            report.append(f"{len(edited)} edited vendored file(s) kept in {EDITS_DIR}/ (the package replaces them;")
+            report.append(
+                f"{len(edited)} edited vendored file(s) kept in {EDITS_DIR}/ (the package replaces them;"
+            )
             report.append("carry what you need into your own files or propose it upstream):")
             report.extend(f"  {name}" for name in edited)
         shutil.rmtree(vendored)
-        report.append(f"removed {VENDORED}/: the governance code is now the pinned governed_assistant package")
+        report.append(
+            f"removed {VENDORED}/: the governance code is now the pinned governed_assistant package"
+        )
     for path in owner_python_files(project):
         if rewrite_imports(path):
-            report.append(f"rewrote imports of components to governed_assistant in {path.relative_to(project)}")
+            report.append(
+                f"rewrote imports of components to governed_assistant in {path.relative_to(project)}"
+            )
     return report
 
 

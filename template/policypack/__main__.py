@@ -14,7 +14,6 @@ policy for that resource; ``pulumi up`` checks it again once it is known.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from governed_assistant import AssistantSpec, load_spec
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

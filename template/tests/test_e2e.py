@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from governed_assistant.testing import DEMO_SCENARIOS
 
 
@@ -43,7 +42,9 @@ def outcomes(project_root: Path, tmp_path_factory: pytest.TempPathFactory) -> di
     return {outcome["number"]: outcome for outcome in json.loads(report.read_text())}
 
 
-@pytest.mark.parametrize("number", range(1, len(DEMO_SCENARIOS) + 1), ids=[title for title, _ in DEMO_SCENARIOS])
+@pytest.mark.parametrize(
+    "number", range(1, len(DEMO_SCENARIOS) + 1), ids=[title for title, _ in DEMO_SCENARIOS]
+)
 def test_demo_scenario_behaves_as_governed(outcomes: dict[int, dict[str, Any]], number: int) -> None:
     """The scenario passes against the local stack, or the spec has nothing for it."""
     outcome = outcomes[number]

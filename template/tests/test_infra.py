@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from governed_assistant import AssistantSpec, check_resources
 from governed_assistant.testing import MockRun, run_program
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import cedarpy
 import pytest
-
 from governed_assistant import AssistantSpec, cedar_schema, entity_type, load_policies, policy_problems
 
 

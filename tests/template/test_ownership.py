@@ -18,7 +18,10 @@ NO_HEADER = {"py.typed", ".copier-answers.yml"}
 
 @pytest.fixture(scope="module")
 def project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return render(template_repo, tmp_path_factory.mktemp("ownership") / "project", {})
+    rendered = render(template_repo, tmp_path_factory.mktemp("ownership") / "project", {})
+    # The package this project pins, installed as a user's `make install` would.
+    run(["make", "install", f"VENV={SHARED_VENV}"], cwd=rendered)
+    return rendered
 
 
 def _user_owned(project: Path) -> set[str]:

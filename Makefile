@@ -11,9 +11,9 @@ DEMO_DIR ?= build/demo
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-install: $(VENV)/.installed ## create .venv with copier and everything a generated project needs
+install: $(VENV)/.installed ## create .venv with copier, the package's dependencies and the test tools
 
-$(VENV)/.installed: requirements-template.txt template/requirements.txt template/requirements-dev.txt
+$(VENV)/.installed: requirements-template.txt components/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-template.txt

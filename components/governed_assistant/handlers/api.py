@@ -37,7 +37,7 @@ from governed_assistant.handlers.responses import (
     header,
     json_response,
 )
-from governed_assistant.handlers.routing import ROUTES, allowed_methods, match_route
+from governed_assistant.handlers.routing import allowed_methods, match_route
 from governed_assistant.handlers.sse import format_sse, parse_last_event_id
 from governed_assistant.handlers.validation import DecisionBody, MessageBody, parse_body
 from governed_assistant.runtime.approvals import (
@@ -53,6 +53,7 @@ from governed_assistant.runtime.approvals import (
 from governed_assistant.runtime.guardrails import GuardrailError
 from governed_assistant.runtime.identity import AuthenticationError, context_from_api_gateway
 from governed_assistant.runtime.jobs import TERMINAL_STATUSES, JobNotFoundError
+from governed_assistant.wire import ROUTES
 
 Response = dict[str, Any]
 Route = Callable[[Environment, TenantContext, Mapping[str, Any], str | None], Response]

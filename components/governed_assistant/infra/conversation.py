@@ -1,4 +1,4 @@
-"""``ConversationLayer``: the HTTP API users talk to (DESIGN.md, layer 1).
+"""``ConversationLayer``: the HTTP API users talk to, in front of the reasoning and execution layers.
 
 API Gateway (HTTP API) verifies the JWT on every route before anything runs: the API
 function sees only verified claims, from which ``governed_assistant.runtime.identity`` builds the

@@ -1,4 +1,4 @@
-"""``ExecutionLayer``: the deterministic path every accepted job takes (DESIGN.md, layer 3).
+"""``ExecutionLayer``: the deterministic path every accepted job takes, after the reasoning layer.
 
 EventBridge ("job accepted") starts a Step Functions (Standard) state machine whose
 definition is the one ``governed_assistant.infra.asl`` builds from the spec; each of its steps is a

@@ -1,4 +1,4 @@
-"""``ReasoningLayer``: tenant-scoped retrieval, then Bedrock Converse (DESIGN.md, layer 2).
+"""``ReasoningLayer``: tenant-scoped retrieval, then Bedrock Converse, between the API and execution.
 
 The reason function may invoke exactly one model, the spec's ``model_id``, with the
 guardrail applied; it decides, it never executes. Converse and ConverseStream have no IAM

@@ -1,4 +1,4 @@
-"""``RolloutLayer``: the AppConfig feature flags every step reads (DESIGN.md, rollout).
+"""``RolloutLayer``: the AppConfig feature flags every step reads.
 
 One application, one environment named after the stack, one hosted configuration profile
 holding a Powertools Feature Flags document (shadow mode, kill switch, canary by tenant,

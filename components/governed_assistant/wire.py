@@ -23,9 +23,11 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
+# Every variable the project itself defines starts with this.
 ENV_PREFIX: Final = "GOVERNED_"
 
-# --- Environment variables: where the owner's files are --------------------------------------------
+# Environment variables: where the owner's files are.
+
 # The project root (assistant.yaml, policies/, prompts/, actions/): this variable, else Lambda's
 # LAMBDA_TASK_ROOT (where the code archive unpacks), else the working directory.
 ENV_PROJECT_ROOT: Final = "GOVERNED_PROJECT_ROOT"
@@ -37,7 +39,8 @@ ENV_POLICIES_DIR: Final = "GOVERNED_POLICIES_DIR"
 ENV_ACTIONS_PACKAGE: Final = "GOVERNED_ACTIONS_PACKAGE"
 ENV_SYSTEM_PROMPT_PATH: Final = "GOVERNED_SYSTEM_PROMPT_PATH"
 
-# --- Environment variables: the resources a function is granted ------------------------------------
+# Environment variables: the resources a function is granted.
+
 ENV_JOBS_TABLE: Final = "GOVERNED_JOBS_TABLE"
 ENV_APPROVALS_TABLE: Final = "GOVERNED_APPROVALS_TABLE"
 ENV_IDEMPOTENCY_TABLE: Final = "GOVERNED_IDEMPOTENCY_TABLE"
@@ -48,8 +51,8 @@ ENV_GUARDRAIL_VERSION: Final = "GOVERNED_GUARDRAIL_VERSION"
 ENV_USAGE_TABLE: Final = "GOVERNED_USAGE_TABLE"
 ENV_STATE_MACHINE_ARN: Final = "GOVERNED_STATE_MACHINE_ARN"
 ENV_EVENT_BUS: Final = "GOVERNED_EVENT_BUS"
-# The variable each grantable resource of a step's policy is passed in, by the grant's resource key:
-# a step gets the variable exactly when its policy grants the resource.
+# The variable each grantable resource is passed in, by the grant's resource key: an execution step
+# gets a resource's variable exactly when its policy grants the resource.
 ENV_BY_RESOURCE: Final[Mapping[str, str]] = MappingProxyType(
     {
         "jobs_table": ENV_JOBS_TABLE,
@@ -62,7 +65,8 @@ ENV_BY_RESOURCE: Final[Mapping[str, str]] = MappingProxyType(
 # Which state machine step a function serves.
 ENV_STEP: Final = "GOVERNED_STEP"
 
-# --- Environment variables: identity, model, approvals, insights -----------------------------------
+# Environment variables: identity, model, approvals, insights.
+
 # The names of the verified claims that carry the tenant, the user and the roles (spec identity.claims).
 ENV_TENANT_CLAIM: Final = "GOVERNED_TENANT_CLAIM"
 ENV_USER_CLAIM: Final = "GOVERNED_USER_CLAIM"
@@ -75,7 +79,8 @@ ENV_APPROVAL_TIMEOUT_SECONDS: Final = "GOVERNED_APPROVAL_TIMEOUT_SECONDS"
 # The roles an insight-triggered job acts with (comma-separated).
 ENV_INSIGHT_ROLES: Final = "GOVERNED_INSIGHT_ROLES"
 
-# --- Environment variables: retrieval ---------------------------------------------------------------
+# Environment variables: retrieval.
+
 # Which backend the reason step retrieves with; the spec's when unset.
 ENV_RETRIEVAL_BACKEND: Final = "GOVERNED_RETRIEVAL_BACKEND"
 ENV_KNOWLEDGE_BASE_ID: Final = "GOVERNED_KNOWLEDGE_BASE_ID"
@@ -89,7 +94,8 @@ ENV_DB_DSN: Final = "GOVERNED_DB_DSN"
 ENV_EMBEDDING_MODEL_ID: Final = "GOVERNED_EMBEDDING_MODEL_ID"
 ENV_EMBEDDING_DIMENSIONS: Final = "GOVERNED_EMBEDDING_DIMENSIONS"
 
-# --- Environment variables: rollout flags -----------------------------------------------------------
+# Environment variables: rollout flags.
+
 # A local flags file, else the AppConfig profile the rollout layer deployed.
 ENV_FLAGS_FILE: Final = "GOVERNED_FLAGS_FILE"
 ENV_APPCONFIG_APPLICATION: Final = "GOVERNED_APPCONFIG_APPLICATION"
@@ -97,7 +103,8 @@ ENV_APPCONFIG_ENVIRONMENT: Final = "GOVERNED_APPCONFIG_ENVIRONMENT"
 ENV_APPCONFIG_PROFILE: Final = "GOVERNED_APPCONFIG_PROFILE"
 ENV_FLAGS_MAX_AGE: Final = "GOVERNED_FLAGS_MAX_AGE"
 
-# --- Environment variables: telemetry ---------------------------------------------------------------
+# Environment variables: telemetry.
+
 ENV_TELEMETRY_SINK: Final = "GOVERNED_TELEMETRY_SINK"
 ENV_TELEMETRY_STREAM: Final = "GOVERNED_TELEMETRY_STREAM"
 ENV_TELEMETRY_DB: Final = "GOVERNED_TELEMETRY_DB"
@@ -106,7 +113,8 @@ ENV_METRICS_TENANT_DIMENSION: Final = "GOVERNED_METRICS_TENANT_DIMENSION"
 # Set on every function to the spec's slug; Powertools reads it too, hence its own name.
 ENV_POWERTOOLS_SERVICE_NAME: Final = "POWERTOOLS_SERVICE_NAME"
 
-# --- Environment variables: the local stack -----------------------------------------------------------
+# Environment variables: the local stack.
+
 ENV_LOCAL_API_PORT: Final = "GOVERNED_LOCAL_API_PORT"
 ENV_LOCAL_MOTO_PORT: Final = "GOVERNED_LOCAL_MOTO_PORT"
 ENV_LOCAL_LAMBDA_PORT: Final = "GOVERNED_LOCAL_LAMBDA_PORT"
@@ -115,7 +123,8 @@ ENV_LOCAL_MODEL_SCRIPT: Final = "GOVERNED_LOCAL_MODEL_SCRIPT"
 # Where the sample executors append what they did (JSON lines).
 ENV_SAMPLE_LEDGER: Final = "GOVERNED_SAMPLE_LEDGER"
 
-# --- EventBridge -------------------------------------------------------------------------------------
+# EventBridge.
+
 # The API (and the insight trigger) put this event on the bus when they accept a job; its detail is
 # the state machine's input, and the bus rule that starts the state machine matches both names.
 JOB_EVENT_SOURCE: Final = "governed.conversation"
@@ -123,7 +132,8 @@ JOB_ACCEPTED_DETAIL_TYPE: Final = "job accepted"
 # What a trusted insight producer puts on the bus; the insight rule matches on the source alone.
 INSIGHT_EVENT_SOURCE: Final = "governed.insights"
 
-# --- The HTTP API --------------------------------------------------------------------------------------
+# The HTTP API.
+
 ROUTES: Final[tuple[str, ...]] = (
     "POST /messages",
     "GET /jobs/{id}",
@@ -132,7 +142,8 @@ ROUTES: Final[tuple[str, ...]] = (
     "POST /approvals/{id}",
 )
 
-# --- The state machine -----------------------------------------------------------------------------------
+# The state machine.
+
 # What the respond step is told a job ended with: one respond task per outcome.
 OUTCOMES: Final = ("complete", "denied", "shadow", "rejected", "expired", "failed")
 # The error a rejected approval fails its task with; the state machine catches it by this name.
@@ -141,7 +152,8 @@ APPROVAL_REJECTED_ERROR: Final = "ApprovalRejected"
 # step records, unless ENV_APPROVAL_TIMEOUT_SECONDS says otherwise.
 DEFAULT_APPROVAL_TIMEOUT_SECONDS: Final = 24 * 3600
 
-# --- CloudWatch metrics ----------------------------------------------------------------------------------
+# CloudWatch metrics.
+
 # Powertools Metrics with namespace=<metrics namespace>, service=<spec slug>, so every metric carries
 # the "service" dimension; the alarms and the dashboard read the same names.
 DEFAULT_METRICS_NAMESPACE: Final = "GovernedAssistant"

@@ -43,6 +43,8 @@ from governed_assistant.infra.functions import (
 from governed_assistant.infra.storage import private_bucket
 from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import (
+    DIMENSION_SERVICE,
+    DIMENSION_STAGE,
     ENV_POWERTOOLS_SERVICE_NAME,
     METRIC_BREAKER_OPEN,
     METRIC_GUARDRAIL_BLOCKED,
@@ -651,7 +653,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
         )
 
     def _create_alarms(self, args: ObservabilityLayerArgs) -> list[aws.cloudwatch.MetricAlarm]:
-        service = {"service": self._spec.slug}
+        service = {DIMENSION_SERVICE: self._spec.slug}
         alarms = [
             self._alarm(
                 "api-5xx", "The API answered with server errors.", args,
@@ -737,9 +739,9 @@ class ObservabilityLayer(pulumi.ComponentResource):
             [
                 namespace,
                 METRIC_STAGE_LATENCY,
-                "service",
+                DIMENSION_SERVICE,
                 slug,
-                "stage",
+                DIMENSION_STAGE,
                 stage,
                 {"stat": "p95", "label": stage},
             ]

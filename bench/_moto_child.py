@@ -34,10 +34,9 @@ def main() -> int:
         jsonpath_ng.ext.parse = functools.lru_cache(maxsize=1024)(jsonpath_ng.ext.parse)
     from governed_assistant.local.moto_server import start_moto_server
     from governed_assistant.local.servers import Listen
+    from governed_assistant.wire import ENV_LOCAL_MOTO_PORT
 
-    server = start_moto_server(
-        Listen("moto server", 0, "--moto-port", "GOVERNED_LOCAL_MOTO_PORT"), args.lambda_url
-    )
+    server = start_moto_server(Listen("moto server", 0, "--moto-port", ENV_LOCAL_MOTO_PORT), args.lambda_url)
     # moto's interpreter sends Lambda tasks to localhost:$MOTO_PORT, read in this process.
     os.environ["MOTO_PORT"] = str(server.port)
     print(server.port, flush=True)

@@ -1,4 +1,5 @@
-"""The contracts between the layers (DESIGN.md): what crosses a boundary, and nothing more.
+"""The contracts between the layers (conversation, reasoning, execution): what crosses a boundary,
+and nothing more.
 
 On the wire they are camelCase JSON (``jobId``); in Python, snake_case attributes.
 """

@@ -7,31 +7,15 @@ import subprocess
 import sys
 
 import pytest
-from governed_assistant.handlers import HANDLER_MODULES, constants, environment, routing
+from governed_assistant.handlers import HANDLER_MODULES, environment
 from governed_assistant.handlers.environment import Environment
 from governed_assistant.handlers.exceptions import HandlerConfigError
 from governed_assistant.handlers.sse import format_sse, parse_last_event_id
-from governed_assistant.infra import asl, conversation, execution, insights
 from governed_assistant.infra.entrypoints import HANDLERS
 from governed_assistant.runtime.guardrails import GuardrailConfigError
 from governed_assistant.runtime.jobs import ProgressEntry
 
 from tests.conftest import REPO_ROOT
-
-
-def test_mirrored_constants_equal_the_infra_ones() -> None:
-    """Names the handlers mirror (they must not import Pulumi) equal the infra's own."""
-    assert constants.JOB_EVENT_SOURCE == execution.JOB_EVENT_SOURCE
-    assert constants.JOB_ACCEPTED_DETAIL_TYPE == execution.JOB_ACCEPTED_DETAIL_TYPE
-    assert constants.INSIGHT_EVENT_SOURCE == insights.INSIGHT_EVENT_SOURCE
-    assert constants.OUTCOMES == asl.OUTCOMES
-    assert constants.DEFAULT_APPROVAL_TIMEOUT_SECONDS == asl.DEFAULT_APPROVAL_TIMEOUT_SECONDS
-    assert routing.ROUTES == conversation.ROUTES
-    assert constants.ENV_EVENT_BUS == conversation.EVENT_BUS_ENV == insights.EVENT_BUS_ENV
-    assert (
-        conversation.CLAIM_ENV["tenant"], conversation.CLAIM_ENV["user"], conversation.CLAIM_ENV["roles"],
-    ) == (constants.ENV_TENANT_CLAIM, constants.ENV_USER_CLAIM, constants.ENV_ROLES_CLAIM)  # fmt: skip
-    assert execution.RESOURCE_ENV["approval_topic"] == constants.ENV_APPROVAL_TOPIC_ARN
 
 
 @pytest.mark.parametrize("module", sorted(HANDLERS))

@@ -14,7 +14,6 @@ from governed_assistant.infra.conversation import (
     API_POLICY_NAME,
     DEFAULT_BURST_LIMIT,
     DEFAULT_RATE_LIMIT,
-    ROUTES,
     ConversationLayer,
     ConversationLayerArgs,
 )
@@ -22,6 +21,7 @@ from governed_assistant.infra.guardrail import CONTENT_FILTERS, SpecGuardrail
 from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
+from governed_assistant.wire import ROUTES
 
 from tests.conftest import preset_document
 from tests.infra.test_execution import lambda_code

@@ -11,9 +11,6 @@ import pulumi
 import pytest
 from governed_assistant.infra.execution import (
     BASELINE_GRANTS,
-    JOB_ACCEPTED_DETAIL_TYPE,
-    JOB_EVENT_SOURCE,
-    RESOURCE_ENV,
     STEP_GRANTS,
     STEP_POLICY_PREFIX,
     STEPS,
@@ -30,6 +27,7 @@ from governed_assistant.infra.execution import (
 from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
+from governed_assistant.wire import ENV_BY_RESOURCE, JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE
 
 from tests.conftest import PRESETS, REPO_ROOT, preset_document
 
@@ -347,8 +345,8 @@ def test_each_step_function_has_its_own_role_and_only_its_variables(run: MockRun
     assert function["loggingConfig"]["logGroup"] == f"/aws/lambda/{function['name']}"
     assert function["layers"] == [lambda_code()["layer_arn"]]
     variables = function["environment"]["variables"]
-    granted = {RESOURCE_ENV[g.resource] for g in STEP_GRANTS[step] if g.resource in RESOURCE_ENV}
-    assert {name for name in variables if name in RESOURCE_ENV.values()} == granted
+    granted = {ENV_BY_RESOURCE[g.resource] for g in STEP_GRANTS[step] if g.resource in ENV_BY_RESOURCE}
+    assert {name for name in variables if name in ENV_BY_RESOURCE.values()} == granted
     assert variables["GOVERNED_METRICS_NAMESPACE"] == "Governed/Test"
     assert variables["GOVERNED_STEP"] == step
 

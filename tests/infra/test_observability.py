@@ -13,9 +13,6 @@ from governed_assistant.infra.observability import (
     DECISION_EVENT_FILTER,
     INDEX_PATTERN,
     INDEX_PREFIX,
-    METRIC_BREAKER_OPEN,
-    METRIC_GUARDRAIL_BLOCKED,
-    METRIC_STAGE_LATENCY,
     STAGES,
     TLS_POLICY,
     WRITER_ROLE,
@@ -27,6 +24,7 @@ from governed_assistant.infra.observability import (
 from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
+from governed_assistant.wire import METRIC_BREAKER_OPEN, METRIC_GUARDRAIL_BLOCKED, METRIC_STAGE_LATENCY
 
 from tests.conftest import PRESETS, REPO_ROOT, preset_document
 

@@ -11,10 +11,7 @@ import pytest
 from aws_lambda_powertools.utilities.feature_flags.schema import SchemaValidator
 from governed_assistant.infra.invariants import feature_flags_valid, resource_checks
 from governed_assistant.infra.rollout import (
-    APPLICATION_ENV,
-    ENVIRONMENT_ENV,
     FLAGS_JSON_SCHEMA,
-    PROFILE_ENV,
     DeploymentStrategySettings,
     RolloutLayer,
     RolloutLayerArgs,
@@ -31,6 +28,11 @@ from governed_assistant.infra.testing import (
 from governed_assistant.runtime.flags import build_flags_document
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
+from governed_assistant.wire import (
+    ENV_APPCONFIG_APPLICATION,
+    ENV_APPCONFIG_ENVIRONMENT,
+    ENV_APPCONFIG_PROFILE,
+)
 from pulumi.runtime.rpc import unwrap_rpc_secret
 
 from tests.conftest import preset_document
@@ -254,9 +256,9 @@ def test_outputs_locate_the_flags_for_the_execution_layer(built: tuple[MockRun, 
         f"/environment/{outputs['environment_id']}/configuration/{outputs['profile_id']}"
     )
     assert outputs["environment_variables"] == {
-        APPLICATION_ENV: outputs["application_id"],
-        ENVIRONMENT_ENV: outputs["environment_id"],
-        PROFILE_ENV: outputs["profile_id"],
+        ENV_APPCONFIG_APPLICATION: outputs["application_id"],
+        ENV_APPCONFIG_ENVIRONMENT: outputs["environment_id"],
+        ENV_APPCONFIG_PROFILE: outputs["profile_id"],
     }
     assert set(outputs["environment_variables"]) == {
         "GOVERNED_APPCONFIG_APPLICATION",

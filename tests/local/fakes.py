@@ -15,10 +15,9 @@ from typing import Any
 
 import boto3
 from governed_assistant.contracts import TenantContext
-from governed_assistant.infra.conversation import EVENT_BUS_ENV
-from governed_assistant.infra.execution import JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE
 from governed_assistant.runtime.identity import context_from_api_gateway
 from governed_assistant.runtime.telemetry import recorder_from_env
+from governed_assistant.wire import ENV_EVENT_BUS, JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE
 
 PROPOSAL = {
     "actionType": "update_ticket_status",
@@ -103,7 +102,7 @@ class FakeAssistant:
                         "Source": JOB_EVENT_SOURCE,
                         "DetailType": JOB_ACCEPTED_DETAIL_TYPE,
                         "Detail": json.dumps(detail),
-                        "EventBusName": os.environ[EVENT_BUS_ENV],
+                        "EventBusName": os.environ[ENV_EVENT_BUS],
                     }
                 ]
             )

@@ -6,9 +6,9 @@ import base64
 import json
 
 import pytest
-from governed_assistant.infra.conversation import ROUTES
 from governed_assistant.local.api_gateway import match_route, proxy_event, proxy_response
 from governed_assistant.runtime.identity import context_from_api_gateway
+from governed_assistant.wire import ROUTES
 
 CLAIMS = {
     "custom:tenantId": "acme",

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from governed_assistant.handlers.constants import ENV_POLICIES_DIR, ENV_SPEC_PATH
 from governed_assistant.infra.entrypoints import HANDLERS
-from governed_assistant.local.environment import POLICIES_DIR_ENV, SPEC_PATH_ENV
 from governed_assistant.local.exceptions import HandlerImportError
 from governed_assistant.local.handlers import LazyHandler, project_handlers
 from governed_assistant.local.lambda_endpoint import LambdaEndpoint
@@ -54,8 +52,3 @@ def test_lazy_handler_not_callable_is_refused() -> None:
     """A dotted path naming something that is not a function is refused when resolved."""
     with pytest.raises(HandlerImportError, match="not callable"):
         LazyHandler("governed_assistant.local.constants.LOOPBACK").resolve()
-
-
-def test_environment_names_match_the_handlers_constants() -> None:
-    """The spec and policies variables the stack sets are the ones the handlers read."""
-    assert (SPEC_PATH_ENV, POLICIES_DIR_ENV) == (ENV_SPEC_PATH, ENV_POLICIES_DIR)

@@ -17,9 +17,9 @@ from typing import Any
 import boto3
 import pytest
 from governed_assistant.contracts import TenantContext
-from governed_assistant.infra.execution import JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE
 from governed_assistant.local.stack import LocalStack
 from governed_assistant.runtime.flags import RolloutFlags
+from governed_assistant.wire import JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE
 
 from tests.local.fakes import FakeAssistant
 

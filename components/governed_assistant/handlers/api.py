@@ -28,6 +28,7 @@ from governed_assistant.contracts import TenantContext
 from governed_assistant.handlers.constants import SSE_RETRY_MS
 from governed_assistant.handlers.environment import Environment, current
 from governed_assistant.handlers.exceptions import ApiError, DispatchError
+from governed_assistant.handlers.http import status_for
 from governed_assistant.handlers.jobstart import dispatch_job
 from governed_assistant.handlers.logs import LOGGER
 from governed_assistant.handlers.responses import (
@@ -37,7 +38,7 @@ from governed_assistant.handlers.responses import (
     header,
     json_response,
 )
-from governed_assistant.handlers.routing import ROUTES, allowed_methods, match_route
+from governed_assistant.handlers.routing import allowed_methods, match_route
 from governed_assistant.handlers.sse import format_sse, parse_last_event_id
 from governed_assistant.handlers.validation import DecisionBody, MessageBody, parse_body
 from governed_assistant.runtime.approvals import (
@@ -53,18 +54,20 @@ from governed_assistant.runtime.approvals import (
 from governed_assistant.runtime.guardrails import GuardrailError
 from governed_assistant.runtime.identity import AuthenticationError, context_from_api_gateway
 from governed_assistant.runtime.jobs import TERMINAL_STATUSES, JobNotFoundError
+from governed_assistant.wire import ROUTES
 
 Response = dict[str, Any]
 Route = Callable[[Environment, TenantContext, Mapping[str, Any], str | None], Response]
 
-# Each approval refusal as (status, error code); the store's message says how to proceed.
-APPROVAL_ERRORS: Mapping[type[ApprovalError], tuple[int, str]] = {
-    ApprovalNotFoundError: (404, "approval_not_found"),
-    NotApproverError: (403, "not_approver"),
-    SeparationOfDutiesError: (403, "separation_of_duties"),
-    ApprovalExpiredError: (409, "approval_expired"),
-    ApprovalAlreadyDecidedError: (409, "already_decided"),
-    ApprovalExistsError: (409, "approval_exists"),
+# Each approval refusal's error code; its status is its kind's, and the store's message says how
+# to proceed. Any other approval refusal is the caller's mistake: "invalid_approval".
+APPROVAL_ERRORS: Mapping[type[ApprovalError], str] = {
+    ApprovalNotFoundError: "approval_not_found",
+    NotApproverError: "not_approver",
+    SeparationOfDutiesError: "separation_of_duties",
+    ApprovalExpiredError: "approval_expired",
+    ApprovalAlreadyDecidedError: "already_decided",
+    ApprovalExistsError: "approval_exists",
 }
 # Step Functions' answers when the task no longer waits (timed out, or the execution ended).
 _CLOSED_TASK_ERRORS = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
@@ -79,7 +82,7 @@ def handler(event: Any, lambda_context: Any) -> Response:
     except ApiError as error:
         return error_response(error.status, error.code, error.message, request_id=request_id)
     except AuthenticationError as error:
-        return error_response(401, "unauthorized", error.message, request_id=request_id)
+        return error_response(status_for(error), "unauthorized", error.message, request_id=request_id)
     except Exception:
         LOGGER.exception("Unexpected failure serving a request", extra={"requestId": request_id})
         return error_response(
@@ -163,8 +166,8 @@ def post_message(
 def get_job(env: Environment, context: TenantContext, _: Mapping[str, Any], job_id: str | None) -> Response:
     try:
         job = env.jobs.get(context, str(job_id), admin_roles=env.spec.admin_roles)
-    except JobNotFoundError:
-        raise _job_not_found(job_id) from None
+    except JobNotFoundError as error:
+        raise _job_not_found(error, job_id) from None
     return json_response(200, job.model_dump(mode="json", by_alias=True), request_id=context.request_id)
 
 
@@ -179,8 +182,8 @@ def get_job_events(
         ) from None
     try:
         progress = env.jobs.get_progress(context, str(job_id), admin_roles=env.spec.admin_roles)
-    except JobNotFoundError:
-        raise _job_not_found(job_id) from None
+    except JobNotFoundError as error:
+        raise _job_not_found(error, job_id) from None
     running = progress.job.status not in TERMINAL_STATUSES
     newest = progress.entries[-1].seq if progress.entries else 0
     if not running and last is not None and last >= newest:
@@ -242,15 +245,17 @@ def post_approval(
     return json_response(200, approval.model_dump(mode="json", by_alias=True), request_id=context.request_id)
 
 
-def _job_not_found(job_id: str | None) -> ApiError:
+def _job_not_found(error: JobNotFoundError, job_id: str | None) -> ApiError:
     return ApiError(
-        404, "job_not_found", f"No job {job_id} for you; check the id the POST /messages answer gave"
+        status_for(error),
+        "job_not_found",
+        f"No job {job_id} for you; check the id the POST /messages answer gave",
     )
 
 
 def _approval_error(error: ApprovalError) -> ApiError:
-    status, code = APPROVAL_ERRORS.get(type(error), (400, "invalid_approval"))
-    return ApiError(status, code, str(error))
+    code = APPROVAL_ERRORS.get(type(error), "invalid_approval")
+    return ApiError(status_for(error, default="invalid"), code, str(error))
 
 
 def _request_id(event: Any) -> str:

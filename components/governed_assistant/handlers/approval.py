@@ -16,11 +16,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from governed_assistant.contracts import ActionProposal, TenantContext
-from governed_assistant.handlers.constants import (
-    DEFAULT_APPROVAL_TIMEOUT_SECONDS,
-    ENV_APPROVAL_TIMEOUT,
-    ENV_APPROVAL_TOPIC_ARN,
-)
 from governed_assistant.handlers.environment import Environment, required_env
 from governed_assistant.handlers.exceptions import HandlerConfigError, StepInputError
 from governed_assistant.handlers.steps import (
@@ -32,6 +27,11 @@ from governed_assistant.handlers.steps import (
     run_step,
 )
 from governed_assistant.runtime.approvals import ApprovalView
+from governed_assistant.wire import (
+    DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+    ENV_APPROVAL_TIMEOUT_SECONDS,
+    ENV_APPROVAL_TOPIC_ARN,
+)
 
 STEP = "approval"
 # SNS refuses subjects past 100 characters.
@@ -102,13 +102,13 @@ def _notify(env: Environment, topic: str, view: ApprovalView, proposal: ActionPr
 
 
 def _timeout_seconds() -> int:
-    raw = os.environ.get(ENV_APPROVAL_TIMEOUT)
+    raw = os.environ.get(ENV_APPROVAL_TIMEOUT_SECONDS)
     try:
         seconds = int(raw) if raw else DEFAULT_APPROVAL_TIMEOUT_SECONDS
     except ValueError:
         seconds = 0
     if seconds < 1:
         raise HandlerConfigError(
-            ENV_APPROVAL_TIMEOUT, f"Not a positive number of seconds, value={raw!r}", "use e.g. 86400"
+            ENV_APPROVAL_TIMEOUT_SECONDS, f"Not a positive number of seconds, value={raw!r}", "use e.g. 86400"
         )
     return seconds

@@ -25,16 +25,20 @@ from governed_assistant.handlers.constants import (
     DEFAULT_ACTIONS_PACKAGE,
     DEFAULT_POLICIES_DIR,
     DEFAULT_SPEC_PATH,
+)
+from governed_assistant.handlers.exceptions import HandlerConfigError
+from governed_assistant.wire import (
     ENV_ACTIONS_PACKAGE,
     ENV_EVENT_BUS,
+    ENV_MODEL_ID,
     ENV_POLICIES_DIR,
     ENV_PROJECT_ROOT,
     ENV_ROLES_CLAIM,
     ENV_SPEC_PATH,
+    ENV_SYSTEM_PROMPT_PATH,
     ENV_TENANT_CLAIM,
     ENV_USER_CLAIM,
 )
-from governed_assistant.handlers.exceptions import HandlerConfigError
 
 if TYPE_CHECKING:
     from governed_assistant.runtime.approvals import ApprovalStore
@@ -265,7 +269,6 @@ class Environment:
 
         One breaker per model id per process, so its failure count survives invocations.
         """
-        from governed_assistant.handlers.constants import ENV_MODEL_ID
         from governed_assistant.runtime.flags import STABLE_VARIANT
         from governed_assistant.runtime.model import CircuitBreaker, ModelClient
 
@@ -291,10 +294,7 @@ class Environment:
 
     def _system_prompt(self, path: str | None) -> str:
         from governed_assistant.runtime.model import load_system_prompt
-        from governed_assistant.runtime.model.constants import (
-            DEFAULT_SYSTEM_PROMPT_PATH,
-            ENV_SYSTEM_PROMPT_PATH,
-        )
+        from governed_assistant.runtime.model.constants import DEFAULT_SYSTEM_PROMPT_PATH
 
         if path is None and "system_prompt" in self._parts:
             return str(self._parts["system_prompt"])

@@ -23,17 +23,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from governed_assistant.contracts import TenantContext
-from governed_assistant.handlers.constants import (
-    DEFAULT_INSIGHT_ROLES,
-    ENV_INSIGHT_ROLES,
-    INSIGHT_EVENT_SOURCE,
-    MAX_MESSAGE_CHARS,
-)
+from governed_assistant.handlers.constants import DEFAULT_INSIGHT_ROLES, MAX_MESSAGE_CHARS
 from governed_assistant.handlers.environment import current
 from governed_assistant.handlers.exceptions import InsightEventError
 from governed_assistant.handlers.jobstart import dispatch_job
 from governed_assistant.handlers.logs import LOGGER
 from governed_assistant.runtime.identity.constants import MAX_USER_ID_CHARS, TENANT_ID_PATTERN
+from governed_assistant.wire import ENV_INSIGHT_ROLES, INSIGHT_EVENT_SOURCE
 
 # The insight as the producer sent it may carry more than title and body (a metric, a window...).
 MAX_INSIGHT_BYTES = 4096

@@ -11,10 +11,10 @@ import json
 from typing import Any
 
 from governed_assistant.contracts import TenantContext
-from governed_assistant.handlers.constants import JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE
 from governed_assistant.handlers.environment import Environment
 from governed_assistant.handlers.exceptions import DispatchError
 from governed_assistant.handlers.logs import LOGGER
+from governed_assistant.wire import JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE
 
 
 def state_machine_input(job_id: str, context: TenantContext, message: str) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from governed_assistant.contracts import JobStatus
-from governed_assistant.handlers.constants import OUTCOMES
 from governed_assistant.handlers.environment import Environment
 from governed_assistant.handlers.exceptions import StepInputError
 from governed_assistant.handlers.logs import LOGGER
@@ -26,6 +25,7 @@ from governed_assistant.handlers.steps import (
     run_step,
 )
 from governed_assistant.runtime.jobs import TERMINAL_STATUSES, InvalidTransitionError
+from governed_assistant.wire import OUTCOMES
 
 STEP = "respond"
 STATUS_BY_OUTCOME: Mapping[str, JobStatus] = {

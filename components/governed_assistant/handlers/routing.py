@@ -1,7 +1,7 @@
 """Which route a request is for: API Gateway's ``routeKey``, else the method and path matched here.
 
-The routes are the conversation layer's (``governed_assistant.infra.conversation.ROUTES``); matching the
-path as well lets the local stack send ``$default`` events through the same handler.
+The routes are the ones the conversation layer declares (``governed_assistant.wire.ROUTES``); matching
+the path as well lets the local stack send ``$default`` events through the same handler.
 """
 
 from __future__ import annotations
@@ -11,13 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-ROUTES: Final[tuple[str, ...]] = (
-    "POST /messages",
-    "GET /jobs/{id}",
-    "GET /jobs/{id}/events",
-    "GET /approvals",
-    "POST /approvals/{id}",
-)
+from governed_assistant.wire import ROUTES
+
 # A path parameter: what job and approval ids may be (the stores refuse anything else anyway).
 _ID = r"(?P<id>[A-Za-z0-9_-]{1,64})"
 _PATTERNS: Final = tuple(

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from governed_assistant.spec.model import Action, AssistantSpec
+from governed_assistant.wire import APPROVAL_REJECTED_ERROR, DEFAULT_APPROVAL_TIMEOUT_SECONDS
 
 REASON: Final = "${ReasonFunctionArn}"
 GATE: Final = "${GateFunctionArn}"
@@ -37,13 +38,6 @@ EXECUTE: Final = "${ExecuteFunctionArn}"
 COMPENSATE: Final = "${CompensateFunctionArn}"
 GUARDRAIL_OUTPUT: Final = "${GuardrailOutputFunctionArn}"
 RESPOND: Final = "${RespondFunctionArn}"
-
-# The error an approver's rejection ends the approval task with (SendTaskFailure's ``error``).
-APPROVAL_REJECTED_ERROR: Final = "ApprovalRejected"
-# A human has a day to decide; silence is a denial, never an approval.
-DEFAULT_APPROVAL_TIMEOUT_SECONDS: Final = 24 * 3600
-# What every outcome-recording task reports; the respond step maps it to the job's status.
-OUTCOMES: Final = ("complete", "denied", "shadow", "rejected", "expired", "failed")
 
 # Lambda's own transient failures (throttling, a service hiccup) are retried for every task;
 # an action's executor is retried by its spec'd policy instead.

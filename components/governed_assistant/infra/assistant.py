@@ -52,22 +52,22 @@ from governed_assistant.infra.observability import (
 )
 from governed_assistant.infra.reasoning import ReasoningLayer, ReasoningLayerArgs
 from governed_assistant.infra.rollout import (
-    APPLICATION_ENV,
-    ENVIRONMENT_ENV,
-    PROFILE_ENV,
     DeploymentStrategySettings,
     RolloutLayer,
     RolloutLayerArgs,
     is_production,
 )
 from governed_assistant.runtime.retrieval.migration import migration_text
-from governed_assistant.runtime.telemetry.constants import (
-    DEFAULT_METRICS_NAMESPACE,
-    ENV_DELIVERY_STREAM,
-    ENV_METRICS_NAMESPACE,
-    ENV_SINK,
-)
 from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.wire import (
+    DEFAULT_METRICS_NAMESPACE,
+    ENV_APPCONFIG_APPLICATION,
+    ENV_APPCONFIG_ENVIRONMENT,
+    ENV_APPCONFIG_PROFILE,
+    ENV_METRICS_NAMESPACE,
+    ENV_TELEMETRY_SINK,
+    ENV_TELEMETRY_STREAM,
+)
 
 TelemetrySink = Literal["log", "firehose"]
 DEFAULT_RUNTIME: Final = "python3.12"
@@ -183,9 +183,9 @@ class GovernedAssistant(pulumi.ComponentResource):
             rollout_args["strategy"] = args["rollout_strategy"]
         rollout = RolloutLayer(f"{name}-rollout", rollout_args, child)
         flags_environment = {
-            APPLICATION_ENV: rollout.application_id,
-            ENVIRONMENT_ENV: rollout.environment_id,
-            PROFILE_ENV: rollout.profile_id,
+            ENV_APPCONFIG_APPLICATION: rollout.application_id,
+            ENV_APPCONFIG_ENVIRONMENT: rollout.environment_id,
+            ENV_APPCONFIG_PROFILE: rollout.profile_id,
         }
         reasoning_args: ReasoningLayerArgs = {
             "spec": spec,
@@ -335,7 +335,7 @@ class GovernedAssistant(pulumi.ComponentResource):
     ) -> tuple[dict[str, pulumi.Input[str]], pulumi.Output[str] | None]:
         """The telemetry variables every function gets, and the stream ARN to grant (firehose sink only)."""
         if sink == "log":
-            return {ENV_SINK: "log"}, None
+            return {ENV_TELEMETRY_SINK: "log"}, None
         if sink != "firehose" or not self._spec.observability.opensearch:
             raise GovernedAssistantError(
                 f"telemetry_sink={sink!r}, opensearch={self._spec.observability.opensearch}; use 'log', "
@@ -352,7 +352,7 @@ class GovernedAssistant(pulumi.ComponentResource):
             ":deliverystream/",
             stream,
         )
-        return {ENV_SINK: "firehose", ENV_DELIVERY_STREAM: stream}, arn
+        return {ENV_TELEMETRY_SINK: "firehose", ENV_TELEMETRY_STREAM: stream}, arn
 
     def _alarm_arn(self, purpose: str) -> pulumi.Output[str]:
         name = alarm_name(self._spec.slug, self._stack, purpose)

@@ -1,4 +1,4 @@
-"""``ConversationLayer``: the HTTP API users talk to (DESIGN.md, layer 1).
+"""``ConversationLayer``: the HTTP API users talk to, in front of the reasoning and execution layers.
 
 API Gateway (HTTP API) verifies the JWT on every route before anything runs: the API
 function sees only verified claims, from which ``governed_assistant.runtime.identity`` builds the
@@ -21,12 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from governed_assistant.errors import GovernanceError
-from governed_assistant.infra.execution import (
-    ENV_PREFIX,
-    GUARDRAIL_VERSION_ENV,
-    RESOURCE_ENV,
-    check_archive,
-)
+from governed_assistant.infra.execution import check_archive
 from governed_assistant.infra.functions import (
     FunctionSettings,
     LambdaCode,
@@ -39,25 +34,20 @@ from governed_assistant.infra.functions import (
 from governed_assistant.infra.guardrail import SpecGuardrail
 from governed_assistant.infra.identity import create_user_pool
 from governed_assistant.spec.model import AssistantSpec
-
-# Every route the API serves; each one requires the JWT authorizer.
-ROUTES: Final[tuple[str, ...]] = (
-    "POST /messages",
-    "GET /jobs/{id}",
-    "GET /jobs/{id}/events",
-    "GET /approvals",
-    "POST /approvals/{id}",
+from governed_assistant.wire import (
+    ENV_BY_RESOURCE,
+    ENV_EVENT_BUS,
+    ENV_GUARDRAIL_VERSION,
+    ENV_POWERTOOLS_SERVICE_NAME,
+    ENV_ROLES_CLAIM,
+    ENV_STATE_MACHINE_ARN,
+    ENV_TENANT_CLAIM,
+    ENV_USER_CLAIM,
+    ROUTES,
 )
+
 API_POLICY_NAME: Final = "governed-conversation-api"
 IDENTITY_SOURCE: Final = "$request.header.Authorization"
-
-STATE_MACHINE_ENV: Final = f"{ENV_PREFIX}STATE_MACHINE_ARN"
-EVENT_BUS_ENV: Final = f"{ENV_PREFIX}EVENT_BUS"
-CLAIM_ENV: Final[Mapping[str, str]] = {
-    "tenant": f"{ENV_PREFIX}TENANT_CLAIM",
-    "user": f"{ENV_PREFIX}USER_CLAIM",
-    "roles": f"{ENV_PREFIX}ROLES_CLAIM",
-}
 
 DEFAULT_BURST_LIMIT: Final = 50
 DEFAULT_RATE_LIMIT: Final = 25.0
@@ -218,16 +208,16 @@ class ConversationLayer(pulumi.ComponentResource):
         names = args.get("table_names", {})
         environment: dict[str, pulumi.Input[str]] = {
             **args["environment"],
-            RESOURCE_ENV["jobs_table"]: names.get("jobs", args["jobs_table_arn"]),
-            RESOURCE_ENV["approvals_table"]: names.get("approvals", args["approvals_table_arn"]),
-            RESOURCE_ENV["guardrail"]: guardrail.guardrail_arn,
-            GUARDRAIL_VERSION_ENV: guardrail.guardrail_version,
-            STATE_MACHINE_ENV: args["state_machine_arn"],
-            EVENT_BUS_ENV: names.get("event_bus", args["event_bus_arn"]),
-            CLAIM_ENV["tenant"]: claims.tenant,
-            CLAIM_ENV["user"]: claims.user,
-            CLAIM_ENV["roles"]: claims.roles,
-            "POWERTOOLS_SERVICE_NAME": self._spec.slug,
+            ENV_BY_RESOURCE["jobs_table"]: names.get("jobs", args["jobs_table_arn"]),
+            ENV_BY_RESOURCE["approvals_table"]: names.get("approvals", args["approvals_table_arn"]),
+            ENV_BY_RESOURCE["guardrail"]: guardrail.guardrail_arn,
+            ENV_GUARDRAIL_VERSION: guardrail.guardrail_version,
+            ENV_STATE_MACHINE_ARN: args["state_machine_arn"],
+            ENV_EVENT_BUS: names.get("event_bus", args["event_bus_arn"]),
+            ENV_TENANT_CLAIM: claims.tenant,
+            ENV_USER_CLAIM: claims.user,
+            ENV_ROLES_CLAIM: claims.roles,
+            ENV_POWERTOOLS_SERVICE_NAME: self._spec.slug,
         }
         settings = FunctionSettings(
             function_name=physical_name(self._spec.slug, self._stack, "api", limit=64),

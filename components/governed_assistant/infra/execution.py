@@ -1,4 +1,4 @@
-"""``ExecutionLayer``: the deterministic path every accepted job takes (DESIGN.md, layer 3).
+"""``ExecutionLayer``: the deterministic path every accepted job takes, after the reasoning layer.
 
 EventBridge ("job accepted") starts a Step Functions (Standard) state machine whose
 definition is the one ``governed_assistant.infra.asl`` builds from the spec; each of its steps is a
@@ -33,6 +33,14 @@ from governed_assistant.infra.functions import (
 )
 from governed_assistant.infra.insights import InsightSettings, create_insight_trigger
 from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.wire import (
+    ENV_BY_RESOURCE,
+    ENV_GUARDRAIL_VERSION,
+    ENV_POWERTOOLS_SERVICE_NAME,
+    ENV_STEP,
+    JOB_ACCEPTED_DETAIL_TYPE,
+    JOB_EVENT_SOURCE,
+)
 
 # pulumi_aws 7.x warns (DeprecationWarning) while it loads its lambda_ and s3 packages, about
 # renamed resources this code never uses; under `filterwarnings = error` the first test to
@@ -55,25 +63,7 @@ ResourceKey = Literal[
 STEP_POLICY_PREFIX: Final = "governed-step-"
 STEP_TAG: Final = "governed:step"
 
-# The conversation layer puts this event on the bus when it accepts a job; its detail is
-# the state machine's input.
-JOB_EVENT_SOURCE: Final = "governed.conversation"
-JOB_ACCEPTED_DETAIL_TYPE: Final = "job accepted"
 INSIGHTS_PATTERN: Final = "insights-to-action"
-
-# Environment variables the step functions read (one prefix for all, STYLE.md rule 4).
-ENV_PREFIX: Final = "GOVERNED_"
-RESOURCE_ENV: Final[Mapping[ResourceKey, str]] = MappingProxyType(
-    {
-        "jobs_table": f"{ENV_PREFIX}JOBS_TABLE",
-        "approvals_table": f"{ENV_PREFIX}APPROVALS_TABLE",
-        "idempotency_table": f"{ENV_PREFIX}IDEMPOTENCY_TABLE",
-        "approval_topic": f"{ENV_PREFIX}APPROVAL_TOPIC_ARN",
-        "guardrail": f"{ENV_PREFIX}GUARDRAIL_ID",
-    }
-)
-STEP_ENV: Final = f"{ENV_PREFIX}STEP"
-GUARDRAIL_VERSION_ENV: Final = f"{ENV_PREFIX}GUARDRAIL_VERSION"
 
 DEFAULT_TIMEOUT_SECONDS: Final = 30
 MEMORY_MB: Final = 512
@@ -437,14 +427,14 @@ class ExecutionLayer(pulumi.ComponentResource):
 
         environment: dict[str, pulumi.Input[str]] = {
             **args["environment"],
-            STEP_ENV: step,
-            "POWERTOOLS_SERVICE_NAME": self._spec.slug,
+            ENV_STEP: step,
+            ENV_POWERTOOLS_SERVICE_NAME: self._spec.slug,
         }
         for grant in STEP_GRANTS[step]:
-            if grant.resource in RESOURCE_ENV:
-                environment[RESOURCE_ENV[grant.resource]] = values[grant.resource]
+            if grant.resource in ENV_BY_RESOURCE:
+                environment[ENV_BY_RESOURCE[grant.resource]] = values[grant.resource]
         if step == "guardrail_output":
-            environment[GUARDRAIL_VERSION_ENV] = args["guardrail_version"]
+            environment[ENV_GUARDRAIL_VERSION] = args["guardrail_version"]
         settings = FunctionSettings(
             function_name=physical_name(self._spec.slug, stack, label, limit=64),
             handler=args["handlers"][step],

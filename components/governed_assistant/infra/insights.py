@@ -26,16 +26,17 @@ from governed_assistant.infra.functions import (
     physical_name,
 )
 from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.wire import (
+    ENV_EVENT_BUS,
+    ENV_JOBS_TABLE,
+    ENV_POWERTOOLS_SERVICE_NAME,
+    INSIGHT_EVENT_SOURCE,
+)
 
-INSIGHT_EVENT_SOURCE: Final = "governed.insights"
 INSIGHT_POLICY_NAME: Final = "governed-insight"
 INSIGHT_TAG: Final = "governed:function"
 TIMEOUT_SECONDS: Final = 30
 MEMORY_MB: Final = 256
-
-# The variables the insight function reads (the same names the API function uses).
-JOBS_TABLE_ENV: Final = "GOVERNED_JOBS_TABLE"
-EVENT_BUS_ENV: Final = "GOVERNED_EVENT_BUS"
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,9 @@ def create_insight_trigger(
             ],
             environment={
                 **settings.environment,
-                JOBS_TABLE_ENV: settings.jobs_table_name,
-                EVENT_BUS_ENV: bus.name,
-                "POWERTOOLS_SERVICE_NAME": spec.slug,
+                ENV_JOBS_TABLE: settings.jobs_table_name,
+                ENV_EVENT_BUS: bus.name,
+                ENV_POWERTOOLS_SERVICE_NAME: spec.slug,
             },
             timeout=TIMEOUT_SECONDS,
             memory_mb=MEMORY_MB,

@@ -42,6 +42,14 @@ from governed_assistant.infra.functions import (
 )
 from governed_assistant.infra.storage import private_bucket
 from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.wire import (
+    DIMENSION_SERVICE,
+    DIMENSION_STAGE,
+    ENV_POWERTOOLS_SERVICE_NAME,
+    METRIC_BREAKER_OPEN,
+    METRIC_GUARDRAIL_BLOCKED,
+    METRIC_STAGE_LATENCY,
+)
 
 INDEX_PREFIX: Final = "decision-events"
 INDEX_PATTERN: Final = f"{INDEX_PREFIX}-*"
@@ -53,11 +61,6 @@ TLS_POLICY: Final = "Policy-Min-TLS-1-2-2019-07"
 # Decision events are JSON log lines carrying a schema version; nothing else is forwarded.
 DECISION_EVENT_FILTER: Final = "{ $.schemaVersion >= 1 }"
 
-# Custom metrics the runtime emits (Powertools Metrics with namespace=<metrics_namespace>,
-# service=<spec slug>, so every metric carries the "service" dimension).
-METRIC_STAGE_LATENCY: Final = "StageLatency"
-METRIC_GUARDRAIL_BLOCKED: Final = "GuardrailBlocked"
-METRIC_BREAKER_OPEN: Final = "CircuitBreakerOpen"
 # A handful of blocks is the guardrail doing its job; a burst is an attack or a broken prompt.
 GUARDRAIL_BLOCK_THRESHOLD: Final = 10
 ALARM_PERIOD_SECONDS: Final = 300
@@ -626,7 +629,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
             role=role or self._create_role(purpose, "lambda.amazonaws.com"),
             policy_name=f"governed-events-{purpose}",
             statements=lambda own_logs: [*logs_and_tracing(own_logs), *extra_statements],
-            environment={"POWERTOOLS_SERVICE_NAME": self._spec.slug},
+            environment={ENV_POWERTOOLS_SERVICE_NAME: self._spec.slug},
             timeout=timeout,
             memory_mb=256,
             retention_days=self._spec.observability.retention_days,
@@ -650,7 +653,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
         )
 
     def _create_alarms(self, args: ObservabilityLayerArgs) -> list[aws.cloudwatch.MetricAlarm]:
-        service = {"service": self._spec.slug}
+        service = {DIMENSION_SERVICE: self._spec.slug}
         alarms = [
             self._alarm(
                 "api-5xx", "The API answered with server errors.", args,
@@ -736,9 +739,9 @@ class ObservabilityLayer(pulumi.ComponentResource):
             [
                 namespace,
                 METRIC_STAGE_LATENCY,
-                "service",
+                DIMENSION_SERVICE,
                 slug,
-                "stage",
+                DIMENSION_STAGE,
                 stage,
                 {"stat": "p95", "label": stage},
             ]

@@ -24,7 +24,13 @@ from governed_assistant.infra.functions import (
     physical_name,
 )
 from governed_assistant.infra.retrieval import EMBEDDING_DIMENSIONS, RetrievalArgs, RetrievalStore
-from governed_assistant.runtime.retrieval.constants import ENV_EMBEDDING_DIMENSIONS
+from governed_assistant.wire import (
+    ENV_DB_CLUSTER_ARN,
+    ENV_DB_NAME,
+    ENV_DB_SECRET_ARN,
+    ENV_EMBEDDING_DIMENSIONS,
+    ENV_EMBEDDING_MODEL_ID,
+)
 
 POSTGRES_VERSION: Final = "16.6"
 DB_MASTER_USER: Final = "governed_admin"
@@ -172,10 +178,10 @@ class VectorDatabase(RetrievalStore):
             self._embed_statement(),
         ]
         self.environment = {
-            "GOVERNED_DB_CLUSTER_ARN": cluster.arn,
-            "GOVERNED_DB_SECRET_ARN": reader_secret.arn,
-            "GOVERNED_DB_NAME": self._slug,
-            "GOVERNED_EMBEDDING_MODEL_ID": args["embedding_model_id"],
+            ENV_DB_CLUSTER_ARN: cluster.arn,
+            ENV_DB_SECRET_ARN: reader_secret.arn,
+            ENV_DB_NAME: self._slug,
+            ENV_EMBEDDING_MODEL_ID: args["embedding_model_id"],
             ENV_EMBEDDING_DIMENSIONS: str(EMBEDDING_DIMENSIONS),
         }
         return {

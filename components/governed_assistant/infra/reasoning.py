@@ -1,4 +1,4 @@
-"""``ReasoningLayer``: tenant-scoped retrieval, then Bedrock Converse (DESIGN.md, layer 2).
+"""``ReasoningLayer``: tenant-scoped retrieval, then Bedrock Converse, between the API and execution.
 
 The reason function may invoke exactly one model, the spec's ``model_id``, with the
 guardrail applied; it decides, it never executes. Converse and ConverseStream have no IAM
@@ -24,12 +24,7 @@ import pulumi
 import pulumi_aws as aws
 
 from governed_assistant.errors import GovernanceError
-from governed_assistant.infra.execution import (
-    ENV_PREFIX,
-    GUARDRAIL_VERSION_ENV,
-    RESOURCE_ENV,
-    check_archive,
-)
+from governed_assistant.infra.execution import check_archive
 from governed_assistant.infra.functions import (
     FunctionSettings,
     LambdaCode,
@@ -46,16 +41,19 @@ from governed_assistant.infra.retrieval import (
     RetrievalStore,
     SearchCollection,
 )
-from governed_assistant.runtime.model.constants import (
-    DEFAULT_DAILY_TOKEN_BUDGET,
+from governed_assistant.runtime.model.constants import DEFAULT_DAILY_TOKEN_BUDGET
+from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.wire import (
+    ENV_BY_RESOURCE,
     ENV_DAILY_TOKEN_BUDGET,
+    ENV_GUARDRAIL_VERSION,
+    ENV_MODEL_ID,
+    ENV_POWERTOOLS_SERVICE_NAME,
+    ENV_RETRIEVAL_BACKEND,
     ENV_USAGE_TABLE,
 )
-from governed_assistant.spec.model import AssistantSpec
 
 REASON_POLICY_NAME: Final = "governed-reason"
-MODEL_ENV: Final = f"{ENV_PREFIX}MODEL_ID"
-RETRIEVAL_ENV: Final = f"{ENV_PREFIX}RETRIEVAL_BACKEND"
 INVOKE_ACTIONS: Final = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 TIMEOUT_SECONDS: Final = 120
 MEMORY_MB: Final = 1024
@@ -288,11 +286,11 @@ class ReasoningLayer(pulumi.ComponentResource):
         environment: dict[str, pulumi.Input[str]] = {
             **args["environment"],
             **extra_environment,
-            MODEL_ENV: self._spec.model_id,
-            RETRIEVAL_ENV: self._spec.retrieval.backend,
-            RESOURCE_ENV["guardrail"]: args["guardrail_arn"],
-            GUARDRAIL_VERSION_ENV: args["guardrail_version"],
-            "POWERTOOLS_SERVICE_NAME": self._spec.slug,
+            ENV_MODEL_ID: self._spec.model_id,
+            ENV_RETRIEVAL_BACKEND: self._spec.retrieval.backend,
+            ENV_BY_RESOURCE["guardrail"]: args["guardrail_arn"],
+            ENV_GUARDRAIL_VERSION: args["guardrail_version"],
+            ENV_POWERTOOLS_SERVICE_NAME: self._spec.slug,
         }
         settings = FunctionSettings(
             function_name=physical_name(self._spec.slug, self._stack, "reason", limit=64),

@@ -33,7 +33,14 @@ from governed_assistant.infra.functions import (
     policy_document,
 )
 from governed_assistant.infra.storage import private_bucket
-from governed_assistant.runtime.retrieval.constants import ENV_EMBEDDING_DIMENSIONS
+from governed_assistant.wire import (
+    ENV_COLLECTION_ENDPOINT,
+    ENV_EMBEDDING_DIMENSIONS,
+    ENV_EMBEDDING_MODEL_ID,
+    ENV_KNOWLEDGE_BASE_ID,
+    ENV_POWERTOOLS_SERVICE_NAME,
+    ENV_VECTOR_INDEX,
+)
 
 EMBEDDING_MODEL_ID: Final = "amazon.titan-embed-text-v2:0"
 EMBEDDING_DIMENSIONS: Final = 1024
@@ -133,7 +140,7 @@ class RetrievalStore(pulumi.ComponentResource):
                 *statements,
                 *logs_and_tracing(own_logs),
             ],
-            environment={"POWERTOOLS_SERVICE_NAME": self._slug},
+            environment={ENV_POWERTOOLS_SERVICE_NAME: self._slug},
             timeout=SETUP_TIMEOUT_SECONDS,
             memory_mb=256,
             retention_days=self._base_args["retention_days"],
@@ -237,15 +244,15 @@ class SearchCollection(RetrievalStore):
         if kb_role is None:
             self.reader_statements = [api_access, self._embed_statement()]
             self.environment = {
-                "GOVERNED_COLLECTION_ENDPOINT": collection.collection_endpoint,
-                "GOVERNED_VECTOR_INDEX": VECTOR_INDEX,
-                "GOVERNED_EMBEDDING_MODEL_ID": self._args["embedding_model_id"],
+                ENV_COLLECTION_ENDPOINT: collection.collection_endpoint,
+                ENV_VECTOR_INDEX: VECTOR_INDEX,
+                ENV_EMBEDDING_MODEL_ID: self._args["embedding_model_id"],
                 ENV_EMBEDDING_DIMENSIONS: str(EMBEDDING_DIMENSIONS),
             }
             return identifiers
         knowledge_base_resource, bucket = self._create_knowledge_base(collection, kb_role, [access, index])
         self.reader_statements = [allow("Retrieve", ["bedrock:Retrieve"], knowledge_base_resource.arn)]
-        self.environment = {"GOVERNED_KNOWLEDGE_BASE_ID": knowledge_base_resource.id}
+        self.environment = {ENV_KNOWLEDGE_BASE_ID: knowledge_base_resource.id}
         return {
             **identifiers,
             "knowledge_base_id": knowledge_base_resource.id,

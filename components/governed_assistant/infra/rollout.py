@@ -1,4 +1,4 @@
-"""``RolloutLayer``: the AppConfig feature flags every step reads (DESIGN.md, rollout).
+"""``RolloutLayer``: the AppConfig feature flags every step reads.
 
 One application, one environment named after the stack, one hosted configuration profile
 holding a Powertools Feature Flags document (shadow mode, kill switch, canary by tenant,
@@ -28,18 +28,12 @@ from governed_assistant.infra.functions import (
     policy_document,
 )
 from governed_assistant.runtime.flags import build_flags_document
-from governed_assistant.runtime.flags.constants import (
+from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.wire import (
     ENV_APPCONFIG_APPLICATION,
     ENV_APPCONFIG_ENVIRONMENT,
     ENV_APPCONFIG_PROFILE,
 )
-from governed_assistant.spec.model import AssistantSpec
-
-# The variables the runtime reads to fetch the flags (identifiers, which AppConfig's data
-# plane accepts wherever it accepts names, and which never collide).
-APPLICATION_ENV: Final = ENV_APPCONFIG_APPLICATION
-ENVIRONMENT_ENV: Final = ENV_APPCONFIG_ENVIRONMENT
-PROFILE_ENV: Final = ENV_APPCONFIG_PROFILE
 
 PROFILE_TYPE: Final = "AWS.Freeform"
 PROFILE_NAME: Final = "flags"
@@ -190,9 +184,17 @@ class RolloutLayer(pulumi.ComponentResource):
             "/environment/", environment.environment_id,
             "/configuration/", profile.configuration_profile_id,
         )  # fmt: skip
+        # Identifiers, not names: AppConfig's data plane accepts them wherever it accepts names,
+        # and they never collide.
         self.environment_variables = pulumi.Output.all(
             application.id, environment.environment_id, profile.configuration_profile_id
-        ).apply(lambda ids: {APPLICATION_ENV: ids[0], ENVIRONMENT_ENV: ids[1], PROFILE_ENV: ids[2]})
+        ).apply(
+            lambda ids: {
+                ENV_APPCONFIG_APPLICATION: ids[0],
+                ENV_APPCONFIG_ENVIRONMENT: ids[1],
+                ENV_APPCONFIG_PROFILE: ids[2],
+            }
+        )
         self.register_outputs(
             {
                 "application_id": self.application_id,

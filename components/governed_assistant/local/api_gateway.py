@@ -1,6 +1,6 @@
 """What API Gateway (HTTP API, payload format 2.0) does around the API function, minus the network.
 
-``match_route`` finds the route (the conversation layer's ``ROUTES``); ``proxy_event`` builds the
+``match_route`` finds the route (``governed_assistant.wire.ROUTES``); ``proxy_event`` builds the
 v2.0 event with the verified claims under ``requestContext.authorizer.jwt.claims``, flattened to
 strings as the JWT authorizer flattens them (a list claim becomes ``"[agent supervisor]"``); and
 ``proxy_response`` turns the function's result back into status, headers and body, including the
@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-from governed_assistant.infra.conversation import ROUTES
 from governed_assistant.local.constants import ACCOUNT_ID
+from governed_assistant.wire import ROUTES
 
 LOCAL_API_ID: Final = "local"
 LOCAL_STAGE: Final = "$default"

@@ -15,7 +15,6 @@ from governed_assistant.errors import GovernanceError
 from governed_assistant.local.constants import (
     DEFAULT_API_PORT,
     DEFAULT_TOKEN_TTL_SECONDS,
-    ENV_API_PORT,
     EVENTS_DB_FILE,
     STATE_DIR,
 )
@@ -24,6 +23,7 @@ from governed_assistant.local.issuer import DevIssuer
 from governed_assistant.local.stack import LocalStack, api_issuer, port_from
 from governed_assistant.runtime.telemetry import SqliteEventStore, format_timeline
 from governed_assistant.spec import load_spec
+from governed_assistant.wire import ENV_LOCAL_API_PORT
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 
     dev = commands.add_parser("dev", help="run the whole assistant offline until Ctrl-C")
     dev.add_argument(
-        "--port", type=int, help=f"the API's port (default {DEFAULT_API_PORT}, or ${ENV_API_PORT})"
+        "--port", type=int, help=f"the API's port (default {DEFAULT_API_PORT}, or ${ENV_LOCAL_API_PORT})"
     )
     dev.add_argument("--moto-port", type=int, help="moto's port (default: any free port)")
     dev.add_argument("--lambda-port", type=int, help="the Lambda endpoint's port (default: any free port)")
@@ -161,7 +161,7 @@ def banner(stack: LocalStack) -> str:
 def _token(args: argparse.Namespace) -> int:
     project = Path(args.project).resolve()
     spec = load_spec(project / "assistant.yaml")
-    port = port_from(args.port, ENV_API_PORT, DEFAULT_API_PORT)
+    port = port_from(args.port, ENV_LOCAL_API_PORT, DEFAULT_API_PORT)
     issuer = DevIssuer.for_spec(spec, project / STATE_DIR, issuer=api_issuer(port))
     roles = [role.strip() for role in args.roles.split(",") if role.strip()]
     print(issuer.token(args.tenant, args.user, roles, expires_in=args.ttl))

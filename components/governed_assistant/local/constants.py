@@ -1,4 +1,5 @@
-"""The local stack's names, ports, paths and environment variables, in one place."""
+"""The local stack's names, ports and paths, in one place; its environment variables are in
+``governed_assistant.wire``."""
 
 from __future__ import annotations
 
@@ -14,13 +15,6 @@ ISSUER_KEY_FILE: Final = "dev-issuer-key.pem"
 FLAGS_FILE: Final = "flags.json"
 EVENTS_DB_FILE: Final = "events.sqlite3"
 MODEL_SCRIPT_PATH: Final = "local/model-script.yaml"
-
-# Ports and options from the environment (explicit argument first, then these, then the default).
-ENV_API_PORT: Final = "GOVERNED_LOCAL_API_PORT"
-ENV_MOTO_PORT: Final = "GOVERNED_LOCAL_MOTO_PORT"
-ENV_LAMBDA_PORT: Final = "GOVERNED_LOCAL_LAMBDA_PORT"
-ENV_BEDROCK_PORT: Final = "GOVERNED_LOCAL_BEDROCK_PORT"
-ENV_MODEL_SCRIPT: Final = "GOVERNED_LOCAL_MODEL_SCRIPT"
 
 # The fake account moto answers for; credentials moto accepts and AWS never would.
 ACCOUNT_ID: Final = "123456789012"

@@ -1,9 +1,9 @@
 """The environment the handlers run in locally, and a patch that puts the old one back.
 
 The handlers are the deployed code, reading the deployed functions' variables (the names come
-from the infra layers, so they cannot drift); boto3 finds the local services through
-``AWS_ENDPOINT_URL`` (moto, the catch-all: nothing reaches AWS by accident) and the per-service
-``AWS_ENDPOINT_URL_LAMBDA`` and ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``.
+from ``governed_assistant.wire``, as the infra layers' do, so they cannot drift); boto3 finds the
+local services through ``AWS_ENDPOINT_URL`` (moto, the catch-all: nothing reaches AWS by accident)
+and the per-service ``AWS_ENDPOINT_URL_LAMBDA`` and ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``.
 """
 
 from __future__ import annotations
@@ -14,20 +14,29 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from governed_assistant.infra.conversation import CLAIM_ENV, EVENT_BUS_ENV, STATE_MACHINE_ENV
-from governed_assistant.infra.execution import GUARDRAIL_VERSION_ENV, RESOURCE_ENV
-from governed_assistant.infra.reasoning import MODEL_ENV, RETRIEVAL_ENV
 from governed_assistant.local.constants import FAKE_CREDENTIALS
 from governed_assistant.local.resources import LocalResources
-from governed_assistant.runtime.flags.constants import ENV_FLAGS_FILE
-from governed_assistant.runtime.model.constants import ENV_SYSTEM_PROMPT_PATH, ENV_USAGE_TABLE
-from governed_assistant.runtime.telemetry.constants import ENV_SERVICE_NAME, ENV_SINK, ENV_STORE_PATH
 from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.wire import (
+    ENV_BY_RESOURCE,
+    ENV_EVENT_BUS,
+    ENV_FLAGS_FILE,
+    ENV_GUARDRAIL_VERSION,
+    ENV_MODEL_ID,
+    ENV_POLICIES_DIR,
+    ENV_POWERTOOLS_SERVICE_NAME,
+    ENV_RETRIEVAL_BACKEND,
+    ENV_ROLES_CLAIM,
+    ENV_SPEC_PATH,
+    ENV_STATE_MACHINE_ARN,
+    ENV_SYSTEM_PROMPT_PATH,
+    ENV_TELEMETRY_DB,
+    ENV_TELEMETRY_SINK,
+    ENV_TENANT_CLAIM,
+    ENV_USAGE_TABLE,
+    ENV_USER_CLAIM,
+)
 
-# Where the handlers find assistant.yaml and the Cedar policies (absolute, so the working directory
-# does not matter); mirrored from governed_assistant.handlers.constants, which tests/local keeps equal.
-SPEC_PATH_ENV = "GOVERNED_SPEC_PATH"
-POLICIES_DIR_ENV = "GOVERNED_POLICIES_DIR"
 HANDLER_ENVIRONMENT_MODULE = "governed_assistant.handlers.environment"
 
 
@@ -55,27 +64,28 @@ def handler_environment(
         # moto's Step Functions interpreter sends Lambda tasks to localhost:$MOTO_PORT.
         "MOTO_PORT": moto_url.rsplit(":", 1)[1],
         "POWERTOOLS_TRACE_DISABLED": "true",
-        ENV_SERVICE_NAME: spec.slug,
-        SPEC_PATH_ENV: str(project_dir / "assistant.yaml"),
-        POLICIES_DIR_ENV: str(project_dir / "policies"),
+        ENV_POWERTOOLS_SERVICE_NAME: spec.slug,
+        # Absolute, so the handlers find the spec and the policies whatever the working directory.
+        ENV_SPEC_PATH: str(project_dir / "assistant.yaml"),
+        ENV_POLICIES_DIR: str(project_dir / "policies"),
         ENV_SYSTEM_PROMPT_PATH: str(project_dir / "prompts" / "system.md"),
-        RESOURCE_ENV["jobs_table"]: resources.tables.jobs,
-        RESOURCE_ENV["approvals_table"]: resources.tables.approvals,
-        RESOURCE_ENV["idempotency_table"]: resources.tables.idempotency,
-        RESOURCE_ENV["approval_topic"]: resources.approval_topic_arn,
-        RESOURCE_ENV["guardrail"]: guardrail_id,
-        GUARDRAIL_VERSION_ENV: guardrail_version,
+        ENV_BY_RESOURCE["jobs_table"]: resources.tables.jobs,
+        ENV_BY_RESOURCE["approvals_table"]: resources.tables.approvals,
+        ENV_BY_RESOURCE["idempotency_table"]: resources.tables.idempotency,
+        ENV_BY_RESOURCE["approval_topic"]: resources.approval_topic_arn,
+        ENV_BY_RESOURCE["guardrail"]: guardrail_id,
+        ENV_GUARDRAIL_VERSION: guardrail_version,
         ENV_USAGE_TABLE: resources.usage_table,
-        STATE_MACHINE_ENV: resources.state_machine_arn,
-        EVENT_BUS_ENV: resources.event_bus_arn,
-        CLAIM_ENV["tenant"]: claims.tenant,
-        CLAIM_ENV["user"]: claims.user,
-        CLAIM_ENV["roles"]: claims.roles,
-        MODEL_ENV: spec.model_id,
-        RETRIEVAL_ENV: spec.retrieval.backend,
+        ENV_STATE_MACHINE_ARN: resources.state_machine_arn,
+        ENV_EVENT_BUS: resources.event_bus_arn,
+        ENV_TENANT_CLAIM: claims.tenant,
+        ENV_USER_CLAIM: claims.user,
+        ENV_ROLES_CLAIM: claims.roles,
+        ENV_MODEL_ID: spec.model_id,
+        ENV_RETRIEVAL_BACKEND: spec.retrieval.backend,
         ENV_FLAGS_FILE: str(flags_file),
-        ENV_SINK: "sqlite",
-        ENV_STORE_PATH: str(events_db),
+        ENV_TELEMETRY_SINK: "sqlite",
+        ENV_TELEMETRY_DB: str(events_db),
     }
     if bedrock_url is not None:
         environment["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = bedrock_url

@@ -20,8 +20,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
 
-from governed_assistant.local.constants import ENV_LAMBDA_PORT
 from governed_assistant.local.servers import Listen, RunningServer, bind_http
+from governed_assistant.wire import ENV_LOCAL_LAMBDA_PORT
 
 Handler = Callable[[Any, Any], Any]
 _PATH_PREFIX = "/2015-03-31/functions/"
@@ -151,7 +151,7 @@ def serve_lambda(
 ) -> Iterator[tuple[LambdaEndpoint, str]]:
     """Serve ``handlers`` on ``host:port`` (0: any free port); yields the endpoint and its URL."""
     endpoint = LambdaEndpoint(handlers)
-    listen = Listen("Lambda endpoint", port, "--lambda-port", ENV_LAMBDA_PORT, host=host)
+    listen = Listen("Lambda endpoint", port, "--lambda-port", ENV_LOCAL_LAMBDA_PORT, host=host)
     running = start_lambda_server(endpoint, listen)
     try:
         yield endpoint, running.url

@@ -24,11 +24,11 @@ from governed_assistant.infra.asl import (
     build_definition,
     render_definition,
 )
-from governed_assistant.infra.execution import INSIGHTS_PATTERN, JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE
-from governed_assistant.infra.insights import INSIGHT_EVENT_SOURCE
+from governed_assistant.infra.execution import INSIGHTS_PATTERN
 from governed_assistant.local.constants import ACCOUNT_ID
 from governed_assistant.runtime.jobs.tables import TableNames, create_tables
 from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.wire import INSIGHT_EVENT_SOURCE, JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE
 
 _PLACEHOLDERS: Final = {
     REASON: "reason",

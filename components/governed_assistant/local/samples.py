@@ -31,8 +31,8 @@ from typing import Any, Final
 from governed_assistant.contracts import ActionRequest, ActionResult
 from governed_assistant.errors import GovernanceError
 from governed_assistant.spec.model import Action, AssistantSpec
+from governed_assistant.wire import ENV_SAMPLE_LEDGER
 
-LEDGER_ENV: Final = "GOVERNED_SAMPLE_LEDGER"
 FLAKY_FAILURES: Final = 2
 ACTIONS_PACKAGE: Final = "actions"
 
@@ -140,7 +140,7 @@ class SampleLedger:
 
     @classmethod
     def from_env(cls) -> SampleLedger:
-        path = os.environ.get(LEDGER_ENV)
+        path = os.environ.get(ENV_SAMPLE_LEDGER)
         return cls(Path(path) if path else None)
 
     def append(self, entry: dict[str, Any]) -> None:

@@ -24,10 +24,10 @@ from governed_assistant.local.client import TERMINAL, ApiClient, Response
 from governed_assistant.local.samples import SampleLedger
 from governed_assistant.local.stack import LocalStack
 from governed_assistant.spec.model import Action, AssistantSpec
+from governed_assistant.wire import ENV_EVENT_BUS, INSIGHT_EVENT_SOURCE
 
 LIVE_TENANTS: Final = ("acme", "globex")
 SHADOW_TENANT: Final = "initech"
-INSIGHT_SOURCE: Final = "governed.insights"
 INSIGHT_DETAIL_TYPE: Final = "insight raised"
 
 
@@ -276,14 +276,14 @@ def insight_to_action(demo: Demo) -> None:
         raise ScenarioSkippedError("the insight trigger belongs to the insights-to-action pattern")
     action = low_risk_action(demo.spec)
     events = demo.stack.session().client("events")
-    bus = demo.stack.environment["GOVERNED_EVENT_BUS"]
+    bus = demo.stack.environment[ENV_EVENT_BUS]
     insight = {"title": "Usage anomaly", "body": "Requests to /export tripled in the last hour."}
     started = len(demo.stack.started)
     detail = {"tenantId": "acme", "userId": "alice", "insight": insight}
     events.put_events(
         Entries=[
             {
-                "Source": INSIGHT_SOURCE,
+                "Source": INSIGHT_EVENT_SOURCE,
                 "DetailType": INSIGHT_DETAIL_TYPE,
                 "Detail": json.dumps(detail),
                 "EventBusName": bus,

@@ -34,11 +34,6 @@ from governed_assistant.local.bedrock_endpoint import BedrockEndpoint, start_bed
 from governed_assistant.local.bridge import StartedJob, function_target, job_starter
 from governed_assistant.local.constants import (
     DEFAULT_API_PORT,
-    ENV_API_PORT,
-    ENV_BEDROCK_PORT,
-    ENV_LAMBDA_PORT,
-    ENV_MODEL_SCRIPT,
-    ENV_MOTO_PORT,
     EVENTS_DB_FILE,
     FAKE_CREDENTIALS,
     FLAGS_FILE,
@@ -72,6 +67,13 @@ from governed_assistant.runtime.flags import (
 )
 from governed_assistant.runtime.telemetry import SqliteEventStore, format_timeline
 from governed_assistant.spec import AssistantSpec, load_spec
+from governed_assistant.wire import (
+    ENV_LOCAL_API_PORT,
+    ENV_LOCAL_BEDROCK_PORT,
+    ENV_LOCAL_LAMBDA_PORT,
+    ENV_LOCAL_MODEL_SCRIPT,
+    ENV_LOCAL_MOTO_PORT,
+)
 
 
 @dataclass(frozen=True)
@@ -175,10 +177,10 @@ class LocalStack:
         with ExitStack() as cleanup:
             stack._start(
                 cleanup,
-                api_port=port_from(port, ENV_API_PORT, DEFAULT_API_PORT),
-                moto_port=port_from(moto_port, ENV_MOTO_PORT, 0),
-                lambda_port=port_from(lambda_port, ENV_LAMBDA_PORT, 0),
-                bedrock_port=port_from(bedrock_port, ENV_BEDROCK_PORT, 0),
+                api_port=port_from(port, ENV_LOCAL_API_PORT, DEFAULT_API_PORT),
+                moto_port=port_from(moto_port, ENV_LOCAL_MOTO_PORT, 0),
+                lambda_port=port_from(lambda_port, ENV_LOCAL_LAMBDA_PORT, 0),
+                bedrock_port=port_from(bedrock_port, ENV_LOCAL_BEDROCK_PORT, 0),
                 handlers=handlers,
                 real_bedrock=real_bedrock,
                 guardrail_id=guardrail_id,
@@ -204,12 +206,12 @@ class LocalStack:
         spec = self.spec
         self.functions = LambdaEndpoint(project_handlers(handlers))
         lambda_server = start_lambda_server(
-            self.functions, Listen("Lambda endpoint", lambda_port, "--lambda-port", ENV_LAMBDA_PORT)
+            self.functions, Listen("Lambda endpoint", lambda_port, "--lambda-port", ENV_LOCAL_LAMBDA_PORT)
         )
         cleanup.callback(lambda_server.stop)
         self.lambda_url = lambda_server.url
         moto = start_moto_server(
-            Listen("moto server", moto_port, "--moto-port", ENV_MOTO_PORT), self.lambda_url
+            Listen("moto server", moto_port, "--moto-port", ENV_LOCAL_MOTO_PORT), self.lambda_url
         )
         cleanup.callback(moto.stop)
         self.moto_url = moto.url
@@ -218,14 +220,16 @@ class LocalStack:
         self.bedrock, self.bedrock_url = None, None
         if not real_bedrock:
             script = Path(model_script) if model_script else None
-            script = script or Path(os.environ.get(ENV_MODEL_SCRIPT) or self.project_dir / MODEL_SCRIPT_PATH)
+            script = script or Path(
+                os.environ.get(ENV_LOCAL_MODEL_SCRIPT) or self.project_dir / MODEL_SCRIPT_PATH
+            )
             self.bedrock = BedrockEndpoint(
                 ScriptedModel(spec, script), LocalGuardrail(spec), LOCAL_GUARDRAIL_ID
             )
             self.bedrock.model.rules()  # a broken script fails the start, not the first request
             bedrock = start_bedrock_server(
                 self.bedrock,
-                Listen("bedrock-runtime endpoint", bedrock_port, "--bedrock-port", ENV_BEDROCK_PORT),
+                Listen("bedrock-runtime endpoint", bedrock_port, "--bedrock-port", ENV_LOCAL_BEDROCK_PORT),
             )
             cleanup.callback(bedrock.stop)
             self.bedrock_url = bedrock.url
@@ -238,7 +242,7 @@ class LocalStack:
         api = LocalApi(
             verifier=None, jwks=lambda: {"keys": []}, functions=self.functions, poll_seconds=poll_seconds
         )
-        api_server = start_api_server(api, Listen("API", api_port, "--port", ENV_API_PORT))
+        api_server = start_api_server(api, Listen("API", api_port, "--port", ENV_LOCAL_API_PORT))
         cleanup.callback(api_server.stop)
         self.api_url = api_server.url
         self.issuer = DevIssuer.for_spec(spec, self.state_dir, issuer=api_issuer(api_server.port))

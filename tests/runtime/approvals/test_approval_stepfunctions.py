@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 from approval_fakes import ALICE, APPROVER_ROLES, BOB, TOKEN, FakeClock
-from governed_assistant.runtime.approvals import APPROVAL_REJECTED_ERROR, InMemoryApprovalStore, send_decision
+from governed_assistant.runtime.approvals import InMemoryApprovalStore, send_decision
+from governed_assistant.wire import APPROVAL_REJECTED_ERROR
 
 
 class RecordingStepFunctions:

@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from governed_assistant.handlers.http import status_for
 from governed_assistant.runtime.identity import (
     AuthenticationError,
     JwksCache,
@@ -125,7 +126,7 @@ def test_jwks_cache_failed_fetch_fails_closed_and_backs_off(trusted: TokenIssuer
     for _ in range(3):
         with pytest.raises(JwksError, match=r"url=https://idp\.test") as unavailable:
             verifier.verify(trusted.bearer(ALICE))
-    assert unavailable.value.status_code == 503
+    assert status_for(unavailable.value) == 503
     assert fetch.calls == 1
     fetch.error = None
     clock.now += 5

@@ -15,6 +15,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from governed_assistant.contracts import TenantContext
+from governed_assistant.handlers.http import status_for
 from governed_assistant.runtime.identity import AuthenticationError, JwtVerifier, VerifierConfigError
 from governed_assistant.spec.model import Claims, Identity
 from governed_assistant.testing import TokenIssuer, identity_claims
@@ -130,7 +131,7 @@ def test_verify_attack_token_refused_with_reason(
     with pytest.raises(AuthenticationError) as refused:
         verifier.verify(attack(trusted, attacker))
     assert refused.value.reason == reason
-    assert refused.value.status_code == 401
+    assert status_for(refused.value) == 401
     assert f"reason={reason}" in str(refused.value)
     assert ";" in refused.value.message  # what is wrong; how to fix it
 

@@ -21,7 +21,8 @@ from governed_assistant.runtime.telemetry import (
     TelemetryConfigError,
     to_json_line,
 )
-from governed_assistant.runtime.telemetry.constants import ENV_DELIVERY_STREAM, FIREHOSE_MAX_RECORD_BYTES
+from governed_assistant.runtime.telemetry.constants import FIREHOSE_MAX_RECORD_BYTES
+from governed_assistant.wire import ENV_TELEMETRY_STREAM
 from moto import mock_aws
 
 from tests.runtime.telemetry.telemetry_harness import make_event
@@ -130,7 +131,7 @@ def test_firehose_sink_large_events_split_at_the_byte_limit(firehose: Any) -> No
 
 def test_firehose_sink_delivery_stream_from_env(firehose: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without an explicit stream the sink uses $GOVERNED_TELEMETRY_STREAM."""
-    monkeypatch.setenv(ENV_DELIVERY_STREAM, STREAM)
+    monkeypatch.setenv(ENV_TELEMETRY_STREAM, STREAM)
     assert FirehoseSink(firehose).delivery_stream == STREAM
 
 
@@ -147,7 +148,7 @@ def test_firehose_sink_bad_config_raises(
     stubbed: tuple[Any, Stubber], monkeypatch: pytest.MonkeyPatch, kwargs: dict[str, Any], message: str
 ) -> None:
     """A sink that could never deliver is refused when it is built, with the fix in the message."""
-    monkeypatch.delenv(ENV_DELIVERY_STREAM, raising=False)
+    monkeypatch.delenv(ENV_TELEMETRY_STREAM, raising=False)
     with pytest.raises(TelemetryConfigError, match=message):
         FirehoseSink(stubbed[0], **kwargs)
 

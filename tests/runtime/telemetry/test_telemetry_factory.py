@@ -16,12 +16,12 @@ from governed_assistant.runtime.telemetry import (
     recorder_from_env,
     sink_from_env,
 )
-from governed_assistant.runtime.telemetry.constants import ENV_DELIVERY_STREAM, ENV_SINK, ENV_STORE_PATH
+from governed_assistant.wire import ENV_TELEMETRY_DB, ENV_TELEMETRY_SINK, ENV_TELEMETRY_STREAM
 
 
 @pytest.fixture(autouse=True)
 def telemetry_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (ENV_SINK, ENV_STORE_PATH, ENV_DELIVERY_STREAM):
+    for name in (ENV_TELEMETRY_SINK, ENV_TELEMETRY_DB, ENV_TELEMETRY_STREAM):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -37,15 +37,15 @@ def test_sink_from_env_kind_builds_that_sink(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: str | None, expected: type[Any]
 ) -> None:
     """$GOVERNED_TELEMETRY_SINK names the sink; without it events go to the log."""
-    monkeypatch.setenv(ENV_STORE_PATH, str(tmp_path / "events.sqlite3"))
+    monkeypatch.setenv(ENV_TELEMETRY_DB, str(tmp_path / "events.sqlite3"))
     if env is not None:
-        monkeypatch.setenv(ENV_SINK, env)
+        monkeypatch.setenv(ENV_TELEMETRY_SINK, env)
     assert isinstance(sink_from_env(), expected)
 
 
 def test_sink_from_env_firehose_uses_given_client_and_stream(monkeypatch: pytest.MonkeyPatch) -> None:
     """The Firehose sink takes the stream from the environment and the client passed in."""
-    monkeypatch.setenv(ENV_DELIVERY_STREAM, "decision-events")
+    monkeypatch.setenv(ENV_TELEMETRY_STREAM, "decision-events")
     sink = sink_from_env("firehose", firehose_client=object())  # type: ignore[arg-type]
     assert isinstance(sink, FirehoseSink)
     assert sink.delivery_stream == "decision-events"

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from governed_assistant.contracts import TenantContext
 from governed_assistant.runtime.telemetry import DecisionRecorder, MemorySink, StageMetrics
-from governed_assistant.runtime.telemetry.constants import (
+from governed_assistant.wire import (
     ENV_METRICS_NAMESPACE,
     ENV_METRICS_TENANT_DIMENSION,
-    ENV_SERVICE_NAME,
+    ENV_POWERTOOLS_SERVICE_NAME,
 )
 
 from tests.runtime.telemetry.telemetry_harness import make_event
@@ -22,7 +22,7 @@ MODEL_EVENT = make_event(stage="reason", latency_ms=820.0, model_id="m", input_t
 
 @pytest.fixture(autouse=True)
 def metrics_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (ENV_METRICS_NAMESPACE, ENV_METRICS_TENANT_DIMENSION, ENV_SERVICE_NAME):
+    for name in (ENV_METRICS_NAMESPACE, ENV_METRICS_TENANT_DIMENSION, ENV_POWERTOOLS_SERVICE_NAME):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
     monkeypatch.delenv("POWERTOOLS_DEV", raising=False)
@@ -62,7 +62,7 @@ def test_stage_metrics_env_configuration_sets_namespace_service_and_tenant_dimen
 ) -> None:
     """Namespace, service and the per-tenant opt-in come from the environment."""
     monkeypatch.setenv(ENV_METRICS_NAMESPACE, "Governed/prod")
-    monkeypatch.setenv(ENV_SERVICE_NAME, "refunds")
+    monkeypatch.setenv(ENV_POWERTOOLS_SERVICE_NAME, "refunds")
     monkeypatch.setenv(ENV_METRICS_TENANT_DIMENSION, "true")
     stream = io.StringIO()
     StageMetrics(stream=stream).observe(MODEL_EVENT)

@@ -8,7 +8,6 @@ import pytest
 from governed_assistant.contracts import DECISION_EVENT_SCHEMA_VERSION
 from governed_assistant.infra import observability
 from governed_assistant.runtime.telemetry import EventFormatError, from_wire, to_json_line, to_wire
-from governed_assistant.runtime.telemetry import constants as telemetry_constants
 
 from tests.runtime.telemetry.telemetry_harness import make_event
 
@@ -61,16 +60,3 @@ def test_from_wire_foreign_document_raises_event_format_error(document: object, 
     """Anything that is not a readable DecisionEvent is refused with the reason."""
     with pytest.raises(EventFormatError, match=message):
         from_wire(document)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param("METRIC_STAGE_LATENCY", id="stage-latency"),
-        pytest.param("METRIC_GUARDRAIL_BLOCKED", id="guardrail-blocked"),
-        pytest.param("METRIC_BREAKER_OPEN", id="breaker-open"),
-    ],
-)
-def test_metric_names_runtime_mirror_matches_infra(name: str) -> None:
-    """The runtime's metric names equal the ones the observability layer's alarms and dashboard read."""
-    assert getattr(telemetry_constants, name) == getattr(observability, name)

@@ -9,12 +9,7 @@ Reads for clients return ``ApprovalView``, which has no task token.
 from __future__ import annotations
 
 from governed_assistant.runtime.approvals.base import ApprovalStore, Clock
-from governed_assistant.runtime.approvals.constants import (
-    APPROVAL_REJECTED_ERROR,
-    APPROVALS_TABLE_ENV,
-    DEFAULT_APPROVALS_TABLE,
-    approvals_table_name,
-)
+from governed_assistant.runtime.approvals.constants import DEFAULT_APPROVALS_TABLE, approvals_table_name
 from governed_assistant.runtime.approvals.dynamodb import DynamoDBApprovalStore
 from governed_assistant.runtime.approvals.exceptions import (
     ApprovalAlreadyDecidedError,
@@ -32,8 +27,6 @@ from governed_assistant.runtime.approvals.stepfunctions import send_decision
 from governed_assistant.runtime.approvals.store import BaseApprovalStore, is_approver
 
 __all__ = [
-    "APPROVALS_TABLE_ENV",
-    "APPROVAL_REJECTED_ERROR",
     "DEFAULT_APPROVALS_TABLE",
     "ApprovalAlreadyDecidedError",
     "ApprovalDecision",

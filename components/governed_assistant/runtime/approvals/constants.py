@@ -13,7 +13,8 @@ import os
 import re
 from typing import Final
 
-APPROVALS_TABLE_ENV: Final = "GOVERNED_APPROVALS_TABLE"
+from governed_assistant.wire import ENV_APPROVALS_TABLE
+
 DEFAULT_APPROVALS_TABLE: Final = "governed-approvals"
 
 KEY_SEPARATOR: Final = "#"
@@ -27,10 +28,7 @@ MAX_REASON_CHARS: Final = 1000
 # Decided and expired approvals are kept this long after their deadline, then purged by TTL.
 DEFAULT_RETENTION_SECONDS: Final = 90 * 24 * 60 * 60
 
-# The error a rejected approval fails its Step Functions task with (match it in a Catch).
-APPROVAL_REJECTED_ERROR: Final = "ApprovalRejected"
-
 
 def approvals_table_name(explicit: str | None = None) -> str:
     """The approvals table: ``explicit``, else ``$GOVERNED_APPROVALS_TABLE``, else the default."""
-    return explicit or os.environ.get(APPROVALS_TABLE_ENV) or DEFAULT_APPROVALS_TABLE
+    return explicit or os.environ.get(ENV_APPROVALS_TABLE) or DEFAULT_APPROVALS_TABLE

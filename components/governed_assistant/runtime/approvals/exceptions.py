@@ -12,7 +12,7 @@ class ApprovalError(GovernanceError):
 class ApprovalNotFoundError(ApprovalError):
     """When an approval does not exist in the caller's tenant; another tenant's looks exactly the same."""
 
-    status_code = 404
+    kind = "not_found"
 
     def __init__(self, approval_id: str) -> None:
         self.approval_id = approval_id
@@ -22,7 +22,7 @@ class ApprovalNotFoundError(ApprovalError):
 class ApprovalExistsError(ApprovalError):
     """When an approval is requested with an id that is already taken."""
 
-    status_code = 409
+    kind = "conflict"
 
     def __init__(self, approval_id: str) -> None:
         self.approval_id = approval_id
@@ -32,7 +32,7 @@ class ApprovalExistsError(ApprovalError):
 class NotApproverError(ApprovalError):
     """When someone without an approver role lists or decides approvals."""
 
-    status_code = 403
+    kind = "forbidden"
 
     def __init__(self, user_id: str, approver_roles: tuple[str, ...]) -> None:
         self.user_id = user_id
@@ -45,7 +45,7 @@ class NotApproverError(ApprovalError):
 class SeparationOfDutiesError(ApprovalError):
     """When the user who asked for an action tries to approve or reject it themselves."""
 
-    status_code = 403
+    kind = "forbidden"
 
     def __init__(self, approval_id: str, user_id: str) -> None:
         self.approval_id = approval_id
@@ -58,7 +58,7 @@ class SeparationOfDutiesError(ApprovalError):
 class ApprovalExpiredError(ApprovalError):
     """When a decision arrives after the approval's deadline; the approval is recorded as expired (denied)."""
 
-    status_code = 409
+    kind = "conflict"
 
     def __init__(self, approval_id: str, deadline: str) -> None:
         self.approval_id = approval_id
@@ -68,7 +68,7 @@ class ApprovalExpiredError(ApprovalError):
 class ApprovalAlreadyDecidedError(ApprovalError):
     """When an approval that is no longer pending is decided again (a second or racing decision)."""
 
-    status_code = 409
+    kind = "conflict"
 
     def __init__(self, approval_id: str, status: str) -> None:
         self.approval_id = approval_id
@@ -78,6 +78,8 @@ class ApprovalAlreadyDecidedError(ApprovalError):
 
 class InvalidApprovalError(ApprovalError):
     """When an approval request or decision carries a value the store refuses (bad id, too long)."""
+
+    kind = "invalid"
 
     def __init__(self, field: str, value: object, rule: str) -> None:
         self.field = field

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from governed_assistant.runtime.approvals.constants import APPROVAL_REJECTED_ERROR
 from governed_assistant.runtime.approvals.models import ApprovalDecision
+from governed_assistant.wire import APPROVAL_REJECTED_ERROR
 
 # Step Functions' limit on a SendTaskFailure cause.
 _MAX_CAUSE_CHARS = 32_768

@@ -1,4 +1,4 @@
-"""The rollout flags' names, environment variables and defaults, in one place."""
+"""The rollout flags' feature names, evaluation context keys and defaults, in one place."""
 
 from __future__ import annotations
 
@@ -25,11 +25,5 @@ CONTEXT_ROLES: Final = "roles"
 # the rule's range read as a percentage. Operators may raise it (1000) for finer steps.
 CANARY_BUCKETS: Final = 100
 
-# Configuration resolves as: explicit argument, then this environment variable, then the default.
-ENV_FLAGS_FILE: Final = "GOVERNED_FLAGS_FILE"
-ENV_APPCONFIG_APPLICATION: Final = "GOVERNED_APPCONFIG_APPLICATION"
-ENV_APPCONFIG_ENVIRONMENT: Final = "GOVERNED_APPCONFIG_ENVIRONMENT"
-ENV_APPCONFIG_PROFILE: Final = "GOVERNED_APPCONFIG_PROFILE"
-ENV_FLAGS_MAX_AGE: Final = "GOVERNED_FLAGS_MAX_AGE"
 # Seconds a fetched AppConfig document is reused: how long a kill switch takes to bite, at most.
 DEFAULT_FLAGS_MAX_AGE_SECONDS: Final = 15

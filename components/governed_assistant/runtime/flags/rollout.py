@@ -34,11 +34,6 @@ from governed_assistant.runtime.flags.constants import (
     CONTEXT_USER_ID,
     DEFAULT_FLAGS_MAX_AGE_SECONDS,
     DEFAULT_PROMPT_PATH,
-    ENV_APPCONFIG_APPLICATION,
-    ENV_APPCONFIG_ENVIRONMENT,
-    ENV_APPCONFIG_PROFILE,
-    ENV_FLAGS_FILE,
-    ENV_FLAGS_MAX_AGE,
     KILL_SWITCH,
     SHADOW_MODE,
     STABLE_VARIANT,
@@ -54,6 +49,13 @@ from governed_assistant.runtime.flags.exceptions import FlagsConfigError, FlagsD
 from governed_assistant.runtime.flags.stores import FileFlagsStore, FixedFlagsStore
 from governed_assistant.runtime.model.breaker import CircuitBreakerSettings
 from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.wire import (
+    ENV_APPCONFIG_APPLICATION,
+    ENV_APPCONFIG_ENVIRONMENT,
+    ENV_APPCONFIG_PROFILE,
+    ENV_FLAGS_FILE,
+    ENV_FLAGS_MAX_AGE,
+)
 
 _LOGGER = logging.getLogger(__name__)
 _UNREADABLE = (FlagsError, ConfigurationStoreError, SchemaValidationError, StoreClientError)

@@ -5,17 +5,14 @@ from __future__ import annotations
 import os
 
 from governed_assistant.runtime.guardrails.base import BedrockApplyGuardrail
-from governed_assistant.runtime.guardrails.constants import (
-    DEFAULT_GUARDRAIL_VERSION,
-    ENV_GUARDRAIL_ID,
-    ENV_GUARDRAIL_VERSION,
-)
+from governed_assistant.runtime.guardrails.constants import DEFAULT_GUARDRAIL_VERSION
 from governed_assistant.runtime.guardrails.exceptions import GuardrailConfigError, GuardrailUnavailableError
 from governed_assistant.runtime.guardrails.results import (
     GuardrailResult,
     GuardrailSource,
     result_from_response,
 )
+from governed_assistant.wire import ENV_GUARDRAIL_ID, ENV_GUARDRAIL_VERSION
 
 
 class Guardrail:

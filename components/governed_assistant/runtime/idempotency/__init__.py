@@ -7,17 +7,12 @@ result = run_once(job_id, f"execute:{action}", lambda: execute(request).model_du
 
 from __future__ import annotations
 
-from governed_assistant.runtime.idempotency.constants import (
-    DEFAULT_IDEMPOTENCY_TABLE,
-    IDEMPOTENCY_TABLE_ENV,
-    idempotency_table_name,
-)
+from governed_assistant.runtime.idempotency.constants import DEFAULT_IDEMPOTENCY_TABLE, idempotency_table_name
 from governed_assistant.runtime.idempotency.exceptions import ActionInProgressError, IdempotencyStoreError
 from governed_assistant.runtime.idempotency.runner import ActionResultData, persistence_layer, run_once
 
 __all__ = [
     "DEFAULT_IDEMPOTENCY_TABLE",
-    "IDEMPOTENCY_TABLE_ENV",
     "ActionInProgressError",
     "ActionResultData",
     "IdempotencyStoreError",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from typing import Final
 
-IDEMPOTENCY_TABLE_ENV: Final = "GOVERNED_IDEMPOTENCY_TABLE"
+from governed_assistant.wire import ENV_IDEMPOTENCY_TABLE
+
 DEFAULT_IDEMPOTENCY_TABLE: Final = "governed-idempotency"
 
 # Record ids are "<prefix>#<hash of {jobId, key}>". A fixed prefix (not Powertools' default of
@@ -24,4 +25,4 @@ LOCAL_IN_PROGRESS_BUDGET_MS: Final = 15 * 60 * 1000
 
 def idempotency_table_name(explicit: str | None = None) -> str:
     """The idempotency table: ``explicit``, else ``$GOVERNED_IDEMPOTENCY_TABLE``, else the default."""
-    return explicit or os.environ.get(IDEMPOTENCY_TABLE_ENV) or DEFAULT_IDEMPOTENCY_TABLE
+    return explicit or os.environ.get(ENV_IDEMPOTENCY_TABLE) or DEFAULT_IDEMPOTENCY_TABLE

@@ -3,7 +3,7 @@
 Behind API Gateway the authorizer has verified the JWT: ``context_from_api_gateway(event)``.
 Without it (the local stack, tests), ``JwtVerifier(...).verify(authorization_header)`` checks the
 token itself. Both give the same TenantContext for the same token, and both refuse with
-``AuthenticationError`` (HTTP 401) and a short ``reason``.
+``AuthenticationError`` and a short ``reason``.
 """
 
 from __future__ import annotations

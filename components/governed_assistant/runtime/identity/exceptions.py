@@ -16,9 +16,9 @@ AuthenticationReason = Literal[
 
 
 class AuthenticationError(GovernanceError):
-    """When a request carries no token, or one that fails verification; answer 401 with the reason."""
+    """When a request carries no token, or one that fails verification; refuse it with the reason."""
 
-    status_code = 401
+    kind = "unauthenticated"
 
     def __init__(self, reason: AuthenticationReason, message: str) -> None:
         self.reason: AuthenticationReason = reason
@@ -27,9 +27,10 @@ class AuthenticationError(GovernanceError):
 
 
 class JwksError(GovernanceError):
-    """When the issuer's JWKS cannot be fetched or holds no usable signing key; answer 503, not 401."""
+    """When the issuer's JWKS cannot be fetched or holds no usable signing key: the service is
+    unavailable, the caller is not refused."""
 
-    status_code = 503
+    kind = "unavailable"
 
 
 class VerifierConfigError(GovernanceError):

@@ -12,7 +12,7 @@ DynamoDB Local.
 from __future__ import annotations
 
 from governed_assistant.runtime.jobs.base import Clock, JobStore
-from governed_assistant.runtime.jobs.constants import DEFAULT_JOBS_TABLE, JOBS_TABLE_ENV, jobs_table_name
+from governed_assistant.runtime.jobs.constants import DEFAULT_JOBS_TABLE, jobs_table_name
 from governed_assistant.runtime.jobs.dynamodb import DynamoDBJobStore
 from governed_assistant.runtime.jobs.exceptions import (
     InvalidJobKeyError,
@@ -33,7 +33,6 @@ from governed_assistant.runtime.jobs.transitions import (
 __all__ = [
     "ALLOWED_TRANSITIONS",
     "DEFAULT_JOBS_TABLE",
-    "JOBS_TABLE_ENV",
     "TERMINAL_STATUSES",
     "Clock",
     "DynamoDBJobStore",

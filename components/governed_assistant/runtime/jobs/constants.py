@@ -12,7 +12,8 @@ import os
 import re
 from typing import Final
 
-JOBS_TABLE_ENV: Final = "GOVERNED_JOBS_TABLE"
+from governed_assistant.wire import ENV_JOBS_TABLE
+
 DEFAULT_JOBS_TABLE: Final = "governed-jobs"
 
 KEY_SEPARATOR: Final = "#"
@@ -31,4 +32,4 @@ DEFAULT_RETENTION_SECONDS: Final = 90 * 24 * 60 * 60
 
 def jobs_table_name(explicit: str | None = None) -> str:
     """The jobs table: ``explicit``, else ``$GOVERNED_JOBS_TABLE``, else the default."""
-    return explicit or os.environ.get(JOBS_TABLE_ENV) or DEFAULT_JOBS_TABLE
+    return explicit or os.environ.get(ENV_JOBS_TABLE) or DEFAULT_JOBS_TABLE

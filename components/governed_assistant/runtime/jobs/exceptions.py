@@ -12,7 +12,7 @@ class JobError(GovernanceError):
 class JobNotFoundError(JobError):
     """When a job does not exist or the caller may not see it; the two look the same on purpose."""
 
-    status_code = 404
+    kind = "not_found"
 
     def __init__(self, job_id: str) -> None:
         self.job_id = job_id
@@ -22,7 +22,7 @@ class JobNotFoundError(JobError):
 class JobExistsError(JobError):
     """When a job is created with an id that is already taken."""
 
-    status_code = 409
+    kind = "conflict"
 
     def __init__(self, job_id: str) -> None:
         self.job_id = job_id
@@ -32,7 +32,7 @@ class JobExistsError(JobError):
 class InvalidTransitionError(JobError):
     """When a job is asked to move to a status its current one does not allow (terminal jobs never move)."""
 
-    status_code = 409
+    kind = "conflict"
 
     def __init__(self, job_id: str, current: str, target: str, allowed: tuple[str, ...]) -> None:
         self.job_id = job_id

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from governed_assistant.runtime.model.base import TokenUsage, TokenUsageStore
-from governed_assistant.runtime.model.constants import DEFAULT_DAILY_TOKEN_BUDGET, ENV_DAILY_TOKEN_BUDGET
+from governed_assistant.runtime.model.constants import DEFAULT_DAILY_TOKEN_BUDGET
 from governed_assistant.runtime.model.exceptions import BudgetExceededError, ModelConfigError
+from governed_assistant.wire import ENV_DAILY_TOKEN_BUDGET
 
 
 def utc_day(epoch_seconds: float) -> date:

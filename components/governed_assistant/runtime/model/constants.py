@@ -1,13 +1,8 @@
-"""The model runtime's environment variables, defaults and error classes, in one place."""
+"""The model runtime's defaults and error classes, in one place."""
 
 from __future__ import annotations
 
 from typing import Final
-
-# Configuration resolves as: explicit argument, then this environment variable, then the default.
-ENV_SYSTEM_PROMPT_PATH: Final = "GOVERNED_SYSTEM_PROMPT_PATH"
-ENV_DAILY_TOKEN_BUDGET: Final = "GOVERNED_DAILY_TOKEN_BUDGET"  # noqa: S105 - a variable name, not a secret
-ENV_USAGE_TABLE: Final = "GOVERNED_USAGE_TABLE"
 
 # Relative to the working directory, which is the package root both in Lambda (/var/task)
 # and in a generated project.

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from governed_assistant.runtime.model.constants import DEFAULT_SYSTEM_PROMPT_PATH, ENV_SYSTEM_PROMPT_PATH
+from governed_assistant.runtime.model.constants import DEFAULT_SYSTEM_PROMPT_PATH
 from governed_assistant.runtime.model.exceptions import PromptNotFoundError
+from governed_assistant.wire import ENV_SYSTEM_PROMPT_PATH
 
 
 def load_system_prompt(path: str | Path | None = None) -> str:

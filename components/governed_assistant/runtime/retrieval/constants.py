@@ -1,24 +1,11 @@
-"""Retrieval's environment variables and defaults, in one place.
-
-The AWS names are the ones ``governed_assistant.infra.retrieval`` and ``governed_assistant.infra.pgvector``
-set on the reason function; ``GOVERNED_DB_DSN`` is the local stack's direct connection.
-"""
+"""Retrieval's field names and defaults, in one place; its environment variables are in
+``governed_assistant.wire``."""
 
 from __future__ import annotations
 
 from typing import Final
 
-ENV_KNOWLEDGE_BASE_ID: Final = "GOVERNED_KNOWLEDGE_BASE_ID"
-ENV_COLLECTION_ENDPOINT: Final = "GOVERNED_COLLECTION_ENDPOINT"
-ENV_VECTOR_INDEX: Final = "GOVERNED_VECTOR_INDEX"
-ENV_DB_CLUSTER_ARN: Final = "GOVERNED_DB_CLUSTER_ARN"
-ENV_DB_SECRET_ARN: Final = "GOVERNED_DB_SECRET_ARN"  # noqa: S105 - a variable name, not a secret
-ENV_DB_NAME: Final = "GOVERNED_DB_NAME"
-ENV_DB_DSN: Final = "GOVERNED_DB_DSN"
-ENV_EMBEDDING_MODEL_ID: Final = "GOVERNED_EMBEDDING_MODEL_ID"
-ENV_EMBEDDING_DIMENSIONS: Final = "GOVERNED_EMBEDDING_DIMENSIONS"
-# Which backend the reason step retrieves with; the spec's when unset (see factory.retriever_from_env).
-ENV_RETRIEVAL_BACKEND: Final = "GOVERNED_RETRIEVAL_BACKEND"
+# What GOVERNED_RETRIEVAL_BACKEND (else the spec) may name; see factory.retriever_from_env.
 BACKENDS: Final = ("none", "knowledge-base", "opensearch", "pgvector")
 
 # The one key every tenant filter is built on: the KB's metadata attribute, the index field.

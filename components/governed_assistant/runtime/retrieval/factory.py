@@ -10,6 +10,12 @@ from governed_assistant.runtime.retrieval.base import Embedder, Retriever, Tenan
 from governed_assistant.runtime.retrieval.constants import (
     BACKENDS,
     DEFAULT_TITAN_DIMENSIONS,
+    LOCAL_MODEL_ID,
+    TITAN_MODEL_ID,
+)
+from governed_assistant.runtime.retrieval.exceptions import RetrievalConfigError
+from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.wire import (
     ENV_COLLECTION_ENDPOINT,
     ENV_DB_CLUSTER_ARN,
     ENV_DB_DSN,
@@ -20,11 +26,7 @@ from governed_assistant.runtime.retrieval.constants import (
     ENV_KNOWLEDGE_BASE_ID,
     ENV_RETRIEVAL_BACKEND,
     ENV_VECTOR_INDEX,
-    LOCAL_MODEL_ID,
-    TITAN_MODEL_ID,
 )
-from governed_assistant.runtime.retrieval.exceptions import RetrievalConfigError
-from governed_assistant.spec.model import AssistantSpec
 
 
 def _required(env: Mapping[str, str], name: str, backend: str) -> str:

@@ -29,6 +29,14 @@ from governed_assistant.runtime.retrieval.chunking import (
 )
 from governed_assistant.runtime.retrieval.exceptions import IngestionError, RetrievalError
 from governed_assistant.runtime.retrieval.pgvector import replace_source
+from governed_assistant.wire import (
+    ENV_DB_CLUSTER_ARN,
+    ENV_DB_DSN,
+    ENV_DB_NAME,
+    ENV_DB_SECRET_ARN,
+    ENV_EMBEDDING_DIMENSIONS,
+    ENV_EMBEDDING_MODEL_ID,
+)
 
 
 @dataclass(frozen=True)
@@ -117,12 +125,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args = _parser().parse_args(argv)
     env = dict(os.environ if environ is None else environ)
     overrides = {
-        "GOVERNED_DB_DSN": args.dsn,
-        "GOVERNED_DB_CLUSTER_ARN": args.cluster_arn,
-        "GOVERNED_DB_SECRET_ARN": args.secret_arn,
-        "GOVERNED_DB_NAME": args.database,
-        "GOVERNED_EMBEDDING_MODEL_ID": args.embedding_model,
-        "GOVERNED_EMBEDDING_DIMENSIONS": str(args.dimensions) if args.dimensions else None,
+        ENV_DB_DSN: args.dsn,
+        ENV_DB_CLUSTER_ARN: args.cluster_arn,
+        ENV_DB_SECRET_ARN: args.secret_arn,
+        ENV_DB_NAME: args.database,
+        ENV_EMBEDDING_MODEL_ID: args.embedding_model,
+        ENV_EMBEDDING_DIMENSIONS: str(args.dimensions) if args.dimensions else None,
     }
     env.update({k: v for k, v in overrides.items() if v})
     session = None

@@ -13,6 +13,7 @@ from typing import Any
 
 from governed_assistant.runtime.retrieval.constants import TENANT_SETTING
 from governed_assistant.runtime.retrieval.exceptions import StoreError
+from governed_assistant.wire import ENV_DB_DSN
 
 SET_TENANT_SQL = f"SELECT set_config('{TENANT_SETTING}', :tenant, true)"
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -36,7 +37,7 @@ class PsycopgSession:
                 import psycopg  # type: ignore[import-not-found, import-untyped, unused-ignore]  # optional: local stack only
             except ImportError as error:
                 raise StoreError(
-                    "GOVERNED_DB_DSN needs package=psycopg; pip install 'psycopg[binary]>=3.2,<4'"
+                    f"{ENV_DB_DSN} needs package=psycopg; pip install 'psycopg[binary]>=3.2,<4'"
                 ) from error
             self._connection = psycopg.connect(self._dsn, autocommit=True)
         return self._connection

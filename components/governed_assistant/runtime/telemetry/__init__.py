@@ -17,13 +17,7 @@ from governed_assistant.runtime.telemetry.base import (
     EventHook,
     FirehoseClient,
 )
-from governed_assistant.runtime.telemetry.constants import (
-    FIREHOSE_CLIENT_CONFIG,
-    METRIC_INPUT_TOKENS,
-    METRIC_OUTPUT_TOKENS,
-    METRIC_STAGE_LATENCY,
-    SECURITY_EVENT_KEY,
-)
+from governed_assistant.runtime.telemetry.constants import FIREHOSE_CLIENT_CONFIG, SECURITY_EVENT_KEY
 from governed_assistant.runtime.telemetry.exceptions import EventFormatError, TelemetryConfigError
 from governed_assistant.runtime.telemetry.factory import recorder_from_env, resolve_sink_kind, sink_from_env
 from governed_assistant.runtime.telemetry.hooks import add_event_hook, remove_event_hook
@@ -36,9 +30,6 @@ from governed_assistant.runtime.telemetry.wire import from_wire, to_json_line, t
 
 __all__ = [
     "FIREHOSE_CLIENT_CONFIG",
-    "METRIC_INPUT_TOKENS",
-    "METRIC_OUTPUT_TOKENS",
-    "METRIC_STAGE_LATENCY",
     "SECURITY_EVENT_KEY",
     "DecisionEventSource",
     "DecisionRecorder",

@@ -1,24 +1,14 @@
-"""The telemetry runtime's environment variables, limits and defaults, in one place."""
+"""The telemetry runtime's limits and defaults, in one place."""
 
 from __future__ import annotations
 
 from typing import Final, Literal
-
-# Configuration resolves as: explicit argument, then this environment variable, then the default.
-ENV_SINK: Final = "GOVERNED_TELEMETRY_SINK"
-ENV_DELIVERY_STREAM: Final = "GOVERNED_TELEMETRY_STREAM"
-ENV_STORE_PATH: Final = "GOVERNED_TELEMETRY_DB"
-ENV_METRICS_NAMESPACE: Final = "GOVERNED_METRICS_NAMESPACE"
-ENV_METRICS_TENANT_DIMENSION: Final = "GOVERNED_METRICS_TENANT_DIMENSION"
-# Set by the infra layer on every function (the spec's slug); Powertools reads it too.
-ENV_SERVICE_NAME: Final = "POWERTOOLS_SERVICE_NAME"
 
 SinkKind = Literal["log", "firehose", "sqlite", "memory"]
 SINK_KINDS: Final[tuple[SinkKind, ...]] = ("log", "firehose", "sqlite", "memory")
 # In AWS the events go to the function's log, where a subscription filter forwards them.
 DEFAULT_SINK: Final[SinkKind] = "log"
 DEFAULT_STORE_PATH: Final = ".governed/events.sqlite3"
-DEFAULT_METRICS_NAMESPACE: Final = "GovernedAssistant"
 DEFAULT_SERVICE_NAME: Final = "governed-assistant"
 
 # The details key that marks an event as a security event (a tenant mismatch, a forged claim...).
@@ -44,17 +34,6 @@ FIREHOSE_CLIENT_CONFIG: Final = {
 FIREHOSE_RETRYABLE_ERROR_CODES: Final = frozenset(
     {"ServiceUnavailableException", "ThrottlingException", "InternalFailure", "ServiceUnavailable"}
 )
-
-# Custom metric names: mirrored from governed_assistant.infra.observability (which imports Pulumi, so the
-# Lambda runtime cannot import it); a test keeps the two equal.
-METRIC_STAGE_LATENCY: Final = "StageLatency"
-METRIC_GUARDRAIL_BLOCKED: Final = "GuardrailBlocked"
-METRIC_BREAKER_OPEN: Final = "CircuitBreakerOpen"
-METRIC_INPUT_TOKENS: Final = "InputTokens"
-METRIC_OUTPUT_TOKENS: Final = "OutputTokens"
-DIMENSION_SERVICE: Final = "service"
-DIMENSION_STAGE: Final = "stage"
-DIMENSION_TENANT: Final = "tenantId"
 
 # Log keys bound on the Powertools Logger: the decision events' own names, so that one Logs
 # Insights query (``filter jobId = '...'``) finds a job's log lines and its events alike.

@@ -15,8 +15,6 @@ from governed_assistant.runtime.telemetry.base import DecisionSink, FirehoseClie
 from governed_assistant.runtime.telemetry.constants import (
     DEFAULT_SINK,
     DEFAULT_STORE_PATH,
-    ENV_SINK,
-    ENV_STORE_PATH,
     FIREHOSE_CLIENT_CONFIG,
     SINK_KINDS,
     SinkKind,
@@ -25,6 +23,7 @@ from governed_assistant.runtime.telemetry.exceptions import TelemetryConfigError
 from governed_assistant.runtime.telemetry.metrics import StageMetrics
 from governed_assistant.runtime.telemetry.recorder import DecisionRecorder, EventObserver
 from governed_assistant.runtime.telemetry.sinks import FirehoseSink, LogSink, MemorySink, SqliteEventStore
+from governed_assistant.wire import ENV_TELEMETRY_DB, ENV_TELEMETRY_SINK
 
 # The sinks that run in AWS, where EMF lines on stdout become CloudWatch metrics.
 _DEPLOYED_SINKS: frozenset[SinkKind] = frozenset({"log", "firehose"})
@@ -32,10 +31,11 @@ _DEPLOYED_SINKS: frozenset[SinkKind] = frozenset({"log", "firehose"})
 
 def resolve_sink_kind(kind: str | None = None) -> SinkKind:
     """The sink kind: ``kind``, else $GOVERNED_TELEMETRY_SINK, else ``log``."""
-    resolved = (kind or os.environ.get(ENV_SINK) or DEFAULT_SINK).strip().lower()
+    resolved = (kind or os.environ.get(ENV_TELEMETRY_SINK) or DEFAULT_SINK).strip().lower()
     if resolved not in SINK_KINDS:
         raise TelemetryConfigError(
-            f"Unknown telemetry sink, sink={resolved!r}, env={ENV_SINK}; use one of {', '.join(SINK_KINDS)}"
+            f"Unknown telemetry sink, sink={resolved!r}, env={ENV_TELEMETRY_SINK}; "
+            f"use one of {', '.join(SINK_KINDS)}"
         )
     return resolved
 
@@ -52,7 +52,7 @@ def sink_from_env(
     if resolved == "firehose":
         return FirehoseSink(firehose_client or _firehose_client(), delivery_stream)
     if resolved == "sqlite":
-        return SqliteEventStore(store_path or os.environ.get(ENV_STORE_PATH) or DEFAULT_STORE_PATH)
+        return SqliteEventStore(store_path or os.environ.get(ENV_TELEMETRY_DB) or DEFAULT_STORE_PATH)
     if resolved == "memory":
         return MemorySink()
     return LogSink()

@@ -26,14 +26,14 @@ from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 from governed_assistant.contracts import DecisionEvent
-from governed_assistant.runtime.telemetry.constants import (
+from governed_assistant.runtime.telemetry.constants import DEFAULT_SERVICE_NAME
+from governed_assistant.wire import (
     DEFAULT_METRICS_NAMESPACE,
-    DEFAULT_SERVICE_NAME,
     DIMENSION_STAGE,
     DIMENSION_TENANT,
     ENV_METRICS_NAMESPACE,
     ENV_METRICS_TENANT_DIMENSION,
-    ENV_SERVICE_NAME,
+    ENV_POWERTOOLS_SERVICE_NAME,
     METRIC_INPUT_TOKENS,
     METRIC_OUTPUT_TOKENS,
     METRIC_STAGE_LATENCY,
@@ -54,7 +54,7 @@ class StageMetrics:
         stream: TextIO | None = None,
     ) -> None:
         self.namespace = namespace or os.environ.get(ENV_METRICS_NAMESPACE) or DEFAULT_METRICS_NAMESPACE
-        self.service = service or os.environ.get(ENV_SERVICE_NAME) or DEFAULT_SERVICE_NAME
+        self.service = service or os.environ.get(ENV_POWERTOOLS_SERVICE_NAME) or DEFAULT_SERVICE_NAME
         if tenant_dimension is None:
             tenant_dimension = os.environ.get(ENV_METRICS_TENANT_DIMENSION, "").strip().lower() in _TRUE
         self.tenant_dimension = tenant_dimension

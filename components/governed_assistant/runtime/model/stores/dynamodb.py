@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from governed_assistant.runtime.model.base import TokenUsage
-from governed_assistant.runtime.model.constants import ENV_USAGE_TABLE, USAGE_RETENTION_DAYS
+from governed_assistant.runtime.model.constants import USAGE_RETENTION_DAYS
 from governed_assistant.runtime.model.exceptions import ModelConfigError
+from governed_assistant.wire import ENV_USAGE_TABLE
 
 
 class DynamoDBClient(Protocol):

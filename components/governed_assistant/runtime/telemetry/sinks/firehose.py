@@ -27,7 +27,6 @@ from governed_assistant.runtime.telemetry.constants import (
     DEFAULT_FIREHOSE_BACKOFF_SECONDS,
     DEFAULT_FIREHOSE_COOLDOWN_SECONDS,
     DEFAULT_FIREHOSE_MAX_ATTEMPTS,
-    ENV_DELIVERY_STREAM,
     FIREHOSE_MAX_BATCH_BYTES,
     FIREHOSE_MAX_BATCH_RECORDS,
     FIREHOSE_MAX_RECORD_BYTES,
@@ -35,6 +34,7 @@ from governed_assistant.runtime.telemetry.constants import (
 )
 from governed_assistant.runtime.telemetry.exceptions import TelemetryConfigError
 from governed_assistant.runtime.telemetry.wire import to_json_line
+from governed_assistant.wire import ENV_TELEMETRY_STREAM
 
 _LOGGER = logging.getLogger(__name__)
 CONNECTION_ERROR: str = "ConnectionError"
@@ -57,11 +57,11 @@ class FirehoseSink:
         monotonic: Monotonic = time.monotonic,
         logger: logging.Logger | None = None,
     ) -> None:
-        stream = delivery_stream or os.environ.get(ENV_DELIVERY_STREAM)
+        stream = delivery_stream or os.environ.get(ENV_TELEMETRY_STREAM)
         if not stream:
             raise TelemetryConfigError(
-                f"No Firehose delivery stream configured, delivery_stream=None, env={ENV_DELIVERY_STREAM}; "
-                f"pass delivery_stream or set {ENV_DELIVERY_STREAM}"
+                f"No Firehose delivery stream configured, delivery_stream=None, env={ENV_TELEMETRY_STREAM}; "
+                f"pass delivery_stream or set {ENV_TELEMETRY_STREAM}"
             )
         if not 1 <= max_batch_records <= FIREHOSE_MAX_BATCH_RECORDS:
             raise TelemetryConfigError(

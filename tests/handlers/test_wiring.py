@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from governed_assistant.handlers import HANDLER_MODULES, environment
@@ -123,3 +124,47 @@ def test_handler_import_loads_no_pulumi_moto_or_cedar_and_defers_heavy_libraries
         cwd=REPO_ROOT, capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     assert loaded == ""
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        pytest.param(
+            {"GOVERNED_PROJECT_ROOT": "/srv/a", "LAMBDA_TASK_ROOT": "/var/task"}, "/srv/a", id="variable"
+        ),
+        pytest.param({"LAMBDA_TASK_ROOT": "/var/task"}, "/var/task", id="lambda-task-root"),
+        pytest.param({}, "<cwd>", id="working-directory"),
+    ],
+)
+def test_project_root_is_where_the_owners_files_are(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variables: dict[str, str], expected: str
+) -> None:
+    """The owner's files are found from the variable, else Lambda's task root, else the working directory."""
+    for name in ("GOVERNED_PROJECT_ROOT", "LAMBDA_TASK_ROOT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    assert environment.project_root() == (tmp_path if expected == "<cwd>" else Path(expected))
+
+
+def test_spec_loads_from_the_project_root_not_the_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """In Lambda the package lives in the layer: assistant.yaml comes from the code archive's root."""
+    (tmp_path / "assistant.yaml").write_text((REPO_ROOT / "assistant.yaml").read_text())
+    monkeypatch.delenv("GOVERNED_SPEC_PATH", raising=False)
+    monkeypatch.delenv("GOVERNED_PROJECT_ROOT", raising=False)
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", str(tmp_path))
+    environment.configure(Environment())
+    try:
+        assert environment.current().spec.slug
+    finally:
+        environment.reset()
+    (tmp_path / "assistant.yaml").unlink()
+    environment.configure(Environment())
+    try:
+        with pytest.raises(HandlerConfigError, match=str(tmp_path)):
+            _ = environment.current().spec
+    finally:
+        environment.reset()

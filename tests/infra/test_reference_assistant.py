@@ -36,10 +36,11 @@ def test_reference_assistant_is_the_template_program() -> None:
     assert (REPO_ROOT / "template" / "__main__.py").resolve() == (REPO_ROOT / "__main__.py").resolve()
 
 
-def test_reference_assistant_ships_its_code_zip_with_spec_and_policies(program: MockRun) -> None:
-    """Every function runs build/code.zip, which holds assistant.yaml and components/ at its root."""
+def test_reference_assistant_ships_only_its_owners_files_in_the_code_zip(program: MockRun) -> None:
+    """Every function runs build/code.zip: the spec (and actions, policies, prompts where a project has
+    them), never the governance package, which travels in the layer."""
     archives = {f.inputs["code"].path for f in program.of_type("aws:lambda/function:Function")}
     assert archives == {"build/code.zip"}
     with zipfile.ZipFile(REPO_ROOT / "build" / "code.zip") as code:
         names = set(code.namelist())
-    assert {"assistant.yaml", "components/infra/assistant.py"} <= names
+    assert names == {"assistant.yaml"}

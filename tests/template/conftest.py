@@ -25,8 +25,8 @@ def releases() -> dict[str, str]:
     return {version: "HEAD" if commit == "unreleased" else commit for version, commit in RELEASE_HEADING.findall(text)}
 
 
-# The release `tests/template/test_update.py` updates projects from: the oldest supported one.
-OLDEST_RELEASE = list(releases())[-1]
+# The releases `tests/template/test_update.py` updates projects from: every one before the newest.
+EARLIER_RELEASES = list(releases())[1:]
 SHARED_VENV = Path(sys.prefix)
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Template Tests",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.template.conftest import (
-    OLDEST_RELEASE,
+    EARLIER_RELEASES,
     SHARED_VENV,
     commit_all,
     copier,
@@ -38,12 +38,13 @@ VENDORED_FILE = "components/spec/model.py"
 VENDORED_EDIT = "\n# Our local patch to the vendored spec model (must be reported, not dropped).\n"
 
 
-@pytest.fixture(scope="module")
-def updated(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project rendered from the oldest release, edited by its user, committed, then updated to HEAD."""
-    workspace = tmp_path_factory.mktemp("update")
-    project = render(template_repo, workspace / "project", {}, vcs_ref=f"v{OLDEST_RELEASE}")
-    commit_all(project, f"rendered from v{OLDEST_RELEASE}")
+@pytest.fixture(scope="module", params=EARLIER_RELEASES, ids=[f"from-{v}" for v in EARLIER_RELEASES])
+def updated(template_repo: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """A project rendered from an earlier release, edited by its user, committed, then updated to HEAD."""
+    release = request.param
+    workspace = tmp_path_factory.mktemp(f"update-{release}")
+    project = render(template_repo, workspace / "project", {}, vcs_ref=f"v{release}")
+    commit_all(project, f"rendered from v{release}")
 
     action = project / "actions" / "update_ticket_status.py"
     action.write_text(

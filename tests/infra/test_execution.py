@@ -230,13 +230,13 @@ def test_state_machine_definition_is_resolved_json(runs: dict[str, MockRun], pre
     assert REASON_ARN in referenced
 
 
-def test_state_machine_is_standard_logs_all_and_traces(run: MockRun) -> None:
-    """Standard type, every event logged with its data to its own group, X-Ray tracing on."""
+def test_state_machine_is_standard_logs_events_without_data_and_traces(run: MockRun) -> None:
+    """Standard type, every event logged without its data to its own group, X-Ray tracing on."""
     machine = only(run, "aws:sfn/stateMachine:StateMachine").inputs
     assert machine["type"] == "STANDARD"
     assert machine["loggingConfiguration"] == {
         "level": "ALL",
-        "includeExecutionData": True,
+        "includeExecutionData": False,
         "logDestination": mock_arn("aws:cloudwatch/logGroup:LogGroup", f"{LAYER}-states-logs") + ":*",
     }
     assert machine["tracingConfiguration"] == {"enabled": True}

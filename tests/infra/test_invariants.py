@@ -355,18 +355,18 @@ def test_tables_encrypted_and_recoverable(inputs: dict[str, Any], found: list[st
     )
 
 
-LOGGING_ALL = {"level": "ALL", "includeExecutionData": True, "logDestination": "arn:aws:logs:::log-group:x:*"}
+LOGGING = {"level": "ALL", "includeExecutionData": False, "logDestination": "arn:aws:logs:::log-group:x:*"}
 
 
 @pytest.mark.parametrize(
     ("inputs", "found"),
     [
         pytest.param(
-            {"loggingConfiguration": LOGGING_ALL, "tracingConfiguration": {"enabled": True}}, [], id="pass"
+            {"loggingConfiguration": LOGGING, "tracingConfiguration": {"enabled": True}}, [], id="pass"
         ),
         pytest.param(
             {
-                "loggingConfiguration": {**LOGGING_ALL, "level": "ERROR"},
+                "loggingConfiguration": {**LOGGING, "level": "ERROR"},
                 "tracingConfiguration": {"enabled": True},
             },
             ["logging is 'ERROR'"],
@@ -374,24 +374,35 @@ LOGGING_ALL = {"level": "ALL", "includeExecutionData": True, "logDestination": "
         ),
         pytest.param(
             {
-                "loggingConfiguration": {**LOGGING_ALL, "includeExecutionData": False},
+                "loggingConfiguration": {**LOGGING, "includeExecutionData": True},
                 "tracingConfiguration": {"enabled": True},
             },
-            ["execution data False"],
-            id="no-data",
+            ["execution data True would log task tokens"],
+            id="with-data",
         ),
-        pytest.param({"loggingConfiguration": LOGGING_ALL}, ["X-Ray tracing is off"], id="no-tracing"),
+        pytest.param(
+            {
+                "loggingConfiguration": {
+                    key: value for key, value in LOGGING.items() if key != "includeExecutionData"
+                },
+                "tracingConfiguration": {"enabled": True},
+            },
+            ["execution data None"],
+            id="data-unset",
+        ),
+        pytest.param({"loggingConfiguration": LOGGING}, ["X-Ray tracing is off"], id="no-tracing"),
         pytest.param(
             {"tracingConfiguration": {"enabled": True}},
-            ["logging is None", "no destination"],
+            ["logging is None", "execution data None", "no destination"],
             id="no-logging",
         ),
     ],
 )
-def test_state_machine_logs_all(inputs: dict[str, Any], found: list[str]) -> None:
-    """State machines log every event with its data and trace with X-Ray."""
+def test_state_machine_logs_events_without_data(inputs: dict[str, Any], found: list[str]) -> None:
+    """State machines log every event, never its data (task tokens, messages), and trace with X-Ray."""
     assert_violations(
-        invariants.state_machine_logs_all("aws:sfn/stateMachine:StateMachine", "m", inputs), found
+        invariants.state_machine_logs_events_without_data("aws:sfn/stateMachine:StateMachine", "m", inputs),
+        found,
     )
 
 

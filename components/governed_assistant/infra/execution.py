@@ -524,9 +524,11 @@ class ExecutionLayer(pulumi.ComponentResource):
             type="STANDARD",
             role_arn=role.arn,
             definition=rendered,
+            # Every event, none of its data: the approval task token and message text stay out of
+            # the logs (see invariants.state_machine_logs_events_without_data).
             logging_configuration=aws.sfn.StateMachineLoggingConfigurationArgs(
                 level="ALL",
-                include_execution_data=True,
+                include_execution_data=False,
                 log_destination=pulumi.Output.concat(log_group.arn, ":*"),
             ),
             tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(enabled=True),

@@ -313,17 +313,24 @@ def tables_encrypted_and_recoverable(resource_type: str, name: str, inputs: Mapp
     return problems
 
 
-def state_machine_logs_all(resource_type: str, name: str, inputs: Mapping[str, Any]) -> list[str]:
-    """State machines log every event with its data, and trace with X-Ray."""
+def state_machine_logs_events_without_data(
+    resource_type: str, name: str, inputs: Mapping[str, Any]
+) -> list[str]:
+    """State machines log every event but not its data, and trace with X-Ray."""
+    # Execution data would put the approval task token ($$.Task.Token), user messages and
+    # unscreened model output in CloudWatch Logs: whoever reads that log group and may call
+    # SendTaskSuccess could approve without an approver. Operators read decision events instead.
     if resource_type != catalog.STATE_MACHINE:
         return []
     problems = []
     logging = inputs.get("loggingConfiguration")
     logging = logging if isinstance(logging, Mapping) else {}
-    if logging.get("level") != "ALL" or logging.get("includeExecutionData") is not True:
+    if logging.get("level") != "ALL":
+        problems.append(f"{resource_type} {name!r}: logging is {logging.get('level')!r}; set level ALL")
+    if logging.get("includeExecutionData") is not False:
         problems.append(
-            f"{resource_type} {name!r}: logging is {logging.get('level')!r} "
-            f"(execution data {logging.get('includeExecutionData')!r}); set level ALL with execution data"
+            f"{resource_type} {name!r}: execution data {logging.get('includeExecutionData')!r} would log "
+            "task tokens and message text; set includeExecutionData false"
         )
     if not logging.get("logDestination"):
         problems.append(f"{resource_type} {name!r}: logging has no destination log group")
@@ -406,7 +413,7 @@ def resource_checks(spec: AssistantSpec) -> dict[str, ResourceCheck]:
         "bedrock-invoke-limited": partial(bedrock_invoke_limited, model_ids=invocable_models(spec)),
         "routes-have-jwt-authorizer": routes_have_jwt_authorizer,
         "tables-encrypted-and-recoverable": tables_encrypted_and_recoverable,
-        "state-machine-logs-all": state_machine_logs_all,
+        "state-machine-logs-events-without-data": state_machine_logs_events_without_data,
         "guardrail-matches-spec": partial(guardrail_matches_spec, spec=spec),
         "feature-flags-valid": feature_flags_valid,
         "log-groups-retained": partial(log_groups_retained, days=spec.observability.retention_days),

@@ -167,6 +167,17 @@ def test_unknown_route_is_a_4xx(stack: Stack, method: str, path: str, status: in
     assert (response["statusCode"], body_of(response)["error"]) == (status, code)
 
 
+@pytest.mark.parametrize(
+    "http",
+    [pytest.param(None, id="null"), pytest.param("GET /jobs", id="string"), pytest.param([1], id="list")],
+)
+def test_request_context_http_not_an_object_is_a_4xx(stack: Stack, http: Any) -> None:
+    """An event whose requestContext.http is not an object is refused as no route, not a 500."""
+    event = api_event("GET", "/nowhere")
+    event["requestContext"]["http"] = http
+    assert api.handler(event, None)["statusCode"] == 404
+
+
 def test_post_message_base64_body_is_decoded(stack: Stack) -> None:
     """A base64-encoded body (binary media types) is read like a plain one."""
     stack.bedrock.screen_pass()

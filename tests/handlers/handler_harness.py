@@ -16,13 +16,15 @@ from botocore.stub import Stubber
 from governed_assistant.handlers.environment import Environment
 from governed_assistant.runtime.telemetry import MemorySink
 from governed_assistant.spec import AssistantSpec
-from governed_assistant.testing import identity_claims
+from governed_assistant.testing import TokenIssuer, identity_claims
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 BUS = "governed-bus"
 GUARDRAIL_ID = "gr-test"
 MODEL_ID = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+# The identity provider API Gateway's JWT authorizer trusts; its tokens passed the authorizer.
+PROVIDER = TokenIssuer()
 
 
 def api_event(
@@ -40,7 +42,8 @@ def api_event(
     query: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """An HTTP API payload format 2.0 event, as API Gateway sends it after its JWT authorizer verified
-    a token carrying these claims (roles flattened to ``"[a b]"``, as HTTP APIs do)."""
+    a token carrying these claims: the token in the Authorization header, the claims flattened
+    (roles to ``"[a b]"``, as HTTP APIs do). ``tenant=None``: no authorizer ran, no token."""
     all_headers = {"content-type": "application/json", **(headers or {})}
     text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
     request_context: dict[str, Any] = {
@@ -51,6 +54,7 @@ def api_event(
     }
     if tenant is not None:
         claims = identity_claims(tenant, user, roles)
+        all_headers.setdefault("authorization", PROVIDER.bearer(claims))
         claims["cognito:groups"] = "[" + " ".join(roles) + "]"
         request_context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
     event: dict[str, Any] = {

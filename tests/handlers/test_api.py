@@ -133,6 +133,13 @@ def test_post_message_tenant_in_headers_and_query_is_ignored(stack: Stack) -> No
         ),
         pytest.param({"tenant": None, "body": {"message": "hi"}}, 401, "unauthorized",
                      id="no-verified-claims"),
+        pytest.param({"raw_body": "[" * 1000 + "]" * 1000}, 400, "body_too_deep",
+                     id="array-nested-1000-deep"),
+        pytest.param({"raw_body": '{"message": ' + '{"a": ' * 1000 + "1" + "}" * 1001}, 400, "body_too_deep",
+                     id="object-nested-1000-deep"),
+        pytest.param({"raw_body": '{"message": ' + "[" * 17 + "]" * 17 + "}"}, 400, "body_too_deep",
+                     id="one-level-too-deep"),
+        pytest.param({"raw_body": "[" * 5000}, 400, "body_too_deep", id="unclosed-nesting"),
     ],
 )  # fmt: skip
 def test_post_message_bad_request_is_a_4xx_that_says_why(
@@ -158,6 +165,17 @@ def test_unknown_route_is_a_4xx(stack: Stack, method: str, path: str, status: in
     """A request no route serves is refused before anything else is read."""
     response = api.handler(api_event(method, path), None)
     assert (response["statusCode"], body_of(response)["error"]) == (status, code)
+
+
+@pytest.mark.parametrize(
+    "http",
+    [pytest.param(None, id="null"), pytest.param("GET /jobs", id="string"), pytest.param([1], id="list")],
+)
+def test_request_context_http_not_an_object_is_a_4xx(stack: Stack, http: Any) -> None:
+    """An event whose requestContext.http is not an object is refused as no route, not a 500."""
+    event = api_event("GET", "/nowhere")
+    event["requestContext"]["http"] = http
+    assert api.handler(event, None)["statusCode"] == 404
 
 
 def test_post_message_base64_body_is_decoded(stack: Stack) -> None:
@@ -332,6 +350,32 @@ def test_post_approval_task_no_longer_waiting_is_a_409(stack: Stack) -> None:
         stub.add_client_error("send_task_success", "TaskTimedOut", "Task Timed Out")
         response = decide(approval_id, user="sam", roles=("supervisor",))
     assert (response["statusCode"], body_of(response)["error"]) == (409, "approval_closed")
+
+
+@pytest.mark.parametrize(
+    "raw_body",
+    [
+        pytest.param("[" * 1000 + "]" * 1000, id="array-nested-1000-deep"),
+        pytest.param('{"decision": "approve", "comment": ' + "[" * 1000 + "]" * 1000 + "}", id="in-a-field"),
+    ],
+)
+def test_post_approval_deeply_nested_body_is_a_400(stack: Stack, raw_body: str) -> None:
+    """A body nested far deeper than any decision is refused with a 400, not a 500, and decides nothing."""
+    approval_id = request_approval(stack)
+    event = api_event(
+        "POST", f"/approvals/{approval_id}", route_key="POST /approvals/{id}", path_id=approval_id,
+        user="sam", roles=("supervisor",), raw_body=raw_body,
+    )  # fmt: skip
+    response = api.handler(event, None)
+    assert (response["statusCode"], body_of(response)["error"]) == (400, "body_too_deep")
+    context = TenantContext(tenant_id="acme", user_id="sam", roles=("supervisor",), request_id="r")
+    assert stack.env.approvals.get(context, approval_id, approver_roles=["supervisor"]).status == "pending"
+
+
+def test_post_message_text_with_brackets_is_accepted(stack: Stack) -> None:
+    """Brackets inside a string are text, not nesting: such a message is accepted."""
+    stack.bedrock.screen_pass()
+    assert post_message({"message": "[" * 100 + ' {quoted \\" [ } ' + "]" * 100})["statusCode"] == 202
 
 
 def test_post_approval_bad_decision_is_a_400(stack: Stack) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 from governed_assistant.local.api_gateway import match_route, proxy_event, proxy_response
-from governed_assistant.runtime.identity import context_from_api_gateway
+from governed_assistant.runtime.identity import AuthenticationError, context_from_api_gateway
+from governed_assistant.testing import TokenIssuer
 from governed_assistant.wire import ROUTES
 
 CLAIMS = {
@@ -16,6 +18,7 @@ CLAIMS = {
     "cognito:groups": ["agent", "supervisor"],
     "exp": 1700000000,
 }
+ISSUER = TokenIssuer()
 
 
 @pytest.mark.parametrize(
@@ -43,19 +46,25 @@ def test_match_route_every_conversation_route_is_served() -> None:
         assert match_route(method, template.replace("{id}", "x1")) is not None
 
 
-def _event(body: bytes = b'{"message": "hi", "tenantId": "globex"}', query: str = "") -> dict[str, object]:
+def _event(
+    body: bytes = b'{"message": "hi", "tenantId": "globex"}',
+    query: str = "",
+    claims: dict[str, Any] = CLAIMS,
+) -> dict[str, Any]:
+    """The event for a request whose token (in its Authorization header) the gateway verified."""
     return proxy_event(
         method="POST",
         path="/messages",
         query=query,
         headers=[
+            ("Authorization", ISSUER.bearer(claims)),
             ("Content-Type", "application/json"),
             ("X-Tenant-Id", "globex"),
             ("Accept", "a"),
             ("accept", "b"),
         ],
         body=body,
-        claims=CLAIMS,
+        claims=claims,
         route_key="POST /messages",
         path_parameters={},
         request_id="req-1",
@@ -67,22 +76,48 @@ def test_proxy_event_has_the_v2_shape_with_flattened_claims() -> None:
     event = _event(query="a=1&a=2&b=")
     assert event["version"] == "2.0" and event["routeKey"] == "POST /messages"
     assert event["isBase64Encoded"] is False and event["body"] == '{"message": "hi", "tenantId": "globex"}'
-    assert event["headers"]["accept"] == "a,b"  # type: ignore[index]
+    assert event["headers"]["accept"] == "a,b"
     assert event["queryStringParameters"] == {"a": "1,2", "b": ""}
     context = event["requestContext"]
-    assert context["authorizer"]["jwt"]["claims"] == {  # type: ignore[index]
+    assert context["authorizer"]["jwt"]["claims"] == {
         "custom:tenantId": "acme",
         "sub": "alice",
         "cognito:groups": "[agent supervisor]",
         "exp": "1700000000",
     }
-    assert context["http"]["method"] == "POST" and context["requestId"] == "req-1"  # type: ignore[index]
+    assert context["http"]["method"] == "POST" and context["requestId"] == "req-1"
 
 
 def test_proxy_event_tenant_comes_only_from_the_claims() -> None:
     """The runtime reads the token's tenant from the event; the body's and a header's are ignored."""
     context = context_from_api_gateway(_event())
     assert (context.tenant_id, context.user_id, context.roles) == ("acme", "alice", ("agent", "supervisor"))
+
+
+@pytest.mark.parametrize(
+    ("claims", "flattened", "reason"),
+    [
+        pytest.param({**CLAIMS, "custom:tenantId": 12345}, "12345", "invalid_tenant", id="number-tenant"),
+        pytest.param({**CLAIMS, "custom:tenantId": None}, "None", "missing_tenant", id="null-tenant"),
+        pytest.param({**CLAIMS, "custom:tenantId": True}, "true", "invalid_tenant", id="boolean-tenant"),
+        pytest.param(
+            {**CLAIMS, "cognito:groups": ["former supervisor"]},
+            "[former supervisor]",
+            "invalid_roles",
+            id="group-with-space",
+        ),
+    ],
+)
+def test_proxy_event_flattened_claim_is_read_typed_and_refused(
+    claims: dict[str, Any], flattened: str, reason: str
+) -> None:
+    """The gateway flattens a claim to a harmless-looking string; the runtime reads its type and refuses."""
+    event = _event(claims=claims)
+    flat = event["requestContext"]["authorizer"]["jwt"]["claims"]
+    assert flattened in flat.values()
+    with pytest.raises(AuthenticationError) as refused:
+        context_from_api_gateway(event)
+    assert refused.value.reason == reason
 
 
 def test_proxy_event_binary_body_is_base64() -> None:

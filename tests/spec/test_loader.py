@@ -69,6 +69,18 @@ CASES = [
         _set("actions.0.roles", ["ghost"]), "actions[0].roles[0]", "not declared", id="undeclared-role"
     ),
     pytest.param(
+        _set("approver_roles", ["supervisor\n"]),
+        "approver_roles[0]",
+        "not a valid role name",
+        id="role-name-trailing-newline",
+    ),
+    pytest.param(
+        _set("actions.0.roles", ["former supervisor"]),
+        "actions[0].roles[0]",
+        "not a valid role name",
+        id="role-name-with-space",
+    ),
+    pytest.param(
         _set("actions.0.parameters.properties.tenantId", {"type": "string"}),
         "actions[0].parameters.properties.tenantId",
         "verified token",

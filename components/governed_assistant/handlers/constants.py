@@ -16,6 +16,9 @@ DEFAULT_INSIGHT_ROLES: Final = ("insights",)
 MAX_BODY_BYTES: Final = 16 * 1024
 MAX_MESSAGE_CHARS: Final = 8000
 MAX_COMMENT_CHARS: Final = 1000  # governed_assistant.runtime.approvals MAX_REASON_CHARS
+# Bodies are flat objects; JSON nested ~1,000 deep would exhaust the parser's recursion (a 500),
+# so anything deeper than this is refused before it is parsed.
+MAX_BODY_DEPTH: Final = 16
 # An SSE client reconnects this long after a response ends while its job is still running.
 SSE_RETRY_MS: Final = 1000
 

@@ -36,11 +36,7 @@ def match_route(event: Mapping[str, Any]) -> Match | None:
         if "{id}" in route_key and not (isinstance(path_id, str) and re.fullmatch(_ID, path_id)):
             return None
         return Match(route_key, path_id if "{id}" in route_key else None)
-    http = (
-        event.get("requestContext", {}).get("http", {})
-        if isinstance(event.get("requestContext"), Mapping)
-        else {}
-    )
+    http = _http(event)
     method = str(http.get("method") or "").upper()
     path = str(http.get("path") or event.get("rawPath") or "")
     for route, pattern in _PATTERNS:
@@ -53,10 +49,13 @@ def match_route(event: Mapping[str, Any]) -> Match | None:
 
 def allowed_methods(event: Mapping[str, Any]) -> list[str]:
     """Methods some route serves at this request's path (to tell 405 from 404)."""
-    http = (
-        event.get("requestContext", {}).get("http", {})
-        if isinstance(event.get("requestContext"), Mapping)
-        else {}
-    )
+    http = _http(event)
     path = str(http.get("path") or event.get("rawPath") or "")
     return sorted({route.split(" ", 1)[0] for route, pattern in _PATTERNS if pattern.match(path)})
+
+
+def _http(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``requestContext.http``, or empty when the event lacks it or it is not an object."""
+    request_context = event.get("requestContext")
+    http = request_context.get("http") if isinstance(request_context, Mapping) else None
+    return http if isinstance(http, Mapping) else {}

@@ -9,16 +9,26 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from governed_assistant.handlers.constants import MAX_BODY_BYTES, MAX_COMMENT_CHARS, MAX_MESSAGE_CHARS
+from governed_assistant.handlers.constants import (
+    MAX_BODY_BYTES,
+    MAX_BODY_DEPTH,
+    MAX_COMMENT_CHARS,
+    MAX_MESSAGE_CHARS,
+)
 from governed_assistant.handlers.exceptions import ApiError
 from governed_assistant.handlers.responses import header
 
 M = TypeVar("M", bound=BaseModel)
+
+# What the depth scan reads: a bracket, or a JSON string (escapes included; an unterminated one runs
+# to the end) to skip. Possessive, so that no input makes the scan backtrack: it is linear.
+_BRACKET_OR_STRING = re.compile(rb'[\[\]{}]|"(?:[^"\\]++|\\.)*+"?', re.DOTALL)
 
 
 class Body(BaseModel):
@@ -48,12 +58,16 @@ def parse_body(event: Mapping[str, Any], model: type[M]) -> M:
             "unsupported_media_type",
             f"Send the body as JSON with content-type: application/json, got={content_type or 'none'}",
         )
+    if _nesting_depth(raw) > MAX_BODY_DEPTH:
+        raise _too_deep()
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(
             400, "invalid_json", f"The body is not valid JSON ({error}); send a JSON object"
         ) from None
+    except RecursionError:  # the scan above should have refused it; never let it be a 500
+        raise _too_deep() from None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_body", f"The body must be a JSON object, got a {type(data).__name__}")
     try:
@@ -86,6 +100,30 @@ def _raw_body(event: Mapping[str, Any]) -> bytes:
     if len(raw) > MAX_BODY_BYTES:
         raise _too_large()
     return raw
+
+
+def _nesting_depth(raw: bytes) -> int:
+    """How deep ``raw``'s arrays and objects nest, brackets inside strings aside; stops past the limit."""
+    depth = deepest = 0
+    for token in _BRACKET_OR_STRING.finditer(raw):
+        first = token.group()[:1]
+        if first == b'"':
+            continue
+        depth += 1 if first in b"[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > MAX_BODY_DEPTH:
+            break
+    return deepest
+
+
+def _too_deep() -> ApiError:
+    return ApiError(
+        400,
+        "body_too_deep",
+        f"The body nests arrays or objects more than {MAX_BODY_DEPTH} levels deep, "
+        f"max_depth={MAX_BODY_DEPTH}; send a flat JSON object such as "
+        '{"message": "..."}',
+    )
 
 
 def _too_large() -> ApiError:

@@ -2,10 +2,12 @@
 
 ``match_route`` finds the route (``governed_assistant.wire.ROUTES``); ``proxy_event`` builds the
 v2.0 event with the verified claims under ``requestContext.authorizer.jwt.claims``, flattened to
-strings as the JWT authorizer flattens them (a list claim becomes ``"[agent supervisor]"``); and
-``proxy_response`` turns the function's result back into status, headers and body, including the
-bare-result shorthand API Gateway accepts. Claims come only from the verified token: nothing in the
-body, the query or the headers reaches ``authorizer``.
+strings as the JWT authorizer flattens them (a list claim becomes ``"[agent supervisor]"``), and
+the request's headers, the Authorization header with the token among them; and ``proxy_response``
+turns the function's result back into status, headers and body, including the bare-result
+shorthand API Gateway accepts. Claims come only from the verified token: nothing in the body, the
+query or the headers reaches ``authorizer``. The API function reads tenant, user and roles with
+their JSON types from that token, as it does behind API Gateway, never from the flattened copy.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from governed_assistant.local.constants import ACCOUNT_ID
+from governed_assistant.runtime.identity.api_gateway import flatten_claims
 from governed_assistant.wire import ROUTES
 
 LOCAL_API_ID: Final = "local"
@@ -51,23 +54,6 @@ def match_route(method: str, path: str) -> tuple[str, dict[str, str]] | None:
         if found and route.method == method:
             return route.key, dict(found.groupdict())
     return None
-
-
-def flatten_claims(claims: Mapping[str, Any]) -> dict[str, str]:
-    """Claims as HTTP API's JWT authorizer passes them: every value a string, lists as ``[a b]``."""
-    flat: dict[str, str] = {}
-    for name, value in claims.items():
-        if isinstance(value, str):
-            flat[name] = value
-        elif isinstance(value, list | tuple):
-            flat[name] = "[" + " ".join(str(item) for item in value) + "]"
-        elif isinstance(value, bool):
-            flat[name] = "true" if value else "false"
-        elif isinstance(value, Mapping):
-            flat[name] = json.dumps(value, separators=(",", ":"))
-        else:
-            flat[name] = str(value)
-    return flat
 
 
 def proxy_event(

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from governed_assistant.runtime.identity.constants import ROLE_NAME_PATTERN
 from governed_assistant.spec.problems import Problem
 
 SPEC_VERSION: Literal[2] = 2
@@ -34,7 +35,6 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
 MAX_TIMEOUT_SECONDS = 900
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
-_ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 _STACK = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _TOPIC_NAME = re.compile(r"^[0-9a-zA-Z\-_ !?.]{1,100}$")
@@ -64,10 +64,10 @@ def _fraction(value: float) -> float:
 
 
 def _role_name(value: str) -> str:
-    if not _ROLE.match(value):
+    if not ROLE_NAME_PATTERN.fullmatch(value):
         raise ValueError(
-            f"{value!r} is not a valid role name: lowercase letters, digits, '-' or '_', "
-            "starting with a letter (e.g. 'support-agent')"
+            f"{value!r} is not a valid role name: 1-64 lowercase letters, digits, '-' or '_', "
+            "starting with a letter, nothing else (e.g. 'support-agent')"
         )
     return value
 

@@ -1,6 +1,8 @@
 """Test helpers that generated projects and the local stack use: public, small and documented.
 
     TokenIssuer, identity_claims      real RS256 tokens from a key of the test's own
+    api_gateway_context, http_api_event   who the API function takes a token's sender to be, behind
+                                      API Gateway, and the event its JWT authorizer hands over
     capture_events                    the decision events a block of code records
     InMemory{Job,Approval}Store, InMemoryOwners   stores with the DynamoDB ones' rules
     run_program, MockRun              a project's Pulumi program under the SDK's mocks
@@ -18,6 +20,7 @@ from governed_assistant.runtime.approvals import InMemoryApprovalStore
 from governed_assistant.runtime.gate import InMemoryOwners
 from governed_assistant.runtime.jobs import InMemoryJobStore
 from governed_assistant.testing.events import capture_events
+from governed_assistant.testing.gateway import api_gateway_context, http_api_event
 from governed_assistant.testing.tokens import TokenIssuer, identity_claims
 
 if TYPE_CHECKING:
@@ -37,7 +40,9 @@ __all__ = [
     "InMemoryOwners",
     "MockRun",
     "TokenIssuer",
+    "api_gateway_context",
     "capture_events",
+    "http_api_event",
     "identity_claims",
     "run_program",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import uuid
@@ -16,6 +17,9 @@ from governed_assistant.testing import TokenIssuer, identity_claims
 
 ALICE = identity_claims("acme", "alice", roles=["agent", "supervisor"])
 TENANT = "custom:tenantId"
+GROUPS = "cognito:groups"
+# The identity provider API Gateway's authorizer trusts: tokens it signs passed the authorizer.
+PROVIDER = TokenIssuer()
 
 
 def _as_http_api_claims(claims: dict[str, Any]) -> dict[str, str]:
@@ -26,15 +30,23 @@ def _as_http_api_claims(claims: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _http_api_event(claims: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
-    """An API Gateway HTTP API (payload 2.0) event; ``claims=None`` means no authorizer ran."""
+def _http_api_event(
+    claims: dict[str, Any] | None, *, authorization: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """An HTTP API (payload 2.0) event after the authorizer accepted a token carrying ``claims``.
+
+    The token is in the Authorization header (``authorization`` replaces it); ``claims=None``
+    means no authorizer ran and no token was sent.
+    """
     request_context: dict[str, Any] = {"requestId": "req-42", "routeKey": "POST /messages"}
+    headers = {"content-type": "application/json"}
     if claims is not None:
         request_context["authorizer"] = {"jwt": {"claims": _as_http_api_claims(claims), "scopes": None}}
+        headers["authorization"] = PROVIDER.bearer(claims) if authorization is None else authorization
     return {
         "version": "2.0",
         "routeKey": "POST /messages",
-        "headers": {"content-type": "application/json"},
+        "headers": headers,
         "requestContext": request_context,
         "body": json.dumps({"message": "close ticket 7"}),
         **extra,
@@ -42,27 +54,29 @@ def _http_api_event(claims: dict[str, Any] | None, **extra: Any) -> dict[str, An
 
 
 def _rest_api_event(claims: dict[str, Any]) -> dict[str, Any]:
-    """An API Gateway REST API event behind a Cognito user pool authorizer: groups comma-separated."""
+    """An API Gateway REST API event behind a Cognito user pool authorizer: groups comma-separated,
+    the bare token in the Authorization header."""
     flattened = {
         name: ",".join(value) if isinstance(value, list) else value for name, value in claims.items()
     }
     return {
         "resource": "/messages",
         "httpMethod": "POST",
+        "headers": {"Authorization": PROVIDER.token(claims)},
         "requestContext": {"requestId": "req-43", "authorizer": {"claims": flattened}},
         "body": "{}",
     }
 
 
 def test_context_from_api_gateway_http_api_returns_context() -> None:
-    """An HTTP API JWT authorizer's claims become the context, roles parsed from "[a b]"."""
+    """Behind an HTTP API JWT authorizer the token's claims become the context, roles a list."""
     context = context_from_api_gateway(_http_api_event(ALICE))
     assert (context.tenant_id, context.user_id, context.roles) == ("acme", "alice", ("agent", "supervisor"))
     assert context.request_id == "req-42"
 
 
 def test_context_from_api_gateway_rest_cognito_returns_context() -> None:
-    """A REST API Cognito authorizer's claims become the context, roles parsed from "a,b"."""
+    """Behind a REST API Cognito authorizer the bare token's claims become the context."""
     context = context_from_api_gateway(_rest_api_event(ALICE))
     assert (context.tenant_id, context.user_id, context.roles) == ("acme", "alice", ("agent", "supervisor"))
     assert context.request_id == "req-43"
@@ -81,7 +95,8 @@ def test_context_from_api_gateway_same_as_direct_verification(trusted: TokenIssu
     token = trusted.token(ALICE)
     direct = trusted.verifier().verify(f"Bearer {token}", request_id="req-42")
     verified = jwt.decode(token, options={"verify_signature": False})
-    assert context_from_api_gateway(_http_api_event(verified)) == direct
+    event = _http_api_event(verified, authorization=f"Bearer {token}")
+    assert context_from_api_gateway(event) == direct
 
 
 def _inject(place: str) -> Callable[[dict[str, Any]], None]:
@@ -191,3 +206,122 @@ def test_verifier_and_authorizer_disagree_on_nothing(trusted: TokenIssuer) -> No
     with pytest.raises(AuthenticationError) as behind_gateway:
         context_from_api_gateway(_http_api_event(claims))
     assert direct.value.reason == behind_gateway.value.reason == "invalid_tenant"
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        pytest.param({**ALICE, TENANT: None}, "missing_tenant", id="null-tenant"),
+        pytest.param({**ALICE, TENANT: 12345}, "invalid_tenant", id="number-tenant"),
+        pytest.param({**ALICE, TENANT: True}, "invalid_tenant", id="boolean-tenant"),
+        pytest.param({**ALICE, TENANT: ["acme"]}, "invalid_tenant", id="list-tenant"),
+        pytest.param({**ALICE, TENANT: "acme\n"}, "invalid_tenant", id="trailing-newline-tenant"),
+        pytest.param({**ALICE, "sub": 7}, "invalid_user", id="number-user"),
+        pytest.param({**ALICE, GROUPS: ["former supervisor"]}, "invalid_roles", id="group-with-space"),
+        pytest.param({**ALICE, GROUPS: ["agent,supervisor"]}, "invalid_roles", id="group-with-comma"),
+        pytest.param({**ALICE, GROUPS: "agent supervisor"}, "invalid_roles", id="roles-spaced-string"),
+        pytest.param({**ALICE, GROUPS: 1}, "invalid_roles", id="roles-number"),
+        pytest.param({**ALICE, GROUPS: {"supervisor": True}}, "invalid_roles", id="roles-object"),
+        pytest.param({**ALICE, GROUPS: [True]}, "invalid_roles", id="roles-list-of-boolean"),
+    ],
+)  # fmt: skip
+def test_context_from_api_gateway_claim_of_wrong_type_refused(claims: dict[str, Any], reason: str) -> None:
+    """A claim whose JSON type or text is wrong is refused, though its flattened string looks fine."""
+    with pytest.raises(AuthenticationError) as refused:
+        context_from_api_gateway(_http_api_event(claims))
+    assert refused.value.reason == reason
+
+
+def test_context_from_api_gateway_group_with_space_grants_no_role() -> None:
+    """The group "former supervisor" (flattened to "[former supervisor]") never grants supervisor."""
+    event = _http_api_event({**ALICE, GROUPS: ["former supervisor"]})
+    assert event["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"] == "[former supervisor]"
+    with pytest.raises(AuthenticationError, match="former supervisor"):
+        context_from_api_gateway(event)
+
+
+def _unsigned(payload: str) -> str:
+    """``Bearer <header>.<payload>.<signature>`` whose payload segment encodes ``payload`` as given."""
+    segment = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    return f"Bearer eyJhbGciOiJSUzI1NiJ9.{segment}.c2ln"
+
+
+@pytest.mark.parametrize(
+    ("authorization", "reason"),
+    [
+        pytest.param("", "missing_token", id="empty-header"),
+        pytest.param("Bearer ", "missing_token", id="bearer-without-token"),
+        pytest.param("Basic YWxpY2U6cw==", "bad_scheme", id="other-scheme"),
+        pytest.param("Bearer not-a-jwt", "malformed_token", id="not-a-jwt"),
+        pytest.param("Bearer a.b!.c", "malformed_token", id="not-base64url"),
+        pytest.param("Bearer e30.e.c2ln", "malformed_token", id="payload-truncated"),
+        pytest.param(_unsigned("{not json"), "malformed_token", id="payload-not-json"),
+        pytest.param(_unsigned('["acme"]'), "malformed_token", id="payload-not-object"),
+        pytest.param(_unsigned("[" * 100_000 + "]" * 100_000), "malformed_token", id="payload-deeply-nested"),
+        pytest.param(_unsigned("\xff"), "malformed_token", id="payload-not-utf8-json"),
+    ],
+)  # fmt: skip
+def test_context_from_api_gateway_token_missing_or_undecodable_refused(
+    authorization: str, reason: str
+) -> None:
+    """Verified claims without a decodable token in the header are refused, never used instead."""
+    with pytest.raises(AuthenticationError) as refused:
+        context_from_api_gateway(_http_api_event(ALICE, authorization=authorization))
+    assert refused.value.reason == reason
+
+
+def test_context_from_api_gateway_no_authorization_header_refused() -> None:
+    """Authorizer claims with no Authorization header at all are refused, naming the identity source."""
+    event = _http_api_event(ALICE)
+    del event["headers"]["authorization"]
+    with pytest.raises(AuthenticationError) as refused:
+        context_from_api_gateway(event)
+    assert refused.value.reason == "missing_token"
+    assert "$request.header.Authorization" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        pytest.param({**ALICE, TENANT: "globex"}, id="other-tenant"),
+        pytest.param({**ALICE, "sub": "mallory"}, id="other-user"),
+        pytest.param({**ALICE, GROUPS: ["agent", "supervisor", "admin"]}, id="extra-role"),
+        pytest.param(identity_claims("globex", "mallory", ["admin"]), id="everything"),
+    ],
+)
+@pytest.mark.parametrize(
+    "signer", [pytest.param("attacker", id="attacker-key"), pytest.param("none", id="alg-none")]
+)
+def test_context_from_api_gateway_other_token_than_verified_refused(
+    attacker: TokenIssuer, forged: dict[str, Any], signer: str
+) -> None:
+    """A token in the header that is not the one the authorizer verified is refused (token_mismatch)."""
+    token = attacker.bearer(forged) if signer == "attacker" else PROVIDER.bearer(forged, alg="none")
+    with pytest.raises(AuthenticationError) as refused:
+        context_from_api_gateway(_http_api_event(ALICE, authorization=token))
+    assert refused.value.reason == "token_mismatch"
+
+
+def test_context_from_api_gateway_fewer_roles_than_verified_accepted() -> None:
+    """The roles are the token's: the authorizer's copy may only confirm them, never add any."""
+    event = _http_api_event(ALICE, authorization=PROVIDER.bearer({**ALICE, GROUPS: ["agent"]}))
+    assert context_from_api_gateway(event).roles == ("agent",)
+
+
+@pytest.mark.parametrize(
+    ("groups", "roles"),
+    [
+        pytest.param("supervisor", ("supervisor",), id="one-group-as-string"),
+        pytest.param([], (), id="no-group"),
+        pytest.param(None, (), id="null-groups"),
+    ],
+)
+def test_context_from_api_gateway_typed_roles_accepted(groups: Any, roles: tuple[str, ...]) -> None:
+    """One string naming one group, an empty list or null are read with their types."""
+    assert context_from_api_gateway(_http_api_event({**ALICE, GROUPS: groups})).roles == roles
+
+
+def test_context_from_api_gateway_bare_token_accepted() -> None:
+    """The authorizer accepts a token without the Bearer prefix, and so does the API."""
+    event = _http_api_event(ALICE, authorization=PROVIDER.token(ALICE))
+    assert context_from_api_gateway(event).tenant_id == "acme"

@@ -17,19 +17,13 @@ TENANT = "custom:tenantId"
         pytest.param([], (), id="empty-list"),
         pytest.param(["agent", "supervisor"], ("agent", "supervisor"), id="list"),
         pytest.param(("agent",), ("agent",), id="tuple"),
-        pytest.param("agent supervisor", ("agent", "supervisor"), id="space-separated"),
-        pytest.param("agent,supervisor", ("agent", "supervisor"), id="comma-separated"),
-        pytest.param(" agent , supervisor ", ("agent", "supervisor"), id="comma-and-spaces"),
-        pytest.param("[agent supervisor]", ("agent", "supervisor"), id="http-api-flattened"),
-        pytest.param("[agent]", ("agent",), id="http-api-one-group"),
-        pytest.param("[]", (), id="http-api-no-group"),
-        pytest.param('["agent","supervisor"]', ("agent", "supervisor"), id="json-array-string"),
-        pytest.param("", (), id="empty-string"),
-        pytest.param(["agent", "agent", " supervisor"], ("agent", "supervisor"), id="duplicates"),
+        pytest.param("agent", ("agent",), id="one-group-as-string"),
+        pytest.param(["support-agent", "tier_2"], ("support-agent", "tier_2"), id="dash-and-underscore"),
+        pytest.param(["agent", "agent", "supervisor"], ("agent", "supervisor"), id="duplicates"),
     ],
 )
-def test_parse_roles_accepted_shapes_return_roles(value: Any, roles: tuple[str, ...]) -> None:
-    """Every shape identity providers and API Gateway use for groups parses to the same tuple."""
+def test_parse_roles_typed_shapes_return_roles(value: Any, roles: tuple[str, ...]) -> None:
+    """A list of role names, or one string naming one group, parses to the roles in order."""
     assert parse_roles(value) == roles
 
 
@@ -41,12 +35,25 @@ def test_parse_roles_accepted_shapes_return_roles(value: Any, roles: tuple[str, 
         pytest.param(True, id="boolean"),
         pytest.param(["agent", 1], id="list-with-number"),
         pytest.param([["admin"]], id="nested-list"),
+        pytest.param([None], id="list-with-null"),
         pytest.param("[1, 2]", id="json-numbers"),
         pytest.param(["agent\nadmin"], id="control-character"),
+        pytest.param(["former supervisor"], id="group-with-space"),
+        pytest.param(["agent,supervisor"], id="group-with-comma"),
+        pytest.param("former supervisor", id="string-with-space"),
+        pytest.param("agent,supervisor", id="string-with-comma"),
+        pytest.param("[agent supervisor]", id="http-api-flattened-string"),
+        pytest.param('["agent","supervisor"]', id="json-array-string"),
+        pytest.param(["agent\n"], id="trailing-newline"),
+        pytest.param([" agent"], id="padded"),
+        pytest.param(["Admins"], id="uppercase"),
+        pytest.param([""], id="empty-name"),
+        pytest.param("", id="empty-string"),
+        pytest.param(["a" * 65], id="too-long"),
     ],
 )
-def test_parse_roles_malformed_refused(value: Any) -> None:
-    """A roles claim that is not role names is refused rather than guessed at."""
+def test_parse_roles_not_role_names_refused(value: Any) -> None:
+    """A roles claim that is not a list of role names is refused, never split or guessed at."""
     with pytest.raises(AuthenticationError) as refused:
         parse_roles(value, claim="groups")
     assert refused.value.reason == "invalid_roles"
@@ -65,6 +72,8 @@ def test_parse_roles_malformed_refused(value: Any) -> None:
         pytest.param({TENANT: {"id": "acme"}, "sub": "alice"}, "invalid_tenant", id="object-tenant"),
         pytest.param({TENANT: "a" * 129, "sub": "alice"}, "invalid_tenant", id="long-tenant"),
         pytest.param({TENANT: "acme#1", "sub": "alice"}, "invalid_tenant", id="key-separator-tenant"),
+        pytest.param({TENANT: "acme\n", "sub": "alice"}, "invalid_tenant", id="trailing-newline-tenant"),
+        pytest.param({TENANT: ["acme"], "sub": "alice"}, "invalid_tenant", id="list-tenant"),
         pytest.param({TENANT: "acme"}, "missing_user", id="missing-user"),
         pytest.param({TENANT: "acme", "sub": " "}, "invalid_user", id="blank-user"),
         pytest.param({TENANT: "acme", "sub": 7}, "invalid_user", id="number-user"),

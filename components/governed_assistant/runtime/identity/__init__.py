@@ -1,6 +1,7 @@
 """Identity: who is asking, as a TenantContext built only from verified token claims.
 
-Behind API Gateway the authorizer has verified the JWT: ``context_from_api_gateway(event)``.
+Behind API Gateway the authorizer has verified the JWT: ``context_from_api_gateway(event)`` reads
+the claims, with their JSON types, from that token (the authorizer's copy is flattened to strings).
 Without it (the local stack, tests), ``JwtVerifier(...).verify(authorization_header)`` checks the
 token itself. Both give the same TenantContext for the same token, and both refuse with
 ``AuthenticationError`` and a short ``reason``.
@@ -10,7 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from governed_assistant.runtime.identity.constants import ALLOWED_ALGORITHMS, TENANT_ID_PATTERN
+from governed_assistant.runtime.identity.constants import (
+    ALLOWED_ALGORITHMS,
+    ROLE_NAME_PATTERN,
+    TENANT_ID_PATTERN,
+)
 from governed_assistant.runtime.identity.exceptions import (
     AuthenticationError,
     AuthenticationReason,
@@ -19,7 +24,11 @@ from governed_assistant.runtime.identity.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from governed_assistant.runtime.identity.api_gateway import context_from_api_gateway
+    from governed_assistant.runtime.identity.api_gateway import (
+        context_from_api_gateway,
+        flatten_claims,
+        unverified_payload,
+    )
     from governed_assistant.runtime.identity.base import JwksFetch, SigningKeys
     from governed_assistant.runtime.identity.bearer import bearer_token
     from governed_assistant.runtime.identity.claims import context_from_claims, parse_roles
@@ -35,6 +44,8 @@ else:
         __name__,
         {
             "context_from_api_gateway": "governed_assistant.runtime.identity.api_gateway",
+            "flatten_claims": "governed_assistant.runtime.identity.api_gateway",
+            "unverified_payload": "governed_assistant.runtime.identity.api_gateway",
             "JwksFetch": "governed_assistant.runtime.identity.base",
             "SigningKeys": "governed_assistant.runtime.identity.base",
             "bearer_token": "governed_assistant.runtime.identity.bearer",
@@ -50,6 +61,7 @@ else:
 
 __all__ = [
     "ALLOWED_ALGORITHMS",
+    "ROLE_NAME_PATTERN",
     "TENANT_ID_PATTERN",
     "AuthenticationError",
     "AuthenticationReason",
@@ -64,6 +76,8 @@ __all__ = [
     "context_from_api_gateway",
     "context_from_claims",
     "fetch_jwks",
+    "flatten_claims",
     "parse_roles",
     "signing_keys",
+    "unverified_payload",
 ]

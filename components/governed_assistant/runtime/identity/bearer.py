@@ -9,7 +9,7 @@ from governed_assistant.runtime.identity.exceptions import AuthenticationError
 
 # A compact JWS: three base64url segments. The signature may be empty (alg "none"), so that such a
 # token is refused for its algorithm, with that reason, rather than as malformed.
-_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 def bearer_token(authorization: str | None) -> str:
@@ -22,7 +22,7 @@ def bearer_token(authorization: str | None) -> str:
         )
     scheme, _, rest = authorization.strip().partition(" ")
     if scheme.lower() != "bearer":
-        hint = "add the 'Bearer ' prefix" if _COMPACT_JWS.fullmatch(scheme) else "use the Bearer scheme"
+        hint = "add the 'Bearer ' prefix" if COMPACT_JWS.fullmatch(scheme) else "use the Bearer scheme"
         raise AuthenticationError(
             "bad_scheme",
             f"Authorization header does not use the Bearer scheme, scheme={scheme[:16]!r}; {hint}: "
@@ -34,7 +34,7 @@ def bearer_token(authorization: str | None) -> str:
             "missing_token",
             "No bearer token after 'Bearer'; send 'Authorization: Bearer <token>'",
         )
-    if len(token) > MAX_TOKEN_CHARS or not _COMPACT_JWS.fullmatch(token):
+    if len(token) > MAX_TOKEN_CHARS or not COMPACT_JWS.fullmatch(token):
         raise AuthenticationError(
             "malformed_token",
             f"Bearer token is not a JWT, length={len(token)}; send the identity provider's ID token "

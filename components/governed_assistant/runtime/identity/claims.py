@@ -7,8 +7,6 @@ model output - ever names the tenant, the user or the roles.
 
 from __future__ import annotations
 
-import json
-import re
 import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -16,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from governed_assistant.contracts import TenantContext
 from governed_assistant.errors import shown
 from governed_assistant.runtime.identity.constants import MAX_USER_ID_CHARS as MAX_USER_ID_CHARS
+from governed_assistant.runtime.identity.constants import ROLE_NAME_PATTERN
 from governed_assistant.runtime.identity.constants import TENANT_ID_PATTERN as TENANT_ID_PATTERN
 from governed_assistant.runtime.identity.exceptions import AuthenticationError
 
@@ -23,8 +22,6 @@ from governed_assistant.runtime.identity.exceptions import AuthenticationError
 # which a handler's cold import should not pay (tests/handlers/test_wiring.py checks).
 if TYPE_CHECKING:
     from governed_assistant.spec.model import Claims
-
-_ROLE_SEPARATORS = re.compile(r"[\s,]+")
 
 
 def context_from_claims(
@@ -45,15 +42,16 @@ def context_from_claims(
 
 
 def parse_roles(value: Any, *, claim: str = "cognito:groups") -> tuple[str, ...]:
-    """Roles from a claim: a list, a space- or comma-separated string, or API Gateway's ``"[a b]"``.
+    """Roles from a claim with its JSON type: a list of role names, or one string naming one group.
 
-    API Gateway HTTP API JWT authorizers flatten a list claim into ``"[agent supervisor]"``; a
-    REST API Cognito authorizer sends ``"agent,supervisor"``. Order is kept, duplicates dropped.
+    Nothing is split: a group called ``"former supervisor"`` is one group, and since it is not a
+    role name the token is refused, never read as the roles ``former`` and ``supervisor``. Each
+    name must match ``ROLE_NAME_PATTERN`` in full. Order is kept, duplicates dropped.
     """
     if value is None:
         return ()
     if isinstance(value, str):
-        items: list[Any] = _split_role_string(value)
+        items: list[Any] = [value]
     elif isinstance(value, list | tuple):
         items = list(value)
     else:
@@ -64,28 +62,16 @@ def parse_roles(value: Any, *, claim: str = "cognito:groups") -> tuple[str, ...]
         )
     roles: list[str] = []
     for item in items:
-        if not isinstance(item, str) or not item.isprintable():
+        if not isinstance(item, str) or not ROLE_NAME_PATTERN.fullmatch(item):
             raise AuthenticationError(
                 "invalid_roles",
                 f"Roles claim holds a value that is not a role name, claim={claim}, value={shown(item)}; "
-                "send role names as plain strings",
+                "a role name is 1-64 lowercase letters, digits, '-' or '_' starting with a letter - "
+                "rename the group in the identity provider, or take the user out of it",
             )
-        role = item.strip()
-        if role and role not in roles:
-            roles.append(role)
+        if item not in roles:
+            roles.append(item)
     return tuple(roles)
-
-
-def _split_role_string(value: str) -> list[Any]:
-    text = value.strip()
-    if text.startswith("[") and text.endswith("]"):
-        try:
-            decoded = json.loads(text)
-        except ValueError:
-            text = text[1:-1]
-        else:
-            return list(decoded) if isinstance(decoded, list) else [decoded]
-    return [part for part in _ROLE_SEPARATORS.split(text) if part]
 
 
 def _tenant_id(claims: Mapping[str, Any], claim: str) -> str:
@@ -97,13 +83,13 @@ def _tenant_id(claims: Mapping[str, Any], claim: str) -> str:
             "assistant.yaml to the claim your provider uses",
         )
     value = claims[claim]
-    if not isinstance(value, str) or not TENANT_ID_PATTERN.match(value):
+    if not isinstance(value, str) or not TENANT_ID_PATTERN.fullmatch(value):
         problem = "is empty" if value == "" else "is not a tenant id"
         raise AuthenticationError(
             "invalid_tenant",
-            f"Tenant claim {problem}, claim={claim}, value={shown(value)}; a tenant id is a string of "
-            "1-128 letters, digits or ._:@+- starting with a letter or digit - fix the user's "
-            f"{claim} attribute in the identity provider",
+            f"Tenant claim {problem}, claim={claim}, value={shown(value)}; a tenant id is a JSON string "
+            "of 1-128 letters, digits or ._:@+- starting with a letter or digit, nothing else - fix the "
+            f"user's {claim} attribute in the identity provider",
         )
     return value
 

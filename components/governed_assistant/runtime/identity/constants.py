@@ -6,7 +6,11 @@ import re
 from typing import Final
 
 # Tenant ids end up in storage keys, index names and log fields: keep them to a safe alphabet.
+# Apply both patterns with ``fullmatch``: with ``match``, ``$`` also matches before a final newline.
 TENANT_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$")
+# What a role may be called, in assistant.yaml and in a token's roles claim alike: a group whose
+# name is not a role name (a space, a comma, a bracket) can never be read as one or several roles.
+ROLE_NAME_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 MAX_USER_ID_CHARS: Final = 256
 
 # Asymmetric algorithms only: Cognito signs with RS256, many OIDC providers offer ES256. Never HS*

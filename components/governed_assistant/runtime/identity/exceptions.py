@@ -11,7 +11,7 @@ AuthenticationReason = Literal[
     "missing_token", "bad_scheme", "malformed_token", "unsupported_algorithm", "unknown_kid",
     "bad_signature", "expired", "not_yet_valid", "wrong_issuer", "wrong_audience", "missing_claim",
     "invalid_claim", "missing_tenant", "invalid_tenant", "missing_user", "invalid_user",
-    "invalid_roles", "no_verified_claims",
+    "invalid_roles", "no_verified_claims", "token_mismatch",
 ]  # fmt: skip
 
 

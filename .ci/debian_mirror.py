@@ -45,7 +45,11 @@ def one_line_sources(text: str) -> list[tuple[list[str], list[str], list[str]]]:
 
 
 def mirror(release: str) -> str | None:
-    sources = [source for path in sorted(APT.glob("sources.list.d/*.sources")) for source in deb822_sources(path.read_text())]
+    sources = [
+        source
+        for path in sorted(APT.glob("sources.list.d/*.sources"))
+        for source in deb822_sources(path.read_text())
+    ]
     for path in [APT / "sources.list", *sorted(APT.glob("sources.list.d/*.list"))]:
         if path.is_file():
             sources += one_line_sources(path.read_text())

@@ -129,7 +129,7 @@ def test_cli_dev_interrupted_stops_cleanly_with_exit_zero(project_dir: Path) -> 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        env=dict(os.environ),  # PYTHONPATH names components/ (tests/conftest.py)
     )
     assert process.stdout is not None
     banner = []

@@ -106,6 +106,12 @@ class Job(Contract):
     updated_at: datetime
     result: dict[str, Any] | None = None
     error: str | None = None
+    # The gate's decision and the digest of the exact proposal it judged
+    # (governed_assistant.runtime.jobs.authority): the steps after the gate run only what these back.
+    decision: GateOutcome | None = None
+    proposal_digest: str | None = None
+    # The approval the job asked for, when its decision is ``approve``.
+    approval_id: str | None = None
 
 
 class DecisionEvent(Contract):

@@ -129,8 +129,10 @@ ENV_SAMPLE_LEDGER: Final = "GOVERNED_SAMPLE_LEDGER"
 # the state machine's input, and the bus rule that starts the state machine matches both names.
 JOB_EVENT_SOURCE: Final = "governed.conversation"
 JOB_ACCEPTED_DETAIL_TYPE: Final = "job accepted"
-# What a trusted insight producer puts on the bus; the insight rule matches on the source alone.
+# What a trusted insight producer puts on the bus; the insight rule matches both, and the insight
+# function refuses any other event as a security event.
 INSIGHT_EVENT_SOURCE: Final = "governed.insights"
+INSIGHT_DETAIL_TYPE: Final = "insight raised"
 
 # The HTTP API.
 
@@ -148,6 +150,9 @@ ROUTES: Final[tuple[str, ...]] = (
 OUTCOMES: Final = ("complete", "denied", "shadow", "rejected", "expired", "failed")
 # The error a rejected approval fails its task with; the state machine catches it by this name.
 APPROVAL_REJECTED_ERROR: Final = "ApprovalRejected"
+# The error a step denied by the job record (or the kill switch) fails with: its exception's class
+# name (governed_assistant.handlers.exceptions.StepDeniedError). Never retried: it would be denied again.
+STEP_DENIED_ERROR: Final = "StepDeniedError"
 # How long an approval waits: the approval task's TimeoutSeconds, and the deadline the approval
 # step records, unless ENV_APPROVAL_TIMEOUT_SECONDS says otherwise.
 DEFAULT_APPROVAL_TIMEOUT_SECONDS: Final = 24 * 3600

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
+from governed_assistant.contracts import TenantContext
 from governed_assistant.handlers import (
     api,
     approval,
@@ -19,8 +21,11 @@ from governed_assistant.handlers import (
     reason,
     respond,
 )
+from governed_assistant.handlers.exceptions import StepDeniedError
 from governed_assistant.infra.asl import build_definition, render_definition
 from governed_assistant.local.lambda_endpoint import serve_lambda
+from governed_assistant.runtime.approvals import send_decision
+from governed_assistant.runtime.flags import KILL_SWITCH, build_flags_document, write_flags_file
 from governed_assistant.testing import capture_events
 from handler_harness import ACCOUNT, REGION, Stack, api_event, body_of, ledger
 
@@ -147,3 +152,50 @@ def test_approved_action_waits_for_an_approver_then_runs(stack: Stack, machine: 
     assert wait(client, execution) == "SUCCEEDED"
     assert job(stack, detail["jobId"])["status"] == "complete"
     assert [line["action"] for line in ledger(stack.ledger_path)] == ["issue_refund"]
+
+
+def test_kill_switch_on_while_awaiting_approval_stops_the_job(stack: Stack, machine: tuple[Any, str]) -> None:
+    """Mid-approval: a forged execute is denied, the approval is refused, and a late grant runs nothing."""
+    client, arn = machine
+    detail = accept(stack, "Refund invoice acme-7")
+    refund = {"resourceId": "acme-7", "tenantId": "acme",
+              "parameters": {"amount": 20, "currency": "EUR", "reason": "broken item"}}  # fmt: skip
+    stack.bedrock.propose("issue_refund", refund)
+    execution = client.start_execution(stateMachineArn=arn, input=json.dumps(detail))["executionArn"]
+    listing = api_event("GET", "/approvals", user="sam", roles=("supervisor",), route_key="GET /approvals")
+    deadline = time.monotonic() + 30
+    while not (pending := body_of(api.handler(listing, None))["approvals"]):
+        assert time.monotonic() < deadline, "no approval was requested"
+        time.sleep(0.05)
+    # Someone who can invoke the execute function sends the proposal with a changed amount.
+    forged = {**refund, "actionType": "issue_refund", "parameters": {**refund["parameters"], "amount": 5000}}
+    with pytest.raises(StepDeniedError, match="proposal_mismatch"):
+        execute.handler({"jobId": detail["jobId"], "context": detail["context"], "proposal": forged,
+                         "action": "issue_refund", "step": None, "results": {}}, None)  # fmt: skip
+    switch_kill_switch(stack, True)
+    approval_id = pending[0]["approvalId"]
+    refused = api.handler(
+        api_event("POST", f"/approvals/{approval_id}", route_key="POST /approvals/{id}", path_id=approval_id,
+                  user="sam", roles=("supervisor",), body={"decision": "approve"}),
+        None,
+    )  # fmt: skip
+    assert (refused["statusCode"], body_of(refused)["error"]) == (409, "kill_switch")
+    assert [a["approvalId"] for a in body_of(api.handler(listing, None))["approvals"]] == [approval_id]
+    # A grant that raced the switch (recorded, and the task resumed) still runs nothing.
+    approver = TenantContext(tenant_id="acme", user_id="sam", roles=("supervisor",), request_id="r")
+    with capture_events() as events:
+        decision = stack.env.approvals.decide(approver, approval_id, True, approver_roles=["supervisor"])
+        send_decision(client, decision)
+        assert wait(client, execution) == "FAILED"
+    record = job(stack, detail["jobId"])
+    assert record["status"] == "failed" and "kill_switch" in record["error"]
+    # The action never ran; the reversible refund's compensation is told nothing completed.
+    ran = [(line["function"], line["completed"]) for line in ledger(stack.ledger_path)]
+    assert ran == [("compensate", [])]
+    assert [(e.stage, e.outcome) for e in events if e.stage == "execute"] == [("execute", "deny")]
+
+
+def switch_kill_switch(stack: Stack, on: bool) -> None:
+    document = build_flags_document(stack.spec, live_tenants=["acme", "globex"])
+    document[KILL_SWITCH] = {"default": on}
+    write_flags_file(os.environ["GOVERNED_FLAGS_FILE"], document)

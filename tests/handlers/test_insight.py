@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from governed_assistant.handlers import insight
 from governed_assistant.handlers.exceptions import InsightEventError
+from governed_assistant.testing import capture_events
 from handler_harness import Stack
 
 DETAIL = {
@@ -16,8 +17,10 @@ DETAIL = {
 }
 
 
-def insight_event(detail: Any = DETAIL, source: str = "governed.insights") -> dict[str, Any]:
-    return {"version": "0", "id": "evt-1", "source": source, "detail-type": "insight", "detail": detail}
+def insight_event(
+    detail: Any = DETAIL, source: str = "governed.insights", detail_type: Any = "insight raised"
+) -> dict[str, Any]:
+    return {"version": "0", "id": "evt-1", "source": source, "detail-type": detail_type, "detail": detail}
 
 
 @pytest.mark.parametrize("preset", ["insights-to-action"])
@@ -49,6 +52,8 @@ def test_insight_roles_come_from_the_environment(stack: Stack, monkeypatch: pyte
     ("event", "problem"),
     [
         pytest.param(insight_event(source="someone.else"), "untrusted source", id="untrusted-source"),
+        pytest.param(insight_event(detail_type="job accepted"), "detail type", id="other-detail-type"),
+        pytest.param(insight_event(detail_type=None), "detail type", id="no-detail-type"),
         pytest.param(insight_event({**DETAIL, "roles": ["admin"]}), "roles", id="extra-field"),
         pytest.param(insight_event({**DETAIL, "tenantId": "acme#x"}), "tenantId", id="tenant-not-an-id"),
         pytest.param(insight_event({**DETAIL, "userId": ""}), "userId", id="no-user"),
@@ -59,8 +64,12 @@ def test_insight_roles_come_from_the_environment(stack: Stack, monkeypatch: pyte
     ],
 )  # fmt: skip
 def test_insight_invalid_event_is_refused_and_creates_nothing(stack: Stack, event: Any, problem: str) -> None:
-    """An insight that is not exactly the documented shape, from the trusted source, records nothing."""
-    with pytest.raises(InsightEventError, match=problem):
+    """An insight that is not exactly the documented shape, from the trusted source, records nothing
+    but a security event."""
+    with capture_events() as events, pytest.raises(InsightEventError, match=problem):
         insight.handler(event, None)
+    ((stage, outcome, details),) = [(e.stage, e.outcome, e.details) for e in events]
+    assert (stage, outcome, details["security_event"]) == ("guardrail_input", "deny", True)
+    assert details["reason"].startswith("untrusted_insight: ")
     assert stack.dynamodb.scan(TableName="governed-jobs")["Items"] == []
     assert stack.accepted_events() == []

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
-from governed_assistant.contracts import TenantContext
+from governed_assistant.contracts import GateOutcome, TenantContext
 from governed_assistant.handlers import approval, compensate, execute, gate, guardrail_output, reason, respond
 from governed_assistant.handlers.environment import Environment
-from governed_assistant.handlers.exceptions import ActionFailedError, StepInputError
+from governed_assistant.handlers.exceptions import ActionFailedError, StepDeniedError, StepInputError
+from governed_assistant.runtime.flags import KILL_SWITCH, build_flags_document, write_flags_file
+from governed_assistant.runtime.jobs import proposal_digest
 from governed_assistant.runtime.retrieval import RetrievedChunk
+from governed_assistant.runtime.telemetry import SECURITY_EVENT_KEY
 from governed_assistant.testing import capture_events
 from handler_harness import Stack, ledger
 
@@ -26,6 +30,20 @@ def proposal(action: str = "update_ticket_status", resource: str = "acme-1", ten
              parameters: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
     return {"actionType": action, "resourceId": resource, "tenantId": tenant,
             "parameters": {"status": "solved"} if parameters is None else parameters}  # fmt: skip
+
+
+def decided_job(stack: Stack, decided: dict[str, Any] | None = None, outcome: GateOutcome = "allow") -> str:
+    """A job of alice's whose recorded gate decision is ``outcome`` for ``decided`` (the default proposal)."""
+    job_id = new_job(stack)
+    stack.env.jobs.record_decision("acme", job_id, outcome, proposal_digest(decided or proposal()))
+    return job_id
+
+
+def switch_kill_switch(stack: Stack, on: bool) -> None:
+    """Rewrite the flags file the handlers read (it is re-read when it changes)."""
+    document = build_flags_document(stack.spec, live_tenants=["acme", "globex"])
+    document[KILL_SWITCH] = {"default": on}
+    write_flags_file(os.environ["GOVERNED_FLAGS_FILE"], document)
 
 
 def status_of(stack: Stack, job_id: str) -> tuple[str, str]:
@@ -161,22 +179,22 @@ def test_gate_high_risk_needs_approval(stack: Stack) -> None:
     assert (decision["outcome"], decision["reasonCodes"]) == ("approve", ["approval_required"])
 
 
+REFUND = proposal("issue_refund", parameters={"amount": 50, "currency": "EUR", "reason": "damaged goods"})
+
+
+def approval_event(job_id: str, asked: dict[str, Any] | None = None) -> dict[str, Any]:
+    decision = {"outcome": "approve", "risk": 0.8, "reasons": ["approval_required: risk 0.80"]}
+    return {"jobId": job_id, "context": ALICE, "proposal": asked or REFUND, "decision": decision,
+            "taskToken": "tok-123"}  # fmt: skip
+
+
 def test_approval_stores_token_server_side_and_notifies_without_it(stack: Stack) -> None:
     """The approval is stored for the job's requester, the topic hears of it without the token."""
-    job_id = new_job(stack)
-    decision = {"outcome": "approve", "risk": 0.8, "reasons": ["approval_required: risk 0.80"]}
+    job_id = decided_job(stack, REFUND, "approve")
     with capture_events() as events:
-        result = approval.handler(
-            {
-                "jobId": job_id,
-                "context": ALICE,
-                "proposal": proposal(),
-                "decision": decision,
-                "taskToken": "tok-123",
-            },
-            None,
-        )
+        result = approval.handler(approval_event(job_id), None)
     assert status_of(stack, job_id) == ("awaiting_approval", "approval_requested")
+    assert stack.env.jobs.load("acme", job_id).approval_id == result["approvalId"]
     (notice,) = stack.approval_notices()
     assert notice["approvalId"] == result["approvalId"] and notice["requestedBy"] == "alice"
     assert "tok-123" not in json.dumps(notice)
@@ -193,7 +211,7 @@ def execute_event(job_id: str, **changes: Any) -> dict[str, Any]:
 
 def test_execute_same_event_twice_runs_the_action_once(stack: Stack) -> None:
     """A redelivered execute event gets the first run's result; the action ran once."""
-    job_id = new_job(stack)
+    job_id = decided_job(stack)
     first = execute.handler(execute_event(job_id), None)
     second = execute.handler(execute_event(job_id), None)
     assert first == second
@@ -204,7 +222,7 @@ def test_execute_same_event_twice_runs_the_action_once(stack: Stack) -> None:
 
 def test_execute_failed_result_raises_and_a_retry_runs_again(stack: Stack) -> None:
     """A failed result raises ActionFailedError (for Retry and Catch) and is not remembered."""
-    job_id = new_job(stack)
+    job_id = decided_job(stack, proposal(resource="acme-broken"))
     event = execute_event(job_id, proposal=proposal(resource="acme-broken"))
     for _ in range(2):
         with pytest.raises(ActionFailedError, match="update_ticket_status execute broke"):
@@ -213,18 +231,22 @@ def test_execute_failed_result_raises_and_a_retry_runs_again(stack: Stack) -> No
 
 
 @pytest.mark.parametrize(
-    "changes",
+    ("changes", "error"),
     [
-        pytest.param({"proposal": proposal(tenant="globex")}, id="proposal-of-another-tenant"),
-        pytest.param({"action": "issue_refund"}, id="action-not-the-proposal"),
-        pytest.param({"context": {**ALICE, "userId": "mallory"}}, id="user-not-the-jobs"),
-        pytest.param({"context": {**ALICE, "tenantId": "acme#x"}}, id="tenant-not-an-id"),
+        pytest.param(
+            {"proposal": proposal(tenant="globex")}, StepInputError, id="proposal-of-another-tenant"
+        ),
+        pytest.param({"action": "issue_refund"}, StepInputError, id="action-not-the-proposal"),
+        pytest.param({"context": {**ALICE, "userId": "mallory"}}, StepDeniedError, id="user-not-the-jobs"),
+        pytest.param({"context": {**ALICE, "tenantId": "acme#x"}}, StepInputError, id="tenant-not-an-id"),
     ],
 )
-def test_execute_tampered_state_never_runs(stack: Stack, changes: dict[str, Any]) -> None:
+def test_execute_tampered_state_never_runs(
+    stack: Stack, changes: dict[str, Any], error: type[Exception]
+) -> None:
     """An execute payload that disagrees with itself or the job record runs nothing."""
-    with pytest.raises(StepInputError):
-        execute.handler(execute_event(new_job(stack), **changes), None)
+    with pytest.raises(error):
+        execute.handler(execute_event(decided_job(stack), **changes), None)
     assert ledger(stack.ledger_path) == []
 
 
@@ -232,8 +254,8 @@ def test_execute_tampered_state_never_runs(stack: Stack, changes: dict[str, Any]
 def test_execute_workflow_step_gets_step_and_prior_results(stack: Stack) -> None:
     """A workflow step runs the module's step function with the step's name and the earlier results."""
     action = next(a for a in stack.spec.actions if a.steps)
-    job_id = new_job(stack)
     parameters = {"period": "2026-Q1", "include_remediation_notes": False}
+    job_id = decided_job(stack, proposal(action.name, parameters=parameters))
     event = {"jobId": job_id, "context": ALICE, "proposal": proposal(action.name, parameters=parameters),
              "action": action.name, "step": action.steps[1],
              "results": {action.steps[0]: {"status": "succeeded"}}}  # fmt: skip
@@ -246,7 +268,7 @@ def test_execute_workflow_step_gets_step_and_prior_results(stack: Stack) -> None
 
 def test_compensate_runs_once_with_the_cause(stack: Stack) -> None:
     """Compensation gets what failed and runs once, however often it is delivered."""
-    job_id = new_job(stack)
+    job_id = decided_job(stack)
     stack.env.jobs.transition("acme", job_id, "processing", "execute")
     error = {"Error": "ConnectionError", "Cause": json.dumps({"errorMessage": "downstream refused"})}
     event = {"jobId": job_id, "context": ALICE, "proposal": proposal(), "action": "update_ticket_status",
@@ -283,19 +305,21 @@ def test_guardrail_output_screens_the_answer(
 
 
 @pytest.mark.parametrize(
-    ("outcome", "status", "shadow"),
+    ("decision", "outcome", "status", "shadow"),
     [
-        pytest.param("complete", "complete", False, id="complete"),
-        pytest.param("shadow", "complete", True, id="shadow"),
-        pytest.param("denied", "rejected", False, id="denied"),
-        pytest.param("rejected", "rejected", False, id="rejected"),
-        pytest.param("expired", "rejected", False, id="expired"),
-        pytest.param("failed", "failed", False, id="failed"),
+        pytest.param("allow", "complete", "complete", False, id="complete"),
+        pytest.param("shadow", "shadow", "complete", True, id="shadow"),
+        pytest.param("deny", "denied", "rejected", False, id="denied"),
+        pytest.param("approve", "rejected", "rejected", False, id="rejected"),
+        pytest.param("approve", "expired", "rejected", False, id="expired"),
+        pytest.param("allow", "failed", "failed", False, id="failed"),
     ],
 )
-def test_respond_maps_outcome_to_final_status(stack: Stack, outcome: str, status: str, shadow: bool) -> None:
+def test_respond_maps_outcome_to_final_status(
+    stack: Stack, decision: GateOutcome, outcome: str, status: str, shadow: bool
+) -> None:
     """Each recorded outcome ends the job in its status, with the last decision event."""
-    job_id = new_job(stack)
+    job_id = decided_job(stack, outcome=decision)
     state = {"jobId": job_id, "context": ALICE, "message": "m", "results": {},
              "reasoning": {"kind": "proposal", "proposal": proposal()},
              "decision": {"outcome": "deny", "risk": 0.2, "reasons": ["not_authorized: no"]},
@@ -327,3 +351,225 @@ def test_environment_is_the_configured_one(stack: Stack) -> None:
     from governed_assistant.handlers.environment import current
 
     assert isinstance(current(), Environment) and current() is stack.env
+
+
+def security_denials(events: Any) -> list[tuple[str, str, list[str]]]:
+    return [(e.stage, e.outcome, e.details["reasonCodes"]) for e in events if e.details.get("security_event")]
+
+
+def test_gate_records_its_decision_and_the_proposals_digest_on_the_job(stack: Stack) -> None:
+    """The gate's outcome and the digest of the exact proposal it judged are on the job."""
+    job_id = new_job(stack)
+    gate.handler({"jobId": job_id, "context": ALICE, "proposal": REFUND}, None)
+    job = stack.env.jobs.load("acme", job_id)
+    assert (job.decision, job.proposal_digest) == ("approve", proposal_digest(REFUND))
+
+
+def test_gate_job_decided_for_another_proposal_is_denied_as_security_event(stack: Stack) -> None:
+    """A second gate input for a decided job, with another proposal, is denied; the first decision stays."""
+    job_id = new_job(stack)
+    gate.handler({"jobId": job_id, "context": ALICE, "proposal": proposal()}, None)
+    forged = proposal(parameters={"status": "closed"})
+    with capture_events() as events:
+        decision = gate.handler({"jobId": job_id, "context": ALICE, "proposal": forged}, None)
+    assert (decision["outcome"], decision["reasonCodes"], decision["securityEvent"]) == (
+        "deny",
+        ["job_mismatch"],
+        True,
+    )
+    assert events[0].details["security_event"] is True
+    assert stack.env.jobs.load("acme", job_id).proposal_digest == proposal_digest(proposal())
+
+
+def _awaiting_approval(stack: Stack) -> tuple[str, dict[str, Any]]:
+    """A refund job the gate sent to approval, whose approval is still pending."""
+    job_id = decided_job(stack, REFUND, "approve")
+    approval.handler(approval_event(job_id), None)
+    return job_id, execute_event(job_id, proposal=REFUND, action="issue_refund")
+
+
+def _changed_amount(stack: Stack) -> tuple[str, dict[str, Any]]:
+    """An approved refund job, and its proposal with the amount changed."""
+    job_id, event = _awaiting_approval(stack)
+    approver = TenantContext(tenant_id="acme", user_id="sam", roles=("supervisor",), request_id="r")
+    approval_id = stack.env.jobs.load("acme", job_id).approval_id
+    assert approval_id is not None
+    stack.env.approvals.decide(approver, approval_id, True, approver_roles=["supervisor"])
+    changed = {**REFUND, "parameters": {**REFUND["parameters"], "amount": 5000}}
+    return job_id, {**event, "proposal": changed}
+
+
+def _other_tenants_job(stack: Stack) -> tuple[str, dict[str, Any]]:
+    """An allowed job of acme's, named by an input that claims to be globex's."""
+    job_id = decided_job(stack)
+    globex = {**ALICE, "tenantId": "globex"}
+    return job_id, execute_event(
+        job_id, context=globex, proposal=proposal(resource="globex-1", tenant="globex")
+    )
+
+
+def _other_users_job(stack: Stack) -> tuple[str, dict[str, Any]]:
+    job_id = decided_job(stack)
+    return job_id, execute_event(job_id, context={**ALICE, "userId": "mallory"})
+
+
+def _undecided_job(stack: Stack) -> tuple[str, dict[str, Any]]:
+    job_id = new_job(stack)
+    return job_id, execute_event(job_id)
+
+
+def _denied_job(stack: Stack) -> tuple[str, dict[str, Any]]:
+    job_id = decided_job(stack, outcome="deny")
+    return job_id, execute_event(job_id)
+
+
+def _shadowed_job(stack: Stack) -> tuple[str, dict[str, Any]]:
+    job_id = decided_job(stack, outcome="shadow")
+    return job_id, execute_event(job_id)
+
+
+@pytest.mark.parametrize(
+    ("forge", "code"),
+    [
+        pytest.param(_awaiting_approval, "not_approved", id="job-awaiting-approval"),
+        pytest.param(_changed_amount, "proposal_mismatch", id="approved-job-changed-amount"),
+        pytest.param(_other_tenants_job, "job_mismatch", id="another-tenants-job"),
+        pytest.param(_other_users_job, "job_mismatch", id="another-users-job"),
+        pytest.param(_undecided_job, "not_decided", id="job-never-gated"),
+        pytest.param(_denied_job, "not_decided", id="job-the-gate-denied"),
+        pytest.param(_shadowed_job, "not_decided", id="job-in-shadow-mode"),
+    ],
+)
+def test_execute_input_the_job_record_does_not_back_is_denied_as_security_event(
+    stack: Stack, forge: Any, code: str
+) -> None:
+    """A forged execute input is denied with its reason, recorded as a security event; nothing runs."""
+    job_id, event = forge(stack)
+    before = stack.env.jobs.load("acme", job_id)
+    with capture_events() as events, pytest.raises(StepDeniedError, match=code) as denied:
+        execute.handler(event, None)
+    assert denied.value.code == code
+    assert ledger(stack.ledger_path) == []
+    assert security_denials(events) == [("execute", "deny", [code])]
+    assert stack.env.jobs.load("acme", job_id).status == before.status
+
+
+def test_execute_approved_proposal_runs_once_granted(stack: Stack) -> None:
+    """The proposal an approver granted runs, exactly as the gate decided it."""
+    job_id, event = _changed_amount(stack)
+    result = execute.handler({**event, "proposal": REFUND}, None)
+    assert result["status"] == "succeeded"
+    assert [line["action"] for line in ledger(stack.ledger_path)] == ["issue_refund"]
+    assert status_of(stack, job_id)[0] == "processing"
+
+
+@pytest.mark.parametrize("preset", ["workflow-aware"])
+def test_execute_kill_switch_on_mid_workflow_denies_the_next_step(stack: Stack) -> None:
+    """A workflow stops at the next step once the kill switch is on: denied with kill_switch, not run."""
+    action = next(a for a in stack.spec.actions if a.steps)
+    parameters = {"period": "2026-Q1", "include_remediation_notes": False}
+    asked = proposal(action.name, parameters=parameters)
+    job_id = decided_job(stack, asked)
+    first = {"jobId": job_id, "context": ALICE, "proposal": asked, "action": action.name,
+             "step": action.steps[0], "results": {}}  # fmt: skip
+    execute.handler(first, None)
+    switch_kill_switch(stack, True)
+    second = {**first, "step": action.steps[1], "results": {action.steps[0]: {"status": "succeeded"}}}
+    with capture_events() as events, pytest.raises(StepDeniedError, match="kill_switch"):
+        execute.handler(second, None)
+    assert [line["step"] for line in ledger(stack.ledger_path)] == [action.steps[0]]
+    ((stage, outcome, details),) = [(e.stage, e.outcome, e.details) for e in events]
+    assert (stage, outcome, details["reasonCodes"], SECURITY_EVENT_KEY in details) == (
+        "execute",
+        "deny",
+        ["kill_switch"],
+        False,
+    )
+
+
+def test_execute_kill_switch_on_after_approval_denies_the_action(stack: Stack) -> None:
+    """An approval granted before the kill switch was switched on does not run the action after it."""
+    job_id, event = _changed_amount(stack)
+    switch_kill_switch(stack, True)
+    with pytest.raises(StepDeniedError, match="kill_switch"):
+        execute.handler({**event, "proposal": REFUND}, None)
+    assert ledger(stack.ledger_path) == []
+    assert status_of(stack, job_id)[0] == "awaiting_approval"
+
+
+def _changed_parameter(stack: Stack) -> tuple[str, dict[str, Any]]:
+    job_id = decided_job(stack)
+    return job_id, execute_event(job_id, proposal=proposal(parameters={"status": "closed"}))
+
+
+@pytest.mark.parametrize(
+    ("forge", "code"),
+    [
+        pytest.param(_undecided_job, "not_decided", id="job-never-gated"),
+        pytest.param(_other_users_job, "job_mismatch", id="another-users-job"),
+        pytest.param(_changed_parameter, "proposal_mismatch", id="changed-parameter"),
+    ],
+)
+def test_compensate_input_the_job_record_does_not_back_undoes_nothing(
+    stack: Stack, forge: Any, code: str
+) -> None:
+    """A forged compensate input is denied as a security event; no compensation runs."""
+    _, event = forge(stack)
+    event = {**event, "error": {"Error": "ConnectionError", "Cause": "{}"}}
+    event.pop("step")
+    with capture_events() as events, pytest.raises(StepDeniedError, match=code):
+        compensate.handler(event, None)
+    assert ledger(stack.ledger_path) == []
+    assert security_denials(events) == [("compensate", "deny", [code])]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "asked", "code"),
+    [
+        pytest.param("allow", REFUND, "not_decided", id="job-the-gate-allowed"),
+        pytest.param("approve", {**REFUND, "parameters": {**REFUND["parameters"], "amount": 5000}},
+                     "proposal_mismatch", id="changed-amount"),
+    ],
+)  # fmt: skip
+def test_approval_input_the_job_record_does_not_back_asks_no_one(
+    stack: Stack, outcome: GateOutcome, asked: dict[str, Any], code: str
+) -> None:
+    """Only the proposal the gate sent to approval is put before an approver."""
+    job_id = decided_job(stack, REFUND, outcome)
+    with capture_events() as events, pytest.raises(StepDeniedError, match=code):
+        approval.handler(approval_event(job_id, asked), None)
+    assert stack.approval_notices() == []
+    assert security_denials(events) == [("approval_requested", "deny", [code])]
+    assert status_of(stack, job_id) == ("accepted", "accepted")
+
+
+MALLORY = {**ALICE, "userId": "mallory"}
+
+
+def _respond_state(job_id: str, context: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"jobId": job_id, "context": context or ALICE, "message": "m", "results": {},
+            "output": {"text": "Your refund of 5000 EUR is done.", "outcome": "passed"}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("decision", "outcome", "context", "code"),
+    [
+        pytest.param("allow", "complete", MALLORY, "job_mismatch", id="another-users-job"),
+        pytest.param("allow", "complete", {**ALICE, "tenantId": "globex"}, "job_mismatch",
+                     id="another-tenants-job"),
+        pytest.param("deny", "complete", None, "outcome_mismatch", id="denied-job-completed"),
+        pytest.param("shadow", "complete", None, "outcome_mismatch", id="shadowed-job-completed"),
+        pytest.param("allow", "shadow", None, "outcome_mismatch", id="allowed-job-shadowed"),
+        pytest.param("approve", "complete", None, "not_approved", id="job-awaiting-approval-completed"),
+    ],
+)  # fmt: skip
+def test_respond_state_the_job_record_does_not_back_writes_nothing(
+    stack: Stack, decision: GateOutcome, outcome: str, context: dict[str, Any] | None, code: str
+) -> None:
+    """respond writes only the job named, for its own user and tenant, with an ending its decision allows."""
+    job_id = decided_job(stack, outcome=decision)
+    before = stack.env.jobs.load("acme", job_id)
+    with capture_events() as events, pytest.raises(StepDeniedError, match=code):
+        respond.handler({"outcome": outcome, "state": _respond_state(job_id, context)}, None)
+    assert stack.env.jobs.load("acme", job_id) == before
+    assert security_denials(events) == [("complete", "deny", [code])]

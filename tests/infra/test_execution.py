@@ -145,10 +145,13 @@ def test_execution_layer_inventory_is_fixed_per_preset(runs: dict[str, MockRun],
 def test_insight_trigger_routes_insights_to_a_function_that_only_creates_jobs(
     runs: dict[str, MockRun],
 ) -> None:
-    """The rule matches governed.insights on the bus; its function may create jobs and put events, no more."""
+    """The rule matches the insight source and detail type; its function only creates jobs and puts events."""
     run = runs["insights-to-action"]
     rule = only(run, "aws:cloudwatch/eventRule:EventRule", f"{LAYER}-insight-rule")
-    assert json.loads(rule.inputs["eventPattern"]) == {"source": ["governed.insights"]}
+    assert json.loads(rule.inputs["eventPattern"]) == {
+        "source": ["governed.insights"],
+        "detail-type": ["insight raised"],
+    }
     assert rule.inputs["eventBusName"] == f"{LAYER}-bus"
     target = only(run, "aws:cloudwatch/eventTarget:EventTarget", f"{LAYER}-insight-target")
     assert target.inputs["arn"] == mock_arn("aws:lambda/function:Function", f"{LAYER}-insight")
@@ -314,7 +317,7 @@ def test_step_policy_matches_its_row_of_the_grant_table(run: MockRun, step: Step
 
 
 def test_grant_table_decides_each_steps_reach() -> None:
-    """The table says what each step reaches: the gate only reads jobs, only approval publishes."""
+    """The table says what each step reaches: the gate reads and decides jobs, only approval publishes."""
     reach = {
         step: sorted({(grant.resource, action) for grant in STEP_GRANTS[step] for action in grant.actions})
         for step in STEPS
@@ -323,13 +326,23 @@ def test_grant_table_decides_each_steps_reach() -> None:
         ("flags", "appconfig:GetLatestConfiguration"),
         ("flags", "appconfig:StartConfigurationSession"),
         ("jobs_table", "dynamodb:GetItem"),
+        ("jobs_table", "dynamodb:UpdateItem"),
     ]
     assert [step for step in STEPS if any(a == "sns:Publish" for _, a in reach[step])] == ["approval"]
+    # Every step after the gate re-reads the job's recorded decision; execute also the kill switch.
+    assert all(
+        ("jobs_table", "dynamodb:GetItem") in reach[step] for step in STEPS if step != "guardrail_output"
+    )
+    assert [step for step in STEPS if any(r == "flags" for r, _ in reach[step])] == ["gate", "execute"]
     assert [step for step in STEPS if any(r == "idempotency_table" for r, _ in reach[step])] == [
         "execute",
         "compensate",
     ]
-    assert reach["respond"] == [("jobs_table", "dynamodb:UpdateItem")]
+    assert reach["respond"] == [
+        ("approvals_table", "dynamodb:GetItem"),
+        ("jobs_table", "dynamodb:GetItem"),
+        ("jobs_table", "dynamodb:UpdateItem"),
+    ]
     assert {grant.sid for grant in BASELINE_GRANTS} == {"OwnLogs", "Tracing"}
     assert all(grant.reason for step in STEPS for grant in step_grants(step))
 

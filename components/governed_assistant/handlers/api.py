@@ -206,6 +206,8 @@ def post_approval(
     env: Environment, context: TenantContext, event: Mapping[str, Any], approval_id: str | None
 ) -> Response:
     body = parse_body(event, DecisionBody)
+    if body.decision == "approve":
+        _refuse_while_killed(env, context, str(approval_id))
     try:
         decision = env.approvals.decide(
             context,
@@ -243,6 +245,32 @@ def post_approval(
             f"The decision was recorded, but the job was not resumed, error={resume_error}",
         )
     return json_response(200, approval.model_dump(mode="json", by_alias=True), request_id=context.request_id)
+
+
+def _refuse_while_killed(env: Environment, context: TenantContext, approval_id: str) -> None:
+    """No approval is granted while the tenant's kill switch is on; it stays pending (rejecting is fine)."""
+    from governed_assistant.runtime.flags import FlagsConfigError  # Powertools: loaded on first use
+
+    try:
+        killed = env.flags.for_tenant(context).kill_switch
+    except FlagsConfigError as error:
+        # Without a flags store this function cannot tell; the execute step checks again before anything runs.
+        LOGGER.warning("No rollout flags configured; kill switch not checked", extra={"problem": str(error)})
+        return
+    if not killed:
+        return
+    reason = "kill_switch: the kill switch is on: every action is refused until it is turned off"
+    env.recorder.record(
+        approval_id, context, "approval_decided", "deny",
+        details={"approvalId": approval_id, "reasons": [reason], "reasonCodes": ["kill_switch"]},
+    )  # fmt: skip
+    env.recorder.flush()
+    raise ApiError(
+        409,
+        "kill_switch",
+        "The kill switch is on, so no approval can be granted; the approval stays pending until it is "
+        "turned off or the approval expires",
+    )
 
 
 def _job_not_found(error: JobNotFoundError, job_id: str | None) -> ApiError:

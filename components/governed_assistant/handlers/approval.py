@@ -1,9 +1,11 @@
 """The approval step (``lambda:invoke.waitForTaskToken``): ask a human, then wait.
 
-Input ``{jobId, context, proposal, decision, taskToken}``. The job moves to
-``awaiting_approval`` (the write returns the job, whose user is the requester the approvers
-may not be), the approval is stored with its task token - which stays server-side - and the
-approvers are told on the SNS topic, without the token. The state machine waits until the
+Input ``{jobId, context, proposal, decision, taskToken}``. Only a proposal the job recorded as
+decided ``approve`` (same digest, the job's own tenant and user) is put before an approver;
+anything else is denied as a security event. The job records the approval's id and moves to
+``awaiting_approval`` (its user is the requester the approvers may not be), the approval is
+stored with its task token - which stays server-side - and the approvers are told on the SNS
+topic, without the token. The state machine waits until the
 API's ``POST /approvals/{id}`` resumes it, or its timeout denies it. Emits ``approval_requested``.
 """
 
@@ -11,11 +13,13 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from governed_assistant.contracts import ActionProposal, TenantContext
+from governed_assistant.contracts import ActionProposal
+from governed_assistant.handlers.authority import job_context, require_decision
 from governed_assistant.handlers.environment import Environment, required_env
 from governed_assistant.handlers.exceptions import HandlerConfigError, StepInputError
 from governed_assistant.handlers.steps import (
@@ -52,11 +56,14 @@ def _approval(env: Environment, event: Mapping[str, Any], _: Any) -> dict[str, A
     if not isinstance(token, str) or not token:
         raise StepInputError(STEP, "taskToken", "missing; invoke this step with waitForTaskToken")
     topic = required_env(ENV_APPROVAL_TOPIC_ARN, "the approval topic's ARN")
-    with env.recorder.stage(job_id, claimed, "approval_requested") as stage:
-        job = advance(env.jobs, claimed.tenant_id, job_id, "awaiting_approval", "approval_requested")
-        requester = TenantContext(
-            tenant_id=job.tenant_id, user_id=job.user_id, roles=claimed.roles, request_id=claimed.request_id
-        )
+    # Only the proposal the gate sent to approval may be put before an approver, for the job's user.
+    recorded, requester = job_context(env, STEP, "approval_requested", job_id, claimed)
+    raw_proposal = mapping_of(STEP, event, "proposal")
+    require_decision(env, STEP, "approval_requested", recorded, requester, raw_proposal, approved=False)
+    approval_id = uuid.uuid4().hex
+    with env.recorder.stage(job_id, requester, "approval_requested") as stage:
+        env.jobs.record_approval(requester.tenant_id, job_id, approval_id)
+        advance(env.jobs, requester.tenant_id, job_id, "awaiting_approval", "approval_requested")
         view = env.approvals.request(
             requester,
             job_id,
@@ -64,6 +71,7 @@ def _approval(env: Environment, event: Mapping[str, Any], _: Any) -> dict[str, A
             token,
             datetime.now(UTC) + timedelta(seconds=_timeout_seconds()),
             details={"proposal": proposal.model_dump(mode="json", by_alias=True), "decision": decision},
+            approval_id=approval_id,
         )
         _notify(env, topic, view, proposal)
         stage.outcome = "requested"

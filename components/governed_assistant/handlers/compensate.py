@@ -3,8 +3,11 @@
 Input ``{jobId, context, proposal, action, results, error}``. Calls
 ``actions/<action>.py``'s ``compensate(request, failed)``: ``request.results`` holds what the
 completed steps returned, ``failed`` the error Step Functions caught. ``run_once`` makes a
-redelivery a no-op. A compensation that reports ``failed`` raises ``ActionFailedError``, so the
-trace and the job show that something may be left half-done. Emits ``compensate``.
+redelivery a no-op. Like execute, it runs only for the job's own tenant and user and a proposal
+whose digest and decision the job recorded (``governed_assistant.handlers.authority``); it does
+not check the kill switch, since undoing is what stopping wants. A compensation that reports
+``failed`` raises ``ActionFailedError``, so the trace and the job show that something may be
+left half-done. Emits ``compensate``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from governed_assistant.contracts import ActionRequest, ActionResult
+from governed_assistant.handlers.authority import job_context, require_decision
 from governed_assistant.handlers.dispatch import run_compensation
 from governed_assistant.handlers.environment import Environment
 from governed_assistant.handlers.exceptions import ActionFailedError, StepInputError
@@ -35,7 +39,7 @@ def handler(event: Any, lambda_context: Any) -> dict[str, Any]:
 
 def _compensate(env: Environment, event: Mapping[str, Any], lambda_context: Any) -> dict[str, Any]:
     job_id = job_id_of(STEP, event)
-    context = context_of(STEP, event)
+    claimed = context_of(STEP, event)
     proposal = proposal_of(STEP, event)
     action = event.get("action")
     spec_action = env.spec.action(action) if isinstance(action, str) else None
@@ -43,6 +47,9 @@ def _compensate(env: Environment, event: Mapping[str, Any], lambda_context: Any)
         raise StepInputError(STEP, "action", f"not the proposal's reversible action, got {action!r}")
     results = mapping_of(STEP, event, "results", optional=True)
     error = mapping_of(STEP, event, "error", optional=True)
+    # Only what the gate allowed (or an approver granted) ran, so only that may be undone.
+    recorded, context = job_context(env, STEP, STEP, job_id, claimed)
+    require_decision(env, STEP, STEP, recorded, context, mapping_of(STEP, event, "proposal"))
     env.jobs.set_stage(context.tenant_id, job_id, f"compensate:{spec_action.name}")
     request = ActionRequest(
         job_id=job_id,

@@ -70,9 +70,10 @@ class InsightEventError(HandlerError):
     """When an insight event is not from the trusted producer or its detail is not the documented shape."""
 
     def __init__(self, problem: str) -> None:
+        self.problem = problem
         super().__init__(
-            f"Insight refused: {problem}; put events with source governed.insights and detail "
-            '{"tenantId", "userId", "insight": {"title", "body", ...}}'
+            f"Insight refused: {problem}; put events with source governed.insights, detail type "
+            '"insight raised" and detail {"tenantId", "userId", "insight": {"title", "body", ...}}'
         )
 
 
@@ -84,3 +85,19 @@ class ApiError(HandlerError):
         self.code = code
         self.message = message
         super().__init__(f"{message} (status={status}, error={code})")
+
+
+class StepDeniedError(HandlerError):
+    """When a step's input is not backed by the job record, or the kill switch is on: nothing ran.
+
+    The state machine does not retry it (``governed_assistant.infra.asl``); the job ends failed.
+    """
+
+    def __init__(self, step: str, job_id: str, code: str, reason: str) -> None:
+        self.step = step
+        self.job_id = job_id
+        self.code = code
+        super().__init__(
+            f"Step denied, step={step} job_id={job_id} reason={code}: {reason}; nothing ran. A step runs "
+            "only what the job's recorded gate decision backs - see the job's decision trace"
+        )

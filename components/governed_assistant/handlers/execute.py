@@ -1,7 +1,11 @@
 """The execute step: run the allowed action (or one workflow step) at most once.
 
 Input ``{jobId, context, proposal, action, step, results}``; output the ActionResult (camelCase),
-which the state machine keeps under ``$.results.<step or action>``. The job moves to
+which the state machine keeps under ``$.results.<step or action>``. The job record is the
+authority (``governed_assistant.handlers.authority``): the step runs only a proposal whose digest
+is the one the gate recorded, decided ``allow`` or ``approve`` with a granted approval, for the
+job's own tenant and user, while the kill switch is off; anything else is denied (a forged input
+as a security event) and nothing runs. The job moves to
 ``processing`` with the step as its stage, so progress is visible; a terminal job is never run.
 ``run_once`` keys the run by tenant, action and step: a redelivered event gets the first run's
 result. A result with status ``failed`` raises ``ActionFailedError`` (and is not remembered), so
@@ -14,6 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from governed_assistant.contracts import ActionRequest, ActionResult
+from governed_assistant.handlers.authority import job_context, require_decision, require_kill_switch_off
 from governed_assistant.handlers.dispatch import run_action
 from governed_assistant.handlers.environment import Environment
 from governed_assistant.handlers.exceptions import ActionFailedError, StepInputError
@@ -41,25 +46,27 @@ def handler(event: Any, lambda_context: Any) -> dict[str, Any]:
 
 def _execute(env: Environment, event: Mapping[str, Any], lambda_context: Any) -> dict[str, Any]:
     job_id = job_id_of(STEP, event)
-    context = context_of(STEP, event)
+    claimed = context_of(STEP, event)
     proposal = proposal_of(STEP, event)
     spec_action, step = _action_and_step(env, event, proposal.action_type)
     action = spec_action.name
-    if proposal.tenant_id != context.tenant_id:
+    if proposal.tenant_id != claimed.tenant_id:
         # The gate denies this; reaching here means the state was tampered with. Never run it.
         raise StepInputError(STEP, "proposal.tenantId", "does not match the job's tenant")
     results = mapping_of(STEP, event, "results", optional=True)
+    # The job record, not this input, says what may run: its decision, its proposal, its user.
+    recorded, context = job_context(env, STEP, STEP, job_id, claimed)
+    require_decision(env, STEP, STEP, recorded, context, mapping_of(STEP, event, "proposal"))
+    require_kill_switch_off(env, STEP, STEP, job_id, context)
     steps = spec_action.steps
     position = f" ({steps.index(step) + 1}/{len(steps)})" if step else ""
-    job = advance(
+    advance(
         env.jobs,
         context.tenant_id,
         job_id,
         "processing",
         f"execute:{action}{f'.{step}' if step else ''}{position}",
     )
-    if job.user_id != context.user_id:
-        raise StepInputError(STEP, "context.userId", "is not the user the job was recorded for")
     request = ActionRequest(
         job_id=job_id,
         context=context,

@@ -4,7 +4,9 @@ Input ``{jobId, context, proposal}``; output the GateDecision (camelCase). The j
 the truth about who asked: the job is re-read under the payload's tenant (``JobStore.load``), and
 its tenant and user - not the payload's alone - form the context the proposal is judged for. A
 payload naming a tenant or user the job does not have is denied as a security event, whatever
-the proposal says. Emits ``gate``.
+the proposal says. The decision is recorded on the job with the digest of the exact proposal
+(``JobStore.record_decision``), once: the steps after the gate run only what it backs, and a job
+already decided otherwise is denied as a security event. Emits ``gate``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from governed_assistant.handlers.environment import Environment
 from governed_assistant.handlers.logs import LOGGER
 from governed_assistant.handlers.steps import context_of, job_id_of, run_step
 from governed_assistant.runtime.gate import GateFlags, evaluate
-from governed_assistant.runtime.jobs import JobNotFoundError
+from governed_assistant.runtime.jobs import DecisionConflictError, JobNotFoundError, proposal_digest
 from governed_assistant.runtime.telemetry import SECURITY_EVENT_KEY
 
 STEP: Final = "gate"
@@ -55,6 +57,7 @@ def _gate(env: Environment, event: Mapping[str, Any], _: Any) -> dict[str, Any]:
             )
             if snapshot.problem:
                 stage.details["flagsProblem"] = snapshot.problem
+            decision = _record(env, job_id, context, decision, proposal)
         stage.outcome = decision.outcome
         stage.details |= {
             "risk": decision.risk,
@@ -71,6 +74,24 @@ def _gate(env: Environment, event: Mapping[str, Any], _: Any) -> dict[str, Any]:
             }
             LOGGER.warning("Security event at the gate", extra={"reasons": list(decision.reasons)})
     return decision.model_dump(mode="json", by_alias=True)
+
+
+def _record(
+    env: Environment, job_id: str, context: TenantContext, decision: GateDecision, proposal: Any
+) -> GateDecision:
+    """Record the decision and the proposal's digest on the job: the later steps run only what it backs."""
+    digest = proposal_digest(proposal if isinstance(proposal, Mapping) else {})
+    try:
+        env.jobs.record_decision(context.tenant_id, job_id, decision.outcome, digest)
+    except DecisionConflictError as refused:
+        return GateDecision(
+            outcome="deny",
+            risk=1.0,
+            reasons=(f"job_mismatch: {refused}",),
+            reason_codes=("job_mismatch",),
+            security_event=True,
+        )
+    return decision
 
 
 def _job_context(env: Environment, job_id: str, claimed: TenantContext) -> tuple[TenantContext, str | None]:

@@ -1,10 +1,12 @@
 """The insight trigger (Pattern C): an insight on the bus becomes a job on the governed path.
 
-A trusted producer puts ``source: governed.insights`` with detail
-``{"tenantId", "userId", "insight": {"title", "body", ...}}``. The detail is checked strictly,
-a job is recorded for that tenant and user (the user to notify), and "job accepted" is put on
-the bus with a message that frames the insight, so any follow-up action the model proposes is
-judged by the same gate as a user's request.
+A trusted producer puts ``source: governed.insights``, ``detail-type: insight raised``, with
+detail ``{"tenantId", "userId", "insight": {"title", "body", ...}}``. The source, the detail
+type and the detail are checked strictly; any other event is refused and recorded as a security
+event (stage ``guardrail_input``), and creates nothing. For an accepted one, a job is recorded
+for that tenant and user (the user to notify), and "job accepted" is put on the bus with a
+message that frames the insight, so any follow-up action the model proposes is judged by the
+same gate as a user's request.
 
 The job acts with a service context whose roles are ``$GOVERNED_INSIGHT_ROLES`` (comma-separated),
 by default ``insights``: a role no spec declares, so Cedar permits nothing for it until a policy
@@ -23,16 +25,20 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from governed_assistant.contracts import TenantContext
+from governed_assistant.errors import shown
 from governed_assistant.handlers.constants import DEFAULT_INSIGHT_ROLES, MAX_MESSAGE_CHARS
-from governed_assistant.handlers.environment import current
+from governed_assistant.handlers.environment import Environment, current
 from governed_assistant.handlers.exceptions import InsightEventError
 from governed_assistant.handlers.jobstart import dispatch_job
 from governed_assistant.handlers.logs import LOGGER
 from governed_assistant.runtime.identity.constants import MAX_USER_ID_CHARS, TENANT_ID_PATTERN
-from governed_assistant.wire import ENV_INSIGHT_ROLES, INSIGHT_EVENT_SOURCE
+from governed_assistant.runtime.jobs.constants import JOB_ID_PATTERN
+from governed_assistant.wire import ENV_INSIGHT_ROLES, INSIGHT_DETAIL_TYPE, INSIGHT_EVENT_SOURCE
 
 # The insight as the producer sent it may carry more than title and body (a metric, a window...).
 MAX_INSIGHT_BYTES = 4096
+# Who a refused event's security record names when the event does not say (well-formed).
+UNKNOWN = "unknown"
 
 
 class Insight(BaseModel):
@@ -60,7 +66,11 @@ class InsightDetail(BaseModel):
 def handler(event: Any, lambda_context: Any) -> dict[str, Any]:
     env = current()
     try:
-        detail = parse_insight_event(event)
+        try:
+            detail = parse_insight_event(event)
+        except InsightEventError as refused:
+            _record_refusal(env, event, refused)
+            raise
         context = TenantContext(
             tenant_id=detail.tenant_id,
             user_id=detail.user_id,
@@ -86,7 +96,9 @@ def parse_insight_event(event: Any) -> InsightDetail:
     if not isinstance(event, Mapping):
         raise InsightEventError(f"the event is not an object, got {type(event).__name__}")
     if event.get("source") != INSIGHT_EVENT_SOURCE:
-        raise InsightEventError(f"untrusted source={event.get('source')!r}")
+        raise InsightEventError(f"untrusted source={shown(event.get('source'))}")
+    if event.get("detail-type") != INSIGHT_DETAIL_TYPE:
+        raise InsightEventError(f"unexpected detail type={shown(event.get('detail-type'))}")
     detail = event.get("detail")
     if not isinstance(detail, Mapping):
         raise InsightEventError("the detail is not an object")
@@ -99,6 +111,30 @@ def parse_insight_event(event: Any) -> InsightDetail:
         first = error.errors(include_url=False)[0]
         field = ".".join(str(part) for part in first["loc"])
         raise InsightEventError(f"{field}: {first['msg']}") from None
+
+
+def _record_refusal(env: Environment, event: Any, refused: InsightEventError) -> None:
+    """A security event for a refused insight: under its tenant and user when those are well formed."""
+    raw: Mapping[str, Any] = event if isinstance(event, Mapping) else {}
+    found = raw.get("detail")
+    detail: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    tenant, user = detail.get("tenantId"), detail.get("userId")
+    event_id = raw.get("id")
+    context = TenantContext(
+        tenant_id=tenant if isinstance(tenant, str) and TENANT_ID_PATTERN.fullmatch(tenant) else UNKNOWN,
+        user_id=user if isinstance(user, str) and 0 < len(user) <= MAX_USER_ID_CHARS else UNKNOWN,
+        roles=(),
+        request_id=_request_id(raw),
+    )
+    job_id = event_id if isinstance(event_id, str) and JOB_ID_PATTERN.fullmatch(event_id) else UNKNOWN
+    env.recorder.record_security_event(
+        job_id,
+        context,
+        "guardrail_input",
+        f"untrusted_insight: {refused.problem}",
+        source=shown(raw.get("source")),
+        detailType=shown(raw.get("detail-type")),
+    )
 
 
 def frame_insight(insight: Insight) -> str:

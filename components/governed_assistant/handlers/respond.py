@@ -3,7 +3,10 @@
 Input ``{"outcome", "state"}`` (the whole execution state). ``complete`` -> complete;
 ``shadow`` -> complete, with the result marked ``shadow`` (decided and recorded, not run);
 ``denied``, ``rejected`` and ``expired`` -> rejected; ``failed`` -> failed. A job that is already
-terminal (a redelivered event) is left as it is. Emits ``complete``.
+terminal (a redelivered event) is left as it is. It writes only to the job named, re-read under
+the state's tenant, for that job's own user and roles, and only an outcome the job's recorded
+decision may end with (``ENDINGS_BY_DECISION``); anything else is denied as a security event and
+nothing is written. Emits ``complete``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from governed_assistant.contracts import JobStatus
+from governed_assistant.contracts import GateOutcome, Job, JobStatus, TenantContext
+from governed_assistant.handlers.authority import (
+    OUTCOME_MISMATCH,
+    deny,
+    job_context,
+    require_granted_approval,
+)
 from governed_assistant.handlers.environment import Environment
 from governed_assistant.handlers.exceptions import StepInputError
 from governed_assistant.handlers.logs import LOGGER
@@ -36,6 +45,15 @@ STATUS_BY_OUTCOME: Mapping[str, JobStatus] = {
     "expired": "rejected",
     "failed": "failed",
 }
+# The outcomes each recorded gate decision may end with (None: no proposal was decided, e.g. an
+# answer in words, or a state input the gate refused without a job to record it on).
+ENDINGS_BY_DECISION: Mapping[GateOutcome | None, frozenset[str]] = {
+    None: frozenset({"complete", "denied", "failed"}),
+    "allow": frozenset({"complete", "denied", "failed"}),
+    "approve": frozenset({"complete", "denied", "rejected", "expired", "failed"}),
+    "deny": frozenset({"denied", "failed"}),
+    "shadow": frozenset({"shadow", "failed"}),
+}
 EXPIRED_MESSAGE = "No approver decided before the deadline; the action was not run."
 
 
@@ -50,8 +68,11 @@ def _respond(env: Environment, event: Mapping[str, Any], _: Any) -> dict[str, An
         raise StepInputError(STEP, "outcome", f"expected one of {list(OUTCOMES)}, got {outcome!r}")
     state = mapping_of(STEP, event, "state")
     job_id = job_id_of(STEP, state)
-    context = context_of(STEP, state)
+    claimed = context_of(STEP, state)
     status = STATUS_BY_OUTCOME[outcome]
+    # Only the job named, for its own tenant and user, and only with an ending its decision allows.
+    job, context = job_context(env, STEP, "complete", job_id, claimed)
+    _require_ending(env, job, context, outcome)
     result, error = final_result(outcome, state)
     with env.recorder.stage(job_id, context, "complete") as stage:
         stage.outcome = outcome
@@ -65,6 +86,23 @@ def _respond(env: Environment, event: Mapping[str, Any], _: Any) -> dict[str, An
             LOGGER.warning("Job already final; left unchanged", extra={"current": refused.current})
             stage.details["alreadyFinal"] = refused.current
     return {"recorded": outcome, "status": status}
+
+
+def _require_ending(env: Environment, job: Job, context: TenantContext, outcome: str) -> None:
+    """Deny an outcome the job's recorded decision cannot end with (a ``complete`` after ``approve``
+    needs the granted approval)."""
+    if outcome not in ENDINGS_BY_DECISION[job.decision]:
+        deny(
+            env,
+            STEP,
+            "complete",
+            job.job_id,
+            context,
+            OUTCOME_MISMATCH,
+            f"a job decided {job.decision} cannot end {outcome}",
+        )
+    if outcome == "complete" and job.decision == "approve":
+        require_granted_approval(env, STEP, "complete", job, context)
 
 
 def final_result(outcome: str, state: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:

@@ -29,7 +29,11 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from governed_assistant.spec.model import Action, AssistantSpec
-from governed_assistant.wire import APPROVAL_REJECTED_ERROR, DEFAULT_APPROVAL_TIMEOUT_SECONDS
+from governed_assistant.wire import (
+    APPROVAL_REJECTED_ERROR,
+    DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+    STEP_DENIED_ERROR,
+)
 
 REASON: Final = "${ReasonFunctionArn}"
 GATE: Final = "${GateFunctionArn}"
@@ -55,6 +59,9 @@ _LAMBDA_RETRY: Final = {
     "MaxDelaySeconds": 10,
     "JitterStrategy": "FULL",
 }
+# A step the job record does not back (or the kill switch stops) is denied for good: no retry,
+# straight to its Catch. Retriers apply in order, so this one comes first.
+_NO_RETRY_WHEN_DENIED: Final = {"ErrorEquals": [STEP_DENIED_ERROR], "MaxAttempts": 0}
 _JOB: Final = {"jobId.$": "$.jobId", "context.$": "$.context"}
 _FAILED: Final = "RecordFailure"
 
@@ -182,16 +189,18 @@ def _run_states(action: Action, proposal: Mapping[str, str]) -> dict[str, Any]:
                 on_failure=on_failure,
             ),
             "TimeoutSeconds": action.timeout_seconds,
-            "Retry": [_action_retry(action)],
+            "Retry": [_NO_RETRY_WHEN_DENIED, _action_retry(action)],
         }
     if action.reversible:
-        states[undo_state(action.name)] = _task(
+        undo = _task(
             COMPENSATE,
             {**proposal, "action": action.name, "results.$": "$.results", "error.$": "$.error"},
             result_path="$.compensation",
             next_state=_FAILED,
             catch_path="$.compensationError",
         )
+        undo["Retry"] = [_NO_RETRY_WHEN_DENIED, *undo["Retry"]]
+        states[undo_state(action.name)] = undo
     return states
 
 

@@ -233,7 +233,9 @@ class GovernedAssistant(pulumi.ComponentResource):
             "spec": spec,
             "code": code,
             "handler": HANDLERS["api"],
-            "environment": telemetry,
+            # The API reads the kill switch before it grants an approval (its grant: flags_arn).
+            "environment": {**telemetry, **flags_environment},
+            "flags_arn": rollout.flags_arn,
             "jobs_table_arn": execution.jobs_table_arn,
             "approvals_table_arn": execution.approvals_table_arn,
             "state_machine_arn": execution.state_machine_arn,

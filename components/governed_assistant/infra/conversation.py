@@ -33,6 +33,7 @@ from governed_assistant.infra.functions import (
 )
 from governed_assistant.infra.guardrail import SpecGuardrail
 from governed_assistant.infra.identity import create_user_pool
+from governed_assistant.infra.reasoning import FLAGS_READ_ACTIONS
 from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import (
     ENV_BY_RESOURCE,
@@ -91,6 +92,9 @@ class ConversationLayerArgs(TypedDict):
     table_names: NotRequired[Mapping[str, pulumi.Input[str]]]
     """``{"jobs": ..., "approvals": ..., "event_bus": ...}``: the names the function's variables
     carry (``GovernedAssistant`` passes them); the ARNs above otherwise, which the APIs accept too."""
+    flags_arn: NotRequired[pulumi.Input[str]]
+    """The rollout flags' AppConfig configuration ARN: the function reads the kill switch before it
+    grants an approval (their identifiers reach it through ``environment``)."""
     guardrail: NotRequired[SpecGuardrail]
     """The spec's guardrail when built elsewhere (``GovernedAssistant`` builds it before the
     execution layer, which needs it too); without it, this layer builds its own."""
@@ -357,6 +361,7 @@ def api_statements(
         ),
         allow("JobAccepted", ["events:PutEvents"], args["event_bus_arn"]),
         allow("InputGuardrail", ["bedrock:ApplyGuardrail"], guardrail_arn),
+        *([allow("Flags", list(FLAGS_READ_ACTIONS), args["flags_arn"])] if "flags_arn" in args else []),
         *(
             [allow("DecisionEvents", ["firehose:PutRecordBatch"], args["decision_stream_arn"])]
             if "decision_stream_arn" in args

@@ -97,34 +97,42 @@ class Grant:
 # Powertools' DynamoDBPersistenceLayer reads, writes (conditionally), updates and deletes its records.
 _IDEMPOTENCY = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
+_JOB_DECISION: Final = "check the input against the job's user and recorded decision"
+_GRANTED: Final = "check that the job's approval was granted"
+_FLAGS_READ: Final = ("appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration")
+
 STEP_GRANTS: Final[Mapping[Step, tuple[Grant, ...]]] = MappingProxyType(
     {
         # The gate reads the job the conversation layer recorded from verified claims, so the
         # proposal's tenant and user are checked against that record and never against the
-        # state input alone, and the rollout flags (shadow mode, canary, kill switch). It
-        # writes nothing: its decision travels in the execution's state.
+        # state input alone, and the rollout flags (shadow mode, canary, kill switch). It records
+        # its decision and the proposal's digest on the job: the later steps run only what that backs.
         "gate": (
             Grant(
                 "JobsRead", ("dynamodb:GetItem",), "jobs_table", "compare the proposal with the job's tenant"
             ),
-            Grant(
-                "Flags",
-                ("appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration"),
-                "flags",
-                "read shadow mode, canary and kill switch",
-            ),
+            Grant("JobsDecide", ("dynamodb:UpdateItem",), "jobs_table", "record its decision on the job"),
+            Grant("Flags", _FLAGS_READ, "flags", "read shadow mode, canary and kill switch"),
         ),
+        # Every step after the gate re-reads the job: its recorded decision, not the step's input,
+        # says what may run (governed_assistant.handlers.authority).
         "approval": (
             Grant("ApprovalsWrite", ("dynamodb:PutItem",), "approvals_table", "store the task token"),
             Grant("ApprovalNotify", ("sns:Publish",), "approval_topic", "ask the approvers"),
+            Grant("JobsRead", ("dynamodb:GetItem",), "jobs_table", _JOB_DECISION),
             Grant("JobsUpdate", ("dynamodb:UpdateItem",), "jobs_table", "mark the job awaiting_approval"),
         ),
         "execute": (
             Grant("Idempotency", _IDEMPOTENCY, "idempotency_table", "run each action at most once"),
+            Grant("JobsRead", ("dynamodb:GetItem",), "jobs_table", _JOB_DECISION),
+            Grant("ApprovalsRead", ("dynamodb:GetItem",), "approvals_table", _GRANTED),
             Grant("JobsUpdate", ("dynamodb:UpdateItem",), "jobs_table", "record the stage and result"),
+            Grant("Flags", _FLAGS_READ, "flags", "stop in-flight work when the kill switch is on"),
         ),
         "compensate": (
             Grant("Idempotency", _IDEMPOTENCY, "idempotency_table", "compensate each action at most once"),
+            Grant("JobsRead", ("dynamodb:GetItem",), "jobs_table", _JOB_DECISION),
+            Grant("ApprovalsRead", ("dynamodb:GetItem",), "approvals_table", _GRANTED),
             Grant("JobsUpdate", ("dynamodb:UpdateItem",), "jobs_table", "record the compensation"),
         ),
         "guardrail_output": (
@@ -133,6 +141,8 @@ STEP_GRANTS: Final[Mapping[Step, tuple[Grant, ...]]] = MappingProxyType(
             ),
         ),
         "respond": (
+            Grant("JobsRead", ("dynamodb:GetItem",), "jobs_table", _JOB_DECISION),
+            Grant("ApprovalsRead", ("dynamodb:GetItem",), "approvals_table", _GRANTED),
             Grant("JobsUpdate", ("dynamodb:UpdateItem",), "jobs_table", "write the final status and result"),
         ),
     }

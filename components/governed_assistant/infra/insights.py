@@ -1,10 +1,11 @@
 """The insight trigger (Pattern C, ``insights-to-action``): an anomaly on the bus becomes a job.
 
 A producer (an analytics job, a CloudWatch anomaly detector's forwarder...) puts an event
-with source ``governed.insights`` on the execution layer's bus. A rule sends it to the
-insight function, which frames it for the user: it records a job (``dynamodb:PutItem`` on
-the jobs table, keyed by the insight's tenant) and puts "job accepted" back on the bus, so
-the job takes the same governed path as one a user asked for. That is all its role allows.
+with source ``governed.insights`` and detail type ``insight raised`` on the execution layer's
+bus. A rule matching both sends it to the insight function, which frames it for the user: it
+records a job (``dynamodb:PutItem`` on the jobs table, keyed by the insight's tenant) and puts
+"job accepted" back on the bus, so the job takes the same governed path as one a user asked
+for. That is all its role allows.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from governed_assistant.wire import (
     ENV_EVENT_BUS,
     ENV_JOBS_TABLE,
     ENV_POWERTOOLS_SERVICE_NAME,
+    INSIGHT_DETAIL_TYPE,
     INSIGHT_EVENT_SOURCE,
 )
 
@@ -106,7 +108,9 @@ def create_insight_trigger(
     rule = aws.cloudwatch.EventRule(
         f"{name}-rule",
         event_bus_name=bus.name,
-        event_pattern=pulumi.Output.json_dumps({"source": [INSIGHT_EVENT_SOURCE]}),
+        event_pattern=pulumi.Output.json_dumps(
+            {"source": [INSIGHT_EVENT_SOURCE], "detail-type": [INSIGHT_DETAIL_TYPE]}
+        ),
         tags=dict(settings.tags),
         opts=child,
     )

@@ -28,7 +28,12 @@ from governed_assistant.infra.execution import INSIGHTS_PATTERN
 from governed_assistant.local.constants import ACCOUNT_ID
 from governed_assistant.runtime.jobs.tables import TableNames, create_tables
 from governed_assistant.spec.model import AssistantSpec
-from governed_assistant.wire import INSIGHT_EVENT_SOURCE, JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE
+from governed_assistant.wire import (
+    INSIGHT_DETAIL_TYPE,
+    INSIGHT_EVENT_SOURCE,
+    JOB_ACCEPTED_DETAIL_TYPE,
+    JOB_EVENT_SOURCE,
+)
 
 _PLACEHOLDERS: Final = {
     REASON: "reason",
@@ -112,7 +117,7 @@ def create_resources(session: Any, spec: AssistantSpec) -> LocalResources:
         events.put_rule(
             Name=INSIGHT_RULE_NAME,
             EventBusName=bus_name,
-            EventPattern=json.dumps({"source": [INSIGHT_EVENT_SOURCE]}),
+            EventPattern=json.dumps({"source": [INSIGHT_EVENT_SOURCE], "detail-type": [INSIGHT_DETAIL_TYPE]}),
         )
         insight_queue_url = _queue_target(session, bus_name, INSIGHT_RULE_NAME, "insight", f"{slug}-insights")
     return LocalResources(

@@ -24,11 +24,10 @@ from governed_assistant.local.client import TERMINAL, ApiClient, Response
 from governed_assistant.local.samples import SampleLedger
 from governed_assistant.local.stack import LocalStack
 from governed_assistant.spec.model import Action, AssistantSpec
-from governed_assistant.wire import ENV_EVENT_BUS, INSIGHT_EVENT_SOURCE
+from governed_assistant.wire import ENV_EVENT_BUS, INSIGHT_DETAIL_TYPE, INSIGHT_EVENT_SOURCE
 
 LIVE_TENANTS: Final = ("acme", "globex")
 SHADOW_TENANT: Final = "initech"
-INSIGHT_DETAIL_TYPE: Final = "insight raised"
 
 
 class ScenarioFailedError(GovernanceError):

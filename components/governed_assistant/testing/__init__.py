@@ -5,10 +5,12 @@
                                       API Gateway, and the event its JWT authorizer hands over
     capture_events                    the decision events a block of code records
     InMemory{Job,Approval}Store, InMemoryOwners   stores with the DynamoDB ones' rules
+    StepHarness                       a step's handler on in-memory stores, for a spec
     run_program, MockRun              a project's Pulumi program under the SDK's mocks
     DEMO_SCENARIOS                    the local stack's demo scenarios, (title, runner) pairs
 
-The Pulumi helpers and the scenarios load on first use (they import Pulumi and the local stack).
+The Pulumi helpers, the scenarios and the step harness load on first use (they import Pulumi,
+the local stack and the handlers).
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ from governed_assistant.testing.tokens import TokenIssuer, identity_claims
 if TYPE_CHECKING:
     from governed_assistant.infra.testing import MockRun, run_program
     from governed_assistant.local.scenarios import SCENARIOS as DEMO_SCENARIOS
+    from governed_assistant.testing.steps import StepHarness
 
 _LAZY: dict[str, tuple[str, str]] = {
     "MockRun": ("governed_assistant.infra.testing", "MockRun"),
     "run_program": ("governed_assistant.infra.testing", "run_program"),
     "DEMO_SCENARIOS": ("governed_assistant.local.scenarios", "SCENARIOS"),
+    "StepHarness": ("governed_assistant.testing.steps", "StepHarness"),
 }
 
 __all__ = [
@@ -39,6 +43,7 @@ __all__ = [
     "InMemoryJobStore",
     "InMemoryOwners",
     "MockRun",
+    "StepHarness",
     "TokenIssuer",
     "api_gateway_context",
     "capture_events",

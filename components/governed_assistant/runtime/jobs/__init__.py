@@ -11,10 +11,12 @@ DynamoDB Local.
 
 from __future__ import annotations
 
+from governed_assistant.runtime.jobs.authority import proposal_digest
 from governed_assistant.runtime.jobs.base import Clock, JobStore
 from governed_assistant.runtime.jobs.constants import DEFAULT_JOBS_TABLE, jobs_table_name
 from governed_assistant.runtime.jobs.dynamodb import DynamoDBJobStore
 from governed_assistant.runtime.jobs.exceptions import (
+    DecisionConflictError,
     InvalidJobKeyError,
     InvalidTransitionError,
     JobError,
@@ -35,6 +37,7 @@ __all__ = [
     "DEFAULT_JOBS_TABLE",
     "TERMINAL_STATUSES",
     "Clock",
+    "DecisionConflictError",
     "DynamoDBJobStore",
     "InMemoryJobStore",
     "InvalidJobKeyError",
@@ -48,4 +51,5 @@ __all__ = [
     "check_transition",
     "jobs_table_name",
     "may_read",
+    "proposal_digest",
 ]

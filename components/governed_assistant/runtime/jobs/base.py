@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from governed_assistant.contracts import Job, JobStatus, TenantContext
+from governed_assistant.contracts import GateOutcome, Job, JobStatus, TenantContext
 from governed_assistant.runtime.jobs.exceptions import JobNotFoundError
 from governed_assistant.runtime.jobs.progress import JobProgress, ProgressEntry
 from governed_assistant.runtime.jobs.transitions import may_read
@@ -64,6 +64,22 @@ class JobStore(Protocol):
 
         Raises ``InvalidTransitionError`` if the job's status (read atomically with the write)
         does not allow it, and ``JobNotFoundError`` if the tenant has no such job.
+        """
+        ...
+
+    def record_decision(self, tenant_id: str, job_id: str, decision: GateOutcome, digest: str) -> Job:
+        """Record the gate's ``decision`` for the proposal whose ``proposal_digest`` is ``digest``.
+
+        One conditional write. Raises ``DecisionConflictError`` if the job is neither accepted nor
+        processing, or holds another decision or digest (the same ones again are a no-op), and
+        ``JobNotFoundError`` if the tenant has no such job.
+        """
+        ...
+
+    def record_approval(self, tenant_id: str, job_id: str, approval_id: str) -> Job:
+        """Record the approval the job asked for; only for a running job whose decision is ``approve``.
+
+        Raises ``DecisionConflictError`` otherwise (or if it already names another approval).
         """
         ...
 

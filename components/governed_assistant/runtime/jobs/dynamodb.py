@@ -13,7 +13,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from governed_assistant.contracts import Job, JobStatus, TenantContext
+from governed_assistant.contracts import GateOutcome, Job, JobStatus, TenantContext
+from governed_assistant.runtime.jobs.authority import (
+    APPROVAL_RECORDABLE_STATUSES,
+    DECIDABLE_STATUSES,
+    check_approval,
+    check_decision,
+)
 from governed_assistant.runtime.jobs.base import Clock, TenantScopedReads, accepted_job
 from governed_assistant.runtime.jobs.constants import (
     DEFAULT_RETENTION_SECONDS,
@@ -23,7 +29,7 @@ from governed_assistant.runtime.jobs.constants import (
     TTL_ATTRIBUTE,
     jobs_table_name,
 )
-from governed_assistant.runtime.jobs.exceptions import JobExistsError, JobNotFoundError
+from governed_assistant.runtime.jobs.exceptions import DecisionConflictError, JobExistsError, JobNotFoundError
 from governed_assistant.runtime.jobs.progress import ProgressEntry, entries_from_records, progress_record
 from governed_assistant.runtime.jobs.transitions import (
     NON_TERMINAL_STATUSES,
@@ -95,6 +101,72 @@ class DynamoDBJobStore(TenantScopedReads):
         if error is not None:
             changes["error"] = {"S": error}
         return self._update(tenant_id, job_id, changes, allowed_from=sources(status), target=status)
+
+    def record_decision(self, tenant_id: str, job_id: str, decision: GateOutcome, digest: str) -> Job:
+        values = {":decision": {"S": decision}, ":digest": {"S": digest}}
+        values |= {f":from{index}": {"S": status} for index, status in enumerate(DECIDABLE_STATUSES)}
+        permitted = ", ".join(f":from{index}" for index in range(len(DECIDABLE_STATUSES)))
+        old = self._record(
+            tenant_id,
+            job_id,
+            "SET #decision = :decision, #digest = :digest, #updated = :now",
+            f"attribute_exists(pk) AND #status IN ({permitted}) AND (attribute_not_exists(#decision) "
+            "OR (#decision = :decision AND #digest = :digest))",
+            {"#decision": "decision", "#digest": "proposalDigest"},
+            values,
+        )
+        if isinstance(old, Job):
+            return old
+        check_decision(_job(old), decision, digest)
+        # The condition and check_decision agree, so this is reached only if the job changed meanwhile.
+        raise DecisionConflictError(job_id, "the job changed while the decision was recorded")
+
+    def record_approval(self, tenant_id: str, job_id: str, approval_id: str) -> Job:
+        statuses = APPROVAL_RECORDABLE_STATUSES
+        values = {":approval": {"S": approval_id}, ":approve": {"S": "approve"}}
+        values |= {f":from{index}": {"S": status} for index, status in enumerate(statuses)}
+        permitted = ", ".join(f":from{index}" for index in range(len(statuses)))
+        old = self._record(
+            tenant_id,
+            job_id,
+            "SET #approval = :approval, #updated = :now",
+            f"attribute_exists(pk) AND #status IN ({permitted}) AND #decision = :approve "
+            "AND (attribute_not_exists(#approval) OR #approval = :approval)",
+            {"#decision": "decision", "#approval": "approvalId"},
+            values,
+        )
+        if isinstance(old, Job):
+            return old
+        check_approval(_job(old), approval_id)
+        raise DecisionConflictError(job_id, "the job changed while the approval was recorded")
+
+    def _record(
+        self,
+        tenant_id: str,
+        job_id: str,
+        update: str,
+        condition: str,
+        names: dict[str, str],
+        values: dict[str, Any],
+    ) -> Job | Mapping[str, Any]:
+        """One conditional write: the job after it, or the item as it was when the condition failed."""
+        try:
+            response = self._client.update_item(
+                TableName=self.table_name,
+                Key=self._key(tenant_id, job_id),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={**names, "#status": "status", "#updated": "updatedAt"},
+                ExpressionAttributeValues={**values, ":now": {"S": self._clock().isoformat()}},
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as refused:
+            old: Mapping[str, Any] | None = refused.response.get("Item")
+            if not old:
+                raise JobNotFoundError(job_id) from refused
+            return old
+        return _job(response["Attributes"])
 
     def set_stage(self, tenant_id: str, job_id: str, stage: str) -> Job:
         return self._update(tenant_id, job_id, {"stage": {"S": stage}}, allowed_from=NON_TERMINAL_STATUSES)
@@ -178,6 +250,11 @@ def _progress_item(record: Mapping[str, str]) -> dict[str, Any]:
 def _job(item: Mapping[str, Any]) -> Job:
     result = item.get("result")
     error = item.get("error")
+
+    def text(name: str) -> Any:
+        value = item.get(name)
+        return value["S"] if value else None
+
     return Job(
         job_id=item["jobId"]["S"],
         tenant_id=item["tenantId"]["S"],
@@ -189,4 +266,7 @@ def _job(item: Mapping[str, Any]) -> Job:
         updated_at=datetime.fromisoformat(item["updatedAt"]["S"]),
         result=json.loads(result["S"]) if result else None,
         error=error["S"] if error else None,
+        decision=text("decision"),
+        proposal_digest=text("proposalDigest"),
+        approval_id=text("approvalId"),
     )

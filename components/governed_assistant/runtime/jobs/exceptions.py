@@ -53,3 +53,16 @@ class InvalidJobKeyError(JobError):
             f"A job key part must be non-empty and hold no '#' (job ids: [A-Za-z0-9_-]{{1,64}}), "
             f"field={field} value={shown(value)}"
         )
+
+
+class DecisionConflictError(JobError):
+    """When a gate decision or an approval is recorded on a job that was decided otherwise, or cannot be."""
+
+    kind = "conflict"
+
+    def __init__(self, job_id: str, problem: str) -> None:
+        self.job_id = job_id
+        super().__init__(
+            f"Job decision refused, job_id={job_id}: {problem}; a job is decided once, for one "
+            "proposal - a new proposal needs a new job"
+        )

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from governed_assistant.contracts import Job, JobStatus, TenantContext
+from governed_assistant.contracts import GateOutcome, Job, JobStatus, TenantContext
+from governed_assistant.runtime.jobs.authority import check_approval, check_decision
 from governed_assistant.runtime.jobs.base import Clock, TenantScopedReads, accepted_job
 from governed_assistant.runtime.jobs.constants import INITIAL_STAGE
 from governed_assistant.runtime.jobs.exceptions import JobExistsError, JobNotFoundError
@@ -64,6 +65,28 @@ class InMemoryJobStore(TenantScopedReads):
                 changes["error"] = error
             job = self._jobs[key] = job.model_copy(update=changes)
             self._progress[key].append(progress_record(stage, job.updated_at, status))
+        return job
+
+    def record_decision(self, tenant_id: str, job_id: str, decision: GateOutcome, digest: str) -> Job:
+        key = job_pk(tenant_id, job_id)
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None:
+                raise JobNotFoundError(job_id)
+            check_decision(job, decision, digest)
+            changes = {"decision": decision, "proposal_digest": digest, "updated_at": self._clock()}
+            job = self._jobs[key] = job.model_copy(update=changes)
+        return job
+
+    def record_approval(self, tenant_id: str, job_id: str, approval_id: str) -> Job:
+        key = job_pk(tenant_id, job_id)
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None:
+                raise JobNotFoundError(job_id)
+            check_approval(job, approval_id)
+            changes = {"approval_id": approval_id, "updated_at": self._clock()}
+            job = self._jobs[key] = job.model_copy(update=changes)
         return job
 
     def set_stage(self, tenant_id: str, job_id: str, stage: str) -> Job:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from governed_assistant.contracts import TenantContext
+from governed_assistant.contracts import ActionProposal, TenantContext
 from governed_assistant.runtime.actions import parse_tool_use
 from governed_assistant.runtime.gate import CedarAuthorizer, GateFlags
 
@@ -19,6 +19,13 @@ _PERMIT_CROSS_TENANT = """
 @id("attacker-cross-tenant")
 permit (principal, action, resource) when { resource.tenant != principal.tenant };
 """
+
+
+def _wire(**changes: Any) -> dict[str, Any]:
+    """The honest proposal's wire form (as the gate receives it from the state machine), changed."""
+    return {**proposal().model_dump(by_alias=True), **changes}
+
+
 _TOOL_USE = {
     "toolUseId": "tooluse_1",
     "name": "issue_refund",
@@ -31,7 +38,40 @@ _TOOL_USE = {
     [
         pytest.param(proposal(tenant="globex"), {}, "tenant_mismatch", True, id="other-tenant-id"),
         pytest.param(proposal(tenant="ACME"), {}, "tenant_mismatch", True, id="tenant-id-case-variant"),
-        pytest.param(proposal(tenant=""), {}, "tenant_mismatch", True, id="empty-tenant-id"),
+        pytest.param(_wire(tenantId=""), {}, "malformed_proposal", False, id="empty-tenant-id"),
+        pytest.param(_wire(resourceId="t-acme\x00"), {}, "malformed_proposal", False, id="resource-id-nul"),
+        pytest.param(
+            _wire(resourceId="t-acme\nt-globex"), {}, "malformed_proposal", False, id="resource-id-newline"
+        ),
+        pytest.param(_wire(resourceId="t-\tacme"), {}, "malformed_proposal", False, id="resource-id-tab"),
+        pytest.param(
+            _wire(resourceId="t-acme\u2028"),
+            {},
+            "malformed_proposal",
+            False,
+            id="resource-id-unicode-line-separator",
+        ),
+        pytest.param(
+            _wire(resourceId="t-acme" + "x" * 251),
+            {},
+            "malformed_proposal",
+            False,
+            id="resource-id-over-long",
+        ),
+        pytest.param(
+            ActionProposal.model_construct(**{**proposal().__dict__, "resource_id": "t-acme\x00"}),
+            {},
+            "malformed_proposal",
+            False,
+            id="constructed-proposal-skips-validators",
+        ),
+        pytest.param(
+            _wire(actionType="update_ticket_status\n"),
+            {},
+            "malformed_proposal",
+            False,
+            id="action-type-trailing-newline",
+        ),
         pytest.param(parse_tool_use(_TOOL_USE), {}, "tenant_mismatch", True, id="tool-use-other-tenant"),
         pytest.param(
             proposal(resource="t-globex"), {}, "resource_other_tenant", True, id="other-tenant-resource"

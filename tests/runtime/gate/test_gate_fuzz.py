@@ -133,3 +133,30 @@ def test_evaluate_fuzzed_parameters_outcome_matches_validation(
         assert decision.outcome == "deny"
     else:
         assert decision.outcome in ("allow", "approve"), decision.reasons
+
+
+nasty_ids = st.text(max_size=12) | st.sampled_from(
+    ["t-acme", "acme", "t-acme\x00", "t-acme\n", "t-\tacme", "t-acme\u2028", "x" * 257, "", "acme\r"]
+)
+
+
+@FUZZ
+@given(
+    name=st.sampled_from([*CATALOG, "a/b", "update_ticket_status\n"]) | nasty_ids | json_values,
+    resource=nasty_ids | json_values,
+    tenant=nasty_ids | json_values,
+    candidate=parameters | json_values,
+)
+def test_evaluate_fuzzed_fields_parser_and_gate_agree(
+    name: Any, resource: Any, tenant: Any, candidate: Any
+) -> None:
+    """A tool use the parser refuses is denied by the gate as malformed, and only such a one."""
+    tool_input = {"resourceId": resource, "tenantId": tenant, "parameters": candidate}
+    try:
+        parse_tool_use({"toolUseId": "tooluse_1", "name": name, "input": tool_input})
+    except ProposalError:
+        parsed = False
+    else:
+        parsed = True
+    decision = GATE.decide({"actionType": name, **tool_input})
+    assert ("malformed_proposal" in decision.reason_codes) is not parsed, decision.reasons

@@ -134,10 +134,12 @@ def _check(
 
 
 def _as_proposal(raw: ActionProposal | Mapping[str, Any], reasons: _Reasons) -> ActionProposal | None:
-    if isinstance(raw, ActionProposal):
-        return raw
+    """``raw`` through ActionProposal's validators, the parser's rules; None (and a reason) if it fails."""
+    # An instance is validated again: one made with model_construct (or changed behind pydantic's
+    # back) has skipped the validators.
+    candidate = dict(raw) if isinstance(raw, ActionProposal | Mapping) else raw
     try:
-        return ActionProposal.model_validate(raw)
+        return ActionProposal.model_validate(candidate)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(map(str, item['loc'])) or '(top level)'}: {item['msg']}"

@@ -78,6 +78,21 @@ class ActionProposal(Contract):
         return _identifier("tenantId", value, MAX_TENANT_ID_CHARS)
 
 
+class MalformedProposal(Contract):
+    """What the reasoning layer hands the gate for a tool use that is not an ActionProposal.
+
+    It says why, and never carries the tool use itself: nothing downstream can act on it (it has
+    no ``actionType`` to route on and no ``resourceId`` to run with), and the gate denies it with
+    ``malformed_proposal``.
+    """
+
+    malformed: Literal[True] = True
+    # The tool's name as the model sent it, escaped and cut (errors.shown): for the decision trace.
+    tool_name: str = Field(max_length=80)
+    # The parser's reason, location and message.
+    problem: str = Field(max_length=2000)
+
+
 def _identifier(name: str, value: str, limit: int) -> str:
     """``value`` if it is 1 to ``limit`` printable characters; no control character, line break or tab."""
     if not 1 <= len(value) <= limit or not value.isprintable():

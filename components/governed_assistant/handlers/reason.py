@@ -2,8 +2,9 @@
 
 Input ``{jobId, context, message}``; output ``{"kind": "proposal", "proposal": {...}}`` or
 ``{"kind": "answer", "text", "sources"}``. The model only proposes: its tool use is parsed into
-an ActionProposal for the gate to judge, and a malformed one is passed on as the model sent it,
-so the gate denies it with every reason on record. Emits ``retrieve`` (when the spec retrieves)
+an ActionProposal for the gate to judge. A tool use that does not parse travels on as a
+MalformedProposal (why, never the tool use itself), which the gate denies with
+``malformed_proposal`` on record. Emits ``retrieve`` (when the spec retrieves)
 and ``reason`` (with the model id and tokens).
 """
 
@@ -12,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from governed_assistant.contracts import TenantContext
+from governed_assistant.contracts import MalformedProposal, TenantContext
+from governed_assistant.errors import shown
 from governed_assistant.handlers.constants import MAX_MESSAGE_CHARS, RETRIEVAL_LIMIT
 from governed_assistant.handlers.environment import Environment
 from governed_assistant.handlers.exceptions import StepInputError
@@ -101,10 +103,11 @@ def _snapshot(env: Environment, context: TenantContext) -> RolloutSnapshot:
 
 
 def _proposal(tool: ToolUse) -> tuple[dict[str, Any], str | None]:
-    """The proposal as the wire shape; a tool use that does not parse is passed on for the gate to deny."""
+    """The proposal as the wire shape; a tool use that does not parse becomes a MalformedProposal."""
     try:
         proposal = parse_tool_use({"toolUseId": tool.tool_use_id, "name": tool.name, "input": tool.input})
     except ProposalError as error:
-        raw = {key: value for key, value in tool.input.items() if key != "actionType"}
-        return {"actionType": tool.name, **raw}, f"{error.reason} at {error.location}: {error.message}"
+        problem = f"{error.reason} at {error.location}: {error.message}"
+        malformed = MalformedProposal(tool_name=shown(tool.name, 80), problem=problem[:2000])
+        return malformed.model_dump(mode="json", by_alias=True), problem
     return proposal.model_dump(mode="json", by_alias=True), None

@@ -24,7 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from governed_assistant.contracts import ActionProposal, GateDecision, GateOutcome, TenantContext
+from governed_assistant.contracts import (
+    ActionProposal,
+    GateDecision,
+    GateOutcome,
+    MalformedProposal,
+    TenantContext,
+)
 from governed_assistant.errors import shown
 from governed_assistant.runtime.actions import ActionContract, ProposalError, action_catalog
 from governed_assistant.runtime.gate.base import (
@@ -135,6 +141,17 @@ def _check(
 
 def _as_proposal(raw: ActionProposal | Mapping[str, Any], reasons: _Reasons) -> ActionProposal | None:
     """``raw`` through ActionProposal's validators, the parser's rules; None (and a reason) if it fails."""
+    if isinstance(raw, Mapping) and raw.get("malformed") is True:
+        try:
+            malformed = MalformedProposal.model_validate(raw)
+        except ValidationError:
+            pass  # not even a well-formed MalformedProposal: refused below like any other mapping
+        else:
+            reasons.add(
+                "malformed_proposal",
+                f"the model's tool use name={malformed.tool_name} is not a proposal: {malformed.problem}",
+            )
+            return None
     # An instance is validated again: one made with model_construct (or changed behind pydantic's
     # back) has skipped the validators.
     candidate = dict(raw) if isinstance(raw, ActionProposal | Mapping) else raw

@@ -78,12 +78,19 @@ class ActionProposal(Contract):
         return _identifier("tenantId", value, MAX_TENANT_ID_CHARS)
 
 
+class TenantClaim(Contract):
+    """A value a proposal gives under a tenant-ish key (``tenantId``, ``parameters.x.tenant``...)."""
+
+    path: str
+    value: Any
+
+
 class MalformedProposal(Contract):
     """What the reasoning layer hands the gate for a tool use that is not an ActionProposal.
 
-    It says why, and never carries the tool use itself: nothing downstream can act on it (it has
-    no ``actionType`` to route on and no ``resourceId`` to run with), and the gate denies it with
-    ``malformed_proposal``.
+    It says why and which tenants the tool use names, and never carries the tool use itself:
+    nothing downstream can act on it (it has no ``actionType`` to route on and no ``resourceId``
+    to run with), and the gate denies it with ``malformed_proposal``.
     """
 
     malformed: Literal[True] = True
@@ -91,6 +98,9 @@ class MalformedProposal(Contract):
     tool_name: str = Field(max_length=80)
     # The parser's reason, location and message.
     problem: str = Field(max_length=2000)
+    # Every tenant the tool use names (runtime.actions.tenant_claims): the gate flags a
+    # cross-tenant attempt even when the tool use is malformed.
+    tenant_claims: tuple[TenantClaim, ...] = ()
 
 
 def _identifier(name: str, value: str, limit: int) -> str:

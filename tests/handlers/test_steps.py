@@ -107,6 +107,16 @@ def test_reason_tool_use_becomes_a_proposal(stack: Stack) -> None:
             "toolUse.input.tenantId",
             id="tenant-not-a-string",
         ),
+        pytest.param(
+            {"resourceId": "acme-1\x00", "tenantId": "globex", "parameters": {"status": "solved"}},
+            "toolUse.input.resourceId",
+            id="resource-nul-other-tenant",
+        ),
+        pytest.param(
+            {"resourceId": "acme-1\n", "tenantId": "acme", "parameters": {"x": [{"tenantId": "globex"}]}},
+            "toolUse.input.resourceId",
+            id="resource-newline-nested-other-tenant",
+        ),
     ],
 )
 def test_reason_malformed_tool_use_reaches_gate_as_malformed_and_is_denied(
@@ -122,9 +132,13 @@ def test_reason_malformed_tool_use_reaches_gate_as_malformed_and_is_denied(
     assert sent["malformed"] is True and location in sent["problem"]
     assert not {"actionType", "resourceId", "tenantId", "parameters"} & set(sent), sent
     assert [(e.stage, e.outcome) for e in events] == [("reason", "malformed_proposal"), ("gate", "deny")]
-    assert (decision["outcome"], decision["reasonCodes"]) == ("deny", ["malformed_proposal"])
+    foreign = tool_input.get("tenantId", "acme") != "acme" or "globex" in json.dumps(tool_input)
+    codes = ["malformed_proposal", "tenant_mismatch"] if foreign else ["malformed_proposal"]
+    assert (decision["outcome"], decision["reasonCodes"]) == ("deny", codes)
     assert location in decision["reasons"][0]
-    assert events[1].details["reasonCodes"] == ["malformed_proposal"]
+    assert events[1].details["reasonCodes"] == codes
+    assert decision["securityEvent"] is foreign
+    assert (events[1].details.get("security_event") is True) is foreign
 
 
 def test_reason_with_retrieval_cites_sources_in_the_prompt(stack: Stack) -> None:

@@ -3,8 +3,8 @@
 Input ``{jobId, context, message}``; output ``{"kind": "proposal", "proposal": {...}}`` or
 ``{"kind": "answer", "text", "sources"}``. The model only proposes: its tool use is parsed into
 an ActionProposal for the gate to judge. A tool use that does not parse travels on as a
-MalformedProposal (why, never the tool use itself), which the gate denies with
-``malformed_proposal`` on record. Emits ``retrieve`` (when the spec retrieves)
+MalformedProposal (why, and the tenants it names; never the tool use itself), which the gate
+denies with ``malformed_proposal`` on record. Emits ``retrieve`` (when the spec retrieves)
 and ``reason`` (with the model id and tokens).
 """
 
@@ -13,15 +13,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from governed_assistant.contracts import MalformedProposal, TenantContext
-from governed_assistant.errors import shown
+from governed_assistant.contracts import TenantContext
 from governed_assistant.handlers.constants import MAX_MESSAGE_CHARS, RETRIEVAL_LIMIT
 from governed_assistant.handlers.environment import Environment
 from governed_assistant.handlers.exceptions import StepInputError
 from governed_assistant.handlers.logs import LOGGER
 from governed_assistant.handlers.prompting import cited_sources, converse_messages
 from governed_assistant.handlers.steps import context_of, job_id_of, run_step
-from governed_assistant.runtime.actions import ProposalError, action_catalog, parse_tool_use
+from governed_assistant.runtime.actions import (
+    ProposalError,
+    action_catalog,
+    malformed_proposal,
+    parse_tool_use,
+)
 from governed_assistant.runtime.model import CircuitBreakerSettings, ToolUse
 
 if TYPE_CHECKING:
@@ -107,7 +111,6 @@ def _proposal(tool: ToolUse) -> tuple[dict[str, Any], str | None]:
     try:
         proposal = parse_tool_use({"toolUseId": tool.tool_use_id, "name": tool.name, "input": tool.input})
     except ProposalError as error:
-        problem = f"{error.reason} at {error.location}: {error.message}"
-        malformed = MalformedProposal(tool_name=shown(tool.name, 80), problem=problem[:2000])
-        return malformed.model_dump(mode="json", by_alias=True), problem
+        malformed = malformed_proposal(tool.name, tool.input, error)
+        return malformed.model_dump(mode="json", by_alias=True), malformed.problem
     return proposal.model_dump(mode="json", by_alias=True), None

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
-from governed_assistant.contracts import ActionProposal
+from governed_assistant.contracts import ActionProposal, MalformedProposal
 from governed_assistant.errors import shown
 from governed_assistant.runtime.actions.constants import (
     PARAMETERS_KEY,
@@ -25,9 +25,14 @@ from governed_assistant.runtime.actions.constants import (
     TOOL_USE_KEYS,
 )
 from governed_assistant.runtime.actions.exceptions import ProposalError, ProposalReason
+from governed_assistant.runtime.actions.tenants import tenant_claims
 
 # The proposal's key for the tool's name; never a key of the tool input (TOOL_INPUT_KEYS).
 ACTION_TYPE_KEY: Final = "actionType"
+# Bounds of a MalformedProposal: the state machine carries it (256 KB per state).
+MAX_PROBLEM_CHARS: Final = 2000
+MAX_MALFORMED_CLAIMS: Final = 64
+MAX_CLAIM_CHARS: Final = 256
 # pydantic's error types -> the reason a ProposalError gives; any other type is "invalid_value".
 _REASONS: Final[dict[str, ProposalReason]] = {
     "missing": "missing_field",
@@ -55,6 +60,22 @@ def parse_tool_use(block: Any) -> ActionProposal:
         return ActionProposal.model_validate({**tool_input, ACTION_TYPE_KEY: name})
     except ValidationError as error:
         raise _proposal_error(error) from None
+
+
+def malformed_proposal(name: Any, tool_input: Any, error: ProposalError) -> MalformedProposal:
+    """What travels on instead of a tool use parse_tool_use refused: why, and the tenants it names."""
+    claims = tenant_claims(tool_input)
+    kept = [
+        # Cut long text past any tenant id's length: a cut value still differs from the verified one.
+        claim.model_copy(update={"value": claim.value[:MAX_CLAIM_CHARS]})
+        if isinstance(claim.value, str)
+        else claim
+        for claim in claims[:MAX_MALFORMED_CLAIMS]
+    ]
+    problem = f"{error.reason} at {error.location}: {error.message}"
+    return MalformedProposal(
+        tool_name=shown(name, 80), problem=problem[:MAX_PROBLEM_CHARS], tenant_claims=tuple(kept)
+    )
 
 
 def _proposal_error(error: ValidationError) -> ProposalError:

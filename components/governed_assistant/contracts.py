@@ -6,11 +6,14 @@ On the wire they are camelCase JSON (``jobId``); in Python, snake_case attribute
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictStr, field_validator
 from pydantic.alias_generators import to_camel
+
+from governed_assistant.errors import shown
 
 JobStatus = Literal["accepted", "processing", "awaiting_approval", "complete", "failed", "rejected"]
 GateOutcome = Literal["allow", "approve", "deny", "shadow"]
@@ -19,6 +22,11 @@ Stage = Literal[
     "execute", "compensate", "guardrail_output", "complete",
 ]  # fmt: skip
 DECISION_EVENT_SCHEMA_VERSION = 1
+
+# An action type is a Bedrock tool name: botocore's bedrock-runtime ToolName shape (2023-09-30).
+ACTION_TYPE_PATTERN: Final = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+MAX_RESOURCE_ID_CHARS: Final = 256
+MAX_TENANT_ID_CHARS: Final = 128
 
 
 class Contract(BaseModel):
@@ -37,12 +45,72 @@ class TenantContext(Contract):
 
 
 class ActionProposal(Contract):
-    """The only thing the model may produce for an action."""
+    """The only thing the model may produce for an action.
 
-    action_type: str
-    resource_id: str = Field(min_length=1, max_length=256)
-    tenant_id: str
-    parameters: dict[str, Any]
+    Every rule a proposal must meet is here, so the tool-use parser (which builds proposals only
+    through this model) and the gate (which validates through it) cannot disagree. Whether the
+    action exists, the parameters fit it and the tenant is the caller's is the gate's to decide.
+    """
+
+    action_type: StrictStr
+    resource_id: StrictStr
+    tenant_id: StrictStr
+    parameters: dict[StrictStr, Any]
+
+    @field_validator("action_type")
+    @classmethod
+    def _action_type_is_a_tool_name(cls, value: str) -> str:
+        if not ACTION_TYPE_PATTERN.fullmatch(value):  # match() would let a trailing "\n" through
+            raise ValueError(
+                f"actionType must be an action name of 1 to 64 letters, digits, '_' or '-' "
+                f"(a Bedrock tool name), got={shown(value)}"
+            )
+        return value
+
+    @field_validator("resource_id")
+    @classmethod
+    def _resource_id_is_printable(cls, value: str) -> str:
+        return _identifier("resourceId", value, MAX_RESOURCE_ID_CHARS)
+
+    @field_validator("tenant_id")
+    @classmethod
+    def _tenant_id_is_printable(cls, value: str) -> str:
+        return _identifier("tenantId", value, MAX_TENANT_ID_CHARS)
+
+
+class TenantClaim(Contract):
+    """A value a proposal gives under a tenant-ish key (``tenantId``, ``parameters.x.tenant``...)."""
+
+    path: str
+    value: Any
+
+
+class MalformedProposal(Contract):
+    """What the reasoning layer hands the gate for a tool use that is not an ActionProposal.
+
+    It says why and which tenants the tool use names, and never carries the tool use itself:
+    nothing downstream can act on it (it has no ``actionType`` to route on and no ``resourceId``
+    to run with), and the gate denies it with ``malformed_proposal``.
+    """
+
+    malformed: Literal[True] = True
+    # The tool's name as the model sent it, escaped and cut (errors.shown): for the decision trace.
+    tool_name: str = Field(max_length=80)
+    # The parser's reason, location and message.
+    problem: str = Field(max_length=2000)
+    # Every tenant the tool use names (runtime.actions.tenant_claims): the gate flags a
+    # cross-tenant attempt even when the tool use is malformed.
+    tenant_claims: tuple[TenantClaim, ...] = ()
+
+
+def _identifier(name: str, value: str, limit: int) -> str:
+    """``value`` if it is 1 to ``limit`` printable characters; no control character, line break or tab."""
+    if not 1 <= len(value) <= limit or not value.isprintable():
+        raise ValueError(
+            f"{name} must be 1 to {limit} printable characters (no control characters, line breaks, "
+            f"tabs or other separators), got={shown(value)}; send the id exactly as the system knows it"
+        )
+    return value
 
 
 class GateDecision(Contract):

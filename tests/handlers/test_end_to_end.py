@@ -121,6 +121,28 @@ def test_allowed_action_runs_once_and_completes_with_a_full_decision_chain(
     assert '"stage":"execute:update_ticket_status"' in stream and '"status":"complete"' in stream
 
 
+def test_malformed_tool_use_is_denied_at_the_gate_and_never_executed(
+    stack: Stack, machine: tuple[Any, str]
+) -> None:
+    """A tool use whose resourceId hides a NUL ends at the gate as a denial; no action runs."""
+    client, arn = machine
+    with capture_events() as events:
+        detail = accept(stack, "Please mark ticket acme-1 solved")
+        stack.bedrock.propose(
+            "update_ticket_status",
+            {"resourceId": "acme-1\x00", "tenantId": "acme", "parameters": {"status": "solved"}},
+        )
+        execution = client.start_execution(stateMachineArn=arn, input=json.dumps(detail))["executionArn"]
+        status = wait(client, execution)
+    assert ledger(stack.ledger_path) == [], "the executor ran a malformed proposal"
+    assert status == "SUCCEEDED"
+    record = job(stack, detail["jobId"])
+    assert record["status"] == "rejected"
+    assert record["result"]["decision"]["reasonCodes"] == ["malformed_proposal"]
+    assert [(e.stage, e.outcome) for e in events][1:3] == [("reason", "malformed_proposal"), ("gate", "deny")]
+    assert "execute" not in {e.stage for e in events}
+
+
 def test_approved_action_waits_for_an_approver_then_runs(stack: Stack, machine: tuple[Any, str]) -> None:
     """A high-risk proposal waits; another approver's POST /approvals resumes it and the job completes."""
     client, arn = machine

@@ -87,18 +87,76 @@ def test_reason_tool_use_becomes_a_proposal(stack: Stack) -> None:
     assert result == {"kind": "proposal", "proposal": proposal(parameters={"status": "solved", "note": None})}
 
 
-def test_reason_malformed_tool_use_is_passed_on_for_the_gate_to_deny(stack: Stack) -> None:
-    """A tool use missing its tenant is not repaired: the gate sees it as sent and denies it."""
-    stack.bedrock.propose(
-        "update_ticket_status", {"resourceId": "acme-1", "parameters": {"status": "solved"}}
-    )
+@pytest.mark.parametrize(
+    ("tool_input", "location"),
+    [
+        pytest.param(
+            {"resourceId": "acme-1", "parameters": {"status": "solved"}},
+            "toolUse.input.tenantId",
+            id="tenant-missing",
+        ),
+        pytest.param(
+            {"resourceId": "acme-1\x00", "tenantId": "acme", "parameters": {"status": "solved"}},
+            "toolUse.input.resourceId",
+            id="resource-nul",
+        ),
+        pytest.param(
+            {"resourceId": "acme-1\nacme-2", "tenantId": "acme", "parameters": {"status": "solved"}},
+            "toolUse.input.resourceId",
+            id="resource-newline",
+        ),
+        pytest.param(
+            {"resourceId": "acme-\t1", "tenantId": "acme", "parameters": {"status": "solved"}},
+            "toolUse.input.resourceId",
+            id="resource-tab",
+        ),
+        pytest.param(
+            {"resourceId": "acme-1\u2028", "tenantId": "acme", "parameters": {"status": "solved"}},
+            "toolUse.input.resourceId",
+            id="resource-unicode-line-separator",
+        ),
+        pytest.param(
+            {"resourceId": "acme-" + "1" * 252, "tenantId": "acme", "parameters": {"status": "solved"}},
+            "toolUse.input.resourceId",
+            id="resource-over-long",
+        ),
+        pytest.param(
+            {"resourceId": "acme-1", "tenantId": 42, "parameters": {"status": "solved"}},
+            "toolUse.input.tenantId",
+            id="tenant-not-a-string",
+        ),
+        pytest.param(
+            {"resourceId": "acme-1\x00", "tenantId": "globex", "parameters": {"status": "solved"}},
+            "toolUse.input.resourceId",
+            id="resource-nul-other-tenant",
+        ),
+        pytest.param(
+            {"resourceId": "acme-1\n", "tenantId": "acme", "parameters": {"x": [{"tenantId": "globex"}]}},
+            "toolUse.input.resourceId",
+            id="resource-newline-nested-other-tenant",
+        ),
+    ],
+)
+def test_reason_malformed_tool_use_reaches_gate_as_malformed_and_is_denied(
+    stack: Stack, tool_input: dict[str, Any], location: str
+) -> None:
+    """A tool use that does not parse travels on as a malformed proposal, not as sent; the gate denies it."""
+    stack.bedrock.propose("update_ticket_status", tool_input)
     job_id = new_job(stack)
     with capture_events() as events:
         result = reason.handler({"jobId": job_id, "context": ALICE, "message": "close it"}, None)
-    assert events[0].outcome == "malformed_proposal"
-    decision = gate.handler({"jobId": job_id, "context": ALICE, "proposal": result["proposal"]}, None)
-    assert decision["outcome"] == "deny"
-    assert "malformed_proposal" in decision["reasonCodes"]
+        decision = gate.handler({"jobId": job_id, "context": ALICE, "proposal": result["proposal"]}, None)
+    sent = result["proposal"]
+    assert sent["malformed"] is True and location in sent["problem"]
+    assert not {"actionType", "resourceId", "tenantId", "parameters"} & set(sent), sent
+    assert [(e.stage, e.outcome) for e in events] == [("reason", "malformed_proposal"), ("gate", "deny")]
+    foreign = tool_input.get("tenantId", "acme") != "acme" or "globex" in json.dumps(tool_input)
+    codes = ["malformed_proposal", "tenant_mismatch"] if foreign else ["malformed_proposal"]
+    assert (decision["outcome"], decision["reasonCodes"]) == ("deny", codes)
+    assert location in decision["reasons"][0]
+    assert events[1].details["reasonCodes"] == codes
+    assert decision["securityEvent"] is foreign
+    assert (events[1].details.get("security_event") is True) is foreign
 
 
 def test_reason_with_retrieval_cites_sources_in_the_prompt(stack: Stack) -> None:

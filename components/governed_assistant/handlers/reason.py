@@ -2,8 +2,9 @@
 
 Input ``{jobId, context, message}``; output ``{"kind": "proposal", "proposal": {...}}`` or
 ``{"kind": "answer", "text", "sources"}``. The model only proposes: its tool use is parsed into
-an ActionProposal for the gate to judge, and a malformed one is passed on as the model sent it,
-so the gate denies it with every reason on record. Emits ``retrieve`` (when the spec retrieves)
+an ActionProposal for the gate to judge. A tool use that does not parse travels on as a
+MalformedProposal (why, and the tenants it names; never the tool use itself), which the gate
+denies with ``malformed_proposal`` on record. Emits ``retrieve`` (when the spec retrieves)
 and ``reason`` (with the model id and tokens).
 """
 
@@ -19,7 +20,12 @@ from governed_assistant.handlers.exceptions import StepInputError
 from governed_assistant.handlers.logs import LOGGER
 from governed_assistant.handlers.prompting import cited_sources, converse_messages
 from governed_assistant.handlers.steps import context_of, job_id_of, run_step
-from governed_assistant.runtime.actions import ProposalError, action_catalog, parse_tool_use
+from governed_assistant.runtime.actions import (
+    ProposalError,
+    action_catalog,
+    malformed_proposal,
+    parse_tool_use,
+)
 from governed_assistant.runtime.model import CircuitBreakerSettings, ToolUse
 
 if TYPE_CHECKING:
@@ -101,10 +107,10 @@ def _snapshot(env: Environment, context: TenantContext) -> RolloutSnapshot:
 
 
 def _proposal(tool: ToolUse) -> tuple[dict[str, Any], str | None]:
-    """The proposal as the wire shape; a tool use that does not parse is passed on for the gate to deny."""
+    """The proposal as the wire shape; a tool use that does not parse becomes a MalformedProposal."""
     try:
         proposal = parse_tool_use({"toolUseId": tool.tool_use_id, "name": tool.name, "input": tool.input})
     except ProposalError as error:
-        raw = {key: value for key, value in tool.input.items() if key != "actionType"}
-        return {"actionType": tool.name, **raw}, f"{error.reason} at {error.location}: {error.message}"
+        malformed = malformed_proposal(tool.name, tool.input, error)
+        return malformed.model_dump(mode="json", by_alias=True), malformed.problem
     return proposal.model_dump(mode="json", by_alias=True), None

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from governed_assistant.contracts import ActionProposal
 from governed_assistant.runtime.actions import ProposalError, parse_tool_use
+from pydantic import ValidationError
 
 INPUT = {"resourceId": "inv-1", "tenantId": "acme", "parameters": {"amount": 5, "currency": "USD"}}
 BLOCK = {"toolUseId": "tooluse_abc-1", "name": "issue_refund", "input": INPUT}
@@ -78,6 +79,58 @@ def test_parse_tool_use_well_formed_returns_proposal(block: dict[str, Any]) -> N
             id="resource-control-char",
         ),
         pytest.param(
+            {**BLOCK, "input": {**INPUT, "resourceId": "inv-1\x00"}},
+            "invalid_value",
+            "toolUse.input.resourceId",
+            id="resource-nul",
+        ),
+        pytest.param(
+            {**BLOCK, "input": {**INPUT, "resourceId": "inv\t1"}},
+            "invalid_value",
+            "toolUse.input.resourceId",
+            id="resource-tab",
+        ),
+        pytest.param(
+            {**BLOCK, "input": {**INPUT, "resourceId": "inv-1\u2028"}},
+            "invalid_value",
+            "toolUse.input.resourceId",
+            id="resource-unicode-line-separator",
+        ),
+        pytest.param(
+            {**BLOCK, "input": {**INPUT, "resourceId": "x" * 257}},
+            "invalid_value",
+            "toolUse.input.resourceId",
+            id="resource-over-long",
+        ),
+        pytest.param(
+            {**BLOCK, "input": {**INPUT, "tenantId": 42}},
+            "wrong_type",
+            "toolUse.input.tenantId",
+            id="tenant-integer",
+        ),
+        pytest.param(
+            {**BLOCK, "input": {**INPUT, "tenantId": "acme\nglobex"}},
+            "invalid_value",
+            "toolUse.input.tenantId",
+            id="tenant-newline",
+        ),
+        pytest.param(
+            {**BLOCK, "input": {**INPUT, "tenantId": ""}},
+            "invalid_value",
+            "toolUse.input.tenantId",
+            id="tenant-empty",
+        ),
+        pytest.param({**BLOCK, "name": "issue_refund\n"}, "invalid_value", "toolUse.name", id="name-newline"),
+        pytest.param(
+            {**BLOCK, "toolUseId": "tooluse_1\n"}, "invalid_value", "toolUse.toolUseId", id="id-newline"
+        ),
+        pytest.param(
+            {**BLOCK, "input": {**INPUT, "parameters": {1: "x"}}},
+            "wrong_type",
+            "toolUse.input.parameters",
+            id="parameters-integer-key",
+        ),
+        pytest.param(
             {**BLOCK, "input": {**INPUT, "parameters": [1]}},
             "not_a_mapping",
             "toolUse.input.parameters",
@@ -92,3 +145,22 @@ def test_parse_tool_use_malformed_raises_proposal_error(block: Any, reason: str,
         parse_tool_use(block)
     assert (raised.value.reason, raised.value.location) == (reason, location)
     assert f"location={location}" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "tool_input",
+    [
+        pytest.param({**INPUT, "resourceId": "inv-1\x00"}, id="resource-nul"),
+        pytest.param({**INPUT, "tenantId": "acme\r"}, id="tenant-carriage-return"),
+        pytest.param({**INPUT, "parameters": "{}"}, id="parameters-json-text"),
+        pytest.param({**INPUT, "resourceId": 7, "tenantId": None}, id="two-wrong-types"),
+    ],
+)
+def test_parse_tool_use_refusal_matches_action_proposal(tool_input: dict[str, Any]) -> None:
+    """The parser refuses exactly what ActionProposal refuses, naming the same problems."""
+    with pytest.raises(ValidationError) as model_error:
+        ActionProposal.model_validate({**tool_input, "actionType": "issue_refund"})
+    with pytest.raises(ProposalError) as parse_error:
+        parse_tool_use({**BLOCK, "input": tool_input})
+    for problem in model_error.value.errors():
+        assert str(problem["loc"][0]) in parse_error.value.message

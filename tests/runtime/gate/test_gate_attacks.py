@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from governed_assistant.contracts import TenantContext
-from governed_assistant.runtime.actions import parse_tool_use
+from governed_assistant.contracts import ActionProposal, TenantContext
+from governed_assistant.runtime.actions import ProposalError, malformed_proposal, parse_tool_use
 from governed_assistant.runtime.gate import CedarAuthorizer, GateFlags
 
 from tests.runtime.gate.gate_harness import REFUND, SPEC, STARTER_POLICIES, Gate, proposal
@@ -19,7 +19,23 @@ _PERMIT_CROSS_TENANT = """
 @id("attacker-cross-tenant")
 permit (principal, action, resource) when { resource.tenant != principal.tenant };
 """
-_TOOL_USE = {
+
+
+def _wire(**changes: Any) -> dict[str, Any]:
+    """The honest proposal's wire form (as the gate receives it from the state machine), changed."""
+    return {**proposal().model_dump(by_alias=True), **changes}
+
+
+def _malformed(tool_input: dict[str, Any]) -> dict[str, Any]:
+    """What the reason step hands the gate for a tool use with this input that does not parse."""
+    try:
+        parse_tool_use({**_TOOL_USE, "input": tool_input})
+    except ProposalError as error:
+        return malformed_proposal(_TOOL_USE["name"], tool_input, error).model_dump(by_alias=True)
+    raise AssertionError(f"the tool use parses; an attack case needs one that does not: {tool_input}")
+
+
+_TOOL_USE: dict[str, Any] = {
     "toolUseId": "tooluse_1",
     "name": "issue_refund",
     "input": {"resourceId": "inv-acme", "tenantId": "globex", "parameters": REFUND},
@@ -31,7 +47,77 @@ _TOOL_USE = {
     [
         pytest.param(proposal(tenant="globex"), {}, "tenant_mismatch", True, id="other-tenant-id"),
         pytest.param(proposal(tenant="ACME"), {}, "tenant_mismatch", True, id="tenant-id-case-variant"),
-        pytest.param(proposal(tenant=""), {}, "tenant_mismatch", True, id="empty-tenant-id"),
+        pytest.param(_wire(tenantId=""), {}, "tenant_mismatch", True, id="empty-tenant-id"),
+        pytest.param(_wire(tenantId=42), {}, "tenant_mismatch", True, id="tenant-id-not-a-string"),
+        pytest.param(_wire(tenantId=["globex"]), {}, "tenant_mismatch", True, id="tenant-id-list"),
+        pytest.param(
+            _wire(tenantId="globex", resourceId="t-acme\x00"),
+            {},
+            "tenant_mismatch",
+            True,
+            id="malformed-and-other-tenant-id",
+        ),
+        pytest.param(
+            _wire(resourceId="t-acme\n", parameters={"filter": {"tenantId": "globex"}}),
+            {},
+            "tenant_mismatch",
+            True,
+            id="malformed-and-nested-other-tenant",
+        ),
+        pytest.param(_wire(tenant="globex"), {}, "tenant_mismatch", True, id="extra-top-level-tenant-key"),
+        pytest.param(
+            _malformed({**_TOOL_USE["input"], "resourceId": "inv-acme\x00"}),
+            {},
+            "tenant_mismatch",
+            True,
+            id="malformed-tool-use-other-tenant",
+        ),
+        pytest.param(
+            _malformed(
+                {
+                    "resourceId": "t-acme\u2028",
+                    "tenantId": "acme",
+                    "parameters": {"x": [{"tenant_id": "globex"}]},
+                }
+            ),
+            {},
+            "tenant_mismatch",
+            True,
+            id="malformed-tool-use-nested-other-tenant",
+        ),
+        pytest.param(_wire(resourceId="t-acme\x00"), {}, "malformed_proposal", False, id="resource-id-nul"),
+        pytest.param(
+            _wire(resourceId="t-acme\nt-globex"), {}, "malformed_proposal", False, id="resource-id-newline"
+        ),
+        pytest.param(_wire(resourceId="t-\tacme"), {}, "malformed_proposal", False, id="resource-id-tab"),
+        pytest.param(
+            _wire(resourceId="t-acme\u2028"),
+            {},
+            "malformed_proposal",
+            False,
+            id="resource-id-unicode-line-separator",
+        ),
+        pytest.param(
+            _wire(resourceId="t-acme" + "x" * 251),
+            {},
+            "malformed_proposal",
+            False,
+            id="resource-id-over-long",
+        ),
+        pytest.param(
+            ActionProposal.model_construct(**{**proposal().__dict__, "resource_id": "t-acme\x00"}),
+            {},
+            "malformed_proposal",
+            False,
+            id="constructed-proposal-skips-validators",
+        ),
+        pytest.param(
+            _wire(actionType="update_ticket_status\n"),
+            {},
+            "malformed_proposal",
+            False,
+            id="action-type-trailing-newline",
+        ),
         pytest.param(parse_tool_use(_TOOL_USE), {}, "tenant_mismatch", True, id="tool-use-other-tenant"),
         pytest.param(
             proposal(resource="t-globex"), {}, "resource_other_tenant", True, id="other-tenant-resource"
@@ -46,9 +132,62 @@ _TOOL_USE = {
         pytest.param(
             proposal(parameters={"status": "solved", "tenantId": "globex"}),
             {},
+            "tenant_mismatch",
+            True,
+            id="tenant-injected-into-parameters",
+        ),
+        pytest.param(
+            proposal(parameters={"status": "solved", "filter": {"tenant_id": "globex"}}),
+            {},
+            "tenant_mismatch",
+            True,
+            id="tenant-nested-depth-two",
+        ),
+        pytest.param(
+            proposal(parameters={"status": "solved", "a": {"b": {"c": {"targetTenant": "globex"}}}}),
+            {},
+            "tenant_mismatch",
+            True,
+            id="tenant-nested-depth-four",
+        ),
+        pytest.param(
+            proposal(parameters={"status": "solved", "items": [{"meta": {"TENANT-ID": "globex"}}]}),
+            {},
+            "tenant_mismatch",
+            True,
+            id="tenant-nested-in-list",
+        ),
+        pytest.param(
+            proposal(parameters={"status": "solved", "tenants": ["acme", "globex"]}),
+            {},
+            "tenant_mismatch",
+            True,
+            id="tenant-list-value-names-another",
+        ),
+        pytest.param(
+            proposal(parameters={"status": "solved", "tenant": {"id": "globex"}}),
+            {},
+            "tenant_mismatch",
+            True,
+            id="tenant-object-value-names-another",
+        ),
+        pytest.param(
+            proposal(
+                "issue_refund",
+                "inv-acme",
+                parameters={**REFUND, "meta": [[{"owner": {"tenantId": "globex"}}]]},
+            ),
+            {},
+            "tenant_mismatch",
+            True,
+            id="tenant-nested-in-list-of-lists",
+        ),
+        pytest.param(
+            proposal(parameters={"status": "solved", "filter": {"tenantId": "acme"}}),
+            {},
             "invalid_parameters",
             False,
-            id="tenant-injected-into-parameters",
+            id="own-tenant-nested-is-no-security-event",
         ),
         pytest.param(
             proposal(),

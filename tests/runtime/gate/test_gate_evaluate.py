@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from governed_assistant.contracts import GateOutcome
+from governed_assistant.contracts import GateOutcome, MalformedProposal
 from governed_assistant.runtime.gate import GateFlags, InMemoryOwners, OwnerLookupError
 from governed_assistant.spec.model import Action
 
@@ -177,6 +177,18 @@ def test_evaluate_several_failures_collects_every_reason(gate: Gate) -> None:
             },
             id="extra-field",
         ),
+        pytest.param(
+            MalformedProposal(
+                tool_name="'close'", problem="missing_field at toolUse.input.tenantId"
+            ).model_dump(by_alias=True),
+            id="malformed-proposal-from-reason",
+        ),
+        pytest.param(
+            {**proposal().model_dump(by_alias=True), "malformed": True}, id="malformed-marked-proposal"
+        ),
+        pytest.param(
+            {**proposal().model_dump(by_alias=True), "malformed": False}, id="malformed-false-extra"
+        ),
     ],
 )
 def test_evaluate_malformed_proposal_mapping_denies(gate: Gate, candidate: dict[str, Any]) -> None:
@@ -196,3 +208,14 @@ def test_gate_decision_wire_form_carries_codes_and_security_event(gate: Gate) ->
     wire = gate.decide(proposal(tenant="globex")).model_dump(by_alias=True)
     assert wire["reasonCodes"] == ["tenant_mismatch"] or wire["reasonCodes"] == ("tenant_mismatch",)
     assert wire["securityEvent"] is True
+
+
+def test_evaluate_malformed_proposal_from_reason_carries_the_parser_problem(gate: Gate) -> None:
+    """The gate's reason for a MalformedProposal names the tool and the parser's problem, where and what."""
+    problem = "invalid_value at toolUse.input.resourceId: resourceId must be 1 to 256 printable characters"
+    malformed = MalformedProposal(tool_name="'update_ticket_status'", problem=problem)
+    decision = gate.decide(malformed.model_dump(by_alias=True))
+    (reason,) = decision.reasons
+    assert reason.startswith("malformed_proposal: the model's tool use name='update_ticket_status'")
+    assert reason.endswith(problem)
+    assert decision.security_event is False

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from governed_assistant.contracts import ActionProposal, GateDecision
-from governed_assistant.runtime.actions import ProposalError, action_catalog, parse_tool_use
+from governed_assistant.runtime.actions import (
+    ProposalError,
+    action_catalog,
+    malformed_proposal,
+    parse_tool_use,
+    tenant_claims,
+)
 from governed_assistant.runtime.gate import GateFlags
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -90,6 +96,7 @@ def _assert_sound(
     contract.validate(proposal.parameters)
     assert proposal.tenant_id == ALICE.tenant_id
     assert OWNERS[(contract.action.resource_type, proposal.resource_id)] == ALICE.tenant_id
+    assert all(claim.value == ALICE.tenant_id for claim in tenant_claims(proposal.parameters))
     assert decision.security_event is False
 
 
@@ -133,3 +140,94 @@ def test_evaluate_fuzzed_parameters_outcome_matches_validation(
         assert decision.outcome == "deny"
     else:
         assert decision.outcome in ("allow", "approve"), decision.reasons
+
+
+nasty_ids = st.text(max_size=12) | st.sampled_from(
+    ["t-acme", "acme", "t-acme\x00", "t-acme\n", "t-\tacme", "t-acme\u2028", "x" * 257, "", "acme\r"]
+)
+
+
+@FUZZ
+@given(
+    name=st.sampled_from([*CATALOG, "a/b", "update_ticket_status\n"]) | nasty_ids | json_values,
+    resource=nasty_ids | json_values,
+    tenant=nasty_ids | json_values,
+    candidate=parameters | json_values,
+)
+def test_evaluate_fuzzed_fields_parser_and_gate_agree(
+    name: Any, resource: Any, tenant: Any, candidate: Any
+) -> None:
+    """A tool use the parser refuses is denied by the gate as malformed, and only such a one."""
+    tool_input = {"resourceId": resource, "tenantId": tenant, "parameters": candidate}
+    try:
+        parse_tool_use({"toolUseId": "tooluse_1", "name": name, "input": tool_input})
+    except ProposalError:
+        parsed = False
+    else:
+        parsed = True
+    decision = GATE.decide({"actionType": name, **tool_input})
+    assert ("malformed_proposal" in decision.reason_codes) is not parsed, decision.reasons
+
+
+tenant_keys = st.sampled_from(
+    ["tenantId", "tenant_id", "tenant", "TenantID", "targetTenant", "tenants", "owner_tenant_id", "TENANT-ID"]
+)
+other_tenants = (
+    st.sampled_from(["globex", "ACME", "acme ", "", "initech", "acme\x00"])
+    | st.integers()
+    | st.lists(st.sampled_from(["acme", "globex"]), min_size=1, max_size=3).filter(lambda v: "globex" in v)
+    | st.builds(lambda tenant: {"id": tenant}, st.just("globex"))
+)
+plain_keys = st.sampled_from(["x", "data", "items", "meta", "filter", "owner", "status"])
+# A tenant-ish key naming another tenant, buried at any depth in objects and lists.
+planted = st.recursive(
+    st.builds(lambda key, value: {key: value}, tenant_keys, other_tenants),
+    lambda inner: (
+        st.builds(lambda key, value: {key: value}, plain_keys, inner)
+        | st.builds(lambda value, pad: [*pad, value], inner, st.lists(st.integers(), max_size=2))
+    ),
+    max_leaves=6,
+)
+
+
+@FUZZ
+@given(action=st.sampled_from(list(CATALOG)), candidate=parameters, key=plain_keys, buried=planted)
+def test_evaluate_fuzzed_nested_other_tenant_denied_as_security_event(
+    action: str, candidate: dict[str, Any], key: str, buried: Any
+) -> None:
+    """Another tenant named anywhere in the parameters, at any depth or in a list, is a security event."""
+    resource = {"ticket": "t-acme", "invoice": "inv-acme", "customer": "c-acme"}[
+        CATALOG[action].action.resource_type
+    ]
+    proposal = ActionProposal(
+        action_type=action, resource_id=resource, tenant_id="acme", parameters={**candidate, key: buried}
+    )
+    decision = GATE.decide(proposal)
+    assert (decision.outcome, decision.security_event) == ("deny", True), decision.reasons
+    assert "tenant_mismatch" in decision.reason_codes
+    assert GATE.decide(proposal.model_dump(by_alias=True)) == decision
+
+
+@FUZZ
+@given(
+    resource=st.sampled_from(["t-acme\x00", "t-acme\n", "t-\tacme", "t-acme\u2028", "x" * 257]),
+    tenant=st.sampled_from(["acme"]) | other_tenants,
+    key=plain_keys,
+    buried=planted | st.just("no tenant here"),
+)
+def test_evaluate_fuzzed_malformed_tool_use_other_tenant_flagged(
+    resource: str, tenant: Any, key: str, buried: Any
+) -> None:
+    """A tool use that does not parse is denied as malformed; flagged exactly when it names another tenant."""
+    tool_input = {"resourceId": resource, "tenantId": tenant, "parameters": {"status": "solved", key: buried}}
+    try:
+        parse_tool_use({"toolUseId": "tooluse_1", "name": "update_ticket_status", "input": tool_input})
+    except ProposalError as error:
+        malformed = malformed_proposal("update_ticket_status", tool_input, error)
+    else:
+        raise AssertionError(f"a control character or over-long id must not parse: {resource!r}")
+    decision = GATE.decide(malformed.model_dump(mode="json", by_alias=True))
+    foreign = tenant != "acme" or buried != "no tenant here"
+    assert decision.outcome == "deny"
+    assert decision.reason_codes[0] == "malformed_proposal"
+    assert decision.security_event is foreign, decision.reasons

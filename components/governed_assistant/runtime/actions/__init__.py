@@ -3,7 +3,8 @@
 ``action_catalog(spec)`` builds, per action, a closed pydantic model of its parameters and a
 strict JSON Schema; ``catalog.tool_config(context.tenant_id)`` is the Converse ``toolConfig``;
 ``parse_tool_use(block)`` turns the model's ``toolUse`` into an ActionProposal or raises
-``ProposalError`` with a ``reason`` and a ``location``.
+``ProposalError`` with a ``reason`` and a ``location``; ``malformed_proposal(...)`` is what travels
+on instead of a tool use that does not parse; ``tenant_claims(value)`` lists every tenant it names.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from governed_assistant.runtime.actions.contract import (
 from governed_assistant.runtime.actions.exceptions import ActionSchemaError, ProposalError, ProposalReason
 from governed_assistant.runtime.actions.models import parameters_model
 from governed_assistant.runtime.actions.schema import strict_parameters_schema, tool_input_schema
-from governed_assistant.runtime.actions.tool_use import parse_tool_use
+from governed_assistant.runtime.actions.tenants import is_tenant_key, tenant_claims
+from governed_assistant.runtime.actions.tool_use import malformed_proposal, parse_tool_use
 
 __all__ = [
     "ActionCatalog",
@@ -26,9 +28,12 @@ __all__ = [
     "ProposalError",
     "ProposalReason",
     "action_catalog",
+    "is_tenant_key",
+    "malformed_proposal",
     "parameters_model",
     "parse_tool_use",
     "strict_parameters_schema",
+    "tenant_claims",
     "tool_config",
     "tool_input_schema",
 ]

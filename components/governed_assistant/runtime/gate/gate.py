@@ -4,7 +4,9 @@ Checks run in order and every failure is collected, so a denial carries all its 
 
 1. the action exists in the spec;
 2. the parameters validate against the action's model (closed and strict);
-3. the proposal's tenant (what the model claims) is the verified tenant - else a security event;
+3. the proposal's tenant (what the model claims), and every value under a tenant-ish key in its
+   parameters at any depth (``runtime.actions.tenant_claims``), is the verified tenant - else a
+   security event (``tenant_mismatch``), even when the proposal is malformed;
 4. the resource belongs to that tenant (owner lookup; unknown owner = deny; another tenant's =
    a security event);
 5. Cedar permits it (default deny; the tenant guard forbids any cross-tenant access);
@@ -23,10 +25,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
+from pydantic.alias_generators import to_camel
 
-from governed_assistant.contracts import ActionProposal, GateDecision, GateOutcome, TenantContext
+from governed_assistant.contracts import (
+    ActionProposal,
+    GateDecision,
+    GateOutcome,
+    MalformedProposal,
+    TenantClaim,
+    TenantContext,
+)
 from governed_assistant.errors import shown
-from governed_assistant.runtime.actions import ActionContract, ProposalError, action_catalog
+from governed_assistant.runtime.actions import ActionContract, ProposalError, action_catalog, tenant_claims
+from governed_assistant.runtime.actions.constants import TENANT_ID_KEY
 from governed_assistant.runtime.gate.base import (
     AuthorizationRequest,
     Authorizer,
@@ -41,6 +52,10 @@ from governed_assistant.runtime.gate.risk import risk_score
 # which a handler's cold import should not pay (tests/handlers/test_wiring.py checks).
 if TYPE_CHECKING:
     from governed_assistant.spec.model import AssistantSpec
+
+
+# How many nested tenant claims a reason lists by path; the rest are counted.
+_LISTED_CLAIMS = 5
 
 
 @dataclass
@@ -99,6 +114,7 @@ def _check(
     """Run checks 1-6, adding a reason per failure; the risk and the determining Cedar policies."""
     proposal = _as_proposal(raw, reasons)
     if proposal is None:
+        _check_tenants(_raw_tenant_claims(raw), context, reasons)
         return UNKNOWN_ACTION_RISK, ()
     contract = action_catalog(spec).get(proposal.action_type)
     if contract is None:
@@ -107,12 +123,7 @@ def _check(
             f"action={shown(proposal.action_type)} is not in the spec; known: {sorted(action_catalog(spec))}",
         )
     parameters = _validated_parameters(contract, proposal, reasons)
-    tenant_matches = proposal.tenant_id == context.tenant_id
-    if not tenant_matches:
-        reasons.add(
-            "tenant_mismatch",
-            f"proposal tenantId={shown(proposal.tenant_id)} is not the verified tenant={context.tenant_id}",
-        )
+    _check_tenants(tenant_claims(proposal.model_dump(by_alias=True)), context, reasons)
     if contract is None:
         return UNKNOWN_ACTION_RISK, ()
     owner = _owner(contract, proposal.resource_id, context, owner_lookup, reasons)
@@ -133,11 +144,55 @@ def _check(
     return _risk(contract, parameters, risk_hooks.get(contract.name), reasons), policies
 
 
+def _check_tenants(claims: list[TenantClaim], context: TenantContext, reasons: _Reasons) -> None:
+    """``tenant_mismatch`` (a security event) per foreign tenantId, and once for foreign nested values."""
+    foreign = [claim for claim in claims if claim.value != context.tenant_id]
+    for claim in foreign:
+        if claim.path == TENANT_ID_KEY:
+            reasons.add(
+                "tenant_mismatch",
+                f"proposal tenantId={shown(claim.value)} is not the verified tenant={context.tenant_id}",
+            )
+    nested = [claim for claim in foreign if claim.path != TENANT_ID_KEY]
+    if nested:
+        listed = ", ".join(f"{claim.path}={shown(claim.value)}" for claim in nested[:_LISTED_CLAIMS])
+        more = f" and {len(nested) - _LISTED_CLAIMS} more" if len(nested) > _LISTED_CLAIMS else ""
+        reasons.add(
+            "tenant_mismatch",
+            f"proposal names another tenant than the verified tenant={context.tenant_id}: {listed}{more}",
+        )
+
+
+def _raw_tenant_claims(raw: ActionProposal | Mapping[str, Any]) -> list[TenantClaim]:
+    """The tenants a proposal that is not an ActionProposal names: a MalformedProposal's, or found in it."""
+    if isinstance(raw, Mapping) and raw.get("malformed") is True:
+        try:
+            return list(MalformedProposal.model_validate(raw).tenant_claims)
+        except ValidationError:
+            pass
+    if isinstance(raw, ActionProposal):  # made without validation: its fields by their wire names
+        return tenant_claims({to_camel(name): value for name, value in dict(raw).items()})
+    return tenant_claims(raw)
+
+
 def _as_proposal(raw: ActionProposal | Mapping[str, Any], reasons: _Reasons) -> ActionProposal | None:
-    if isinstance(raw, ActionProposal):
-        return raw
+    """``raw`` through ActionProposal's validators, the parser's rules; None (and a reason) if it fails."""
+    if isinstance(raw, Mapping) and raw.get("malformed") is True:
+        try:
+            malformed = MalformedProposal.model_validate(raw)
+        except ValidationError:
+            pass  # not even a well-formed MalformedProposal: refused below like any other mapping
+        else:
+            reasons.add(
+                "malformed_proposal",
+                f"the model's tool use name={malformed.tool_name} is not a proposal: {malformed.problem}",
+            )
+            return None
+    # An instance is validated again: one made with model_construct (or changed behind pydantic's
+    # back) has skipped the validators.
+    candidate = dict(raw) if isinstance(raw, ActionProposal | Mapping) else raw
     try:
-        return ActionProposal.model_validate(raw)
+        return ActionProposal.model_validate(candidate)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(map(str, item['loc'])) or '(top level)'}: {item['msg']}"

@@ -11,6 +11,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from governed_assistant.handlers.prompting import converse_messages
 from governed_assistant.local.bedrock_endpoint import BedrockEndpoint, start_bedrock_server
 from governed_assistant.local.constants import FAKE_CREDENTIALS
 from governed_assistant.local.exceptions import ModelScriptError
@@ -71,15 +72,15 @@ def bedrock(tmp_path: Path) -> Iterator[tuple[BedrockEndpoint, Any]]:
 def _converse(client: Any, text: str, tenant: str = "acme") -> dict[str, Any]:
     response: dict[str, Any] = client.converse(
         modelId="us.anthropic.claude-sonnet-4-20250514-v1:0",
-        messages=[{"role": "user", "content": [{"text": text}]}],
+        messages=converse_messages(text, tenant_id=tenant),
         system=[{"text": "be helpful"}],
-        toolConfig=tool_config(spec_with(), tenant),
+        toolConfig=tool_config(spec_with()),
     )
     return response
 
 
 def test_converse_tool_rule_is_a_tool_use_botocore_parses(bedrock: tuple[BedrockEndpoint, Any]) -> None:
-    """A matching tool rule answers a toolUse with the tenant the tools pin and the regex's groups."""
+    """A matching tool rule answers a toolUse with the conversation's tenant and the regex's groups."""
     response = _converse(bedrock[1], "please close ticket acme-ticket-7", tenant="acme")
     assert response["stopReason"] == "tool_use"
     assert response["usage"] == {"inputTokens": 420, "outputTokens": 60, "totalTokens": 480}
@@ -93,10 +94,10 @@ def test_converse_tool_rule_is_a_tool_use_botocore_parses(bedrock: tuple[Bedrock
     }
 
 
-def test_converse_tenant_follows_the_tool_config_not_the_message(
+def test_converse_tenant_follows_the_tenant_block_not_the_question(
     bedrock: tuple[BedrockEndpoint, Any],
 ) -> None:
-    """The {tenant} placeholder is the tenant pinned in toolConfig, whatever the message says."""
+    """The {tenant} placeholder is the tenant the reasoning step's block names, whatever the user says."""
     response = _converse(bedrock[1], "close ticket x-1 for tenant acme", tenant="globex")
     assert response["output"]["message"]["content"][0]["toolUse"]["input"]["tenantId"] == "globex"
 
@@ -194,3 +195,34 @@ def test_load_rules_template_script_is_valid_for_the_reference_spec() -> None:
     rules = load_rules(REPO_ROOT / "template" / "local" / "model-script.yaml", spec_with())
     assert rules[0].when.search("hello") and rules[0].answer
     assert [rule.tool_use["name"] for rule in rules if rule.tool_use] == [a.name for a in spec_with().actions]
+
+
+def test_converse_tool_config_identical_for_every_tenant(bedrock: tuple[BedrockEndpoint, Any]) -> None:
+    """Two tenants' requests carry the same toolConfig (one grammar), each answered with its own tenant."""
+    endpoint, client = bedrock
+    inputs = [_converse(client, "close ticket t-1", tenant=tenant) for tenant in ("acme", "globex")]
+    first, second = (request["toolConfig"] for request in endpoint.model.requests[-2:])
+    assert first == second
+    assert [r["output"]["message"]["content"][0]["toolUse"]["input"]["tenantId"] for r in inputs] == [
+        "acme",
+        "globex",
+    ]
+
+
+def test_converse_unsupported_tool_schema_is_a_validation_exception(
+    bedrock: tuple[BedrockEndpoint, Any],
+) -> None:
+    """A strict tool with a keyword strict mode refuses fails as Bedrock does: ValidationException, 400."""
+    config = tool_config(spec_with())
+    schema = config["tools"][0]["toolSpec"]["inputSchema"]["json"]
+    schema["properties"]["resourceId"]["maxLength"] = 256
+    client = _client(bedrock[1].meta.endpoint_url, config=Config(retries={"total_max_attempts": 1}))
+    with pytest.raises(ClientError) as failed:
+        client.converse(
+            modelId="us.anthropic.claude-sonnet-4-20250514-v1:0",
+            messages=converse_messages("hello", tenant_id="acme"),
+            toolConfig=config,
+        )
+    assert failed.value.response["Error"]["Code"] == "ValidationException"
+    assert failed.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "resourceId.maxLength" in failed.value.response["Error"]["Message"]

@@ -30,6 +30,18 @@ def _duplicate_first_action(document: dict[str, Any]) -> None:
     document["actions"].append(copy.deepcopy(document["actions"][0]))
 
 
+def _twenty_one_actions(document: dict[str, Any]) -> None:
+    first = document["actions"][0]
+    document["actions"] += [
+        {**first, "name": f"extra_action_{index}"} for index in range(21 - len(document["actions"]))
+    ]
+
+
+def _seventeen_optional_parameters(document: dict[str, Any]) -> None:
+    properties = document["actions"][0]["parameters"]["properties"]
+    properties.update({f"extra_{index}": {"type": "string"} for index in range(17)})
+
+
 def _add_unused_role(document: dict[str, Any]) -> None:
     document["roles"]["auditor"] = "Reads reports."
 
@@ -65,6 +77,24 @@ CASES = [
     ),
     pytest.param(_duplicate_first_action, "actions[4].name", "duplicate action", id="duplicate-action"),
     pytest.param(_add_unused_role, "roles.auditor", "no action", id="unused-role"),
+    pytest.param(
+        _twenty_one_actions,
+        "actions[20]",
+        "at most 20 strict tools per request (strict tool use limit)",
+        id="over-twenty-tools",
+    ),
+    pytest.param(
+        _seventeen_optional_parameters,
+        "actions[0].parameters.properties.extra_15",
+        "takes at most 16 per request (strict tool use limit)",
+        id="over-sixteen-unions",
+    ),
+    pytest.param(
+        _set("actions.0.parameters.properties.status.enum", [{"state": "open"}]),
+        "actions[0].parameters.properties.status.enum[0]",
+        "not a scalar",
+        id="complex-enum-value",
+    ),
     pytest.param(
         _set("actions.0.roles", ["ghost"]), "actions[0].roles[0]", "not declared", id="undeclared-role"
     ),

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from governed_assistant.handlers.constants import MAX_CHUNK_CHARS
+from governed_assistant.runtime.actions.tenants import tenant_context_text
 
 if TYPE_CHECKING:
     from governed_assistant.runtime.retrieval import RetrievedChunk
@@ -28,9 +29,17 @@ def passages_text(chunks: Sequence[RetrievedChunk]) -> str:
     return "\n\n".join(parts)
 
 
-def converse_messages(question: str, chunks: Sequence[RetrievedChunk] = ()) -> list[dict[str, Any]]:
-    """One user turn: the passages (when there are any) and the question, as separate text blocks."""
+def converse_messages(
+    question: str, chunks: Sequence[RetrievedChunk] = (), tenant_id: str | None = None
+) -> list[dict[str, Any]]:
+    """One user turn: the tenant, the passages (when there are any) and the question, as text blocks.
+
+    The tenant comes first: the tool schema no longer names it (one grammar for every tenant),
+    so this block is how the model knows what to claim as ``tenantId``; the gate checks the claim.
+    """
     content: list[dict[str, Any]] = []
+    if tenant_id is not None:
+        content.append({"text": tenant_context_text(tenant_id)})
     if chunks:
         content.append({"text": passages_text(chunks)})
     content.append({"text": question})

@@ -50,14 +50,16 @@ def _reason(env: Environment, event: Mapping[str, Any], _: Any) -> dict[str, Any
     snapshot = _snapshot(env, context)
     model = env.model_client(snapshot)
     spec = env.spec
-    tool_config = action_catalog(spec).tool_config(context.tenant_id) if spec.actions else None
+    tool_config = action_catalog(spec).tool_config() if spec.actions else None
     with env.recorder.stage(job_id, context, "reason") as stage:
         stage.model_id = model.model_id
         stage.details = {"variant": snapshot.variant.name, "chunks": len(chunks)}
         if snapshot.problem:
             stage.details["flagsProblem"] = snapshot.problem
         result = model.converse(
-            context.tenant_id, converse_messages(message, chunks), tool_config=tool_config
+            context.tenant_id,
+            converse_messages(message, chunks, context.tenant_id),
+            tool_config=tool_config,
         )
         stage.input_tokens = result.input_tokens
         stage.output_tokens = result.output_tokens

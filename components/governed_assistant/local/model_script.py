@@ -8,10 +8,14 @@ rules, one rule per action (the words of its name in order, e.g. "issue ... refu
 answer for anything else.
 
 Placeholders in a rule's strings: ``{tenant}`` and the named groups of its ``when``. ``{tenant}``
-is filled from the request's ``toolConfig``, where the reasoning step pins ``tenantId`` to the
-verified tenant (a one-value enum: ``governed_assistant.runtime.actions.tool_input_schema``). That is all
-a real model knows of the tenant: the scripted model never sees the token, and a rule may still
-name another tenant outright to play a model that was talked into one (the gate refuses it).
+is the tenant the conversation names (the reasoning step's ``tenant_context_text`` block; the
+tool schema is the same for every tenant). That is all a real model knows of the tenant: the
+scripted model never sees the token, and a rule may still name another tenant outright to play
+a model that was talked into one (the gate refuses it).
+
+Like Bedrock, the scripted model refuses a ``toolConfig`` whose strict tools hold a schema
+keyword strict mode does not support or exceed a request's limits: a ValidationException (400),
+so ``make dev`` fails where a deployed assistant would (``runtime.actions.strict_subset``).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ import yaml
 
 from governed_assistant.local.exceptions import ModelScriptError
 from governed_assistant.local.samples import sample_parameters
+from governed_assistant.runtime.actions.strict_subset import tool_config_problems
+from governed_assistant.runtime.actions.tenants import tenant_in_text
 from governed_assistant.spec.model import AssistantSpec
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -151,22 +157,25 @@ def load_rules(path: Path | None, spec: AssistantSpec) -> list[Rule]:
     return rules
 
 
-def pinned_tenant(tool_config: Any) -> str | None:
-    """The tenant the request's tools pin ``tenantId`` to (a one-value enum), if any."""
-    if not isinstance(tool_config, Mapping):
-        return None
-    for tool in tool_config.get("tools", []):
-        properties = tool.get("toolSpec", {}).get("inputSchema", {}).get("json", {}).get("properties", {})
-        values = properties.get("tenantId", {}).get("enum")
-        if isinstance(values, list) and len(values) == 1 and isinstance(values[0], str):
-            return values[0]
+def conversation_tenant(messages: Sequence[Mapping[str, Any]]) -> str | None:
+    """The tenant the conversation's user turns name (``tenant_context_text``), the last one wins."""
+    for message in reversed(messages):
+        if isinstance(message, Mapping) and message.get("role") == "user":
+            for block in message.get("content", []):
+                if isinstance(block, Mapping) and (tenant := tenant_in_text(str(block.get("text", "")))):
+                    return tenant
     return None
 
 
 def last_user_text(messages: Sequence[Mapping[str, Any]]) -> str:
+    """The last user turn's text, without the block naming the tenant (rules match what the user said)."""
     for message in reversed(messages):
         if message.get("role") == "user":
-            return "\n".join(str(block["text"]) for block in message.get("content", []) if "text" in block)
+            return "\n".join(
+                str(block["text"])
+                for block in message.get("content", [])
+                if "text" in block and tenant_in_text(str(block["text"])) is None
+            )
     return ""
 
 
@@ -214,6 +223,12 @@ class ScriptedModel:
         messages = request.get("messages")
         if not isinstance(messages, list) or not messages:
             raise ScriptedModelError("ValidationException", "messages must be a non-empty list")
+        problems = tool_config_problems(request.get("toolConfig"))
+        if problems:
+            raise ScriptedModelError(
+                "ValidationException",
+                "The tool input schema is not supported by strict tool use: " + "; ".join(problems),
+            )
         text = last_user_text(messages)
         rule, match = next(
             ((rule, found) for rule in self.rules() if (found := rule.when.search(text)) is not None),
@@ -228,7 +243,7 @@ class ScriptedModel:
             raise ScriptedModelError(rule.error, f"scripted {rule.error} (local/model-script.yaml)")
         values = {name: value for name, value in match.groupdict().items() if value is not None}
         values.setdefault("kind", "1")
-        tenant = pinned_tenant(request.get("toolConfig"))
+        tenant = conversation_tenant(messages)
         if tenant is not None:
             values["tenant"] = tenant
         if rule.tool_use is not None:
@@ -236,8 +251,8 @@ class ScriptedModel:
             if "{tenant}" in repr(rule.tool_use["input"]) and tenant is None:
                 raise ScriptedModelError(
                     "ValidationException",
-                    f"rule for tool {rule.tool_use['name']} uses {{tenant}} but the request's toolConfig "
-                    "pins no tenantId; send tool_config(tenant) as the reasoning step does",
+                    f"rule for tool {rule.tool_use['name']} uses {{tenant}} but the conversation names no "
+                    "tenant; send converse_messages(..., tenant_id) as the reasoning step does",
                 )
             content: list[dict[str, Any]] = [
                 {

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from governed_assistant.spec.exceptions import SpecError, SpecVersionError
 from governed_assistant.spec.model import SPEC_VERSION, AssistantSpec, cross_field_problems
 from governed_assistant.spec.problems import PathPart, Problem
-from governed_assistant.spec.strict_schema import check_parameters_schema
+from governed_assistant.spec.strict_schema import check_parameters_schema, tool_limit_problems
 
 DEFAULT_SPEC_PATH = Path("assistant.yaml")
 
@@ -67,7 +67,7 @@ def _schema_problems(data: dict[str, Any]) -> list[Problem]:
     for index, action in enumerate(actions):
         if isinstance(action, dict) and "parameters" in action:
             problems += check_parameters_schema(action["parameters"], ("actions", index, "parameters"))
-    return problems
+    return problems + tool_limit_problems(actions)
 
 
 def _pydantic_problems(error: ValidationError) -> list[Problem]:

@@ -5,6 +5,12 @@ of JSON Schema: every object closed with ``additionalProperties: false``, no ``$
 or combinators, a fixed set of keywords per type. No library checks that subset, and a
 general JSON Schema meta-validator would accept schemas Bedrock then rejects at deploy
 time, so the rules live here, each with the fix in its message.
+
+The spec's schema is the full contract the gate enforces, bounds included (``minLength``,
+``maximum``, ...); the tool sent to Bedrock keeps only what strict mode accepts
+(``runtime.actions.strict_subset``, with its sources). What cannot be moved into a description
+is refused here: complex ``enum`` values, and a spec whose tools together pass the limits of one
+request (``tool_limit_problems``).
 """
 
 from __future__ import annotations
@@ -12,6 +18,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from governed_assistant.runtime.actions.strict_subset import (
+    MAX_OPTIONAL_PARAMETERS,
+    MAX_STRICT_TOOLS,
+    MAX_UNION_PARAMETERS,
+    is_union,
+    parameters,
+)
 from governed_assistant.spec.problems import PathPart, Problem
 
 JSON_TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
@@ -170,9 +183,73 @@ def _check_enum(values: Any, types: list[str], path: tuple[PathPart, ...]) -> li
     accepted = tuple(t for name in types for t in _PYTHON_TYPES[name])
     problems = []
     for index, value in enumerate(values):
+        if isinstance(value, dict | list):
+            # Anthropic: "enum (strings, numbers, bools, or nulls only - no complex types)".
+            problems.append(
+                Problem(
+                    (*path, index),
+                    f"{value!r} is not a scalar; strict tool use takes only strings, numbers, booleans "
+                    "and null in an enum; list scalar values or describe the allowed objects instead",
+                )
+            )
+            continue
         wrong_bool = isinstance(value, bool) and "boolean" not in types
         if wrong_bool or not isinstance(value, accepted):
             problems.append(
                 Problem((*path, index), f"{value!r} does not match the declared type {'/'.join(types)}")
+            )
+    return problems
+
+
+def tool_limit_problems(actions: list[Any]) -> list[Problem]:
+    """The limits of one Converse request's strict tools, over the tools the spec's actions become.
+
+    Anthropic's "schema complexity limits" are totals over every strict schema of a request, not
+    per tool, and the reasoning step sends every action in one request: at most 20 tools, 24
+    parameters left out of ``required`` and 16 parameters with a union type (a type array, so
+    every optional parameter, which the tool makes nullable, counts).
+    """
+    # Imported here: runtime.actions' package loads pydantic models, not needed for a plain check.
+    from governed_assistant.runtime.actions.schema import strict_parameters_schema
+
+    if not isinstance(actions, list):
+        return []
+    problems: list[Problem] = []
+    if len(actions) > MAX_STRICT_TOOLS:
+        problems.append(
+            Problem(
+                ("actions", MAX_STRICT_TOOLS),
+                f"too many actions: {len(actions)}; every action is a strict tool and Bedrock takes at "
+                f"most {MAX_STRICT_TOOLS} strict tools per request (strict tool use limit); "
+                "merge actions or move some to another assistant",
+            )
+        )
+    optional: list[tuple[PathPart, ...]] = []
+    unions: list[tuple[PathPart, ...]] = []
+    for index, action in enumerate(actions):
+        schema = action.get("parameters") if isinstance(action, dict) else None
+        where: tuple[PathPart, ...] = ("actions", index, "parameters")
+        if not isinstance(schema, dict) or check_parameters_schema(schema, where):
+            continue  # reported on its own; no tool form to count
+        for path, node, required in parameters(strict_parameters_schema(schema), where):
+            optional += [] if required else [path]
+            unions += [path] if is_union(node) else []
+    for found, limit, what, fix in (
+        (optional, MAX_OPTIONAL_PARAMETERS, "optional parameters", "list more parameters in required"),
+        (
+            unions,
+            MAX_UNION_PARAMETERS,
+            "parameters with union types (a type list such as [string, 'null']; every optional "
+            "parameter is sent nullable, so it counts)",
+            "make parameters required and not nullable, or drop some",
+        ),
+    ):
+        if len(found) > limit:
+            problems.append(
+                Problem(
+                    found[limit],
+                    f"too many {what} across all actions: {len(found)}, and Bedrock takes at most "
+                    f"{limit} per request (strict tool use limit); {fix}",
+                )
             )
     return problems

@@ -1,7 +1,7 @@
 """The action contract: per spec action, its parameters model and its strict Bedrock tool.
 
 Build once per spec with ``action_catalog(spec)`` (cached for the spec's lifetime); the
-reasoning layer sends ``catalog.tool_config(context.tenant_id)`` to Converse, and the gate
+reasoning layer sends ``catalog.tool_config()`` to Converse (the same for every tenant), and the gate
 validates ``proposal.parameters`` with ``catalog[name].validate(...)``.
 """
 
@@ -68,14 +68,14 @@ class ActionContract:
                 f"Parameters do not match the schema of action={self.name}: {'; '.join(problems)}",
             ) from None
 
-    def tool_spec(self, tenant_id: str) -> dict[str, Any]:
+    def tool_spec(self) -> dict[str, Any]:
         """A botocore ``Tool`` member: ``{"toolSpec": {name, description, inputSchema, strict}}``."""
         # botocore 1.44's bedrock-runtime model (2023-09-30) has ToolSpecification.strict (Boolean).
         return {
             "toolSpec": {
                 "name": self.name,
                 "description": self.action.description,
-                "inputSchema": {"json": tool_input_schema(self.action, tenant_id)},
+                "inputSchema": {"json": tool_input_schema(self.action)},
                 "strict": True,
             }
         }
@@ -97,9 +97,9 @@ class ActionCatalog(Mapping[str, ActionContract]):
     def __len__(self) -> int:
         return len(self._contracts)
 
-    def tool_config(self, tenant_id: str) -> dict[str, Any]:
-        """The Converse ``toolConfig``: one strict tool per action, the tenant pinned to ``tenant_id``."""
-        return {"tools": [contract.tool_spec(tenant_id) for contract in self._contracts.values()]}
+    def tool_config(self) -> dict[str, Any]:
+        """The Converse ``toolConfig``: one strict tool per action, identical for every tenant."""
+        return {"tools": [contract.tool_spec() for contract in self._contracts.values()]}
 
 
 _CATALOGS: dict[int, tuple[weakref.ref[AssistantSpec], ActionCatalog]] = {}
@@ -127,9 +127,9 @@ def _forget(key: int, catalogs: dict[int, Any]) -> Callable[[weakref.ref[Assista
     return forget
 
 
-def tool_config(spec: AssistantSpec, tenant_id: str) -> dict[str, Any]:
+def tool_config(spec: AssistantSpec) -> dict[str, Any]:
     """The Converse ``toolConfig`` for ``spec``; shorthand for ``action_catalog(spec).tool_config``."""
-    return action_catalog(spec).tool_config(tenant_id)
+    return action_catalog(spec).tool_config()
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

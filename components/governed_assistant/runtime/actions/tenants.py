@@ -8,12 +8,27 @@ gate compares each with the verified tenant: any other value is a cross-tenant a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from governed_assistant.contracts import TenantClaim
 
 TENANT_WORD: Final = "tenant"
+# How the conversation tells the model its tenant: the tool schema no longer can (one grammar for all).
+TENANT_CONTEXT: Final = "The tenant of this conversation is {tenant}; use exactly this value as tenantId."
+_TENANT_CONTEXT: Final = re.compile(r"The tenant of this conversation is (\S+); use exactly this value")
+
+
+def tenant_context_text(tenant_id: str) -> str:
+    """The text block that names the verified tenant to the model."""
+    return TENANT_CONTEXT.format(tenant=tenant_id)
+
+
+def tenant_in_text(text: str) -> str | None:
+    """The tenant a ``tenant_context_text`` block in ``text`` names, if any."""
+    found = _TENANT_CONTEXT.search(text)
+    return found.group(1) if found else None
 
 
 def is_tenant_key(key: object) -> bool:

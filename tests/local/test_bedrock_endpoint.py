@@ -70,7 +70,7 @@ def bedrock(tmp_path: Path) -> Iterator[tuple[BedrockEndpoint, Any]]:
 
 def _converse(client: Any, text: str, tenant: str = "acme") -> dict[str, Any]:
     response: dict[str, Any] = client.converse(
-        modelId="us.anthropic.claude-sonnet-4-20250514-v1:0",
+        modelId="us.anthropic.claude-sonnet-4-5-20250929-v1:0",
         messages=[{"role": "user", "content": [{"text": text}]}],
         system=[{"text": "be helpful"}],
         toolConfig=tool_config(spec_with(), tenant),

@@ -32,6 +32,7 @@ for _name in [name for name in sys.modules if name.split(".")[0] == "governed_as
 sys.path.insert(0, str(TEMPLATE_ROOT / PACKAGE_DIR))
 
 from governed_assistant.spec.answers import answer_error, render_spec_yaml, spec_from_answers  # noqa: E402
+from governed_assistant.spec.models import default_model_id  # noqa: E402
 
 
 def _preset(name: str) -> dict[str, Any]:
@@ -128,4 +129,5 @@ class SpecExtension(Extension):
             check_answer=check_answer,
             assistant_yaml=assistant_yaml,
             package_requirement=package_requirement,
+            default_model_id=default_model_id,
         )

@@ -22,7 +22,7 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 BUS = "governed-bus"
 GUARDRAIL_ID = "gr-test"
-MODEL_ID = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+MODEL_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 # The identity provider API Gateway's JWT authorizer trusts; its tokens passed the authorizer.
 PROVIDER = TokenIssuer()
 

@@ -33,8 +33,11 @@ LAYERS = {
     "governed:conversation:ConversationLayer",
     "governed:observability:ObservabilityLayer",
 }
-# Functions every assistant has: the API, reason, the six steps, and observability's two.
-FUNCTIONS = {"api", "reason", *STEPS, "transform", "observability_setup"}
+# Functions every assistant has: the API, reason, the six steps, observability's two, and the
+# strict tools' warm-up (every preset has actions).
+FUNCTIONS = {"api", "reason", *STEPS, "transform", "observability_setup", "warmup"}
+# Functions that write no decision events: Firehose's transformation and the deploy-time ones.
+SILENT = ("transform", "observability_setup", "warmup")
 # What each retrieval backend adds: the store's resources, as the reasoning layer's tests count them.
 BACKEND_EXTRA = {
     backend: sum(sum(part.values()) for part in parts)
@@ -45,8 +48,9 @@ BACKEND_EXTRA = {
         "pgvector": (SETUP, DATABASE),
     }.items()
 }
-# The bounded-action assistant without retrieval: 128 resources besides the stack.
-BASE_COUNT = 128
+# The bounded-action assistant without retrieval: 133 resources besides the stack (the warm-up's
+# function, role, policy, logs and invocation among them).
+BASE_COUNT = 133
 # Per preset, besides the base: Pattern C's insight trigger (function, role, policy, logs, rule,
 # target, permission, its subscription filter and throttle alarm).
 PRESET_EXTRA = {"bounded-action": 0, "workflow-aware": 0, "insights-to-action": 9}
@@ -232,7 +236,7 @@ def test_log_sink_keeps_firehose_out_of_every_function(preset_runs: dict[str, Mo
     """By default events go to the functions' logs: no function may touch Firehose, all say sink=log."""
     run = preset_runs["bounded-action"]
     for name, function in functions(run).items():
-        if name in ("transform", "observability_setup"):
+        if name in SILENT:
             continue
         assert function.inputs["environment"]["variables"]["GOVERNED_TELEMETRY_SINK"] == "log", name
         assert "firehose" not in json.dumps(policy_of(run, function)), name
@@ -246,9 +250,7 @@ def test_firehose_sink_grants_the_stream_named_up_front() -> None:
     (stream,) = run.of_type("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
     assert stream.inputs["name"] == delivery_stream_name(spec.slug, "test")
     arn = f"arn:aws:firehose:{REGION}:{ACCOUNT_ID}:deliverystream/{stream.inputs['name']}"
-    writers = {
-        name: f for name, f in functions(run).items() if name not in ("transform", "observability_setup")
-    }
+    writers = {name: f for name, f in functions(run).items() if name not in SILENT}
     assert set(writers) == {"api", "reason", "insight", *STEPS}
     for name, function in writers.items():
         variables = function.inputs["environment"]["variables"]

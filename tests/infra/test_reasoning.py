@@ -9,11 +9,22 @@ from typing import Any
 
 import pulumi
 import pytest
+from governed_assistant.handlers.constants import GRAMMAR_COMPILE_SECONDS
+from governed_assistant.handlers.environment import MODEL_CLIENT_CONFIG
 from governed_assistant.infra import invariants
+from governed_assistant.infra.entrypoints import HANDLERS
 from governed_assistant.infra.pgvector import DATA_API_READER_ACTIONS, DB_READER_ROLE
-from governed_assistant.infra.reasoning import REASON_POLICY_NAME, ReasoningLayer, ReasoningLayerArgs
+from governed_assistant.infra.reasoning import (
+    REASON_POLICY_NAME,
+    TIMEOUT_SECONDS,
+    WARMUP_POLICY_NAME,
+    WARMUP_TIMEOUT_SECONDS,
+    ReasoningLayer,
+    ReasoningLayerArgs,
+)
 from governed_assistant.infra.retrieval import EMBEDDING_MODEL_ID, VECTOR_INDEX
 from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
+from governed_assistant.runtime.actions import tool_config
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
 
@@ -24,9 +35,9 @@ LAYER = "assistant-reasoning"
 GUARDRAIL_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT_ID}:guardrail/gr0example"
 SCHEMA_SQL = "CREATE EXTENSION IF NOT EXISTS vector;\nALTER TABLE chunks ENABLE ROW LEVEL SECURITY;\n"
 BACKENDS = ("none", "knowledge-base", "opensearch", "pgvector")
-PROFILE_ID = "us.anthropic.claude-3-5-sonnet-20240620-v1:0"
+PROFILE_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 MODEL_IDS = {
-    "model": "anthropic.claude-3-5-sonnet-20240620-v1:0",
+    "model": "anthropic.claude-sonnet-4-5-20250929-v1:0",
     "profile": PROFILE_ID,
     "profile-arn": f"arn:aws:bedrock:{REGION}:{ACCOUNT_ID}:inference-profile/{PROFILE_ID}",
     "application-profile-arn": f"arn:aws:bedrock:{REGION}:{ACCOUNT_ID}:application-inference-profile/a1b2c3",
@@ -46,6 +57,8 @@ SETUP = {
     "aws:cloudwatch/logGroup:LogGroup": 1,
     "aws:lambda/invocation:Invocation": 1,
 }
+# The strict tools' warm-up (the spec has actions): its function, role, policy, logs, invocation.
+WARMUP = dict(SETUP)
 COLLECTION = {
     "governed:reasoning:SearchCollection": 1,
     "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy": 2,
@@ -73,8 +86,9 @@ DATABASE = {
 
 
 def inventory(*parts: dict[str, int]) -> Counter[str]:
-    # The layer itself and its token usage table, whatever the backend.
+    # The layer itself, its token usage table and the warm-up, whatever the backend.
     total: Counter[str] = Counter({"governed:reasoning:ReasoningLayer": 1, "aws:dynamodb/table:Table": 1})
+    total.update(WARMUP)
     for part in parts:
         total.update(part)
     return total
@@ -91,9 +105,10 @@ EXPECTED_INVENTORY = {
 def make_spec(backend: str = "none", model_id: str | None = None) -> AssistantSpec:
     document = preset_document("bounded-action")
     document["retrieval"] = {"backend": backend}
-    if model_id:
-        document["model_id"] = model_id
-    return parse_spec(render_spec_yaml(document))
+    spec = parse_spec(render_spec_yaml(document))
+    # An application inference profile's model cannot be checked, so the spec refuses it
+    # (governed_assistant.spec.models); its IAM grant is still tested, on an unvalidated copy.
+    return spec.model_copy(update={"model_id": model_id}) if model_id else spec
 
 
 def reasoning_args(spec: AssistantSpec, **overrides: Any) -> ReasoningLayerArgs:
@@ -265,7 +280,9 @@ def test_reason_function_applies_the_guardrail_and_knows_its_model(runs: dict[st
         "Action": ["bedrock:ApplyGuardrail"],
         "Resource": GUARDRAIL_ARN,
     }
-    variables = only(run, "aws:lambda/function:Function").inputs["environment"]["variables"]
+    variables = only(run, "aws:lambda/function:Function", f"{LAYER}-reason").inputs["environment"][
+        "variables"
+    ]
     assert variables["GOVERNED_MODEL_ID"] == make_spec().model_id
     assert variables["GOVERNED_GUARDRAIL_ID"] == GUARDRAIL_ARN
     assert variables["GOVERNED_GUARDRAIL_VERSION"] == "1"
@@ -351,7 +368,8 @@ def test_pgvector_migration_reruns_when_the_schema_changes(spec: AssistantSpec) 
     pg = make_spec("pgvector")
 
     def migration(sql: str) -> dict[str, Any]:
-        return only(build(pg, schema_sql=sql), "aws:lambda/invocation:Invocation").inputs
+        run = build(pg, schema_sql=sql)
+        return only(run, "aws:lambda/invocation:Invocation", f"{LAYER}-retrieval-migration").inputs
 
     first, second = migration(SCHEMA_SQL), migration(SCHEMA_SQL + "-- v2\n")
     payload = json.loads(first["input"])
@@ -397,3 +415,88 @@ def test_reasoning_layer_refuses_unusable_arguments(
     """A store without its setup handler or schema, or missing code, fails the program with the fix."""
     with pytest.raises(Exception, match=message):
         build(make_spec(backend), **overrides)
+
+
+def _warmup(run: MockRun) -> tuple[RegisteredResource, dict[str, Any]]:
+    invocation = only(run, "aws:lambda/invocation:Invocation", f"{LAYER}-warmup")
+    return invocation, json.loads(invocation.inputs["input"])
+
+
+def test_warmup_is_invoked_on_deploy_with_the_specs_tool_config(runs: dict[str, MockRun]) -> None:
+    """The warm-up function runs its handler and is invoked with the model and the tool config's hash."""
+    run = runs["none"]
+    spec = make_spec()
+    function = only(run, "aws:lambda/function:Function", f"{LAYER}-warmup").inputs
+    assert function["handler"] == HANDLERS["warmup"]
+    assert function["timeout"] == WARMUP_TIMEOUT_SECONDS
+    assert function["environment"]["variables"]["GOVERNED_MODEL_ID"] == spec.model_id
+    invocation, payload = _warmup(run)
+    assert invocation.inputs["functionName"] == function["name"]
+    canonical = json.dumps(tool_config(spec), sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    assert payload == {"modelId": spec.model_id, "toolConfigSha256": digest}
+    assert invocation.inputs["triggers"] == {"toolConfig": digest, "model": spec.model_id}
+
+
+def test_warmup_reruns_when_an_actions_schema_changes() -> None:
+    """A different action schema is a different tool config hash, so the invocation runs again."""
+    spec = make_spec()
+    action = spec.actions[0]
+    parameters = {**action.parameters, "description": "The ticket's new status, changed."}
+    changed = spec.model_copy(
+        update={"actions": [action.model_copy(update={"parameters": parameters}), *spec.actions[1:]]}
+    )
+    before, after = _warmup(build(spec))[1], _warmup(build(changed))[1]
+    assert before["toolConfigSha256"] != after["toolConfigSha256"]
+
+
+def test_warmup_is_left_out_without_actions() -> None:
+    """A spec without actions sends no tool config, so nothing is warmed up."""
+    spec = make_spec().model_copy(update={"actions": []})
+    assert [r.name for r in build(spec).of_type("aws:lambda/invocation:Invocation")] == []
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        pytest.param("model", id="model"),
+        pytest.param("profile", id="inference-profile"),
+        pytest.param("profile-arn", id="inference-profile-arn"),
+    ],
+)
+def test_warmup_role_invokes_only_the_specs_model(kind: str) -> None:
+    """The warm-up's policy grants Converse on the spec's model (and its profile's routes) alone."""
+    spec = make_spec(model_id=MODEL_IDS[kind])
+    run = build(spec)
+    policy = only(run, "aws:iam/rolePolicy:RolePolicy", f"{LAYER}-warmup-policy")
+    assert policy.inputs["name"] == WARMUP_POLICY_NAME
+    assert (
+        invariants.bedrock_invoke_limited(policy.type, policy.name, policy.inputs, model_ids=(spec.model_id,))
+        == []
+    )
+    invoke = {s["Sid"]: s for s in statements(policy) if s["Sid"].startswith("Invoke")}
+    reason = {sid: s for sid, s in reason_statements(run).items() if sid.startswith("Invoke")}
+    assert invoke == reason
+    assert invariants.check_resources(run.resources, spec) == []
+
+
+def test_global_profile_grants_the_profile_and_its_routed_model() -> None:
+    """A global. profile is a profile (not a foundation model): granted by ARN, its model only through it."""
+    profile = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    invoke = {
+        sid: s["Resource"]
+        for sid, s in reason_statements(build(make_spec(model_id=profile))).items()
+        if sid.startswith("Invoke")
+    }
+    assert invoke == {
+        "InvokeProfile": f"arn:aws:bedrock:{REGION}:{ACCOUNT_ID}:inference-profile/{profile}",
+        "InvokeRoutedModel": f"arn:aws:bedrock:*::foundation-model/{MODEL_IDS['model']}",
+    }
+
+
+def test_reason_function_outlasts_a_grammar_compile(runs: dict[str, MockRun]) -> None:
+    """The reason function's timeout is above its model client's read timeout, which covers a compile."""
+    function = only(runs["none"], "aws:lambda/function:Function", f"{LAYER}-reason").inputs
+    assert function["timeout"] == TIMEOUT_SECONDS
+    assert MODEL_CLIENT_CONFIG["read_timeout"] > GRAMMAR_COMPILE_SECONDS
+    assert MODEL_CLIENT_CONFIG["read_timeout"] < TIMEOUT_SECONDS

@@ -71,7 +71,7 @@ def bedrock(tmp_path: Path) -> Iterator[tuple[BedrockEndpoint, Any]]:
 
 def _converse(client: Any, text: str, tenant: str = "acme") -> dict[str, Any]:
     response: dict[str, Any] = client.converse(
-        modelId="us.anthropic.claude-sonnet-4-20250514-v1:0",
+        modelId="us.anthropic.claude-sonnet-4-5-20250929-v1:0",
         messages=converse_messages(text, tenant_id=tenant),
         system=[{"text": "be helpful"}],
         toolConfig=tool_config(spec_with()),

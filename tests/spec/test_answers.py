@@ -7,6 +7,7 @@ import pytest
 from governed_assistant.spec import parse_spec
 from governed_assistant.spec.answers import QUESTION_PATHS, answer_error, render_spec_yaml, spec_from_answers
 from governed_assistant.spec.model import PII_ENTITY_TYPES
+from governed_assistant.spec.models import default_model_id
 
 from tests.conftest import PRESETS, REPO_ROOT, preset_answers
 
@@ -69,3 +70,43 @@ def test_pii_entity_types_match_botocore() -> None:
     """The PII entity list is exactly the Bedrock guardrail enum in botocore's service model."""
     model = botocore.session.get_session().get_service_model("bedrock")
     assert tuple(model.shape_for("GuardrailPiiEntityType").enum) == PII_ENTITY_TYPES
+
+
+@pytest.mark.parametrize(
+    ("answers", "fragment"),
+    [
+        pytest.param(
+            {"model_id": "us.anthropic.claude-sonnet-4-20250514-v1:0"},
+            "strict tool use is documented only for",
+            id="sonnet-4",
+        ),
+        pytest.param(
+            {"aws_region": "eu-west-1", "model_id": "us.anthropic.claude-sonnet-4-5-20250929-v1:0"},
+            "use 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0'",
+            id="profile-of-another-region",
+        ),
+    ],
+)
+def test_answer_error_model_without_strict_tools_is_refused(
+    answers: dict[str, object], fragment: str
+) -> None:
+    """The model_id question refuses a model without strict tools, or a profile the region cannot call."""
+    assert fragment in answer_error("model_id", answers)
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "ap-southeast-2"])
+def test_copier_default_model_follows_the_region_and_is_valid(region: str) -> None:
+    """copier.yml's model_id default renders, for each region, a model the question accepts."""
+    import jinja2
+    import yaml
+
+    # The template's extension registers default_model_id as a global; importing it here would
+    # purge governed_assistant from sys.modules (it does, for copier update), so it stands in.
+    extension = (REPO_ROOT / "extensions" / "spec_extension.py").read_text()
+    assert "default_model_id=default_model_id" in extension
+    template = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())["model_id"]["default"]
+    environment = jinja2.Environment(autoescape=False)  # noqa: S701 - renders YAML text, not HTML
+    environment.globals["default_model_id"] = default_model_id
+    default = environment.from_string(template).render(aws_region=region)
+    assert default == default_model_id(region)
+    assert answer_error("model_id", {"aws_region": region, "model_id": default}) == ""

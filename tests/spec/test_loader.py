@@ -154,6 +154,12 @@ CASES = [
     pytest.param(_set("stacks", ["dev", "dev"]), "stacks[1]", "duplicate stack", id="duplicate-stack"),
     pytest.param(_set("mode", "answer"), "actions", "proposes no actions", id="answer-mode-with-actions"),
     pytest.param(_set("model_id", "gpt 4"), "model_id", "pattern", id="model-id"),
+    pytest.param(
+        _set("model_id", "us.anthropic.claude-sonnet-4-20250514-v1:0"),
+        "model_id",
+        "strict tool use is documented only for",
+        id="model-without-strict-tools",
+    ),
 ]
 
 

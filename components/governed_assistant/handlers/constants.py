@@ -27,3 +27,11 @@ RETRIEVAL_LIMIT: Final = 5
 MAX_CHUNK_CHARS: Final = 2000
 # The answer text the output guardrail screens and the job keeps.
 MAX_ANSWER_CHARS: Final = 8000
+
+# Bedrock compiles a strict tool's input schema into a grammar on its first use, which "may take
+# up to a few minutes", then caches it for 24 hours (structured outputs' request workflow:
+# https://docs.aws.amazon.com/bedrock/latest/userguide/structured-output.html). The docs give no
+# figure, so a Converse call is allowed five minutes for a compile on top of botocore's default
+# 60 s read timeout for the answer itself; the reason function's timeout is above that.
+GRAMMAR_COMPILE_SECONDS: Final = 300
+MODEL_READ_TIMEOUT_SECONDS: Final = GRAMMAR_COMPILE_SECONDS + 60

@@ -25,6 +25,7 @@ from governed_assistant.handlers.constants import (
     DEFAULT_ACTIONS_PACKAGE,
     DEFAULT_POLICIES_DIR,
     DEFAULT_SPEC_PATH,
+    MODEL_READ_TIMEOUT_SECONDS,
 )
 from governed_assistant.handlers.exceptions import HandlerConfigError
 from governed_assistant.wire import (
@@ -54,8 +55,12 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 # Converse is retried by ModelClient itself (and its breaker must see every failure): botocore's
-# own retries stay off.
-MODEL_CLIENT_CONFIG: Mapping[str, Any] = {"retries": {"total_max_attempts": 1}}
+# own retries stay off. The read timeout covers a strict tool's grammar compile (botocore's
+# default of 60 s does not): a new tool config's first call waits for it.
+MODEL_CLIENT_CONFIG: Mapping[str, Any] = {
+    "retries": {"total_max_attempts": 1},
+    "read_timeout": MODEL_READ_TIMEOUT_SECONDS,
+}
 _UNSET: Any = object()
 
 

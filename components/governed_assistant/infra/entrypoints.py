@@ -18,9 +18,11 @@ HANDLERS: Final[Mapping[str, str]] = MappingProxyType(
         for function in (
             # Conversation: the HTTP API.
             "api",
-            # Reasoning: retrieval and Converse; the retrieval store's setup.
+            # Reasoning: retrieval and Converse; the retrieval store's setup; the strict tools'
+            # warm-up on deploy.
             "reason",
             "retrieval_setup",
+            "warmup",
             # Execution: one function per state machine step (governed_assistant.infra.execution.STEPS).
             "gate",
             "approval",

@@ -237,7 +237,7 @@ _MODEL_ARN = re.compile(
     r"^arn:aws[a-z-]*:bedrock:[a-z0-9*-]*:(\d{12})?:"
     r"(?P<kind>foundation-model|inference-profile|application-inference-profile)/(?P<id>[\w.:-]+)$"
 )
-_GEO_PREFIX = re.compile(r"^[a-z]{2,4}\.(?=[a-z0-9-]+\.)")
+_GEO_PREFIX = re.compile(r"^(?:[a-z]{2,4}|global|us-gov)\.(?=[a-z0-9-]+\.)")
 
 
 def model_allows(resource: str, model_id: str) -> bool:

@@ -10,6 +10,12 @@ routes to, allowed only through that profile (the ``bedrock:InferenceProfileArn`
 Each tenant's daily token budget is counted in a usage table (``tenantId``, ``day``; the
 schema ``governed_assistant.runtime.model.stores.dynamodb`` reads), which only this function touches.
 
+With actions, a warm-up function (``governed_assistant.handlers.warmup``) is invoked on every
+deploy that changes the strict tool config (its SHA-256 is in the invocation's input): one
+Converse call per distinct config compiles its grammar before users arrive, and a config Bedrock
+refuses fails ``pulumi up`` with Bedrock's message. It may invoke the spec's model only, as the
+reason function.
+
 Retrieval (``retrieval.backend``) is a ``RetrievalStore`` child (``governed_assistant.infra.retrieval``);
 its read grants join the reason function's policy.
 """
@@ -24,6 +30,8 @@ import pulumi
 import pulumi_aws as aws
 
 from governed_assistant.errors import GovernanceError
+from governed_assistant.handlers.constants import MODEL_READ_TIMEOUT_SECONDS
+from governed_assistant.infra.entrypoints import HANDLERS
 from governed_assistant.infra.execution import check_archive
 from governed_assistant.infra.functions import (
     FunctionSettings,
@@ -54,14 +62,20 @@ from governed_assistant.wire import (
 )
 
 REASON_POLICY_NAME: Final = "governed-reason"
+WARMUP_POLICY_NAME: Final = "governed-warmup"
+# Lambda's maximum: the deployment's one tool config may take a compile (MODEL_READ_TIMEOUT_SECONDS),
+# and the client retries a timed-out read.
+WARMUP_TIMEOUT_SECONDS: Final = 900
 INVOKE_ACTIONS: Final = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
-TIMEOUT_SECONDS: Final = 120
+# Above the model client's read timeout, which covers a strict tool's grammar compile.
+TIMEOUT_SECONDS: Final = MODEL_READ_TIMEOUT_SECONDS + 60
 MEMORY_MB: Final = 1024
 DEFAULT_DATABASE: Final[DatabaseSize] = {"min_capacity": 0.5, "max_capacity": 4}
 
-# A cross-region inference profile id is a geography prefix and a model id ("us.anthropic...");
-# the same rule as ``governed_assistant.infra.invariants.model_allows``.
-_GEO_PREFIX = re.compile(r"^[a-z]{2,4}\.(?=[a-z0-9-]+\.)")
+# A cross-region inference profile id is a geography prefix and a model id ("us.anthropic...",
+# "global.anthropic...", "us-gov.anthropic..."); the same rule as
+# ``governed_assistant.infra.invariants.model_allows``.
+_GEO_PREFIX = re.compile(r"^(?:[a-z]{2,4}|global|us-gov)\.(?=[a-z0-9-]+\.)")
 
 
 # The canary variant (model, prompt) and the breaker settings come from the rollout flags.
@@ -102,6 +116,9 @@ class ReasoningLayerArgs(TypedDict):
     """Input plus output tokens one tenant may spend per UTC day; the runtime's default without it."""
     decision_stream_arn: NotRequired[pulumi.Input[str]]
     """The Firehose stream decision events go to (``firehose`` telemetry sink); left out with the log sink."""
+    warmup_handler: NotRequired[str]
+    """The strict tools' warm-up, invoked on deploy when the spec has actions;
+    ``governed_assistant.handlers.warmup.handler`` by default."""
     flags_arn: NotRequired[pulumi.Input[str]]
     """The rollout flags' AppConfig configuration ARN: the reason step reads the canary variant and the
     breaker settings there; its identifiers reach it through ``environment``. Without it, the reason
@@ -199,6 +216,8 @@ class ReasoningLayer(pulumi.ComponentResource):
             ENV_DAILY_TOKEN_BUDGET: str(args.get("daily_token_budget", DEFAULT_DAILY_TOKEN_BUDGET)),
         }
         function, log_group = self._create_function(args, role, statements, environment)
+        if self._spec.actions:
+            self._create_warmup(args, partition=partition, region=region, account=account)
 
         self.function_arn = function.arn
         self.function_name = function.name
@@ -213,6 +232,54 @@ class ReasoningLayer(pulumi.ComponentResource):
                 "usage_table_name": self.usage_table_name,
                 "retrieval": self.retrieval,
             }
+        )
+
+    def _create_warmup(
+        self,
+        args: ReasoningLayerArgs,
+        *,
+        partition: pulumi.Input[str],
+        region: pulumi.Input[str],
+        account: pulumi.Input[str],
+    ) -> aws.lambda_.Invocation:
+        """The warm-up function, allowed the spec's model only, and its invocation on deploy."""
+        # Imported here: the handler module builds the tool configs exactly as the reason step.
+        from governed_assistant.handlers.warmup import deployed_tool_config, tool_config_digest
+
+        digest = tool_config_digest(deployed_tool_config(self._spec))
+        role = aws.iam.Role(
+            f"{self._name}-warmup-role",
+            name_prefix=physical_name(self._spec.slug, self._stack, "warmup", limit=37) + "-",
+            assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
+            tags=self._tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        invoke = model_invoke_statements(
+            self._spec.model_id, partition=partition, region=region, account=account
+        )
+        settings = FunctionSettings(
+            function_name=physical_name(self._spec.slug, self._stack, "warmup", limit=64),
+            handler=args.get("warmup_handler", HANDLERS["warmup"]),
+            code=args["code"],
+            role=role,
+            policy_name=WARMUP_POLICY_NAME,
+            statements=lambda own_logs: [*invoke, *logs_and_tracing(own_logs)],
+            environment={
+                ENV_MODEL_ID: self._spec.model_id,
+                ENV_POWERTOOLS_SERVICE_NAME: self._spec.slug,
+            },
+            timeout=WARMUP_TIMEOUT_SECONDS,
+            memory_mb=256,
+            retention_days=self._spec.observability.retention_days,
+        )
+        function, _ = governed_function(f"{self._name}-warmup", settings, parent=self, tags=self._tags)
+        return aws.lambda_.Invocation(
+            f"{self._name}-warmup",
+            function_name=function.name,
+            input=pulumi.Output.json_dumps({"modelId": self._spec.model_id, "toolConfigSha256": digest}),
+            # Runs again whenever a tool config (an action's schema, description...) or the model changes.
+            triggers={"toolConfig": digest, "model": self._spec.model_id},
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _create_usage_table(self) -> aws.dynamodb.Table:

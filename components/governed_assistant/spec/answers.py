@@ -15,6 +15,7 @@ import yaml
 
 from governed_assistant.spec.loader import validate_spec_data
 from governed_assistant.spec.model import SPEC_VERSION
+from governed_assistant.spec.models import default_model_id
 from governed_assistant.spec.problems import PathPart
 
 # Where each question's answer lands in the spec; a problem under that path is reported
@@ -53,13 +54,15 @@ QUESTION_PATHS: dict[str, tuple[PathPart, ...]] = {
 _PLACEHOLDERS: dict[str, Any] = {
     "project_name": "Assistant",
     "project_slug": "assistant",
-    "model_id": "anthropic.claude-3-5-sonnet-20240620-v1:0",
     "approver_roles": ["supervisor"],
 }
 
 _SECTION_COMMENTS = {
     "spec_version": "The spec format; `copier update` migrates it when the template changes it.",
-    "model_id": "The Bedrock model or inference profile the reasoning layer calls (and may only call).",
+    "model_id": (
+        "The Bedrock model or inference profile the reasoning layer calls (and may only call); "
+        "it must take strict tools (Claude Sonnet 4.5, Haiku 4.5, Opus 4.5 or Opus 4.6)."
+    ),
     "identity": "Tenant, user and roles come only from these verified JWT claims.",
     "roles": "Every role the assistant knows; policies/<role>.cedar says what each may do.",
     "approver_roles": "Who may approve a gated action (never the requester, always the same tenant).",
@@ -112,7 +115,8 @@ def spec_from_answers(
         "region": answers.get("aws_region", "us-east-1"),
         "pattern": answers.get("preset", "bounded-action"),
         "mode": answers.get("mode", "operate"),
-        "model_id": _answer(answers, "model_id"),
+        # Unanswered, the default for the region (as copier.yml's default is).
+        "model_id": answers.get("model_id") or default_model_id(str(answers.get("aws_region", "us-east-1"))),
         "identity": identity,
         "roles": roles,
         "approver_roles": approver_roles,

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from governed_assistant.runtime.identity.constants import ROLE_NAME_PATTERN
+from governed_assistant.spec.models import check_strict_model, region_problem
 from governed_assistant.spec.problems import Problem
 
 SPEC_VERSION: Literal[2] = 2
@@ -181,7 +182,8 @@ class AssistantSpec(StrictModel):
     region: Annotated[str, Field(pattern=_REGION.pattern)] = "us-east-1"
     pattern: Literal["bounded-action", "workflow-aware", "insights-to-action"] = "bounded-action"
     mode: Literal["answer", "collect", "operate", "trigger"] = "operate"
-    model_id: Annotated[str, Field(pattern=_MODEL_ID.pattern)]
+    # A model documented to take strict tools (governed_assistant.spec.models), or its profile.
+    model_id: Annotated[str, Field(pattern=_MODEL_ID.pattern), AfterValidator(check_strict_model)]
     identity: Identity = Identity()
     roles: dict[RoleName, str] = Field(min_length=1)
     approver_roles: list[RoleName] = Field(min_length=1)
@@ -222,6 +224,9 @@ def cross_field_problems(spec: AssistantSpec) -> list[Problem]:
                 "it must be at least the approval threshold (e.g. approval 0.5, deny 0.9)",
             )
         )
+    region = region_problem(spec.model_id, spec.region)
+    if region is not None:
+        problems.append(Problem(("model_id",), region))
     problems += _identity_problems(spec.identity)
     problems += _role_problems(spec)
     problems += _action_problems(spec)

@@ -19,11 +19,11 @@ from governed_assistant.infra.asl import build_definition, render_definition, ru
 from governed_assistant.infra.execution import definition_steps
 from governed_assistant.local.lambda_endpoint import LambdaEndpoint, serve_lambda
 from governed_assistant.spec import AssistantSpec, parse_spec
-from governed_assistant.spec.answers import render_spec_yaml
+from governed_assistant.spec.answers import render_spec_yaml, spec_from_answers
 from governed_assistant.wire import APPROVAL_REJECTED_ERROR
 from moto import mock_aws
 
-from tests.conftest import PRESETS, preset_document
+from tests.conftest import PRESETS, preset_answers, preset_document
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -357,3 +357,46 @@ def test_build_definition_is_pure() -> None:
     """The same spec gives the same definition, byte for byte."""
     spec = fast_spec("workflow-aware")
     assert json.dumps(build_definition(spec)) == json.dumps(build_definition(spec))
+
+
+def _reachable(definition: dict[str, Any]) -> set[str]:
+    """Every state a walk from StartAt can reach through Next, Default, Choices and Catch."""
+    states = definition["States"]
+    seen: set[str] = set()
+    pending = [definition["StartAt"]]
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        state = states[name]
+        targets = [state.get("Next"), state.get("Default")]
+        targets += [choice["Next"] for choice in state.get("Choices", [])]
+        targets += [catch["Next"] for catch in state.get("Catch", [])]
+        pending += [target for target in targets if target]
+    return seen
+
+
+def _answer_spec() -> AssistantSpec:
+    """The questionnaire's answer mode: no actions, so no role that only actions used."""
+    answers, roles = preset_answers("bounded-action")
+    answers |= {"mode": "answer", "actions": []}
+    used = {*answers["approver_roles"], *answers["admin_roles"]}
+    return parse_spec(
+        render_spec_yaml(spec_from_answers(answers, {r: d for r, d in roles.items() if r in used}))
+    )
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        *(pytest.param(preset, id=preset) for preset in PRESETS),
+        pytest.param("answer", id="answer-mode-no-actions"),
+    ],
+)
+def test_every_state_is_reachable_and_every_target_exists(spec: str) -> None:
+    """CreateStateMachine refuses an unreachable state (MISSING_TRANSITION_TARGET) or a missing target."""
+    definition = build_definition(_answer_spec() if spec == "answer" else fast_spec(spec))
+    reachable = _reachable(definition)
+    assert reachable <= set(definition["States"]), "a transition names a state that does not exist"
+    assert set(definition["States"]) - reachable == set()

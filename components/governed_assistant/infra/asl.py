@@ -101,7 +101,9 @@ def build_definition(
             result_path="$.output",
             next_state="RecordCompletion",
         ),
-        **_recorders(),
+        # Without actions nothing is gated, so only completion and failure can end a job: Step
+        # Functions refuses a definition with a state nothing reaches.
+        **_recorders(ACTION_OUTCOMES if spec.actions else ANSWER_OUTCOMES),
     }
     if spec.actions:
         states |= _action_states(spec, approval_timeout_seconds)
@@ -216,18 +218,24 @@ def _action_retry(action: Action) -> dict[str, Any]:
     }
 
 
-def _recorders() -> dict[str, Any]:
+_RECORDERS: Final = {
+    "complete": "RecordCompletion",
+    "denied": "RecordDenial",
+    "shadow": "RecordShadow",
+    "rejected": "RecordRejection",
+    "expired": "RecordExpiry",
+    "failed": _FAILED,
+}
+# The outcomes that can end a job: every one when the spec has actions, else an answer's two.
+ACTION_OUTCOMES: Final = tuple(_RECORDERS)
+ANSWER_OUTCOMES: Final = ("complete", "failed")
+
+
+def _recorders(outcomes: tuple[str, ...]) -> dict[str, Any]:
     """One task per outcome: the respond step writes the job's final status and result."""
-    names = {
-        "complete": "RecordCompletion",
-        "denied": "RecordDenial",
-        "shadow": "RecordShadow",
-        "rejected": "RecordRejection",
-        "expired": "RecordExpiry",
-        "failed": _FAILED,
-    }
     states: dict[str, Any] = {}
-    for outcome, name in names.items():
+    for outcome in outcomes:
+        name = _RECORDERS[outcome]
         state = _task(RESPOND, {"outcome": outcome, "state.$": "$"}, result_path="$.response", end=True)
         # A failed recorder must not loop back into itself.
         state.pop("Catch")

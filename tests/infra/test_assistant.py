@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -295,3 +296,28 @@ def test_stateful_resources_follow_protect_data() -> None:
         t.name for t in run.of_type("aws:dynamodb/table:Table") if t.inputs.get("deletionProtectionEnabled")
     }
     assert protected == {f"{NAME}-execution-jobs", f"{NAME}-execution-approvals"}
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [
+        pytest.param("us-gov-west-1", "aws-us-gov", id="govcloud"),
+        pytest.param("cn-north-1", "aws-cn", id="china"),
+    ],
+)
+def test_every_arn_is_in_the_regions_partition(region: str, partition: str) -> None:
+    """Deployed outside the aws partition, no ARN the program builds (IAM, ASL, AppConfig, logs) names aws."""
+    spec = make_spec(
+        "insights-to-action", region=region, model_id="anthropic.claude-sonnet-4-5-20250929-v1:0"
+    )
+    layer = f"arn:{partition}:lambda:{region}:{ACCOUNT_ID}:layer:deps:1"
+    code = {"archive": pulumi.FileArchive(str(REPO_ROOT / "components")), "dependencies": layer}
+    run = run_with_mocks(
+        lambda: GovernedAssistant(NAME, assistant_args(spec, code=code, telemetry_sink="firehose")),
+        project=spec.slug,
+        region=region,
+    )
+    inputs = json.dumps([resource.inputs for resource in run.resources], default=str)
+    assert sorted(set(re.findall(r"arn:aws:[a-z0-9-]*:[^\"\\s]{0,40}", inputs))) == []
+    (machine,) = run.of_type("aws:sfn/stateMachine:StateMachine")
+    assert f"arn:{partition}:states:::lambda:invoke.waitForTaskToken" in machine.inputs["definition"]

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from governed_assistant.spec.model import Action, AssistantSpec
+from governed_assistant.spec.models import region_partition
 from governed_assistant.wire import (
     APPROVAL_REJECTED_ERROR,
     DEFAULT_APPROVAL_TIMEOUT_SECONDS,
@@ -137,7 +138,7 @@ def _action_states(spec: AssistantSpec, approval_timeout_seconds: int) -> dict[s
         "RequestApproval": {
             "Type": "Task",
             "Comment": "Waits for an approver; the task token never leaves the server side.",
-            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "Resource": f"arn:{region_partition(spec.region)}:states:::lambda:invoke.waitForTaskToken",
             "Parameters": {
                 "FunctionName": APPROVAL,
                 "Payload": {**proposal, "decision.$": "$.decision", "taskToken.$": "$$.Task.Token"},

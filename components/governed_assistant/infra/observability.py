@@ -223,6 +223,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
         self._tags = {"assistant": self._spec.slug, "layer": "observability"}
         invoke_opts = pulumi.InvokeOutputOptions(parent=self)
         self._region = aws.get_region_output(opts=invoke_opts).region
+        self._partition = aws.get_partition_output(opts=invoke_opts).partition
         self._account = aws.get_caller_identity_output(opts=invoke_opts).account_id
         check_archive(args["code"]["archive"], f"{name} observability functions")
 
@@ -271,7 +272,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
         # document per record for OpenSearch); the ARN is built from the stream's fixed name,
         # since the stream is created after (and from) the function.
         own_stream = pulumi.Output.concat(
-            "arn:aws:firehose:", self._region, ":", self._account, ":deliverystream/",
+            "arn:", self._partition, ":firehose:", self._region, ":", self._account, ":deliverystream/",
             delivery_stream_name(self._spec.slug, self._stack),
         )  # fmt: skip
         transform = self._create_function(
@@ -541,7 +542,9 @@ class ObservabilityLayer(pulumi.ComponentResource):
             "subscription",
             "logs.amazonaws.com",
             StringLike={
-                "aws:SourceArn": pulumi.Output.concat("arn:aws:logs:", self._region, ":", self._account, ":*")
+                "aws:SourceArn": pulumi.Output.concat(
+                    "arn:", self._partition, ":logs:", self._region, ":", self._account, ":*"
+                )
             },
         )
         policy = aws.iam.RolePolicy(

@@ -174,12 +174,13 @@ class RolloutLayer(pulumi.ComponentResource):
 
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
         self.application_id = application.id
         self.environment_id = environment.environment_id
         self.profile_id = profile.configuration_profile_id
         self.deployment_strategy_id = strategy.id
         self.flags_arn = pulumi.Output.concat(
-            "arn:aws:appconfig:", region.region, ":", identity.account_id,
+            "arn:", partition.partition, ":appconfig:", region.region, ":", identity.account_id,
             ":application/", application.id,
             "/environment/", environment.environment_id,
             "/configuration/", profile.configuration_profile_id,

@@ -26,19 +26,28 @@ import pulumi
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 
+from governed_assistant.spec.models import region_partition
+
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 
-_KNOWN_INVOKES: dict[str, dict[str, Any]] = {
-    "aws:index/getCallerIdentity:getCallerIdentity": {
-        "accountId": ACCOUNT_ID,
-        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/test",
-        "userId": "AIDTEST",
-        "id": ACCOUNT_ID,
-    },
-    "aws:index/getRegion:getRegion": {"name": REGION, "region": REGION, "id": REGION},
-    "aws:index/getPartition:getPartition": {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"},
-}
+
+def _known_invokes(region: str, partition: str) -> dict[str, dict[str, Any]]:
+    """The data sources the programs read, answered as AWS would in ``region``."""
+    return {
+        "aws:index/getCallerIdentity:getCallerIdentity": {
+            "accountId": ACCOUNT_ID,
+            "arn": f"arn:{partition}:iam::{ACCOUNT_ID}:user/test",
+            "userId": "AIDTEST",
+            "id": ACCOUNT_ID,
+        },
+        "aws:index/getRegion:getRegion": {"name": region, "region": region, "id": region},
+        "aws:index/getPartition:getPartition": {
+            "partition": partition,
+            "dnsSuffix": "amazonaws.com",
+            "id": partition,
+        },
+    }
 
 
 class UnknownInvokeError(AssertionError):
@@ -89,7 +98,7 @@ def _urn_type(urn: str) -> str:
 
 # Identifiers AWS returns besides the resource id, by type: (output, value; "{name}" is filled in).
 _EXTRA_OUTPUTS: dict[str, dict[str, Any]] = {
-    "aws:dynamodb/table:Table": {"streamArn": "arn:aws:dynamodb:{region}:{account}:{name}/stream/1"},
+    "aws:dynamodb/table:Table": {"streamArn": "arn:{partition}:dynamodb:{region}:{account}:{name}/stream/1"},
     "aws:appconfig/environment:Environment": {"environmentId": "{name}-envid"},
     "aws:appconfig/configurationProfile:ConfigurationProfile": {"configurationProfileId": "{name}-profid"},
     "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion": {"versionNumber": 1},
@@ -100,25 +109,24 @@ _EXTRA_OUTPUTS: dict[str, dict[str, Any]] = {
 }
 
 
-_ARN_PREFIX = "arn:aws:{service}:" + REGION + ":" + ACCOUNT_ID + ":"
-
-
-def _computed_outputs(typ: str, resource_id: str, inputs: dict[str, Any], arn: str) -> dict[str, Any]:
+def _computed_outputs(
+    typ: str, resource_id: str, inputs: dict[str, Any], arn: str, region: str, partition: str
+) -> dict[str, Any]:
     """Outputs AWS computes from a resource's inputs (ARNs in the shape each service uses)."""
-    prefix = _ARN_PREFIX
+    prefix = f"arn:{partition}:{{service}}:{region}:{ACCOUNT_ID}:"
     if typ == "aws:bedrock/guardrail:Guardrail":
         return {
             "guardrailArn": prefix.format(service="bedrock") + f"guardrail/{resource_id}",
             "guardrailId": resource_id,
         }
     if typ == "aws:apigatewayv2/stage:Stage":
-        return {"invokeUrl": f"https://{inputs.get('apiId')}.execute-api.{REGION}.amazonaws.com/"}
+        return {"invokeUrl": f"https://{inputs.get('apiId')}.execute-api.{region}.amazonaws.com/"}
     if typ == "aws:lambda/function:Function":
-        return {"invokeArn": f"arn:aws:apigateway:{REGION}:lambda:path/functions/{arn}/invocations"}
+        return {"invokeArn": f"arn:{partition}:apigateway:{region}:lambda:path/functions/{arn}/invocations"}
     if typ == "aws:opensearch/serverlessCollection:ServerlessCollection":
         return {
             "arn": prefix.format(service="aoss") + f"collection/{resource_id}",
-            "collectionEndpoint": f"https://{resource_id}.{REGION}.aoss.amazonaws.com",
+            "collectionEndpoint": f"https://{resource_id}.{region}.aoss.amazonaws.com",
         }
     if typ == "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase":
         return {"arn": prefix.format(service="bedrock") + f"knowledge-base/{resource_id}"}
@@ -129,35 +137,45 @@ def _computed_outputs(typ: str, resource_id: str, inputs: dict[str, Any], arn: s
             "masterUserSecrets": [{"secretArn": secret, "secretStatus": "active"}],
         }
     if typ == "aws:s3/bucket:Bucket":
-        return {"arn": f"arn:aws:s3:::{resource_id}", "bucket": resource_id}
+        return {"arn": f"arn:{partition}:s3:::{resource_id}", "bucket": resource_id}
     if typ == "aws:opensearch/domain:Domain":
-        return {"endpoint": f"search-{resource_id}.{REGION}.es.amazonaws.com"}
+        return {"endpoint": f"search-{resource_id}.{region}.es.amazonaws.com"}
     return {}
 
 
 class GovernedMocks(pulumi_mocks.Mocks):
-    """Answers resources with an id and an ARN shaped like AWS's, and only known invokes."""
+    """Answers resources with an id and an ARN shaped like AWS's in ``region``, and only known invokes."""
+
+    def __init__(self, region: str = REGION) -> None:
+        super().__init__()
+        self.region = region
+        self.partition = region_partition(region)
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         resource_id = f"{args.name}-id"
         outputs = dict(args.inputs)
         service = args.typ.split(":")[1].split("/")[0] if args.typ.startswith("aws:") else "custom"
-        outputs.setdefault("arn", f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{args.name}")
+        outputs.setdefault("arn", f"arn:{self.partition}:{service}:{self.region}:{ACCOUNT_ID}:{args.name}")
         outputs.setdefault("name", args.inputs.get("name", args.name))
         for key, value in _EXTRA_OUTPUTS.get(args.typ, {}).items():
             filled = (
-                value.format(name=args.name, region=REGION, account=ACCOUNT_ID)
+                value.format(name=args.name, region=self.region, account=ACCOUNT_ID, partition=self.partition)
                 if isinstance(value, str)
                 else value
             )
             outputs.setdefault(key, filled)
-        outputs.update(_computed_outputs(args.typ, resource_id, dict(args.inputs), outputs["arn"]))
+        outputs.update(
+            _computed_outputs(
+                args.typ, resource_id, dict(args.inputs), outputs["arn"], self.region, self.partition
+            )
+        )
         return resource_id, outputs
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        if args.token not in _KNOWN_INVOKES:
-            raise UnknownInvokeError(f"the mocks do not answer invoke {args.token}; add it to _KNOWN_INVOKES")
-        return dict(_KNOWN_INVOKES[args.token]), []  # no check failures
+        known = _known_invokes(self.region, self.partition)
+        if args.token not in known:
+            raise UnknownInvokeError(f"the mocks do not answer invoke {args.token}; add it to _known_invokes")
+        return dict(known[args.token]), []  # no check failures
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -205,14 +223,16 @@ def run_with_mocks(
     project: str = "assistant",
     stack: str = "test",
     config: Mapping[str, Any] | None = None,
+    region: str = REGION,
 ) -> MockRun:
     """Evaluate ``program`` (which builds resources) under mocks and return what it registered.
 
     ``config`` is the stack's configuration, keys namespaced as in ``Pulumi.<stack>.yaml``
-    (``"<project>:protectData"``; a bare key gets the project's namespace).
+    (``"<project>:protectData"``; a bare key gets the project's namespace). ``region`` is where
+    the mocks pretend to deploy: its partition is in every ARN they make.
     """
     run = MockRun()
-    mocks = GovernedMocks()
+    mocks = GovernedMocks(region)
     monitor = _RecordingMonitor(mocks, run)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

@@ -82,6 +82,15 @@ def region_geography(region: str) -> str | None:
     )
 
 
+def region_partition(region: str) -> str:
+    """The AWS partition ``region`` belongs to: the first field of every ARN made there."""
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws"
+
+
 def default_model_id(region: str) -> str:
     """The default ``model_id`` for ``region``: Claude Sonnet 4.5 through the profile that serves it."""
     geography = region_geography(region) or GLOBAL_GEOGRAPHY

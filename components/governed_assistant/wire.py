@@ -133,6 +133,12 @@ JOB_ACCEPTED_DETAIL_TYPE: Final = "job accepted"
 # function refuses any other event as a security event.
 INSIGHT_EVENT_SOURCE: Final = "governed.insights"
 INSIGHT_DETAIL_TYPE: Final = "insight raised"
+# The rules and targets on the stack's own bus: named, briefly, so a long slug never pushes them
+# past EventBridge's 64-character limits (auto-naming would append random characters to it).
+JOB_RULE_NAME: Final = "job-accepted"
+JOB_TARGET_ID: Final = "start-job"
+INSIGHT_RULE_NAME: Final = "insight-raised"
+INSIGHT_TARGET_ID: Final = "insight-function"
 
 # The HTTP API.
 

@@ -321,3 +321,17 @@ def test_every_arn_is_in_the_regions_partition(region: str, partition: str) -> N
     assert sorted(set(re.findall(r"arn:aws:[a-z0-9-]*:[^\"\\s]{0,40}", inputs))) == []
     (machine,) = run.of_type("aws:sfn/stateMachine:StateMachine")
     assert f"arn:{partition}:states:::lambda:invoke.waitForTaskToken" in machine.inputs["definition"]
+
+
+def test_eventbridge_names_stay_within_aws_limits_for_the_longest_slug() -> None:
+    """Every rule and target is named explicitly within 64 characters, however long the slug (40)."""
+    spec = make_spec("insights-to-action", slug="regional_support_operations_assistant_x")
+    run = build(spec)
+    rules = run.of_type("aws:cloudwatch/eventRule:EventRule")
+    targets = run.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    assert len(rules) == 2 and len(targets) == 2
+    # Without an explicit name Pulumi appends random characters to the logical name, itself the slug's.
+    for rule in rules:
+        assert re.fullmatch(r"[.\-_A-Za-z0-9]{1,64}", rule.inputs.get("name", "")), rule.name
+    for target in targets:
+        assert re.fullmatch(r"[.\-_A-Za-z0-9]{1,64}", target.inputs.get("targetId", "")), target.name

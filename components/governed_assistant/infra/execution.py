@@ -40,6 +40,8 @@ from governed_assistant.wire import (
     ENV_STEP,
     JOB_ACCEPTED_DETAIL_TYPE,
     JOB_EVENT_SOURCE,
+    JOB_RULE_NAME,
+    JOB_TARGET_ID,
 )
 
 # pulumi_aws 7.x warns (DeprecationWarning) while it loads its lambda_ and s3 packages, about
@@ -552,6 +554,7 @@ class ExecutionLayer(pulumi.ComponentResource):
         )
         rule = aws.cloudwatch.EventRule(
             f"{self._name}-job-accepted",
+            name=JOB_RULE_NAME,
             event_bus_name=bus.name,
             event_pattern=pulumi.Output.json_dumps(
                 {"source": [JOB_EVENT_SOURCE], "detail-type": [JOB_ACCEPTED_DETAIL_TYPE]}
@@ -610,6 +613,7 @@ class ExecutionLayer(pulumi.ComponentResource):
         )
         aws.cloudwatch.EventTarget(
             f"{self._name}-start-job",
+            target_id=JOB_TARGET_ID,
             rule=rule.name,
             event_bus_name=bus.name,
             arn=state_machine.arn,

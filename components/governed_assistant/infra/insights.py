@@ -33,6 +33,8 @@ from governed_assistant.wire import (
     ENV_POWERTOOLS_SERVICE_NAME,
     INSIGHT_DETAIL_TYPE,
     INSIGHT_EVENT_SOURCE,
+    INSIGHT_RULE_NAME,
+    INSIGHT_TARGET_ID,
 )
 
 INSIGHT_POLICY_NAME: Final = "governed-insight"
@@ -107,6 +109,7 @@ def create_insight_trigger(
     )
     rule = aws.cloudwatch.EventRule(
         f"{name}-rule",
+        name=INSIGHT_RULE_NAME,
         event_bus_name=bus.name,
         event_pattern=pulumi.Output.json_dumps(
             {"source": [INSIGHT_EVENT_SOURCE], "detail-type": [INSIGHT_DETAIL_TYPE]}
@@ -124,6 +127,7 @@ def create_insight_trigger(
     )
     aws.cloudwatch.EventTarget(
         f"{name}-target",
+        target_id=INSIGHT_TARGET_ID,
         rule=rule.name,
         event_bus_name=bus.name,
         arn=function.arn,

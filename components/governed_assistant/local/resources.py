@@ -31,8 +31,12 @@ from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import (
     INSIGHT_DETAIL_TYPE,
     INSIGHT_EVENT_SOURCE,
+    INSIGHT_RULE_NAME,
+    INSIGHT_TARGET_ID,
     JOB_ACCEPTED_DETAIL_TYPE,
     JOB_EVENT_SOURCE,
+    JOB_RULE_NAME,
+    JOB_TARGET_ID,
 )
 
 _PLACEHOLDERS: Final = {
@@ -44,8 +48,6 @@ _PLACEHOLDERS: Final = {
     GUARDRAIL_OUTPUT: "guardrail_output",
     RESPOND: "respond",
 }
-JOB_RULE_NAME: Final = "job-accepted"
-INSIGHT_RULE_NAME: Final = "insight"
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def create_resources(session: Any, spec: AssistantSpec) -> LocalResources:
         EventBusName=bus_name,
         EventPattern=json.dumps({"source": [JOB_EVENT_SOURCE], "detail-type": [JOB_ACCEPTED_DETAIL_TYPE]}),
     )
-    queue_url = _queue_target(session, bus_name, JOB_RULE_NAME, "start-job", f"{slug}-job-accepted")
+    queue_url = _queue_target(session, bus_name, JOB_RULE_NAME, JOB_TARGET_ID, f"{slug}-job-accepted")
     insight_queue_url = None
     if spec.pattern == INSIGHTS_PATTERN:
         events.put_rule(
@@ -119,7 +121,9 @@ def create_resources(session: Any, spec: AssistantSpec) -> LocalResources:
             EventBusName=bus_name,
             EventPattern=json.dumps({"source": [INSIGHT_EVENT_SOURCE], "detail-type": [INSIGHT_DETAIL_TYPE]}),
         )
-        insight_queue_url = _queue_target(session, bus_name, INSIGHT_RULE_NAME, "insight", f"{slug}-insights")
+        insight_queue_url = _queue_target(
+            session, bus_name, INSIGHT_RULE_NAME, INSIGHT_TARGET_ID, f"{slug}-insights"
+        )
     return LocalResources(
         tables=tables,
         usage_table=usage_table,

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
+from governed_assistant.contracts import DecisionEvent
 from governed_assistant.infra import HANDLERS, GovernedAssistant, GovernedAssistantArgs
 from governed_assistant.infra.assistant import GovernedAssistantError
 from governed_assistant.infra.execution import STEPS
 from governed_assistant.infra.invariants import check_resources
 from governed_assistant.infra.observability import ROLLBACK_ALARMS, delivery_stream_name
 from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
+from governed_assistant.runtime.telemetry import StageMetrics
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
 
@@ -335,3 +339,33 @@ def test_eventbridge_names_stay_within_aws_limits_for_the_longest_slug() -> None
         assert re.fullmatch(r"[.\-_A-Za-z0-9]{1,64}", rule.inputs.get("name", "")), rule.name
     for target in targets:
         assert re.fullmatch(r"[.\-_A-Za-z0-9]{1,64}", target.inputs.get("targetId", "")), target.name
+
+
+def test_guardrail_blocks_alarm_watches_the_metric_the_runtime_emits(preset_runs: dict[str, MockRun]) -> None:
+    """The alarm's namespace, metric and dimensions are exactly those of the EMF line a block writes."""
+    run = preset_runs["bounded-action"]
+    (alarm,) = [
+        a for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if "guardrail-blocks" in a.name
+    ]
+    variables = functions(run)["api"].inputs["environment"]["variables"]
+    stream = io.StringIO()
+    metrics = StageMetrics(
+        variables["GOVERNED_METRICS_NAMESPACE"], variables["POWERTOOLS_SERVICE_NAME"], stream=stream
+    )
+    metrics.observe(
+        DecisionEvent(
+            event_id="e-1", job_id="j-1", tenant_id="acme", user_id="alice", stage="guardrail_input",
+            outcome="blocked", latency_ms=3.0, timestamp=datetime.now(UTC),
+        )
+    )  # fmt: skip
+    emitted = [json.loads(line) for line in stream.getvalue().splitlines()]
+    watched = [
+        document
+        for document in emitted
+        for metrics in document["_aws"]["CloudWatchMetrics"]
+        if metrics["Namespace"] == alarm.inputs["namespace"]
+        and [m["Name"] for m in metrics["Metrics"]] == [alarm.inputs["metricName"]]
+        and [set(d) for d in metrics["Dimensions"]] == [set(alarm.inputs["dimensions"])]
+        and all(document[key] == value for key, value in alarm.inputs["dimensions"].items())
+    ]
+    assert len(watched) == 1

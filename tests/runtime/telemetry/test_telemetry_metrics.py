@@ -117,3 +117,30 @@ def test_recorder_with_metrics_observer_writes_event_and_metrics(context: Tenant
     recorder.record("job-1", context, "gate", "allow", latency_ms=3.0)
     (document,) = _documents(stream)
     assert (document["stage"], document["StageLatency"], len(sink.events)) == ("gate", [3.0], 1)
+
+
+@pytest.mark.parametrize("stage", ["guardrail_input", "guardrail_output"])
+def test_stage_metrics_blocked_guardrail_counts_guardrail_blocked_by_service_alone(stage: str) -> None:
+    """A blocked input or output adds one GuardrailBlocked count whose only dimension is service."""
+    stream = io.StringIO()
+    StageMetrics("Governed/test", "refunds", stream=stream).observe(
+        make_event(stage=stage, outcome="blocked")
+    )
+    _, blocked = _documents(stream)
+    assert _definition(blocked) == ("Governed/test", [{"service"}], ["GuardrailBlocked"])
+    assert blocked["GuardrailBlocked"] == [1.0] and blocked["service"] == "refunds"
+
+
+@pytest.mark.parametrize(
+    ("stage", "outcome"),
+    [
+        pytest.param("guardrail_input", "passed", id="input-passed"),
+        pytest.param("guardrail_output", "anonymized", id="output-anonymized"),
+        pytest.param("gate", "blocked", id="not-a-guardrail-stage"),
+    ],
+)
+def test_stage_metrics_other_events_count_no_guardrail_block(stage: str, outcome: str) -> None:
+    """Only a guardrail stage that blocked counts; everything else writes its stage line alone."""
+    stream = io.StringIO()
+    StageMetrics("Governed/test", "refunds", stream=stream).observe(make_event(stage=stage, outcome=outcome))
+    assert [_definition(document)[2] for document in _documents(stream)] == [["StageLatency"]]

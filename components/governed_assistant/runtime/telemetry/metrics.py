@@ -11,6 +11,8 @@ come from the decision events (the dashboard's Logs Insights widget) - and switc
 ``tenant_dimension=True`` or ``GOVERNED_METRICS_TENANT_DIMENSION=true``, which adds a second
 line per model call: the token metrics with the dimensions ``service`` and ``tenantId``.
 Latency is never split by tenant: stages times tenants would multiply the cost for little use.
+A guardrail stage that blocked adds a line counting ``GuardrailBlocked`` by ``service`` alone,
+the metric and dimension set the guardrail-blocks alarm watches.
 """
 
 from __future__ import annotations
@@ -34,12 +36,15 @@ from governed_assistant.wire import (
     ENV_METRICS_NAMESPACE,
     ENV_METRICS_TENANT_DIMENSION,
     ENV_POWERTOOLS_SERVICE_NAME,
+    METRIC_GUARDRAIL_BLOCKED,
     METRIC_INPUT_TOKENS,
     METRIC_OUTPUT_TOKENS,
     METRIC_STAGE_LATENCY,
 )
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
+# The stages whose "blocked" outcome is a guardrail's refusal (GuardrailBlocked).
+GUARDRAIL_STAGES = frozenset({"guardrail_input", "guardrail_output"})
 
 
 class StageMetrics:
@@ -68,6 +73,8 @@ class StageMetrics:
         lines = [self.stage_metrics(event)]
         if self.tenant_dimension and _has_tokens(event):
             lines.append(self.tenant_metrics(event))
+        if event.stage in GUARDRAIL_STAGES and event.outcome == "blocked":
+            lines.append(self.guardrail_blocked(event))
         stream = self._stream or sys.stdout
         with self._lock:
             for line in lines:
@@ -87,6 +94,17 @@ class StageMetrics:
         provider = self._provider(event)
         provider.add_dimension(name=DIMENSION_TENANT, value=event.tenant_id)
         _add_tokens(provider, event)
+        return dict(provider.serialize_metric_set())
+
+    def guardrail_blocked(self, event: DecisionEvent) -> dict[str, object]:
+        """The EMF document counting one blocked input or output, by ``service`` alone.
+
+        The guardrail-blocks alarm watches exactly this metric and dimension set; a document
+        with the ``stage`` dimension too would be another metric, one the alarm never sees.
+        """
+        provider = self._provider(event)
+        provider.add_metadata(key="stage", value=event.stage)
+        provider.add_metric(name=METRIC_GUARDRAIL_BLOCKED, unit=MetricUnit.Count, value=1)
         return dict(provider.serialize_metric_set())
 
     def _provider(self, event: DecisionEvent) -> AmazonCloudWatchEMFProvider:

@@ -13,7 +13,10 @@ from governed_assistant.authz import (
     policy_problems,
     starter_policy,
 )
-from governed_assistant.spec import AssistantSpec
+from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec.answers import render_spec_yaml, spec_from_answers
+
+from tests.conftest import preset_answers
 
 
 @pytest.mark.parametrize(
@@ -55,3 +58,29 @@ def test_starter_policy_role_without_actions_permits_nothing(spec: AssistantSpec
     text = starter_policy(spec, "admin")
     assert "permit" not in text.replace("permitted", "")
     assert "may run no action itself" in text
+
+
+def _answer_mode_spec() -> AssistantSpec:
+    """The questionnaire's answer mode: no actions, and only the roles that approve or administer."""
+    answers, roles = preset_answers("bounded-action")
+    answers |= {"mode": "answer", "actions": []}
+    used = {*answers["approver_roles"], *answers["admin_roles"]}
+    return parse_spec(
+        render_spec_yaml(spec_from_answers(answers, {r: d for r, d in roles.items() if r in used}))
+    )
+
+
+def test_starter_policies_validate_in_answer_mode(tmp_path: Path) -> None:
+    """With no actions (nothing to authorize), the starter policies and the tenant guard still validate."""
+    spec = _answer_mode_spec()
+    for role in spec.roles:
+        (tmp_path / f"{role}.cedar").write_text(starter_policy(spec, role))
+    assert policy_problems(spec, load_policies(tmp_path)) == []
+
+
+def test_policy_naming_an_action_in_answer_mode_is_reported() -> None:
+    """Without actions, a policy that names one is still refused: only the guard is set aside."""
+    problems = policy_problems(
+        _answer_mode_spec(), 'permit (principal, action == Action::"wire_money", resource);'
+    )
+    assert any("wire_money" in problem for problem in problems)

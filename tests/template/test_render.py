@@ -103,3 +103,11 @@ def test_default_project_imports_only_the_public_api(default_project: Path) -> N
         f"{path}: {module}.{name}" for path, module, name in imports if name not in public.get(module, ())
     ]
     assert private == []
+
+
+def test_answer_mode_project_passes_its_own_tests_and_lint(template_repo: Path, tmp_path: Path) -> None:
+    """The questionnaire's answer mode (no actions) renders a project whose `make test` passes."""
+    project = render(template_repo, tmp_path / "project", {"mode": "answer"})
+    result = run(["make", "test", f"VENV={SHARED_VENV}"], cwd=project)
+    assert "passed" in result.stdout
+    assert "actions: []" in (project / "assistant.yaml").read_text()

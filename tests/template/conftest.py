@@ -91,6 +91,9 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     commit_all(clone, "the working tree under test")
     for version, commit in releases().items():
         run(["git", "tag", "-f", f"v{version}", commit], cwd=clone)
+    # pip keeps an installed governed-assistant of the same version, whatever URL it came from:
+    # remove any, so the first rendered project installs this clone's, as it pins.
+    run([str(SHARED_VENV / "bin" / "python"), "-m", "pip", "uninstall", "-y", "-q", "governed-assistant"], cwd=clone)
     yield clone
 
 

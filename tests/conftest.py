@@ -58,6 +58,14 @@ def preset_document(preset: str = "bounded-action") -> dict[str, Any]:
     return spec_from_answers(answers, roles)
 
 
+def answer_mode_document() -> dict[str, Any]:
+    """The questionnaire's answer mode: no actions, and only the roles that approve or administer."""
+    answers, roles = preset_answers("bounded-action")
+    answers |= {"mode": "answer", "actions": []}
+    used = {*answers["approver_roles"], *answers["admin_roles"]}
+    return spec_from_answers(answers, {role: text for role, text in roles.items() if role in used})
+
+
 @pytest.fixture
 def document() -> dict[str, Any]:
     """A valid spec document (the bounded-action preset) to break in a test."""

@@ -14,9 +14,9 @@ from governed_assistant.authz import (
     starter_policy,
 )
 from governed_assistant.spec import AssistantSpec, parse_spec
-from governed_assistant.spec.answers import render_spec_yaml, spec_from_answers
+from governed_assistant.spec.answers import render_spec_yaml
 
-from tests.conftest import preset_answers
+from tests.conftest import answer_mode_document
 
 
 @pytest.mark.parametrize(
@@ -61,13 +61,7 @@ def test_starter_policy_role_without_actions_permits_nothing(spec: AssistantSpec
 
 
 def _answer_mode_spec() -> AssistantSpec:
-    """The questionnaire's answer mode: no actions, and only the roles that approve or administer."""
-    answers, roles = preset_answers("bounded-action")
-    answers |= {"mode": "answer", "actions": []}
-    used = {*answers["approver_roles"], *answers["admin_roles"]}
-    return parse_spec(
-        render_spec_yaml(spec_from_answers(answers, {r: d for r, d in roles.items() if r in used}))
-    )
+    return parse_spec(render_spec_yaml(answer_mode_document()))
 
 
 def test_starter_policies_validate_in_answer_mode(tmp_path: Path) -> None:

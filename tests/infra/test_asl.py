@@ -19,11 +19,11 @@ from governed_assistant.infra.asl import build_definition, render_definition, ru
 from governed_assistant.infra.execution import definition_steps
 from governed_assistant.local.lambda_endpoint import LambdaEndpoint, serve_lambda
 from governed_assistant.spec import AssistantSpec, parse_spec
-from governed_assistant.spec.answers import render_spec_yaml, spec_from_answers
+from governed_assistant.spec.answers import render_spec_yaml
 from governed_assistant.wire import APPROVAL_REJECTED_ERROR
 from moto import mock_aws
 
-from tests.conftest import PRESETS, preset_answers, preset_document
+from tests.conftest import PRESETS, answer_mode_document, preset_document
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -378,13 +378,7 @@ def _reachable(definition: dict[str, Any]) -> set[str]:
 
 
 def _answer_spec() -> AssistantSpec:
-    """The questionnaire's answer mode: no actions, so no role that only actions used."""
-    answers, roles = preset_answers("bounded-action")
-    answers |= {"mode": "answer", "actions": []}
-    used = {*answers["approver_roles"], *answers["admin_roles"]}
-    return parse_spec(
-        render_spec_yaml(spec_from_answers(answers, {r: d for r, d in roles.items() if r in used}))
-    )
+    return parse_spec(render_spec_yaml(answer_mode_document()))
 
 
 @pytest.mark.parametrize(

@@ -163,13 +163,21 @@ def _check_tenants(claims: list[TenantClaim], context: TenantContext, reasons: _
         )
 
 
+def _malformed(raw: ActionProposal | Mapping[str, Any]) -> MalformedProposal | None:
+    """``raw`` as the MalformedProposal the reason step sent; None for anything else, a mapping
+    that only claims to be one included (it is then judged like any other mapping)."""
+    if not (isinstance(raw, Mapping) and raw.get("malformed") is True):
+        return None
+    try:
+        return MalformedProposal.model_validate(raw)
+    except ValidationError:
+        return None
+
+
 def _raw_tenant_claims(raw: ActionProposal | Mapping[str, Any]) -> list[TenantClaim]:
     """The tenants a proposal that is not an ActionProposal names: a MalformedProposal's, or found in it."""
-    if isinstance(raw, Mapping) and raw.get("malformed") is True:
-        try:
-            return list(MalformedProposal.model_validate(raw).tenant_claims)
-        except ValidationError:
-            pass
+    if (malformed := _malformed(raw)) is not None:
+        return list(malformed.tenant_claims)
     if isinstance(raw, ActionProposal):  # made without validation: its fields by their wire names
         return tenant_claims({to_camel(name): value for name, value in dict(raw).items()})
     return tenant_claims(raw)
@@ -177,17 +185,12 @@ def _raw_tenant_claims(raw: ActionProposal | Mapping[str, Any]) -> list[TenantCl
 
 def _as_proposal(raw: ActionProposal | Mapping[str, Any], reasons: _Reasons) -> ActionProposal | None:
     """``raw`` through ActionProposal's validators, the parser's rules; None (and a reason) if it fails."""
-    if isinstance(raw, Mapping) and raw.get("malformed") is True:
-        try:
-            malformed = MalformedProposal.model_validate(raw)
-        except ValidationError:
-            pass  # not even a well-formed MalformedProposal: refused below like any other mapping
-        else:
-            reasons.add(
-                "malformed_proposal",
-                f"the model's tool use name={malformed.tool_name} is not a proposal: {malformed.problem}",
-            )
-            return None
+    if (malformed := _malformed(raw)) is not None:
+        reasons.add(
+            "malformed_proposal",
+            f"the model's tool use name={malformed.tool_name} is not a proposal: {malformed.problem}",
+        )
+        return None
     # An instance is validated again: one made with model_construct (or changed behind pydantic's
     # back) has skipped the validators.
     candidate = dict(raw) if isinstance(raw, ActionProposal | Mapping) else raw

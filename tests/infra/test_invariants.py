@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-import enum
 import json
-import runpy
-import sys
-import types
-from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pulumi
 import pytest
 from governed_assistant.infra import invariants
 from governed_assistant.infra.execution import STEP_POLICY_PREFIX, STEPS, ExecutionLayer, Step, step_grants
-from governed_assistant.infra.invariants import check_resources, model_allows, resource_checks
+from governed_assistant.infra.invariants import check_resources, model_allows
 from governed_assistant.infra.observability import ObservabilityLayer
 from governed_assistant.infra.testing import ACCOUNT_ID, MockRun, RegisteredResource, run_with_mocks
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
 
-from tests.conftest import PRESETS, REPO_ROOT, preset_document
+from tests.conftest import PRESETS, preset_document
 from tests.infra.test_execution import execution_args
 from tests.infra.test_observability import observability_args
 
 MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 PROFILE = "us.anthropic.claude-3-5-sonnet-20240620-v1:0"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-PACK = REPO_ROOT / "template" / "policypack"
 
 
 def document(*statements: dict[str, Any]) -> str:
@@ -560,71 +553,6 @@ def test_check_resources_reports_a_broken_resource(spec: AssistantSpec) -> None:
     violations = check_resources([*run.resources, broken], spec)
     assert len(violations) == 2
     assert all("'r'" in violation for violation in violations)
-
-
-# ---------------------------------------------------------------------- the CrossGuard policy pack
-
-
-class _StubPolicy:
-    def __init__(self, name: str, description: str, validate: Any, **_: Any) -> None:
-        self.name, self.description, self.validate = name, description, validate
-
-
-def _stub_pulumi_policy() -> types.ModuleType:
-    """Just enough of pulumi_policy (not installed here) to load the pack and call its policies."""
-    stub = types.ModuleType("pulumi_policy")
-    stub.Policy = _StubPolicy  # type: ignore[attr-defined]
-    stub.ResourceValidationPolicy = type("ResourceValidationPolicy", (_StubPolicy,), {})  # type: ignore[attr-defined]
-    stub.StackValidationPolicy = type("StackValidationPolicy", (_StubPolicy,), {})  # type: ignore[attr-defined]
-    stub.EnforcementLevel = enum.Enum("EnforcementLevel", "ADVISORY MANDATORY DISABLED")  # type: ignore[attr-defined]
-    for name in ("PolicyPack", "ReportViolation", "ResourceValidationArgs", "StackValidationArgs"):
-        setattr(stub, name, object)
-    return stub
-
-
-@pytest.fixture
-def pack(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, spec: AssistantSpec) -> dict[str, Any]:
-    monkeypatch.setitem(sys.modules, "pulumi_policy", _stub_pulumi_policy())
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    namespace = runpy.run_path(str(PACK / "__main__.py"), run_name="policypack")
-    spec_path = tmp_path / "assistant.yaml"
-    spec_path.write_text(render_spec_yaml(preset_document()))
-    return {policy.name: policy for policy in namespace["policies"](spec_path)}
-
-
-def test_policy_pack_has_one_policy_per_invariant(pack: dict[str, Any], spec: AssistantSpec) -> None:
-    """The pack enforces every invariant, each described by its function's summary."""
-    assert list(pack) == [*resource_checks(spec), "every-step-has-one-policy"]
-    assert pack["tables-encrypted-and-recoverable"].description == (
-        "DynamoDB tables have server-side encryption and point-in-time recovery on."
-    )
-
-
-def test_policy_pack_reports_violations_through_crossguard(pack: dict[str, Any]) -> None:
-    """A resource policy and the stack policy report what the plain functions find."""
-    reported: list[str] = []
-    table = SimpleNamespace(
-        resource_type="aws:dynamodb/table:Table",
-        name="jobs",
-        props={"serverSideEncryption": {"enabled": True}},
-    )
-    pack["tables-encrypted-and-recoverable"].validate(
-        table, lambda message, urn=None: reported.append(message)
-    )
-    stack = SimpleNamespace(
-        resources=[SimpleNamespace(resource_type=ROLE_POLICY, name="p", props=step_policy("gate"))]
-    )
-    pack["every-step-has-one-policy"].validate(stack, lambda message, urn=None: reported.append(message))
-    assert len(reported) == 1 + len(STEPS) - 1
-    assert "'jobs': PITR is off" in reported[0]
-
-
-def test_policy_pack_files_are_template_owned() -> None:
-    """Each pack file says the template manages it, and the project file runs Python."""
-    for name in ("PulumiPolicy.yaml", "__main__.py", "requirements.txt"):
-        assert "Managed by the governed-assistant template" in (PACK / name).read_text().splitlines()[0]
-    assert "pulumi-policy" in (PACK / "requirements.txt").read_text()
-    assert "name: python" in (PACK / "PulumiPolicy.yaml").read_text()
 
 
 def test_mock_run_outputs_are_known(spec: AssistantSpec) -> None:

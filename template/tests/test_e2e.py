@@ -20,7 +20,9 @@ from governed_assistant.testing import DEMO_SCENARIOS
 
 @pytest.fixture(scope="module")
 def outcomes(project_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[int, dict[str, Any]]:
-    report = tmp_path_factory.mktemp("e2e") / "report.json"
+    # The run keeps its events in its own directory: `make trace` lists only the owner's jobs.
+    workspace = tmp_path_factory.mktemp("e2e")
+    report = workspace / "report.json"
     run = subprocess.run(  # noqa: S603 - our own interpreter and module
         [
             sys.executable,
@@ -31,6 +33,8 @@ def outcomes(project_root: Path, tmp_path_factory: pytest.TempPathFactory) -> di
             "demo",
             "--report",
             str(report),
+            "--state-dir",
+            str(workspace / "state"),
         ],
         capture_output=True,
         text=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import socket
@@ -102,6 +103,67 @@ def test_cli_token_prints_a_token_the_dev_issuer_verifies(
     )
 
 
+@pytest.mark.parametrize(
+    ("tenant", "user", "roles", "said"),
+    [
+        pytest.param("acme", "alice", "agent,auditor", "unknown role auditor", id="undeclared-role"),
+        pytest.param("acme", " ", "agent", "no user given", id="blank-user"),
+        pytest.param("", "alice", "agent", "no tenant given", id="blank-tenant"),
+    ],
+)
+def test_cli_token_refuses_what_the_api_would_refuse(
+    project_dir: Path, capsys: pytest.CaptureFixture[str], tenant: str, user: str, roles: str, said: str
+) -> None:
+    """A token the API would reject later is refused now, with what to fix, and nothing printed to use."""
+    argv = ["--project", str(project_dir), "token", "--tenant", tenant, "--user", user, "--roles", roles]
+    code = main(argv)
+    output = capsys.readouterr()
+    assert (code, output.out) == (2, "")
+    assert said in output.err
+    if "role" in said:
+        declared = load_spec(project_dir / "assistant.yaml").roles
+        assert all(role in output.err for role in declared)
+
+
+def test_make_token_takes_the_user_only_from_the_command_line() -> None:
+    """`make token TENANT=acme` refuses although every shell sets USER (the login name)."""
+    make = ["make", "-s", "-o", "install", "-C", str(REPO_ROOT / "template"), "token", "TENANT=acme"]
+    refused = subprocess.run(
+        make, capture_output=True, text=True, env={**os.environ, "USER": "root"}, check=False
+    )
+    assert refused.returncode == 2
+    assert "USER are required" in refused.stdout
+    # Given on the command line, the request reaches the token command (a missing venv here).
+    passed_on = subprocess.run(
+        [*make, "USER=alice", "VENV=/nonexistent"], capture_output=True, text=True, check=False
+    )
+    assert "/nonexistent/bin/python" in passed_on.stderr
+
+
+def test_cli_trace_into_a_closed_pipe_ends_quietly(project_dir: Path) -> None:
+    """`make trace | head` stops when head does: exit 0 and no BrokenPipeError traceback."""
+    from governed_assistant.runtime.telemetry import SqliteEventStore
+
+    from tests.runtime.telemetry.telemetry_harness import make_event
+
+    (project_dir / ".local").mkdir(exist_ok=True)
+    store = SqliteEventStore(project_dir / ".local" / "events.sqlite3")
+    for index in range(3000):  # far more than a pipe holds, so the writer meets the closed end
+        store.emit(make_event("job-long", seconds=index))
+    store.flush()
+    command = f"{sys.executable} -m governed_assistant.local --project {project_dir} trace job-long"
+    result = subprocess.run(
+        ["bash", "-c", f"{command} | head -n 1; exit ${{PIPESTATUS[0]}}"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),  # PYTHONPATH names components/ (tests/conftest.py)
+        check=False,
+    )
+    assert result.stderr == ""
+    assert result.returncode == 0
+    assert len(result.stdout.splitlines()) == 1
+
+
 def test_cli_trace_unknown_job_says_so(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`trace` of a job with no events exits 1 and says there are none."""
     (project_dir / ".local").mkdir(exist_ok=True)
@@ -143,3 +205,19 @@ def test_cli_dev_interrupted_stops_cleanly_with_exit_zero(project_dir: Path) -> 
     assert process.returncode == 0, err
     assert "export TOKEN_ACME_ALICE=" in text and "export TOKEN_GLOBEX_GRACE=" in text
     assert "stopped." in out
+
+
+def test_demo_with_its_own_state_dir_leaves_the_projects_trace_alone(
+    project_dir: Path, tmp_path: Path
+) -> None:
+    """A run given --state-dir (as the project's e2e test gives one) writes its jobs there only."""
+    from governed_assistant.local.demo import run_demo
+    from governed_assistant.runtime.telemetry import SqliteEventStore
+
+    owners_store = project_dir / ".local" / "events.sqlite3"
+    jobs_before = SqliteEventStore(owners_store).recent_job_ids() if owners_store.exists() else []
+    # This bare project has no policies, so the job fails at the gate: it is recorded all the same.
+    run_demo(project_dir, only=[1], state_dir=tmp_path / "state", out=io.StringIO())
+    assert SqliteEventStore(tmp_path / "state" / "events.sqlite3").recent_job_ids()
+    jobs_after = SqliteEventStore(owners_store).recent_job_ids() if owners_store.exists() else []
+    assert jobs_after == jobs_before

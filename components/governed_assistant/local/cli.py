@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -18,6 +19,7 @@ from governed_assistant.local.constants import (
     EVENTS_DB_FILE,
     STATE_DIR,
 )
+from governed_assistant.local.exceptions import TokenRequestError
 from governed_assistant.local.guardrail import SUPPORTED_PII, unsupported_pii
 from governed_assistant.local.issuer import DevIssuer
 from governed_assistant.local.stack import LocalStack, api_issuer, port_from
@@ -34,6 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GovernanceError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`make trace | head`): stop quietly, as other Unix tools do. Point
+        # stdout at /dev/null so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return code
 
 
@@ -79,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=0, help="the API's port (default: any free port)")
     demo.add_argument("--only", type=int, action="append", default=[], help="run scenario N (repeatable)")
     demo.add_argument("--report", type=Path, help="write the outcomes as JSON here")
+    demo.add_argument(
+        "--state-dir", type=Path, help="where the run's events and keys go (default: the project's .local)"
+    )
     demo.set_defaults(run=_demo)
     return parser
 
@@ -86,7 +96,14 @@ def _parser() -> argparse.ArgumentParser:
 def _demo(args: argparse.Namespace) -> int:
     from governed_assistant.local.demo import run_demo
 
-    return run_demo(args.project, port=args.port, only=args.only, report=args.report, out=sys.stdout)
+    return run_demo(
+        args.project,
+        port=args.port,
+        only=args.only,
+        report=args.report,
+        state_dir=args.state_dir,
+        out=sys.stdout,
+    )
 
 
 def _dev(args: argparse.Namespace) -> int:
@@ -152,7 +169,7 @@ def banner(stack: LocalStack) -> str:
     lines.append("")
     lines.append(
         f'Try: curl -s -X POST {stack.api_url}/messages -H "Authorization: Bearer $TOKEN_ACME_ALICE" '
-        '-d \'{"message": "hello"}\''
+        '-H "Content-Type: application/json" -d \'{"message": "hello"}\''
     )
     lines.append("Stop with Ctrl-C.")
     return "\n".join(lines)
@@ -164,8 +181,24 @@ def _token(args: argparse.Namespace) -> int:
     port = port_from(args.port, ENV_LOCAL_API_PORT, DEFAULT_API_PORT)
     issuer = DevIssuer.for_spec(spec, project / STATE_DIR, issuer=api_issuer(port))
     roles = [role.strip() for role in args.roles.split(",") if role.strip()]
+    _check_token_request(args.tenant, args.user, roles, declared=list(spec.roles))
     print(issuer.token(args.tenant, args.user, roles, expires_in=args.ttl))
     return 0
+
+
+def _check_token_request(tenant: str, user: str, roles: list[str], declared: list[str]) -> None:
+    """Refuse now what the API would refuse later, so a bad token never leaves this command."""
+    usage = "make token TENANT=acme USER=alice ROLES=agent"
+    if not tenant.strip():
+        raise TokenRequestError(f"no tenant given; name the tenant the user belongs to: {usage}")
+    if not user.strip():
+        raise TokenRequestError(f"no user given; name the user the token is for: {usage}")
+    unknown = [role for role in roles if role not in declared]
+    if unknown:
+        raise TokenRequestError(
+            f"unknown role {', '.join(unknown)}, roles={','.join(roles)}; assistant.yaml declares "
+            f"{', '.join(declared) or 'no roles'} (add a role under roles: there first)"
+        )
 
 
 def _trace(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from typing import TextIO
 
 import yaml
 
+from governed_assistant.local.constants import STATE_DIR
 from governed_assistant.local.samples import SampleLedger, install_sample_actions, sample_parameters
 from governed_assistant.local.scenarios import (
     LIVE_TENANTS,
@@ -81,15 +82,20 @@ def run_demo(
     port: int | None = 0,
     only: Sequence[int] = (),
     report: Path | None = None,
+    state_dir: Path | None = None,
     out: TextIO,
 ) -> int:
-    """Run the scenarios (all, or the numbers in ``only``); 0 when none deviated."""
+    """Run the scenarios (all, or the numbers in ``only``); 0 when none deviated.
+
+    ``state_dir`` holds the run's events, flags and keys (default the project's ``.local``, so
+    ``make trace`` shows the demo's jobs); tests pass their own, keeping ``make trace`` the owner's.
+    """
     project_dir = project_dir.resolve()
     # The traces below say what happened; the handlers' logs (each retried failure with its
     # traceback) and moto's own would bury them. `make dev` keeps them.
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "CRITICAL")
     logging.getLogger("moto").setLevel(logging.CRITICAL)
-    state_dir = project_dir / ".local"
+    state_dir = (state_dir or project_dir / STATE_DIR).resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
     ledger_path = state_dir / "sample-ledger.jsonl"
     ledger_path.unlink(missing_ok=True)
@@ -98,7 +104,7 @@ def run_demo(
     install_sample_actions(spec, ledger)
     script = demo_model_script(project_dir, state_dir)
     outcomes: list[Outcome] = []
-    with LocalStack.start(project_dir, port=port, model_script=script) as stack:
+    with LocalStack.start(project_dir, port=port, model_script=script, state_dir=state_dir) as stack:
         stack.set_flags(live_tenants=LIVE_TENANTS, shadow_tenants=(SHADOW_TENANT,))
         print(f"Local stack at {stack.api_url} ({spec.name}, pattern {spec.pattern})\n", file=out)
         for number, (title, scenario) in enumerate(SCENARIOS, start=1):

@@ -28,3 +28,7 @@ class ModelScriptError(LocalStackError):
 
 class HandlerImportError(LocalStackError):
     """When a Lambda handler named by dotted path cannot be imported."""
+
+
+class TokenRequestError(LocalStackError):
+    """When ``make token`` is asked for a token the assistant would refuse (no user, unknown role)."""

@@ -101,6 +101,18 @@ def test_answers_error_lists_every_bad_answer_as_the_questionnaire_words_it() ->
         assert f"\n  - Validation error for question '{question}': {error}\n" in message
 
 
+def test_answers_error_bad_field_does_not_hide_a_rule_across_fields() -> None:
+    """A refused choice does not hide a duplicate stack, which only the rules across fields see."""
+    answers = {"identity_provider": "okta", "stacks": ["dev", "dev"], "approval_threshold": 2}
+    message = answers_error(answers, set(QUESTION_PATHS))
+    assert message.startswith("3 answers are invalid")
+    assert "question 'identity_provider': identity.provider: Input should be 'cognito' or 'oidc'" in message
+    assert "question 'stacks': stacks[1]: duplicate stack 'dev'" in message
+    assert (
+        message.index("approval_threshold") < message.index("identity_provider") < message.index("'stacks'")
+    )
+
+
 def test_answers_error_judges_only_the_questions_named() -> None:
     """Answers copier keeps from the answers file are not judged; the named questions are."""
     message = answers_error(BAD_ANSWERS, {"retention_days", "canary_percent"})

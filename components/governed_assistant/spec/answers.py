@@ -197,11 +197,20 @@ def answers_error(answers: Mapping[str, Any], questions: Collection[str]) -> str
     out here, ``spec_from_answers`` uses the same defaults) and earlier ones. A line reads as
     copier's own refusal of that answer, so the interactive questionnaire says the same.
     """
-    refused = {
+    # The spec's rules across fields run only once every field is valid, so a bad field would hide
+    # them: judge again without the answers refused so far (their defaults instead), until no
+    # other question is refused.
+    refused: dict[str, list[Problem]] = {}
+    remaining = dict(answers)
+    while found := {
         question: problems
-        for question, problems in _problems_by_question(answers).items()
-        if question in questions
-    }
+        for question, problems in _problems_by_question(remaining).items()
+        if question in questions and question not in refused
+    }:
+        refused |= found
+        for question in found:
+            remaining.pop(question, None)
+    refused = {question: refused[question] for question in QUESTION_PATHS if question in refused}
     if not refused:
         return ""
     lines = "\n".join(

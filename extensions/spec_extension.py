@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
+from copier.errors import UserMessageError
 from jinja2 import Environment, pass_context
 from jinja2.ext import Extension
 from jinja2.runtime import Context
@@ -31,7 +33,15 @@ for _name in [name for name in sys.modules if name.split(".")[0] == "governed_as
     del sys.modules[_name]
 sys.path.insert(0, str(TEMPLATE_ROOT / PACKAGE_DIR))
 
-from governed_assistant.spec.answers import answer_error, render_spec_yaml, spec_from_answers  # noqa: E402
+from governed_assistant.spec.answers import (  # noqa: E402
+    QUESTION_PATHS,
+    answer_error,
+    answers_error,
+    default_slug,
+    render_spec_yaml,
+    spec_from_answers,
+    typed_answers,
+)
 from governed_assistant.spec.models import default_model_id  # noqa: E402
 
 
@@ -63,6 +73,41 @@ def _answers(context: Context) -> dict[str, Any]:
 def check_answer(context: Context, question: str) -> str:
     """The problems with one answer, in the spec loader's words; empty when valid."""
     return answer_error(question, _answers(context))
+
+
+def _question_types() -> dict[str, str]:
+    """Each question's copier type, from this checkout's copier.yml."""
+    questions = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text(encoding="utf-8"))
+    return {
+        name: str(details.get("type", "str"))
+        for name, details in questions.items()
+        if name in QUESTION_PATHS and isinstance(details, dict)
+    }
+
+
+@pass_context
+def refuse_invalid_answers(context: Context) -> bool:
+    """Stop copier with every invalid answer listed, before it checks any; False (ask nothing) if none.
+
+    Copier checks a ``--data``/``--data-file`` answer when it reaches its question, and stops at the
+    first bad one with a traceback (a validator's message becomes a ValueError). Rendered in the
+    first question's ``when``, this sees every given answer at once, with the defaults copier will
+    fill in for the rest, and raises copier's UserMessageError: its CLI prints the message, no
+    traceback, exits 1, and nothing has been written yet. Answers from the project's answers file
+    (``copier update``) are left to copier, which asks again for any its validators refuse.
+    """
+    answers = typed_answers(_answers(context), _question_types())
+    conf = context.get("_copier_conf")
+    if isinstance(conf, Mapping) and "data" in conf:
+        fresh = set(conf["data"]) | set(conf.get("user_defaults") or {})
+        earlier = {question for question in QUESTION_PATHS if question in answers} - fresh
+    else:
+        # copier before 9.7 renders questions without _copier_conf: whatever is there is judged.
+        earlier = set()
+    message = answers_error(answers, set(QUESTION_PATHS) - earlier)
+    if message:
+        raise UserMessageError(message)
+    return False
 
 
 @pass_context
@@ -127,6 +172,8 @@ class SpecExtension(Extension):
             preset_value=preset_value,
             preset_yaml=preset_yaml,
             check_answer=check_answer,
+            refuse_invalid_answers=refuse_invalid_answers,
+            default_slug=default_slug,
             assistant_yaml=assistant_yaml,
             package_requirement=package_requirement,
             default_model_id=default_model_id,

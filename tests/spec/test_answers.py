@@ -5,7 +5,16 @@ from __future__ import annotations
 import botocore.session
 import pytest
 from governed_assistant.spec import parse_spec
-from governed_assistant.spec.answers import QUESTION_PATHS, answer_error, render_spec_yaml, spec_from_answers
+from governed_assistant.spec.answers import (
+    QUESTION_PATHS,
+    answer_error,
+    answers_error,
+    default_slug,
+    question_of,
+    render_spec_yaml,
+    spec_from_answers,
+    typed_answers,
+)
 from governed_assistant.spec.model import PII_ENTITY_TYPES
 from governed_assistant.spec.models import default_model_id
 
@@ -63,7 +72,130 @@ def test_question_paths_cover_every_copier_question() -> None:
     questions = {
         key for key in yaml.safe_load((REPO_ROOT / "copier.yml").read_text()) if not key.startswith("_")
     }
-    assert questions == set(QUESTION_PATHS)
+    assert questions - {"answers_check"} == set(QUESTION_PATHS)
+
+
+def test_answers_check_comes_first_and_is_never_asked_or_recorded() -> None:
+    """The check runs before copier reaches any answer, and has no default for copier to ask or store."""
+    import yaml
+
+    questions = [
+        key for key in yaml.safe_load((REPO_ROOT / "copier.yml").read_text()) if not key.startswith("_")
+    ]
+    check = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())["answers_check"]
+    assert questions[0] == "answers_check"
+    assert check["when"] == "{{ refuse_invalid_answers() }}"
+    assert "default" not in check
+
+
+BAD_ANSWERS = {"project_slug": "Bad Slug!", "approval_threshold": 2, "retention_days": 31}
+
+
+def test_answers_error_lists_every_bad_answer_as_the_questionnaire_words_it() -> None:
+    """Each bad answer is one line, the very message copier shows when that question is answered."""
+    message = answers_error(BAD_ANSWERS, set(QUESTION_PATHS))
+    assert message.startswith("3 answers are invalid, so nothing was written:\n")
+    for question in BAD_ANSWERS:
+        error = answer_error(question, BAD_ANSWERS)
+        assert error
+        assert f"\n  - Validation error for question '{question}': {error}\n" in message
+
+
+def test_answers_error_bad_field_does_not_hide_a_rule_across_fields() -> None:
+    """A refused choice does not hide a duplicate stack, which only the rules across fields see."""
+    answers = {"identity_provider": "okta", "stacks": ["dev", "dev"], "approval_threshold": 2}
+    message = answers_error(answers, set(QUESTION_PATHS))
+    assert message.startswith("3 answers are invalid")
+    assert "question 'identity_provider': identity.provider: Input should be 'cognito' or 'oidc'" in message
+    assert "question 'stacks': stacks[1]: duplicate stack 'dev'" in message
+    assert (
+        message.index("approval_threshold") < message.index("identity_provider") < message.index("'stacks'")
+    )
+
+
+def test_answers_error_judges_only_the_questions_named() -> None:
+    """Answers copier keeps from the answers file are not judged; the named questions are."""
+    message = answers_error(BAD_ANSWERS, {"retention_days", "canary_percent"})
+    assert message.startswith("1 answer is invalid")
+    assert "'retention_days'" in message and "'project_slug'" not in message
+    assert answers_error(BAD_ANSWERS, {"canary_percent"}) == ""
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        pytest.param({}, "", id="nothing-given"),
+        pytest.param({"identity_provider": "oidc"}, "", id="oidc-settings-defaulted"),
+        pytest.param(
+            {"project_name": "123 Go"}, "question 'project_slug': slug: '123_go'", id="slug-from-name"
+        ),
+        pytest.param(
+            {"approval_threshold": 0.95},
+            "question 'deny_threshold': risk.deny: deny threshold 0.9",
+            id="deny",
+        ),
+        pytest.param(
+            {"aws_region": "cn-north-1"},
+            "question 'model_id': model_id: a global inference profile",
+            id="model",
+        ),
+    ],
+)
+def test_answers_error_unanswered_question_judged_by_its_copier_default(
+    answers: dict[str, object], expected: str
+) -> None:
+    """A question left to its default is judged by the value copier will fill in, derived ones too."""
+    message = answers_error(answers, set(QUESTION_PATHS))
+    assert (expected in message) if expected else message == ""
+
+
+def test_typed_answers_parse_text_as_copier_does() -> None:
+    """Text for a yaml question is parsed, a number for a str question becomes text, the rest stays."""
+    types = {"stacks": "yaml", "project_name": "str", "approval_threshold": "float", "actions": "yaml"}
+    answers = {"stacks": "[dev, qa]", "project_name": 7, "approval_threshold": "0.5", "actions": "[{name: x"}
+    assert typed_answers(answers, types) == {
+        "stacks": ["dev", "qa"],
+        "project_name": "7",
+        "approval_threshold": "0.5",
+        "actions": "[{name: x",
+    }
+    assert "approval_threshold" not in answers_error(typed_answers(answers, types), set(QUESTION_PATHS))
+
+
+@pytest.mark.parametrize(
+    ("path", "question"),
+    [
+        pytest.param(("risk", "approval"), "approval_threshold", id="approval"),
+        pytest.param(("risk", "deny"), "deny_threshold", id="deny"),
+        pytest.param(("retrieval", "backend"), "retrieval_backend", id="backend"),
+        pytest.param(("actions", 3, "parameters"), "actions", id="actions"),
+        pytest.param(("roles", "x"), None, id="derived-roles"),
+    ],
+)
+def test_question_of_longest_prefix_wins(path: tuple[str | int, ...], question: str | None) -> None:
+    """A problem belongs to the question whose answer lands nearest to it."""
+    assert question_of(path) == question
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        pytest.param("Support Operations Assistant", "support_operations_assistant", id="words"),
+        pytest.param("  Billing -- Desk! ", "billing_desk", id="punctuation"),
+        pytest.param("123 Go", "123_go", id="digits-first"),
+        pytest.param("Ünïcode", "n_code", id="non-ascii"),
+    ],
+)
+def test_spec_from_answers_unanswered_slug_is_copier_default(name: str, slug: str) -> None:
+    """An unanswered slug is copier.yml's default, the name slugged by the same function."""
+    import yaml
+
+    extension = (REPO_ROOT / "extensions" / "spec_extension.py").read_text()
+    assert "default_slug=default_slug" in extension
+    question = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())["project_slug"]
+    assert question["default"] == "{{ default_slug(project_name) }}"
+    assert default_slug(name) == slug
+    assert spec_from_answers({"project_name": name})["slug"] == slug
 
 
 def test_pii_entity_types_match_botocore() -> None:

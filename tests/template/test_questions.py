@@ -68,22 +68,83 @@ def test_copy_bad_answer_file_refused_and_nothing_written(
         cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode != 0
-    output = result.stdout + result.stderr
-    assert f"Validation error for question '{question}'" in output
-    assert message in output
+    assert f"Validation error for question '{question}'" in result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
     assert not destination.exists()
 
 
-def test_copy_answer_outside_choices_refused_and_nothing_written(template_repo: Path, tmp_path: Path) -> None:
-    """A choice question answered with something not offered is refused, listing the choices."""
+def _copy_with(answers: dict[str, Any], tmp_path: Path, template_repo: Path) -> tuple[Any, Path]:
     data_file = tmp_path / "answers.yml"
-    data_file.write_text(yaml.safe_dump({"retrieval_backend": "mysql"}))
+    data_file.write_text(yaml.safe_dump(answers))
     destination = tmp_path / "project"
     result = copier(
         "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data-file", str(data_file),
         str(template_repo), str(destination),
         cwd=tmp_path,
     )  # fmt: skip
+    return result, destination
+
+
+def test_copy_answer_outside_choices_refused_and_nothing_written(template_repo: Path, tmp_path: Path) -> None:
+    """A choice question answered with something not offered is refused, listing the choices."""
+    result, destination = _copy_with({"retrieval_backend": "mysql"}, tmp_path, template_repo)
     assert result.returncode != 0
-    assert "'mysql' is not in ['none', 'knowledge-base', 'opensearch', 'pgvector']" in result.stderr
+    assert (
+        "Validation error for question 'retrieval_backend': retrieval.backend: Input should be 'none', "
+        "'knowledge-base', 'opensearch' or 'pgvector', got 'mysql'"
+    ) in result.stderr
+    assert "Traceback" not in result.stderr
     assert not destination.exists()
+
+
+def test_copy_three_bad_answers_all_listed_without_traceback(template_repo: Path, tmp_path: Path) -> None:
+    """Three bad answers in a data file are refused at once, each under its question, with no traceback."""
+    answers = {"project_slug": "Bad Slug!", "approval_threshold": 2, "retention_days": 31}
+    result, destination = _copy_with(answers, tmp_path, template_repo)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "3 answers are invalid, so nothing was written:" in result.stderr
+    for question, path, fragment in [
+        ("project_slug", "slug", "'Bad Slug!' is not a valid project slug"),
+        ("approval_threshold", "risk.approval", "out of range"),
+        ("retention_days", "observability.retention_days", "31 is not a CloudWatch Logs retention period"),
+    ]:
+        assert f"Validation error for question '{question}': {path}: " in result.stderr
+        assert fragment in result.stderr
+    assert not destination.exists() or not any(destination.iterdir())
+
+
+def test_copy_answer_against_a_default_names_the_defaulted_question(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    """An answer the default of a later question contradicts is refused under that question, no traceback."""
+    result, destination = _copy_with({"approval_threshold": 0.95}, tmp_path, template_repo)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    assert (
+        "Validation error for question 'deny_threshold': risk.deny: deny threshold 0.9 is below approval "
+        "threshold 0.95"
+    ) in result.stderr
+    assert not destination.exists()
+
+
+def test_copy_valid_answer_file_renders_its_answers(template_repo: Path, tmp_path: Path) -> None:
+    """A valid data file renders, text given to a yaml question parsed as copier parses it."""
+    answers = {
+        "project_name": "Billing Desk",
+        "approval_threshold": 0.6,
+        "retention_days": 90,
+        "stacks": "[dev, staging]",
+        "identity_provider": "oidc",
+    }
+    result, destination = _copy_with(answers, tmp_path, template_repo)
+    assert result.returncode == 0, result.stderr
+    spec = yaml.safe_load((destination / "assistant.yaml").read_text())
+    assert (spec["slug"], spec["risk"]["approval"], spec["stacks"]) == (
+        "billing_desk",
+        0.6,
+        ["dev", "staging"],
+    )
+    assert spec["observability"]["retention_days"] == 90
+    assert spec["identity"]["issuer"] == "https://login.example.com/"

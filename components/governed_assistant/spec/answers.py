@@ -4,11 +4,17 @@ Copier's validators call ``answer_error`` (through the template's Jinja extensio
 builds the spec from the answers given so far and runs the very same validation as
 ``load_spec``. So an interactive answer, an ``--data-file`` answer and a hand-edited
 ``assistant.yaml`` are refused with the same message.
+
+Copier checks ``--data``/``--data-file`` answers one at a time and stops at the first bad one
+with a traceback; so before it checks any, the template calls ``answers_error``, which lists
+every bad answer at once, each under its question, in the words of ``answer_error``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import re
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import yaml
@@ -16,7 +22,7 @@ import yaml
 from governed_assistant.spec.loader import validate_spec_data
 from governed_assistant.spec.model import SPEC_VERSION
 from governed_assistant.spec.models import default_model_id
-from governed_assistant.spec.problems import PathPart
+from governed_assistant.spec.problems import PathPart, Problem
 
 # Where each question's answer lands in the spec; a problem under that path is reported
 # against the question.
@@ -50,11 +56,14 @@ QUESTION_PATHS: dict[str, tuple[PathPart, ...]] = {
     "stacks": ("stacks",),
 }
 
-# Stand-ins for questions not yet answered, so each answer is checked on its own.
+# Stand-ins for questions not yet answered, so each answer is checked on its own. Where a default
+# can make a problem (the OIDC settings), the stand-in is copier.yml's default, so that
+# ``answers_error`` judges an unanswered question by what copier will fill in.
 _PLACEHOLDERS: dict[str, Any] = {
     "project_name": "Assistant",
-    "project_slug": "assistant",
     "approver_roles": ["supervisor"],
+    "oidc_issuer": "https://login.example.com/",
+    "oidc_audience": "governed-assistant",
 }
 
 _SECTION_COMMENTS = {
@@ -81,6 +90,16 @@ def _answer(answers: Mapping[str, Any], key: str) -> Any:
     return _PLACEHOLDERS.get(key) if value is None else value
 
 
+def _names(value: Any) -> list[Any]:
+    """A list answer as a list; anything else as none (the spec then says what it must be)."""
+    return value if isinstance(value, list) else []
+
+
+def default_slug(name: Any) -> str:
+    """copier.yml's ``project_slug`` default: the name in lowercase, other characters as one ``_``."""
+    return re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_")
+
+
 def spec_from_answers(
     answers: Mapping[str, Any], role_descriptions: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
@@ -90,18 +109,18 @@ def spec_from_answers(
     approver_roles = _answer(answers, "approver_roles") or []
     admin_roles = answers.get("admin_roles") or []
     role_names: list[str] = []
-    for action in actions if isinstance(actions, list) else []:
-        roles = action.get("roles", []) if isinstance(action, dict) else []
-        role_names += [role for role in roles if isinstance(role, str)]
-    role_names += [role for role in [*approver_roles, *admin_roles] if isinstance(role, str)]
+    for action in _names(actions):
+        action_roles = _names(action.get("roles")) if isinstance(action, dict) else []
+        role_names += [role for role in action_roles if isinstance(role, str)]
+    role_names += [role for role in [*_names(approver_roles), *_names(admin_roles)] if isinstance(role, str)]
     roles = {
         role: descriptions.get(role, f"Users with the {role} role.") for role in dict.fromkeys(role_names)
     }
 
     identity: dict[str, Any] = {"provider": answers.get("identity_provider", "cognito")}
     if identity["provider"] == "oidc":
-        identity["issuer"] = answers.get("oidc_issuer")
-        identity["audience"] = answers.get("oidc_audience")
+        identity["issuer"] = _answer(answers, "oidc_issuer")
+        identity["audience"] = _answer(answers, "oidc_audience")
     identity["claims"] = {
         "tenant": answers.get("tenant_claim", "custom:tenantId"),
         "user": answers.get("user_claim", "sub"),
@@ -110,7 +129,8 @@ def spec_from_answers(
     return {
         "spec_version": SPEC_VERSION,
         "name": _answer(answers, "project_name"),
-        "slug": _answer(answers, "project_slug"),
+        # Unanswered, derived from the name (as copier.yml's default is).
+        "slug": answers.get("project_slug") or default_slug(_answer(answers, "project_name")),
         "description": answers.get("description", ""),
         "region": answers.get("aws_region", "us-east-1"),
         "pattern": answers.get("preset", "bounded-action"),
@@ -144,12 +164,83 @@ def spec_from_answers(
     }
 
 
+def question_of(path: tuple[PathPart, ...]) -> str | None:
+    """The question whose answer lands at ``path`` (the longest matching prefix); None if none does."""
+    matching = [question for question, prefix in QUESTION_PATHS.items() if path[: len(prefix)] == prefix]
+    return max(matching, key=lambda question: len(QUESTION_PATHS[question]), default=None)
+
+
+def _problems_by_question(answers: Mapping[str, Any]) -> dict[str, list[Problem]]:
+    """Every problem of the spec the answers describe, under its question, in questionnaire order."""
+    _, problems = validate_spec_data(spec_from_answers(answers))
+    found: dict[str, list[Problem]] = {question: [] for question in QUESTION_PATHS}
+    for problem in problems:
+        question = question_of(problem.path)
+        if question is not None:  # else it follows from another answer's problem (a role name's)
+            found[question].append(problem)
+    return {question: listed for question, listed in found.items() if listed}
+
+
+def _message(problems: list[Problem]) -> str:
+    return "; ".join(str(problem) for problem in problems)
+
+
 def answer_error(question: str, answers: Mapping[str, Any]) -> str:
     """The problems with one question's answer, as copier shows them; empty when valid."""
-    prefix = QUESTION_PATHS[question]
-    _, problems = validate_spec_data(spec_from_answers(answers))
-    relevant = [problem for problem in problems if problem.path[: len(prefix)] == prefix]
-    return "; ".join(str(problem) for problem in relevant)
+    return _message(_problems_by_question(answers).get(question, []))
+
+
+def answers_error(answers: Mapping[str, Any], questions: Collection[str]) -> str:
+    """Every problem with the answers to ``questions``, each line as copier words one; empty when none.
+
+    ``answers`` are every answer known so far: the ones given, the ones copier will fill in (left
+    out here, ``spec_from_answers`` uses the same defaults) and earlier ones. A line reads as
+    copier's own refusal of that answer, so the interactive questionnaire says the same.
+    """
+    # The spec's rules across fields run only once every field is valid, so a bad field would hide
+    # them: judge again without the answers refused so far (their defaults instead), until no
+    # other question is refused.
+    refused: dict[str, list[Problem]] = {}
+    remaining = dict(answers)
+    while found := {
+        question: problems
+        for question, problems in _problems_by_question(remaining).items()
+        if question in questions and question not in refused
+    }:
+        refused |= found
+        for question in found:
+            remaining.pop(question, None)
+    refused = {question: refused[question] for question in QUESTION_PATHS if question in refused}
+    if not refused:
+        return ""
+    lines = "\n".join(
+        f"  - Validation error for question '{question}': {_message(problems)}"
+        for question, problems in refused.items()
+    )
+    count = f"{len(refused)} answer{'s are' if len(refused) != 1 else ' is'} invalid"
+    return (
+        f"{count}, so nothing was written:\n{lines}\n"
+        "Give each a valid answer (in the data file, or --data question=value) and run copier again."
+    )
+
+
+def typed_answers(answers: Mapping[str, Any], types: Mapping[str, str]) -> dict[str, Any]:
+    """``answers`` as copier types them before its validators see them (``types``: copier.yml's).
+
+    ``--data`` gives text, and a data file may give text to a yaml question: copier parses it, and
+    turns a number given to a str question into text. Numbers and booleans given as text are left
+    as they are: the spec model reads them as copier does ("0.5", "30", "yes").
+    """
+    typed = dict(answers)
+    for question, value in answers.items():
+        kind = types.get(question)
+        if kind == "yaml" and isinstance(value, str):
+            # Not YAML: left as text, and the spec says what the answer must be.
+            with contextlib.suppress(yaml.YAMLError):
+                typed[question] = yaml.safe_load(value)
+        elif kind == "str" and isinstance(value, int | float):
+            typed[question] = str(value)
+    return typed
 
 
 def render_spec_yaml(document: Mapping[str, Any]) -> str:

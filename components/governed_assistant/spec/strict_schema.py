@@ -26,6 +26,7 @@ from governed_assistant.runtime.actions.strict_subset import (
     parameters,
 )
 from governed_assistant.spec.problems import PathPart, Problem
+from governed_assistant.spec.schema_keywords import keyword_problems
 
 JSON_TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
 
@@ -89,6 +90,7 @@ def _check_node(node: Any, path: tuple[PathPart, ...], *, top_level: bool = Fals
                 f"{'/'.join(types)}; supported: {', '.join(sorted(allowed))}",
             )
         )
+    problems += keyword_problems({key: value for key, value in node.items() if key in allowed}, types, path)
     if "enum" in node:
         problems += _check_enum(node["enum"], types, (*path, "enum"))
     if "object" in types:
@@ -98,16 +100,17 @@ def _check_node(node: Any, path: tuple[PathPart, ...], *, top_level: bool = Fals
             problems.append(Problem((*path, "items"), 'an array needs "items", e.g. {"type": "string"}'))
         else:
             problems += _check_node(node["items"], (*path, "items"))
-    if "string" in types and "format" in node and node["format"] not in _STRING_FORMATS:
+    # A format or pattern that is not text is reported by keyword_problems.
+    if "string" in types and isinstance(node.get("format"), str) and node["format"] not in _STRING_FORMATS:
         problems.append(
             Problem(
                 (*path, "format"),
                 f"format {node['format']!r} is not supported; use one of {', '.join(_STRING_FORMATS)}",
             )
         )
-    if "string" in types and "pattern" in node:
+    if "string" in types and isinstance(node.get("pattern"), str):
         try:
-            re.compile(str(node["pattern"]))
+            re.compile(node["pattern"])
         except re.error as error:
             problems.append(Problem((*path, "pattern"), f"is not a valid regular expression: {error}"))
     return problems
@@ -118,6 +121,8 @@ def _node_types(node: dict[str, Any], path: tuple[PathPart, ...]) -> tuple[list[
     if declared is None:
         return [], [Problem((*path, "type"), f'every schema needs a "type"; one of {", ".join(JSON_TYPES)}')]
     names = declared if isinstance(declared, list) else [declared]
+    if not names:
+        return [], [Problem((*path, "type"), f"list at least one type; one of {', '.join(JSON_TYPES)}")]
     bad = [name for name in names if name not in JSON_TYPES]
     if bad:
         return [], [
@@ -126,6 +131,9 @@ def _node_types(node: dict[str, Any], path: tuple[PathPart, ...]) -> tuple[list[
                 f"{bad[0]!r} is not a JSON Schema type; use one of {', '.join(JSON_TYPES)}",
             )
         ]
+    twice = [name for index, name in enumerate(names) if name in names[:index]]
+    if twice:
+        return [], [Problem((*path, "type"), f"{twice[0]!r} is listed twice; list each type once")]
     non_null = [name for name in names if name != "null"]
     if len(non_null) > 1:
         return [], [
@@ -163,17 +171,15 @@ def _check_object(node: dict[str, Any], path: tuple[PathPart, ...], *, top_level
             )
         problems += _check_node(child, child_path)
     required = node.get("required", [])
-    if not isinstance(required, list):
-        problems.append(Problem((*path, "required"), "must be a list of property names"))
-    else:
-        for index, name in enumerate(required):
-            if name not in properties:
-                problems.append(
-                    Problem(
-                        (*path, "required", index),
-                        f"{name!r} is required but not declared under properties",
-                    )
-                )
+    if not isinstance(required, list) or not all(isinstance(name, str) for name in required):
+        return problems  # keyword_problems says what required must be
+    for index, name in enumerate(required):
+        if name in required[:index]:
+            problems.append(Problem((*path, "required", index), f"{name!r} is listed twice; list it once"))
+        elif name not in properties:
+            problems.append(
+                Problem((*path, "required", index), f"{name!r} is required but not declared under properties")
+            )
     return problems
 
 

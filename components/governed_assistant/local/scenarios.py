@@ -132,10 +132,11 @@ def reversible_action(spec: AssistantSpec) -> Action:
 
 
 def workflow_action(spec: AssistantSpec) -> Action:
-    candidates = [a for a in spec.actions if a.steps and a.risk < spec.risk.approval]
+    candidates = [a for a in spec.actions if a.steps and a.risk < spec.risk.deny]
     if not candidates:
-        raise ScenarioSkippedError("the spec has no multi-step workflow action below the approval threshold")
-    return candidates[0]
+        raise ScenarioSkippedError("the spec has no multi-step workflow action below the deny threshold")
+    # One that runs without waiting if there is one; else one an approver lets through.
+    return min(candidates, key=lambda a: a.risk >= spec.risk.approval)
 
 
 # --- the scenarios -----------------------------------------------------------------------
@@ -254,10 +255,18 @@ def guardrail_blocks_or_anonymizes(demo: Demo) -> None:
 
 
 def workflow_progress_streams(demo: Demo) -> None:
-    """Pattern B: a multi-step workflow whose progress shows on the SSE stream, step by step."""
+    """Pattern B: a multi-step workflow (approved first if its risk asks) streams its progress step by step."""
     action = workflow_action(demo.spec)
     alice = demo.client("acme", "alice", acting_roles(action))
     job_id = demo.submit(alice, f"please {words(action)}")
+    if action.risk >= demo.spec.risk.approval:
+        # Most real workflows need a human first: an approver of the tenant lets this one through.
+        job = alice.wait(job_id, until=frozenset({"awaiting_approval", *TERMINAL}))
+        check(job["status"] == "awaiting_approval", f"expected awaiting_approval, got {job['status']}")
+        dave = demo.client("acme", "dave", (demo.spec.approver_roles[0],))
+        (pending,) = [a for a in dave.approvals() if a["jobId"] == job_id]
+        answer = dave.decide(pending["approvalId"], "approve")
+        check(answer.status == 200, f"the approver's decision answered {answer.status} {answer.body}")
     stages = [event.data["stage"] for event in alice.stream(job_id)]
     job = alice.wait(job_id)
     check(job["status"] == "complete", f"expected complete, got {job['status']}")

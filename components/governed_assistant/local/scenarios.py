@@ -255,7 +255,7 @@ def guardrail_blocks_or_anonymizes(demo: Demo) -> None:
 
 
 def workflow_progress_streams(demo: Demo) -> None:
-    """Pattern B: a multi-step workflow (approved first if its risk asks) streams its progress step by step."""
+    """Pattern B: a multi-step workflow (approved first if its risk asks) streams its progress by step."""
     action = workflow_action(demo.spec)
     alice = demo.client("acme", "alice", acting_roles(action))
     job_id = demo.submit(alice, f"please {words(action)}")

@@ -14,10 +14,11 @@ import pulumi
 import pytest
 from governed_assistant.contracts import DecisionEvent
 from governed_assistant.infra import HANDLERS, GovernedAssistant, GovernedAssistantArgs
+from governed_assistant.infra.alarms import ROLLBACK_ALARMS
 from governed_assistant.infra.assistant import GovernedAssistantError
-from governed_assistant.infra.execution import STEPS
+from governed_assistant.infra.decision_delivery import delivery_stream_name
 from governed_assistant.infra.invariants import check_resources
-from governed_assistant.infra.observability import ROLLBACK_ALARMS, delivery_stream_name
+from governed_assistant.infra.steps import STEPS
 from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
 from governed_assistant.runtime.telemetry import StageMetrics
 from governed_assistant.spec import AssistantSpec, parse_spec

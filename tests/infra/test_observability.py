@@ -9,18 +9,17 @@ from typing import Any
 import pulumi
 import pytest
 from governed_assistant.contracts import DecisionEvent
-from governed_assistant.infra.observability import (
-    DECISION_EVENT_FILTER,
+from governed_assistant.infra.dashboard import STAGES
+from governed_assistant.infra.decision_delivery import DECISION_EVENT_FILTER
+from governed_assistant.infra.decision_index import (
     INDEX_PATTERN,
     INDEX_PREFIX,
-    STAGES,
-    TLS_POLICY,
     WRITER_ROLE,
-    ObservabilityLayer,
-    ObservabilityLayerArgs,
     decision_index_template,
     ism_policy,
 )
+from governed_assistant.infra.observability import ObservabilityLayer, ObservabilityLayerArgs
+from governed_assistant.infra.search_domain import TLS_POLICY
 from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml

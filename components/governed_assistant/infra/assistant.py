@@ -5,7 +5,7 @@ Children, in the order they are built (each a child of this component, named ``<
 1. ``SpecGuardrail`` - the Bedrock guardrail; the conversation, reasoning and execution
    layers all apply it, so it comes first and is handed to each.
 2. ``RolloutLayer`` - the AppConfig flags. It watches alarms that the observability layer
-   creates last; their names are fixed (``observability.alarm_name``), so their ARNs are
+   creates last; their names are fixed (``alarms.alarm_name``), so their ARNs are
    built here from region, account and name, with no reference to the alarms themselves.
 3. ``ReasoningLayer`` - the reason function (and the retrieval store, the usage table).
 4. ``ExecutionLayer`` - tables, bus, step functions and the state machine, whose first task
@@ -16,7 +16,7 @@ Children, in the order they are built (each a child of this component, named ``<
 
 Each arrow of that order points one way, so there is no cycle. Two names break what would
 otherwise be one: the alarms' (rollout -> observability) and, with the ``firehose`` telemetry
-sink, the delivery stream's (``observability.delivery_stream_name``): every function that
+sink, the delivery stream's (``decision_delivery.delivery_stream_name``): every function that
 sends events is granted ``firehose:PutRecordBatch`` on an ARN built from that name before the
 stream exists. With the default ``log`` sink the functions write events to their own log
 group and observability's subscription filters forward them; no function touches Firehose.
@@ -31,25 +31,19 @@ import pulumi
 import pulumi_aws as aws
 
 from governed_assistant.errors import GovernanceError
+from governed_assistant.infra.alarms import ROLLBACK_ALARMS, alarm_name
 from governed_assistant.infra.conversation import ConversationLayer, ConversationLayerArgs
+from governed_assistant.infra.decision_delivery import delivery_stream_name
 from governed_assistant.infra.entrypoints import HANDLERS
 from governed_assistant.infra.execution import (
     INSIGHTS_PATTERN,
-    STEPS,
     ExecutionLayer,
     ExecutionLayerArgs,
     check_archive,
 )
 from governed_assistant.infra.functions import LambdaCode, physical_name
 from governed_assistant.infra.guardrail import SpecGuardrail
-from governed_assistant.infra.observability import (
-    ROLLBACK_ALARMS,
-    DomainSize,
-    ObservabilityLayer,
-    ObservabilityLayerArgs,
-    alarm_name,
-    delivery_stream_name,
-)
+from governed_assistant.infra.observability import ObservabilityLayer, ObservabilityLayerArgs
 from governed_assistant.infra.reasoning import ReasoningLayer, ReasoningLayerArgs
 from governed_assistant.infra.rollout import (
     DeploymentStrategySettings,
@@ -57,6 +51,8 @@ from governed_assistant.infra.rollout import (
     RolloutLayerArgs,
     is_production,
 )
+from governed_assistant.infra.search_domain import DomainSize
+from governed_assistant.infra.steps import STEPS
 from governed_assistant.runtime.retrieval.migration import migration_text
 from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import (

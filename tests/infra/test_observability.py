@@ -226,7 +226,8 @@ def test_every_event_log_group_is_forwarded_to_firehose(run: MockRun) -> None:
     """One subscription filter per event log group, matching decision events only."""
     filters = run.of_type("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")
     assert sorted(f.inputs["logGroup"] for f in filters) == sorted(EVENT_GROUPS)
-    stream_arn = mock_arn("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", f"{LAYER}-decisions")
+    stream = only(run, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+    stream_arn = f"arn:aws:firehose:{REGION}:{ACCOUNT_ID}:deliverystream/{stream.inputs['name']}"
     assert {(f.inputs["filterPattern"], f.inputs["destinationArn"]) for f in filters} == {
         (DECISION_EVENT_FILTER, stream_arn)
     }

@@ -24,7 +24,7 @@ from governed_assistant.runtime.telemetry import StageMetrics
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
 
-from tests.conftest import PRESETS, REPO_ROOT, preset_document
+from tests.conftest import PRESETS, REPO_ROOT, answer_mode_document, preset_document
 from tests.infra.test_reasoning import COLLECTION, DATABASE, KNOWLEDGE_BASE, SETUP
 
 NAME = "assistant"
@@ -54,9 +54,9 @@ BACKEND_EXTRA = {
         "pgvector": (SETUP, DATABASE),
     }.items()
 }
-# The bounded-action assistant without retrieval: 133 resources besides the stack (the warm-up's
+# The bounded-action assistant without retrieval: 134 resources besides the stack (the warm-up's
 # function, role, policy, logs and invocation among them).
-BASE_COUNT = 133
+BASE_COUNT = 134
 # Per preset, besides the base: Pattern C's insight trigger (function, role, policy, logs, rule,
 # target, permission, its subscription filter and throttle alarm).
 PRESET_EXTRA = {"bounded-action": 0, "workflow-aware": 0, "insights-to-action": 9}
@@ -105,6 +105,15 @@ def preset_runs() -> dict[str, MockRun]:
 def backend_runs(preset_runs: dict[str, MockRun]) -> dict[str, MockRun]:
     runs = {"none": preset_runs["bounded-action"]}
     runs.update({backend: build(make_spec(retrieval={"backend": backend})) for backend in BACKENDS[1:]})
+    return runs
+
+
+@pytest.fixture(scope="module")
+def deploy_runs(preset_runs: dict[str, MockRun], backend_runs: dict[str, MockRun]) -> dict[str, MockRun]:
+    """Every preset and backend, answer mode, and the firehose sink (whose functions name the stream)."""
+    runs = {name: run for name, (_, run) in all_runs(preset_runs, backend_runs).items()}
+    runs["answer-mode"] = build(parse_spec(render_spec_yaml(answer_mode_document())))
+    runs["firehose-sink"] = build(make_spec("insights-to-action"), telemetry_sink="firehose")
     return runs
 
 
@@ -185,6 +194,49 @@ def test_rollout_watches_alarms_observability_creates(preset_runs: dict[str, Moc
         f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{alarms[purpose]}" for purpose in ROLLBACK_ALARMS
     }
     assert watched == expected
+
+
+# The one reference that cannot wait for what it names: AppConfig's environment lists the alarms
+# it watches, and those alarms watch the API and the state machine, whose functions are granted
+# the environment's id (a cycle). AppConfig reads the alarms only while a deployment runs, and the
+# first deployment waits for them (test_first_flags_deployment_waits_for_the_alarms_it_watches).
+WATCHED_BEFORE_CREATED = sorted(
+    (f"{NAME}-rollout-env", f"{NAME}-observability-{purpose}") for purpose in ROLLBACK_ALARMS
+)
+
+
+def test_every_arn_a_resource_names_is_created_before_it(deploy_runs: dict[str, MockRun]) -> None:
+    """On a first deploy each resource waits for every resource whose ARN its inputs name."""
+    for case, run in deploy_runs.items():
+        assert run.unordered_references() == WATCHED_BEFORE_CREATED, case
+
+
+def test_first_flags_deployment_waits_for_the_alarms_it_watches(deploy_runs: dict[str, MockRun]) -> None:
+    """AppConfig's first deployment starts once every alarm its environment monitors exists."""
+    for case, run in deploy_runs.items():
+        (environment,) = run.of_type("aws:appconfig/environment:Environment")
+        (deployment,) = run.of_type("aws:appconfig/deployment:Deployment")
+        watched = {monitor["alarmArn"] for monitor in environment.inputs["monitors"]}
+        alarms = {
+            a.urn
+            for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+            if a.outputs["arn"] in watched
+        }
+        assert len(alarms) == len(ROLLBACK_ALARMS), case
+        assert alarms <= run.depends_on(deployment), case
+
+
+def test_program_failing_before_observability_fails_instead_of_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What waits for observability's alarms and stream is released when that layer is never built."""
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise GovernedAssistantError("observability could not be built")
+
+    monkeypatch.setattr("governed_assistant.infra.assistant.ObservabilityLayer", broken)
+    with pytest.raises(GovernedAssistantError, match="observability could not be built"):
+        build(make_spec(), telemetry_sink="firehose")
 
 
 def test_layers_are_wired_to_each_other(preset_runs: dict[str, MockRun]) -> None:

@@ -48,7 +48,8 @@ SEARCH = {
     "aws:lambda/invocation:Invocation": 1,
     # transform, setup, delivery (Firehose) and subscription (CloudWatch Logs) roles.
     "aws:iam/role:Role": 4,
-    "aws:iam/rolePolicy:RolePolicy": 4,
+    # Each role's, and the transformation's put-back grant, which comes after the stream.
+    "aws:iam/rolePolicy:RolePolicy": 5,
     "aws:cloudwatch/logGroup:LogGroup": 3,
     "aws:cloudwatch/logStream:LogStream": 1,
     "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": len(EVENT_GROUPS),
@@ -202,6 +203,24 @@ def test_firehose_transforms_then_indexes_and_backs_up_failures(run: MockRun) ->
         }
     ]
     assert config["cloudwatchLoggingOptions"]["enabled"] is True
+
+
+def test_transformation_puts_events_back_on_its_stream_once_the_stream_exists(run: MockRun) -> None:
+    """The put-back grant names the stream from its output; no envelope flows before that grant."""
+    stream = only(run, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+    put_back = only(run, "aws:iam/rolePolicy:RolePolicy", f"{LAYER}-transform-put-back")
+    assert json.loads(put_back.inputs["policy"])["Statement"] == [
+        {
+            "Sid": "PutBackEvents",
+            "Effect": "Allow",
+            "Action": ["firehose:PutRecordBatch"],
+            "Resource": stream.outputs["arn"],
+        }
+    ]
+    assert put_back.inputs["role"] == f"{LAYER}-transform-role-id"
+    assert stream.urn in run.depends_on(put_back)
+    for subscription in run.of_type("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"):
+        assert put_back.urn in subscription.dependencies
 
 
 def test_failed_events_bucket_is_private_versioned_and_encrypted(run: MockRun) -> None:

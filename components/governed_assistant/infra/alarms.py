@@ -52,8 +52,8 @@ class AlarmSettings:
 
 def create_alarms(
     parent: pulumi.Resource, name: str, settings: AlarmSettings
-) -> list[aws.cloudwatch.MetricAlarm]:
-    """``<name>-<purpose>`` for each alarm, the fixed ones first, then ``<name>-throttles-<i>``."""
+) -> dict[str, aws.cloudwatch.MetricAlarm]:
+    """Each alarm by its purpose (``<name>-<purpose>``): the fixed ones first, then ``throttles-<i>``."""
     alarm = partial(_alarm, parent, name, settings)
     service = {DIMENSION_SERVICE: settings.spec.slug}
     alarms = [
@@ -86,7 +86,7 @@ def create_alarms(
                 dimensions={"FunctionName": function_name}, statistic="Sum", threshold=1,
             )
         )  # fmt: skip
-    return alarms
+    return {purpose: created for purpose, created in alarms}
 
 
 def _alarm(
@@ -101,8 +101,8 @@ def _alarm(
     dimensions: Mapping[str, pulumi.Input[str]],
     statistic: str,
     threshold: float,
-) -> aws.cloudwatch.MetricAlarm:
-    return aws.cloudwatch.MetricAlarm(
+) -> tuple[str, aws.cloudwatch.MetricAlarm]:
+    return purpose, aws.cloudwatch.MetricAlarm(
         f"{name}-{purpose}",
         name=alarm_name(settings.spec.slug, pulumi.get_stack(), purpose),
         alarm_description=f"{settings.spec.name}: {description}",

@@ -72,7 +72,7 @@ def create_decision_delivery(
     stack = pulumi.get_stack()
     child = pulumi.ResourceOptions(parent=parent)
     bucket = _create_failed_events_bucket(parent, name, settings)
-    transform = _create_transform(parent, name, settings)
+    transform, transform_role = _create_transform(parent, name, settings)
     delivery_logs = aws.cloudwatch.LogGroup(
         f"{name}-delivery-logs",
         name_prefix=f"/aws/kinesisfirehose/{physical_name(spec.slug, stack, limit=64)}-",
@@ -179,22 +179,34 @@ def create_decision_delivery(
         tags=dict(settings.tags),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[delivery_policy, settings.index_setup]),
     )  # fmt: skip
-    _subscribe_event_log_groups(parent, name, settings, stream)
+    # The transformation puts an envelope's further events back on the stream (one document per
+    # record for OpenSearch). The stream is created from the function, so this grant comes after
+    # it, from its ARN; envelopes only flow once it exists (the subscriptions wait for it).
+    put_back = aws.iam.RolePolicy(
+        f"{name}-transform-put-back",
+        name="governed-events-transform-put-back",
+        role=transform_role.id,
+        policy=policy_document(
+            [
+                {
+                    "Sid": "PutBackEvents",
+                    "Effect": "Allow",
+                    "Action": ["firehose:PutRecordBatch"],
+                    "Resource": stream.arn,
+                }
+            ]
+        ),
+        opts=child,
+    )
+    _subscribe_event_log_groups(parent, name, settings, stream, put_back)
     return stream
 
 
 def _create_transform(
     parent: pulumi.Resource, name: str, settings: DecisionDeliverySettings
-) -> aws.lambda_.Function:
+) -> tuple[aws.lambda_.Function, aws.iam.Role]:
     spec = settings.spec
     stack = pulumi.get_stack()
-    # The transformation puts an envelope's further events back on its own stream (one
-    # document per record for OpenSearch); the ARN is built from the stream's fixed name,
-    # since the stream is created after (and from) the function.
-    own_stream = pulumi.Output.concat(
-        "arn:", settings.partition, ":firehose:", settings.region, ":", settings.account, ":deliverystream/",
-        delivery_stream_name(spec.slug, stack),
-    )  # fmt: skip
     role = service_role(
         name, "transform", slug=spec.slug, stack=stack, service="lambda.amazonaws.com", tags=settings.tags,
         parent=parent,
@@ -207,15 +219,7 @@ def _create_transform(
             code=settings.code,
             role=role,
             policy_name="governed-events-transform",
-            statements=lambda own_logs: [
-                *logs_and_tracing(own_logs),
-                {
-                    "Sid": "PutBackEvents",
-                    "Effect": "Allow",
-                    "Action": ["firehose:PutRecordBatch"],
-                    "Resource": own_stream,
-                },
-            ],
+            statements=logs_and_tracing,
             environment={ENV_POWERTOOLS_SERVICE_NAME: spec.slug},
             timeout=TRANSFORM_TIMEOUT_SECONDS,
             memory_mb=TRANSFORM_MEMORY_MB,
@@ -224,7 +228,7 @@ def _create_transform(
         parent=parent,
         tags=settings.tags,
     )
-    return transform
+    return transform, role
 
 
 def _subscribe_event_log_groups(
@@ -232,6 +236,7 @@ def _subscribe_event_log_groups(
     name: str,
     settings: DecisionDeliverySettings,
     stream: aws.kinesis.FirehoseDeliveryStream,
+    put_back: aws.iam.RolePolicy,
 ) -> None:
     role = service_role(
         name,
@@ -272,7 +277,7 @@ def _subscribe_event_log_groups(
             filter_pattern=DECISION_EVENT_FILTER,
             destination_arn=stream.arn,
             role_arn=role.arn,
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=[policy]),
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[policy, put_back]),
         )
 
 

@@ -27,7 +27,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from governed_assistant.infra.alarms import AlarmSettings, create_alarms
+from governed_assistant.infra.alarms import ROLLBACK_ALARMS, AlarmSettings, create_alarms
 from governed_assistant.infra.dashboard import create_dashboard, create_decision_chain_query
 from governed_assistant.infra.decision_delivery import DecisionDeliverySettings, create_decision_delivery
 from governed_assistant.infra.execution import check_archive
@@ -84,6 +84,10 @@ class ObservabilityLayer(pulumi.ComponentResource):
     """The CloudWatch dashboard (latency by stage, tokens by tenant, jobs, alarms)."""
     alarm_arns: pulumi.Output[list[str]]
     """Every alarm this layer created."""
+    rollback_alarm_arns: pulumi.Output[list[str]]
+    """The alarms AppConfig watches while it rolls a flags change out (``alarms.ROLLBACK_ALARMS``)."""
+    delivery_stream_arn: pulumi.Output[str | None]
+    """The Firehose stream's ARN; None when OpenSearch is off."""
 
     def __init__(
         self, name: str, args: ObservabilityLayerArgs, opts: pulumi.ResourceOptions | None = None
@@ -99,12 +103,14 @@ class ObservabilityLayer(pulumi.ComponentResource):
         check_archive(args["code"]["archive"], f"{name} observability functions")
 
         delivery_stream_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        delivery_stream_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         domain_endpoint: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         setup_role_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         master_user_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if spec.observability.opensearch:
             stream, search = self._create_search_pipeline(args)
             delivery_stream_name = stream.name
+            delivery_stream_arn = stream.arn
             domain_endpoint = search.domain.endpoint
             setup_role_arn = search.setup_role.arn
             master_user_arn = pulumi.Output.from_input(search.master_user_arn)
@@ -130,10 +136,11 @@ class ObservabilityLayer(pulumi.ComponentResource):
             metrics_namespace=args["metrics_namespace"],
             log_group_names=args["event_log_group_names"],
             state_machine_arn=args["state_machine_arn"],
-            alarms=alarms,
+            alarms=list(alarms.values()),
         )
 
         self.delivery_stream_name = delivery_stream_name
+        self.delivery_stream_arn = delivery_stream_arn
         self.domain_endpoint = domain_endpoint
         self.setup_role_arn = setup_role_arn
         self.master_user_arn = master_user_arn
@@ -141,7 +148,8 @@ class ObservabilityLayer(pulumi.ComponentResource):
             "https://", self._region, ".console.aws.amazon.com/cloudwatch/home?region=", self._region,
             "#dashboards/dashboard/", dashboard.dashboard_name,
         )  # fmt: skip
-        self.alarm_arns = pulumi.Output.all(*(alarm.arn for alarm in alarms))
+        self.alarm_arns = pulumi.Output.all(*(alarm.arn for alarm in alarms.values()))
+        self.rollback_alarm_arns = pulumi.Output.all(*(alarms[purpose].arn for purpose in ROLLBACK_ALARMS))
         self.register_outputs(
             {
                 "delivery_stream_name": self.delivery_stream_name,
@@ -150,6 +158,8 @@ class ObservabilityLayer(pulumi.ComponentResource):
                 "master_user_arn": self.master_user_arn,
                 "dashboard_url": self.dashboard_url,
                 "alarm_arns": self.alarm_arns,
+                "rollback_alarm_arns": self.rollback_alarm_arns,
+                "delivery_stream_arn": self.delivery_stream_arn,
             }
         )
 

@@ -10,9 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import botocore.session
 import pulumi
 import pytest
+from botocore.stub import Stubber
 from governed_assistant.contracts import DecisionEvent
+from governed_assistant.handlers import environment, reason
+from governed_assistant.handlers.environment import Environment
 from governed_assistant.infra import HANDLERS, GovernedAssistant, GovernedAssistantArgs
 from governed_assistant.infra.alarms import ROLLBACK_ALARMS
 from governed_assistant.infra.assistant import GovernedAssistantError
@@ -20,9 +24,11 @@ from governed_assistant.infra.decision_delivery import delivery_stream_name
 from governed_assistant.infra.invariants import check_resources
 from governed_assistant.infra.steps import STEPS
 from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
+from governed_assistant.runtime.model import CircuitOpenError, InMemoryTokenUsageStore, ModelUnavailableError
 from governed_assistant.runtime.telemetry import StageMetrics
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
+from governed_assistant.wire import ENV_METRICS_NAMESPACE, ENV_POWERTOOLS_SERVICE_NAME, ENV_TELEMETRY_SINK
 
 from tests.conftest import PRESETS, REPO_ROOT, answer_mode_document, preset_document
 from tests.infra.test_reasoning import COLLECTION, DATABASE, KNOWLEDGE_BASE, SETUP
@@ -422,3 +428,70 @@ def test_guardrail_blocks_alarm_watches_the_metric_the_runtime_emits(preset_runs
         and all(document[key] == value for key, value in alarm.inputs["dimensions"].items())
     ]
     assert len(watched) == 1
+
+
+def test_breaker_open_alarm_watches_the_metric_the_runtime_emits(
+    preset_runs: dict[str, MockRun], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bedrock failing until the reason function's breaker opens writes the one EMF line the alarm counts."""
+    run = preset_runs["bounded-action"]
+    (alarm,) = [
+        a for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.name.endswith("-breaker-open")
+    ]
+    variables = functions(run)["reason"].inputs["environment"]["variables"]
+    # The reason function as deployed: its metrics namespace, service name and telemetry sink.
+    for variable in (ENV_METRICS_NAMESPACE, ENV_POWERTOOLS_SERVICE_NAME, ENV_TELEMETRY_SINK):
+        monkeypatch.setenv(variable, variables[variable])
+    for variable in ("POWERTOOLS_METRICS_DISABLED", "POWERTOOLS_DEV"):
+        monkeypatch.delenv(variable, raising=False)
+    bedrock = botocore.session.get_session().create_client(
+        "bedrock-runtime", region_name=REGION, aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - a dummy credential; nothing leaves the process
+    )  # fmt: skip
+    event = {
+        "jobId": "job-1",
+        "context": {"tenantId": "acme", "userId": "alice", "roles": ["agent"], "requestId": "r-1"},
+        "message": "Close ticket T-1, it is resolved.",
+    }
+    environment.configure(
+        Environment(
+            spec=make_spec(),
+            clients={"bedrock-runtime": bedrock},
+            usage_store=InMemoryTokenUsageStore(),
+            system_prompt="You propose actions for the support desk.",
+            retriever=None,
+        )
+    )
+    try:
+        with Stubber(bedrock) as stubber:
+            # An unhealthy endpoint: each invocation's one failure counts, until the breaker opens.
+            for _ in range(20):
+                stubber.add_client_error(
+                    "converse", service_error_code="InternalServerException", http_status_code=500
+                )
+                try:
+                    reason.handler(event, None)
+                except CircuitOpenError:
+                    break
+                except ModelUnavailableError:
+                    continue
+            else:
+                pytest.fail("the breaker never opened")
+            # While it stays open, calls fail fast and count nothing more.
+            with pytest.raises(CircuitOpenError):
+                reason.handler(event, None)
+    finally:
+        environment.reset()
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    watched = [
+        document
+        for document in emitted
+        for metrics in document["_aws"]["CloudWatchMetrics"]
+        if metrics["Namespace"] == alarm.inputs["namespace"]
+        and [m["Name"] for m in metrics["Metrics"]] == [alarm.inputs["metricName"]]
+        and [set(d) for d in metrics["Dimensions"]] == [set(alarm.inputs["dimensions"])]
+        and all(document[key] == value for key, value in alarm.inputs["dimensions"].items())
+    ]
+    assert len(watched) == 1
+    # EMF writes a metric's values as a list; one opening counts one.
+    assert sum(watched[0][alarm.inputs["metricName"]]) == 1

@@ -335,6 +335,21 @@ def test_alarms_watch_api_jobs_throttles_guardrail_and_breaker(run: MockRun) -> 
     }
 
 
+def test_breaker_open_alarm_fires_on_one_opening_and_is_ok_without_any(run: MockRun) -> None:
+    """It sums the openings, one is enough, and no data (no opening) never breaches (or rolls back)."""
+    (alarm,) = [
+        a.inputs
+        for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs["metricName"] == METRIC_BREAKER_OPEN
+    ]
+    assert (alarm["statistic"], alarm["comparisonOperator"], alarm["threshold"]) == (
+        "Sum",
+        "GreaterThanOrEqualToThreshold",
+        1,
+    )
+    assert alarm["treatMissingData"] == "notBreaching"
+
+
 @pytest.mark.parametrize("opensearch", [True, False], ids=["opensearch", "logs-only"])
 def test_every_log_group_keeps_the_specs_retention(
     runs: dict[tuple[str, bool], MockRun], opensearch: bool

@@ -72,10 +72,17 @@ def create_alarms(
             namespace=settings.metrics_namespace, metric_name=METRIC_GUARDRAIL_BLOCKED, dimensions=service,
             statistic="Sum", threshold=GUARDRAIL_BLOCK_THRESHOLD,
         ),
+        # The runtime writes one CircuitBreakerOpen line (value 1) each time a breaker opens, in each
+        # execution environment (each has its own breaker), and nothing while it stays open or
+        # closed. So: Sum counts the openings in a period (Maximum would say 1 however many there
+        # were), and one opening is enough - it takes a run of failed Bedrock calls, which is what a
+        # bad canary model or prompt causes. Missing data is the normal case and must not breach:
+        # AppConfig rolls back on INSUFFICIENT_DATA as on ALARM, so an alarm left without data
+        # ("missing") would roll back every flags deployment.
         alarm(
             "breaker-open", "The circuit breaker on Bedrock calls opened.",
             namespace=settings.metrics_namespace, metric_name=METRIC_BREAKER_OPEN, dimensions=service,
-            statistic="Maximum", threshold=1,
+            statistic="Sum", threshold=1,
         ),
     ]  # fmt: skip
     for index, function_name in enumerate(settings.function_names):

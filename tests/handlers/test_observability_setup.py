@@ -18,7 +18,7 @@ from governed_assistant.handlers.observability_setup import (
     apply,
     master_credentials,
 )
-from governed_assistant.infra.observability import (
+from governed_assistant.infra.decision_index import (
     INDEX_PREFIX,
     ISM_POLICY_ID,
     WRITER_ROLE,
@@ -110,7 +110,7 @@ def client(domain: tuple[FakeDomain, str]) -> Iterator[SignedClient]:
 
 
 def setup_input(retention_days: int = 30) -> dict[str, Any]:
-    """The Invocation's input, built the way governed_assistant.infra.observability builds it."""
+    """The Invocation's input, built the way governed_assistant.infra.search_domain builds it."""
     return {
         "indexTemplate": {"name": INDEX_PREFIX, "body": decision_index_template(0)},
         "ismPolicy": {"id": ISM_POLICY_ID, "body": ism_policy(retention_days)},

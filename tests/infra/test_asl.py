@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 from governed_assistant.infra.asl import build_definition, render_definition, run_state, undo_state
-from governed_assistant.infra.execution import definition_steps
+from governed_assistant.infra.steps import definition_steps
 from governed_assistant.local.lambda_endpoint import LambdaEndpoint, serve_lambda
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml

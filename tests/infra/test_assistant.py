@@ -10,20 +10,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import botocore.session
 import pulumi
 import pytest
+from botocore.stub import Stubber
 from governed_assistant.contracts import DecisionEvent
+from governed_assistant.handlers import environment, reason
+from governed_assistant.handlers.environment import Environment
 from governed_assistant.infra import HANDLERS, GovernedAssistant, GovernedAssistantArgs
+from governed_assistant.infra.alarms import ROLLBACK_ALARMS
 from governed_assistant.infra.assistant import GovernedAssistantError
-from governed_assistant.infra.execution import STEPS
+from governed_assistant.infra.decision_delivery import delivery_stream_name
 from governed_assistant.infra.invariants import check_resources
-from governed_assistant.infra.observability import ROLLBACK_ALARMS, delivery_stream_name
+from governed_assistant.infra.steps import STEPS
 from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
+from governed_assistant.runtime.model import CircuitOpenError, InMemoryTokenUsageStore, ModelUnavailableError
 from governed_assistant.runtime.telemetry import StageMetrics
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
+from governed_assistant.wire import ENV_METRICS_NAMESPACE, ENV_POWERTOOLS_SERVICE_NAME, ENV_TELEMETRY_SINK
 
-from tests.conftest import PRESETS, REPO_ROOT, preset_document
+from tests.conftest import PRESETS, REPO_ROOT, answer_mode_document, preset_document
 from tests.infra.test_reasoning import COLLECTION, DATABASE, KNOWLEDGE_BASE, SETUP
 
 NAME = "assistant"
@@ -53,9 +60,9 @@ BACKEND_EXTRA = {
         "pgvector": (SETUP, DATABASE),
     }.items()
 }
-# The bounded-action assistant without retrieval: 133 resources besides the stack (the warm-up's
+# The bounded-action assistant without retrieval: 134 resources besides the stack (the warm-up's
 # function, role, policy, logs and invocation among them).
-BASE_COUNT = 133
+BASE_COUNT = 134
 # Per preset, besides the base: Pattern C's insight trigger (function, role, policy, logs, rule,
 # target, permission, its subscription filter and throttle alarm).
 PRESET_EXTRA = {"bounded-action": 0, "workflow-aware": 0, "insights-to-action": 9}
@@ -104,6 +111,15 @@ def preset_runs() -> dict[str, MockRun]:
 def backend_runs(preset_runs: dict[str, MockRun]) -> dict[str, MockRun]:
     runs = {"none": preset_runs["bounded-action"]}
     runs.update({backend: build(make_spec(retrieval={"backend": backend})) for backend in BACKENDS[1:]})
+    return runs
+
+
+@pytest.fixture(scope="module")
+def deploy_runs(preset_runs: dict[str, MockRun], backend_runs: dict[str, MockRun]) -> dict[str, MockRun]:
+    """Every preset and backend, answer mode, and the firehose sink (whose functions name the stream)."""
+    runs = {name: run for name, (_, run) in all_runs(preset_runs, backend_runs).items()}
+    runs["answer-mode"] = build(parse_spec(render_spec_yaml(answer_mode_document())))
+    runs["firehose-sink"] = build(make_spec("insights-to-action"), telemetry_sink="firehose")
     return runs
 
 
@@ -184,6 +200,49 @@ def test_rollout_watches_alarms_observability_creates(preset_runs: dict[str, Moc
         f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{alarms[purpose]}" for purpose in ROLLBACK_ALARMS
     }
     assert watched == expected
+
+
+# The one reference that cannot wait for what it names: AppConfig's environment lists the alarms
+# it watches, and those alarms watch the API and the state machine, whose functions are granted
+# the environment's id (a cycle). AppConfig reads the alarms only while a deployment runs, and the
+# first deployment waits for them (test_first_flags_deployment_waits_for_the_alarms_it_watches).
+WATCHED_BEFORE_CREATED = sorted(
+    (f"{NAME}-rollout-env", f"{NAME}-observability-{purpose}") for purpose in ROLLBACK_ALARMS
+)
+
+
+def test_every_arn_a_resource_names_is_created_before_it(deploy_runs: dict[str, MockRun]) -> None:
+    """On a first deploy each resource waits for every resource whose ARN its inputs name."""
+    for case, run in deploy_runs.items():
+        assert run.unordered_references() == WATCHED_BEFORE_CREATED, case
+
+
+def test_first_flags_deployment_waits_for_the_alarms_it_watches(deploy_runs: dict[str, MockRun]) -> None:
+    """AppConfig's first deployment starts once every alarm its environment monitors exists."""
+    for case, run in deploy_runs.items():
+        (environment,) = run.of_type("aws:appconfig/environment:Environment")
+        (deployment,) = run.of_type("aws:appconfig/deployment:Deployment")
+        watched = {monitor["alarmArn"] for monitor in environment.inputs["monitors"]}
+        alarms = {
+            a.urn
+            for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+            if a.outputs["arn"] in watched
+        }
+        assert len(alarms) == len(ROLLBACK_ALARMS), case
+        assert alarms <= run.depends_on(deployment), case
+
+
+def test_program_failing_before_observability_fails_instead_of_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What waits for observability's alarms and stream is released when that layer is never built."""
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise GovernedAssistantError("observability could not be built")
+
+    monkeypatch.setattr("governed_assistant.infra.assistant.ObservabilityLayer", broken)
+    with pytest.raises(GovernedAssistantError, match="observability could not be built"):
+        build(make_spec(), telemetry_sink="firehose")
 
 
 def test_layers_are_wired_to_each_other(preset_runs: dict[str, MockRun]) -> None:
@@ -369,3 +428,70 @@ def test_guardrail_blocks_alarm_watches_the_metric_the_runtime_emits(preset_runs
         and all(document[key] == value for key, value in alarm.inputs["dimensions"].items())
     ]
     assert len(watched) == 1
+
+
+def test_breaker_open_alarm_watches_the_metric_the_runtime_emits(
+    preset_runs: dict[str, MockRun], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bedrock failing until the reason function's breaker opens writes the one EMF line the alarm counts."""
+    run = preset_runs["bounded-action"]
+    (alarm,) = [
+        a for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.name.endswith("-breaker-open")
+    ]
+    variables = functions(run)["reason"].inputs["environment"]["variables"]
+    # The reason function as deployed: its metrics namespace, service name and telemetry sink.
+    for variable in (ENV_METRICS_NAMESPACE, ENV_POWERTOOLS_SERVICE_NAME, ENV_TELEMETRY_SINK):
+        monkeypatch.setenv(variable, variables[variable])
+    for variable in ("POWERTOOLS_METRICS_DISABLED", "POWERTOOLS_DEV"):
+        monkeypatch.delenv(variable, raising=False)
+    bedrock = botocore.session.get_session().create_client(
+        "bedrock-runtime", region_name=REGION, aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - a dummy credential; nothing leaves the process
+    )  # fmt: skip
+    event = {
+        "jobId": "job-1",
+        "context": {"tenantId": "acme", "userId": "alice", "roles": ["agent"], "requestId": "r-1"},
+        "message": "Close ticket T-1, it is resolved.",
+    }
+    environment.configure(
+        Environment(
+            spec=make_spec(),
+            clients={"bedrock-runtime": bedrock},
+            usage_store=InMemoryTokenUsageStore(),
+            system_prompt="You propose actions for the support desk.",
+            retriever=None,
+        )
+    )
+    try:
+        with Stubber(bedrock) as stubber:
+            # An unhealthy endpoint: each invocation's one failure counts, until the breaker opens.
+            for _ in range(20):
+                stubber.add_client_error(
+                    "converse", service_error_code="InternalServerException", http_status_code=500
+                )
+                try:
+                    reason.handler(event, None)
+                except CircuitOpenError:
+                    break
+                except ModelUnavailableError:
+                    continue
+            else:
+                pytest.fail("the breaker never opened")
+            # While it stays open, calls fail fast and count nothing more.
+            with pytest.raises(CircuitOpenError):
+                reason.handler(event, None)
+    finally:
+        environment.reset()
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    watched = [
+        document
+        for document in emitted
+        for metrics in document["_aws"]["CloudWatchMetrics"]
+        if metrics["Namespace"] == alarm.inputs["namespace"]
+        and [m["Name"] for m in metrics["Metrics"]] == [alarm.inputs["metricName"]]
+        and [set(d) for d in metrics["Dimensions"]] == [set(alarm.inputs["dimensions"])]
+        and all(document[key] == value for key, value in alarm.inputs["dimensions"].items())
+    ]
+    assert len(watched) == 1
+    # EMF writes a metric's values as a list; one opening counts one.
+    assert sum(watched[0][alarm.inputs["metricName"]]) == 1

@@ -9,18 +9,16 @@ from typing import Any
 
 import pulumi
 import pytest
-from governed_assistant.infra.execution import (
+from governed_assistant.infra.execution import ExecutionLayer, ExecutionLayerArgs
+from governed_assistant.infra.functions import LambdaCode, physical_name
+from governed_assistant.infra.steps import (
     BASELINE_GRANTS,
     STEP_GRANTS,
     STEP_POLICY_PREFIX,
     STEPS,
-    ExecutionLayer,
-    ExecutionLayerArgs,
     ExecutionLayerError,
-    LambdaCode,
     Step,
     definition_steps,
-    physical_name,
     placeholder_step,
     step_grants,
 )

@@ -8,9 +8,10 @@ from typing import Any
 import pulumi
 import pytest
 from governed_assistant.infra import invariants
-from governed_assistant.infra.execution import STEP_POLICY_PREFIX, STEPS, ExecutionLayer, Step, step_grants
+from governed_assistant.infra.execution import ExecutionLayer
 from governed_assistant.infra.invariants import check_resources, model_allows
 from governed_assistant.infra.observability import ObservabilityLayer
+from governed_assistant.infra.steps import STEP_POLICY_PREFIX, STEPS, Step, step_grants
 from governed_assistant.infra.testing import ACCOUNT_ID, MockRun, RegisteredResource, run_with_mocks
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml

@@ -57,3 +57,29 @@ def test_run_with_mocks_known_invoke_answers_like_aws() -> None:
 
     run_with_mocks(program)
     assert seen == ["123456789012"]
+
+
+def _topic_and_policies() -> None:
+    topic = aws.sns.Topic("topic")
+    # One policy takes the topic's ARN from the topic, one writes it out: only the first waits for it.
+    aws.sns.TopicPolicy("from-output", arn=topic.arn, policy="{}")
+    aws.sns.TopicPolicy("from-string", arn="arn:aws:sns:us-east-1:123456789012:topic", policy="{}")
+
+
+def test_run_with_mocks_records_dependencies_outputs_and_order() -> None:
+    """Each registration keeps the URNs it waits for, the mocks' outputs and when it came."""
+    run = run_with_mocks(_topic_and_policies)
+    by_name = {resource.name: resource for resource in run.resources}
+    topic, from_output = by_name["topic"], by_name["from-output"]
+    assert from_output.dependencies == {topic.urn}
+    assert from_output.property_dependencies["arn"] == {topic.urn}
+    assert run.depends_on(from_output) == {topic.urn}
+    assert topic.outputs["arn"] == "arn:aws:sns:us-east-1:123456789012:topic"
+    assert topic.order < from_output.order
+    assert sorted(resource.order for resource in run.resources) == list(range(len(run.resources)))
+
+
+def test_unordered_references_finds_an_arn_written_out_instead_of_taken() -> None:
+    """An ARN built from a string names the topic without waiting for it; one from its output waits."""
+    run = run_with_mocks(_topic_and_policies)
+    assert run.unordered_references() == [("from-string", "topic")]

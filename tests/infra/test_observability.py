@@ -9,18 +9,17 @@ from typing import Any
 import pulumi
 import pytest
 from governed_assistant.contracts import DecisionEvent
-from governed_assistant.infra.observability import (
-    DECISION_EVENT_FILTER,
+from governed_assistant.infra.dashboard import STAGES
+from governed_assistant.infra.decision_delivery import DECISION_EVENT_FILTER
+from governed_assistant.infra.decision_index import (
     INDEX_PATTERN,
     INDEX_PREFIX,
-    STAGES,
-    TLS_POLICY,
     WRITER_ROLE,
-    ObservabilityLayer,
-    ObservabilityLayerArgs,
     decision_index_template,
     ism_policy,
 )
+from governed_assistant.infra.observability import ObservabilityLayer, ObservabilityLayerArgs
+from governed_assistant.infra.search_domain import TLS_POLICY
 from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
@@ -49,7 +48,8 @@ SEARCH = {
     "aws:lambda/invocation:Invocation": 1,
     # transform, setup, delivery (Firehose) and subscription (CloudWatch Logs) roles.
     "aws:iam/role:Role": 4,
-    "aws:iam/rolePolicy:RolePolicy": 4,
+    # Each role's, and the transformation's put-back grant, which comes after the stream.
+    "aws:iam/rolePolicy:RolePolicy": 5,
     "aws:cloudwatch/logGroup:LogGroup": 3,
     "aws:cloudwatch/logStream:LogStream": 1,
     "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": len(EVENT_GROUPS),
@@ -205,6 +205,24 @@ def test_firehose_transforms_then_indexes_and_backs_up_failures(run: MockRun) ->
     assert config["cloudwatchLoggingOptions"]["enabled"] is True
 
 
+def test_transformation_puts_events_back_on_its_stream_once_the_stream_exists(run: MockRun) -> None:
+    """The put-back grant names the stream from its output; no envelope flows before that grant."""
+    stream = only(run, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+    put_back = only(run, "aws:iam/rolePolicy:RolePolicy", f"{LAYER}-transform-put-back")
+    assert json.loads(put_back.inputs["policy"])["Statement"] == [
+        {
+            "Sid": "PutBackEvents",
+            "Effect": "Allow",
+            "Action": ["firehose:PutRecordBatch"],
+            "Resource": stream.outputs["arn"],
+        }
+    ]
+    assert put_back.inputs["role"] == f"{LAYER}-transform-role-id"
+    assert stream.urn in run.depends_on(put_back)
+    for subscription in run.of_type("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"):
+        assert put_back.urn in subscription.dependencies
+
+
 def test_failed_events_bucket_is_private_versioned_and_encrypted(run: MockRun) -> None:
     """The backup bucket blocks public access, keeps versions, encrypts, and refuses plain HTTP."""
     block = only(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
@@ -227,7 +245,8 @@ def test_every_event_log_group_is_forwarded_to_firehose(run: MockRun) -> None:
     """One subscription filter per event log group, matching decision events only."""
     filters = run.of_type("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")
     assert sorted(f.inputs["logGroup"] for f in filters) == sorted(EVENT_GROUPS)
-    stream_arn = mock_arn("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", f"{LAYER}-decisions")
+    stream = only(run, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+    stream_arn = f"arn:aws:firehose:{REGION}:{ACCOUNT_ID}:deliverystream/{stream.inputs['name']}"
     assert {(f.inputs["filterPattern"], f.inputs["destinationArn"]) for f in filters} == {
         (DECISION_EVENT_FILTER, stream_arn)
     }
@@ -314,6 +333,21 @@ def test_alarms_watch_api_jobs_throttles_guardrail_and_breaker(run: MockRun) -> 
     assert {tuple(a.inputs["alarmActions"]) for a in every} == {
         (f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:oncall",)
     }
+
+
+def test_breaker_open_alarm_fires_on_one_opening_and_is_ok_without_any(run: MockRun) -> None:
+    """It sums the openings, one is enough, and no data (no opening) never breaches (or rolls back)."""
+    (alarm,) = [
+        a.inputs
+        for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs["metricName"] == METRIC_BREAKER_OPEN
+    ]
+    assert (alarm["statistic"], alarm["comparisonOperator"], alarm["threshold"]) == (
+        "Sum",
+        "GreaterThanOrEqualToThreshold",
+        1,
+    )
+    assert alarm["treatMissingData"] == "notBreaching"
 
 
 @pytest.mark.parametrize("opensearch", [True, False], ids=["opensearch", "logs-only"])

@@ -7,6 +7,8 @@ import re
 from collections import Counter
 from typing import Any
 
+import pulumi
+import pulumi_aws as aws
 import pytest
 from aws_lambda_powertools.utilities.feature_flags.schema import SchemaValidator
 from governed_assistant.infra.invariants import feature_flags_valid, resource_checks
@@ -229,6 +231,29 @@ def test_environment_monitors_are_the_alarms_read_by_their_own_role(run: MockRun
     (statement,) = json.loads(only(run, "aws:iam/rolePolicy:RolePolicy").inputs["policy"])["Statement"]
     assert statement["Action"] == ["cloudwatch:DescribeAlarms"]
     assert statement["Resource"] == ALARMS
+
+
+def test_first_deployment_waits_for_the_alarms_created_later() -> None:
+    """The monitor policy names the alarms from the alarms' outputs; the deployment waits for it."""
+
+    def program() -> None:
+        alarms = [
+            aws.cloudwatch.MetricAlarm(f"alarm-{index}", name=arn.rsplit(":", 1)[1])
+            for index, arn in enumerate(ALARMS)
+        ]
+        created, give = pulumi.deferred_output()
+        RolloutLayer(LAYER, {"spec": make_spec(), "alarm_arns": ALARMS, "created_alarm_arns": created})
+        give(pulumi.Output.all(*(alarm.arn for alarm in alarms)))
+
+    run = run_with_mocks(program)
+    alarms = {alarm.urn for alarm in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    policy = only(run, "aws:iam/rolePolicy:RolePolicy")
+    (statement,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert statement["Resource"] == ALARMS
+    assert alarms <= run.depends_on(policy)
+    assert {policy.urn, *alarms} <= run.depends_on(only(run, "aws:appconfig/deployment:Deployment"))
+    # The environment lists them as given: it cannot wait for them (see RolloutLayerArgs.alarm_arns).
+    assert not alarms & run.depends_on(only(run, "aws:appconfig/environment:Environment"))
 
 
 def test_deployment_deploys_the_hosted_version_to_the_stack_environment(run: MockRun) -> None:

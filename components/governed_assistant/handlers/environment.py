@@ -272,7 +272,8 @@ class Environment:
     def model_client(self, snapshot: RolloutSnapshot) -> ModelClient:
         """The model client for the tenant's variant, its breaker set from the flags snapshot.
 
-        One breaker per model id per process, so its failure count survives invocations.
+        One breaker per model id per process, so its failure count survives invocations; each time
+        it opens, the opening is counted (``_breaker_opened``).
         """
         from governed_assistant.runtime.flags import STABLE_VARIANT
         from governed_assistant.runtime.model import CircuitBreaker, ModelClient
@@ -284,7 +285,9 @@ class Environment:
         with self._lock:
             breaker = self._breakers.get(model_id)
             if breaker is None:
-                breaker = self._breakers[model_id] = CircuitBreaker(model_id, snapshot.breaker)
+                breaker = self._breakers[model_id] = CircuitBreaker(
+                    model_id, snapshot.breaker, on_open=self._breaker_opened
+                )
             breaker.configure(snapshot.breaker)
             client = self._models.get((model_id, prompt_key))
             if client is None:
@@ -296,6 +299,15 @@ class Environment:
                     breaker=breaker,
                 )
             return client
+
+    def _breaker_opened(self, breaker: CircuitBreaker) -> None:
+        """Count a breaker opening where the stage metrics go (the recorder's EMF writer): in AWS,
+        as ``CircuitBreakerOpen``, which the breaker-open alarm watches; locally, nowhere."""
+        from governed_assistant.runtime.telemetry import StageMetrics
+
+        for observer in self.recorder.observers:
+            if isinstance(observer, StageMetrics):
+                observer.breaker_opened(breaker.name)
 
     def _system_prompt(self, path: str | None) -> str:
         from governed_assistant.runtime.model import load_system_prompt

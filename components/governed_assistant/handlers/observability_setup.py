@@ -1,6 +1,6 @@
 """The decision-event domain's setup: run on deploy by ``aws.lambda_.Invocation``.
 
-Its input is what ``governed_assistant.infra.observability`` sends: the domain ``endpoint``, the
+Its input is what ``governed_assistant.infra.search_domain`` sends: the domain ``endpoint``, the
 ``masterRoleArn`` to act as, the ``indexTemplate`` and ``ismPolicy`` documents, the security
 ``roles`` and their ``roleMappings``. It assumes the master role (fine-grained access control
 lets only the master user manage security), then applies each document with a SigV4-signed
@@ -83,7 +83,7 @@ def _required(event: Mapping[str, Any], key: str) -> Any:
     if key not in event:
         raise SearchSetupError(
             f"The setup input lacks a field, field={key}; it is built by "
-            "governed_assistant.infra.observability (redeploy with `pulumi up`)"
+            "governed_assistant.infra.search_domain (redeploy with `pulumi up`)"
         )
     return event[key]
 

@@ -1,6 +1,6 @@
 """Firehose's data transformation: whatever arrives becomes one ``DecisionEvent`` document per record.
 
-Records come two ways (``governed_assistant.infra.observability``):
+Records come two ways (``governed_assistant.infra.decision_delivery``):
 
 - a CloudWatch Logs subscription envelope (gzip'd JSON, ``messageType`` ``DATA_MESSAGE``) from
   the functions' log groups, the default ``log`` telemetry sink: each log event's message is a

@@ -4,9 +4,8 @@ Children, in the order they are built (each a child of this component, named ``<
 
 1. ``SpecGuardrail`` - the Bedrock guardrail; the conversation, reasoning and execution
    layers all apply it, so it comes first and is handed to each.
-2. ``RolloutLayer`` - the AppConfig flags. It watches alarms that the observability layer
-   creates last; their names are fixed (``observability.alarm_name``), so their ARNs are
-   built here from region, account and name, with no reference to the alarms themselves.
+2. ``RolloutLayer`` - the AppConfig flags, and the alarms AppConfig watches while it rolls a
+   flags change out, which the observability layer creates last.
 3. ``ReasoningLayer`` - the reason function (and the retrieval store, the usage table).
 4. ``ExecutionLayer`` - tables, bus, step functions and the state machine, whose first task
    is the reason function (so reasoning comes before it), reading rollout's flags.
@@ -14,42 +13,41 @@ Children, in the order they are built (each a child of this component, named ``<
 6. ``ObservabilityLayer`` - watches everything above (function names, log groups, the
    state machine, the API), so it comes last.
 
-Each arrow of that order points one way, so there is no cycle. Two names break what would
-otherwise be one: the alarms' (rollout -> observability) and, with the ``firehose`` telemetry
-sink, the delivery stream's (``observability.delivery_stream_name``): every function that
-sends events is granted ``firehose:PutRecordBatch`` on an ARN built from that name before the
-stream exists. With the default ``log`` sink the functions write events to their own log
-group and observability's subscription filters forward them; no function touches Firehose.
+Each arrow of that order points one way, so there is no cycle. Two references point back to
+what observability builds: the rollback alarms (rollout) and, with the ``firehose`` telemetry
+sink, the delivery stream (every function that sends events is granted
+``firehose:PutRecordBatch`` on it). Their names are fixed (``alarms.alarm_name``,
+``decision_delivery.delivery_stream_name``), but what names them takes their ARNs from the
+resources themselves, given once observability is built (``pulumi.deferred_output``), so a first
+deploy creates them first. One reference cannot wait: AppConfig's environment lists the alarms,
+and the alarms watch functions that are granted the environment's id; AppConfig reads them only
+while a deployment runs, and the first deployment waits for them. With the default ``log`` sink
+the functions write events to their own log group and observability's subscription filters
+forward them; no function touches Firehose.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Final, Literal, NotRequired, TypedDict
+from collections.abc import Callable, Sequence
+from typing import Final, Generic, Literal, NotRequired, TypedDict, TypeVar, cast
 
 import pulumi
 import pulumi_aws as aws
 
 from governed_assistant.errors import GovernanceError
+from governed_assistant.infra.alarms import ROLLBACK_ALARMS, alarm_name
 from governed_assistant.infra.conversation import ConversationLayer, ConversationLayerArgs
+from governed_assistant.infra.decision_delivery import delivery_stream_name
 from governed_assistant.infra.entrypoints import HANDLERS
 from governed_assistant.infra.execution import (
     INSIGHTS_PATTERN,
-    STEPS,
     ExecutionLayer,
     ExecutionLayerArgs,
     check_archive,
 )
 from governed_assistant.infra.functions import LambdaCode, physical_name
 from governed_assistant.infra.guardrail import SpecGuardrail
-from governed_assistant.infra.observability import (
-    ROLLBACK_ALARMS,
-    DomainSize,
-    ObservabilityLayer,
-    ObservabilityLayerArgs,
-    alarm_name,
-    delivery_stream_name,
-)
+from governed_assistant.infra.observability import ObservabilityLayer, ObservabilityLayerArgs
 from governed_assistant.infra.reasoning import ReasoningLayer, ReasoningLayerArgs
 from governed_assistant.infra.rollout import (
     DeploymentStrategySettings,
@@ -57,6 +55,8 @@ from governed_assistant.infra.rollout import (
     RolloutLayerArgs,
     is_production,
 )
+from governed_assistant.infra.search_domain import DomainSize
+from governed_assistant.infra.steps import STEPS
 from governed_assistant.runtime.retrieval.migration import migration_text
 from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import (
@@ -69,6 +69,7 @@ from governed_assistant.wire import (
     ENV_TELEMETRY_STREAM,
 )
 
+T = TypeVar("T")
 TelemetrySink = Literal["log", "firehose"]
 DEFAULT_RUNTIME: Final = "python3.12"
 
@@ -161,23 +162,78 @@ class GovernedAssistant(pulumi.ComponentResource):
     ) -> None:
         super().__init__("governed:assistant:GovernedAssistant", name, None, opts)
         self._name = name
-        self._spec = spec = args["spec"]
+        self._spec = args["spec"]
         self._stack = pulumi.get_stack()
         invoke_opts = pulumi.InvokeOutputOptions(parent=self)
         self._region = aws.get_region_output(opts=invoke_opts).region
         self._account = aws.get_caller_identity_output(opts=invoke_opts).account_id
         self._partition = aws.get_partition_output(opts=invoke_opts).partition
-        child = pulumi.ResourceOptions(parent=self)
         code = self._create_code(args["code"])
-        protect = args["protect_data"]
         namespace = args.get("metrics_namespace", DEFAULT_METRICS_NAMESPACE)
         telemetry, stream_arn = self._telemetry(args.get("telemetry_sink", "log"))
         telemetry[ENV_METRICS_NAMESPACE] = namespace
 
+        # Rollout, and with the firehose sink every function that sends events, name resources the
+        # observability layer builds last (it watches the others): they take those resources' ARNs
+        # from the resources themselves, once that layer is built, so on a first deploy they wait
+        # for them (``_Later``).
+        watched_alarms = _Later(pulumi.Output.all(*(self._alarm_arn(purpose) for purpose in ROLLBACK_ALARMS)))
+        stream = _Later(stream_arn) if stream_arn is not None else None
+        try:
+            conversation, execution, observability = self._create_layers(
+                args, code, telemetry, namespace, watched_alarms.output, stream.output if stream else None
+            )
+            watched_alarms.give(observability.rollback_alarm_arns)
+            if stream is not None:
+                # The firehose sink is refused without OpenSearch (_telemetry): the stream exists.
+                stream.give(cast(pulumi.Output[str], observability.delivery_stream_arn))
+        finally:
+            watched_alarms.settle()
+            if stream is not None:
+                stream.settle()
+
+        self.api_url = conversation.api_url
+        self.issuer = conversation.issuer
+        self.audience = conversation.audience
+        self.user_pool_id = conversation.user_pool_id
+        self.state_machine_arn = execution.state_machine_arn
+        self.jobs_table_name = execution.jobs_table_name
+        self.event_bus_name = execution.event_bus_name
+        self.dashboard_url = observability.dashboard_url
+        self.delivery_stream_name = observability.delivery_stream_name
+        self.register_outputs(
+            {
+                "api_url": self.api_url,
+                "issuer": self.issuer,
+                "audience": self.audience,
+                "user_pool_id": self.user_pool_id,
+                "state_machine_arn": self.state_machine_arn,
+                "jobs_table_name": self.jobs_table_name,
+                "event_bus_name": self.event_bus_name,
+                "dashboard_url": self.dashboard_url,
+                "delivery_stream_name": self.delivery_stream_name,
+            }
+        )
+
+    def _create_layers(
+        self,
+        args: GovernedAssistantArgs,
+        code: LambdaCode,
+        telemetry: dict[str, pulumi.Input[str]],
+        namespace: str,
+        watched_alarm_arns: pulumi.Output[list[str]],
+        stream_arn: pulumi.Output[str] | None,
+    ) -> tuple[ConversationLayer, ExecutionLayer, ObservabilityLayer]:
+        """The guardrail and the five layers, in the order the module's docstring gives."""
+        name = self._name
+        spec = self._spec
+        child = pulumi.ResourceOptions(parent=self)
+        protect = args["protect_data"]
         guardrail = SpecGuardrail(f"{name}-guardrail", {"spec": spec}, child)
         rollout_args: RolloutLayerArgs = {
             "spec": spec,
             "alarm_arns": [self._alarm_arn(purpose) for purpose in ROLLBACK_ALARMS],
+            "created_alarm_arns": watched_alarm_arns,
         }
         if "rollout_strategy" in args:
             rollout_args["strategy"] = args["rollout_strategy"]
@@ -282,29 +338,7 @@ class GovernedAssistant(pulumi.ComponentResource):
         if "search_master_user_arn" in args:
             observability_args["master_user_arn"] = args["search_master_user_arn"]
         observability = ObservabilityLayer(f"{name}-observability", observability_args, child)
-
-        self.api_url = conversation.api_url
-        self.issuer = conversation.issuer
-        self.audience = conversation.audience
-        self.user_pool_id = conversation.user_pool_id
-        self.state_machine_arn = execution.state_machine_arn
-        self.jobs_table_name = execution.jobs_table_name
-        self.event_bus_name = execution.event_bus_name
-        self.dashboard_url = observability.dashboard_url
-        self.delivery_stream_name = observability.delivery_stream_name
-        self.register_outputs(
-            {
-                "api_url": self.api_url,
-                "issuer": self.issuer,
-                "audience": self.audience,
-                "user_pool_id": self.user_pool_id,
-                "state_machine_arn": self.state_machine_arn,
-                "jobs_table_name": self.jobs_table_name,
-                "event_bus_name": self.event_bus_name,
-                "dashboard_url": self.dashboard_url,
-                "delivery_stream_name": self.delivery_stream_name,
-            }
-        )
+        return conversation, execution, observability
 
     def _create_code(self, code: AssistantCode) -> LambdaCode:
         runtime = code.get("runtime", DEFAULT_RUNTIME)
@@ -361,6 +395,30 @@ class GovernedAssistant(pulumi.ComponentResource):
         return pulumi.Output.concat(
             "arn:", self._partition, ":cloudwatch:", self._region, ":", self._account, ":alarm:", name
         )
+
+
+class _Later(Generic[T]):
+    """An input a layer built later provides (``pulumi.deferred_output``): whatever takes it waits
+    for the resources it comes from, as it could not if the value were built from a fixed name.
+
+    ``settle`` gives ``fallback`` (that same value, built from fixed names) when the program fails
+    before the later layer is built, so no registration is left waiting on it for ever.
+    """
+
+    def __init__(self, fallback: pulumi.Output[T]) -> None:
+        self.output: pulumi.Output[T]
+        self._resolve: Callable[[pulumi.Output[T]], None]
+        self.output, self._resolve = pulumi.deferred_output()
+        self._fallback = fallback
+        self._given = False
+
+    def give(self, value: pulumi.Output[T]) -> None:
+        self._given = True
+        self._resolve(value)
+
+    def settle(self) -> None:
+        if not self._given:
+            self.give(self._fallback)
 
 
 def _item(values: pulumi.Output[list[str]], index: int) -> pulumi.Output[str]:

@@ -23,7 +23,7 @@ HANDLERS: Final[Mapping[str, str]] = MappingProxyType(
             "reason",
             "retrieval_setup",
             "warmup",
-            # Execution: one function per state machine step (governed_assistant.infra.execution.STEPS).
+            # Execution: one function per state machine step (governed_assistant.infra.steps.STEPS).
             "gate",
             "approval",
             "execute",

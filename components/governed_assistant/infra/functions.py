@@ -4,18 +4,27 @@ Its own log group (retention from the spec, so nothing logs forever), an inline 
 the role it is given, and the function itself: JSON logs into that group, X-Ray active,
 the shared code archive and dependencies layer. The policy's statements come from the
 caller, who gets the log group's stream ARN to grant "write your own logs" on it.
+``service_role`` makes the roles those functions (and Firehose, Step Functions...) assume.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
 import pulumi
 import pulumi_aws as aws
+
+# pulumi_aws 7.x warns (DeprecationWarning) while it loads its lambda_ and s3 packages, about
+# renamed resources this code never uses; under `filterwarnings = error` the first test to
+# touch them would fail for it. Load both once, quietly.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    _LOADED = (aws.lambda_.Function, aws.s3.Bucket)
 
 
 class LambdaCode(TypedDict):
@@ -55,6 +64,27 @@ def assume_role_policy(service: str, **conditions: Any) -> pulumi.Output[str]:
     if conditions:
         statement["Condition"] = conditions
     return policy_document([statement])
+
+
+def service_role(
+    name: str,
+    purpose: str,
+    *,
+    slug: str,
+    stack: str,
+    service: str,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+    **conditions: Any,
+) -> aws.iam.Role:
+    """``<name>-<purpose>-role``: a role only ``service`` may assume, named after stack and purpose."""
+    return aws.iam.Role(
+        f"{name}-{purpose}-role",
+        name_prefix=physical_name(slug, stack, purpose, limit=37) + "-",
+        assume_role_policy=assume_role_policy(service, **conditions),
+        tags=dict(tags),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
 
 
 def policy_document(statements: list[dict[str, Any]]) -> pulumi.Output[str]:

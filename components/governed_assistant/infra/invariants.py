@@ -19,7 +19,8 @@ from aws_lambda_powertools.utilities.feature_flags.exceptions import SchemaValid
 from aws_lambda_powertools.utilities.feature_flags.schema import SchemaValidator
 
 from governed_assistant.infra import invariants_catalog as catalog
-from governed_assistant.infra.execution import (
+from governed_assistant.infra.retrieval import EMBEDDING_MODEL_ID
+from governed_assistant.infra.steps import (
     OPTIONAL_GRANTS,
     STEP_POLICY_PREFIX,
     STEP_TAG,
@@ -27,7 +28,6 @@ from governed_assistant.infra.execution import (
     Grant,
     step_grants,
 )
-from governed_assistant.infra.retrieval import EMBEDDING_MODEL_ID
 from governed_assistant.spec.model import AssistantSpec
 
 ResourceCheck = Callable[[str, str, Mapping[str, Any]], list[str]]

@@ -117,7 +117,12 @@ class RolloutLayerArgs(TypedDict):
     """The validated assistant spec: its slug names the resources, its ``rollout`` sets the initial flags."""
     alarm_arns: Sequence[pulumi.Input[str]]
     """CloudWatch alarms AppConfig watches during a deployment, rolling back when one fires
-    (the observability layer's error and latency alarms); empty for none."""
+    (the observability layer's error and latency alarms); empty for none. The environment lists
+    them as given, so they may be built from the alarms' fixed names before the alarms exist."""
+    created_alarm_arns: NotRequired[pulumi.Input[Sequence[str]]]
+    """The same alarms' ARNs, from the alarms themselves (a ``pulumi.deferred_output`` when they
+    are built after this layer): the monitor role's policy and the first deployment wait for
+    them, so no deployment starts before the alarms it is watched by. ``alarm_arns`` otherwise."""
     strategy: NotRequired[DeploymentStrategySettings]
     """How flag changes roll out; ``default_strategy(<stack>)`` when left out (production is slower)."""
     flags: NotRequired[dict[str, Any]]
@@ -157,7 +162,10 @@ class RolloutLayer(pulumi.ComponentResource):
             tags=self._tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        environment = self._create_environment(application, list(args["alarm_arns"]))
+        alarm_arns = list(args["alarm_arns"])
+        environment, monitor_policy = self._create_environment(
+            application, alarm_arns, args.get("created_alarm_arns", alarm_arns)
+        )
         profile, version = self._create_flags(application, document)
         strategy = self._create_strategy(strategy_settings)
         aws.appconfig.Deployment(
@@ -169,7 +177,9 @@ class RolloutLayer(pulumi.ComponentResource):
             deployment_strategy_id=strategy.id,
             description="the flags document built from assistant.yaml",
             tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            # AppConfig reads the environment's alarms, with the monitor role, while the deployment
+            # runs: the policy (and, through it, the alarms) must exist before the first one starts.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[monitor_policy] if monitor_policy else []),
         )
 
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
@@ -208,9 +218,13 @@ class RolloutLayer(pulumi.ComponentResource):
         )
 
     def _create_environment(
-        self, application: aws.appconfig.Application, alarm_arns: list[pulumi.Input[str]]
-    ) -> aws.appconfig.Environment:
+        self,
+        application: aws.appconfig.Application,
+        alarm_arns: list[pulumi.Input[str]],
+        created_alarm_arns: pulumi.Input[Sequence[str]] | Sequence[pulumi.Input[str]],
+    ) -> tuple[aws.appconfig.Environment, aws.iam.RolePolicy | None]:
         monitors: list[aws.appconfig.EnvironmentMonitorArgs] = []
+        policy = None
         if alarm_arns:
             # AppConfig reads the alarms' state with this role while a deployment bakes;
             # it may describe those alarms and nothing else.
@@ -231,7 +245,7 @@ class RolloutLayer(pulumi.ComponentResource):
                             "Sid": "DescribeRollbackAlarms",
                             "Effect": "Allow",
                             "Action": ["cloudwatch:DescribeAlarms"],
-                            "Resource": alarm_arns,
+                            "Resource": created_alarm_arns,
                         }
                     ]
                 ),
@@ -241,19 +255,19 @@ class RolloutLayer(pulumi.ComponentResource):
                 aws.appconfig.EnvironmentMonitorArgs(alarm_arn=alarm, alarm_role_arn=role.arn)
                 for alarm in alarm_arns
             ]
-            # The policy must exist before AppConfig first checks an alarm with the role.
-            depends_on: list[pulumi.Resource] = [policy]
-        else:
-            depends_on = []
-        return aws.appconfig.Environment(
+        # The environment cannot wait for the alarms it lists: they watch the API and the state
+        # machine, whose functions are granted this environment's id. AppConfig reads them (with
+        # the role's policy) only while a deployment runs, and the deployment waits for both.
+        environment = aws.appconfig.Environment(
             f"{self._name}-env",
             application_id=application.id,
             name=self._stack,
             description=f"The {self._stack} stack",
             monitors=monitors,
             tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+            opts=pulumi.ResourceOptions(parent=self),
         )
+        return environment, policy
 
     def _create_flags(
         self, application: aws.appconfig.Application, document: dict[str, Any]

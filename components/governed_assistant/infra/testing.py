@@ -6,6 +6,9 @@ Pitfalls this module handles for you (each has bitten someone):
 - an invoke the mocks do not know raises instead of returning ``{}`` silently;
 - duplicate URNs are reported (the mock monitor would overwrite one silently);
 - the run is awaited through ``pulumi.runtime.test``, so failures inside ``apply`` surface;
+- each registration keeps what the engine would order it by (the URNs it depends on, by
+  property and in all) and the outputs the mocks answered, so a test can check that every
+  ARN a resource names is one it waits for (``MockRun.depends_on``);
 - stack configuration is set from ``Pulumi.<stack>.yaml`` (``run_program``) or ``config=``, and
   cleared afterwards, as the CLI would pass it.
 """
@@ -13,9 +16,12 @@ Pitfalls this module handles for you (each has bitten someone):
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
+import re
 import runpy
+import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -64,6 +70,14 @@ class RegisteredResource:
     parent: str
     custom: bool
     inputs: dict[str, Any]
+    dependencies: frozenset[str] = frozenset()
+    """The URNs it waits for: its inputs' resources and its ``depends_on`` (the engine's order)."""
+    property_dependencies: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Per input, the URNs its value came from."""
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """What the mocks answered (its ``arn``, ids...)."""
+    order: int = 0
+    """Its place in the order the program registered resources (0 first)."""
 
 
 @dataclass
@@ -81,6 +95,56 @@ class MockRun:
     def duplicate_urns(self) -> list[str]:
         counts = Counter(resource.urn for resource in self.resources)
         return [urn for urn, count in counts.items() if count > 1]
+
+    def by_urn(self) -> dict[str, RegisteredResource]:
+        return {resource.urn: resource for resource in self.resources}
+
+    def depends_on(self, resource: RegisteredResource) -> set[str]:
+        """Every URN ``resource`` waits for, directly or through the resources it waits for."""
+        registered = self.by_urn()
+        found: set[str] = set()
+        pending = list(resource.dependencies)
+        while pending:
+            urn = pending.pop()
+            if urn not in found:
+                found.add(urn)
+                known = registered.get(urn)
+                pending.extend(known.dependencies if known else ())
+        return found
+
+    def unordered_references(self) -> list[tuple[str, str]]:
+        """``(resource, named)`` for each ARN a resource's inputs name that is another resource's of
+        this run, but not one it waits for: on a first deploy it may be created before ``named``.
+
+        A reference matches the ARN the mocks gave ``named``, whole (it may go on with ``/...``
+        or ``:...``, as ``<bucket arn>/*`` does, but not with more of a name).
+        """
+        # Each resource's own ARN, as the mocks made it (an EventBridge target's ``arn`` output is
+        # its input, the ARN of what it targets: not its own).
+        owners = {
+            resource.outputs["arn"]: resource
+            for resource in self.resources
+            if resource.custom
+            and isinstance(resource.outputs.get("arn"), str)
+            and "arn" not in resource.inputs
+        }
+        if not owners:
+            return []
+        longest_first = sorted(owners, key=len, reverse=True)
+        pattern = re.compile("(?:" + "|".join(map(re.escape, longest_first)) + ")(?![-A-Za-z0-9_.])")
+        found: list[tuple[str, str]] = []
+        for resource in self.resources:
+            named = {
+                owners[arn].urn: owners[arn].name
+                for arn in pattern.findall(json.dumps(resource.inputs, default=repr))
+            }
+            waits_for = self.depends_on(resource) if named else set()
+            found.extend(
+                (resource.name, name)
+                for urn, name in named.items()
+                if urn != resource.urn and urn not in waits_for
+            )
+        return sorted(found)
 
     def orphans(self) -> list[RegisteredResource]:
         """Cloud resources registered outside any component: every one must have ``parent=``."""
@@ -136,6 +200,14 @@ def _computed_outputs(
             "arn": prefix.format(service="rds") + f"cluster:{inputs.get('clusterIdentifier')}",
             "masterUserSecrets": [{"secretArn": secret, "secretStatus": "active"}],
         }
+    # Alarms and delivery streams are named by ARNs built from their names (their names are
+    # fixed so other layers can); the mocks make those ARNs as AWS does, from the name, so a
+    # reference built that way is recognised as one to the resource.
+    if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+        return {"arn": prefix.format(service="cloudwatch") + f"alarm:{inputs.get('name') or resource_id}"}
+    if typ == "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
+        stream = inputs.get("name") or resource_id
+        return {"arn": prefix.format(service="firehose") + f"deliverystream/{stream}"}
     if typ == "aws:s3/bucket:Bucket":
         return {"arn": f"arn:{partition}:s3:::{resource_id}", "bucket": resource_id}
     if typ == "aws:opensearch/domain:Domain":
@@ -182,6 +254,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi_mocks.Mocks, run: MockRun) -> None:
         super().__init__(mocks)
         self._run = run
+        self._order = itertools.count()
+        self._order_lock = threading.Lock()
         # The mock monitor opens an event loop in each worker thread and never closes it;
         # we collect them to close after the run (else ResourceWarnings fail strict tests).
         self.thread_loops: set[asyncio.AbstractEventLoop] = set()
@@ -199,11 +273,14 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             self._note_thread_loop()
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
+        with self._order_lock:
+            order = next(self._order)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         self._note_thread_loop()
         # Secret inputs (pulumi_aws marks some, e.g. a hosted configuration's content) are
         # recorded as their plain values: the checks read what AWS would receive.
         inputs, _ = pulumi.runtime.rpc.deserialize_properties_unwrap_secrets(request.object)
+        outputs, _ = pulumi.runtime.rpc.deserialize_properties_unwrap_secrets(response.object)
         self._run.resources.append(
             RegisteredResource(
                 urn=response.urn,
@@ -212,6 +289,12 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 parent=request.parent,
                 custom=bool(request.custom),
                 inputs=dict(inputs),
+                dependencies=frozenset(request.dependencies),
+                property_dependencies={
+                    key: frozenset(value.urns) for key, value in request.propertyDependencies.items()
+                },
+                outputs=dict(outputs),
+                order=order,
             )
         )
         return response

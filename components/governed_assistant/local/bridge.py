@@ -5,7 +5,7 @@ locally each such rule targets a queue, and a ``QueueBridge`` drains the queue i
 target does in AWS:
 
 - ``JobStarter``: the "job accepted" rule's target is the state machine with input path
-  ``$.detail`` (``governed_assistant.infra.execution``): one ``StartExecution`` per event, its input the
+  ``$.detail`` (``governed_assistant.infra.job_trigger``): one ``StartExecution`` per event, its input the
   event's detail.
 - ``FunctionTarget``: Pattern C's insight rule targets the insight function, which EventBridge
   invokes asynchronously with the whole event.

@@ -280,6 +280,45 @@ def test_breaker_failures_outside_window_do_not_open() -> None:
     assert breaker.state == "closed"
 
 
+def test_breaker_on_open_is_called_once_per_opening() -> None:
+    """Closed to open and half-open to open call the hook; failures while it stays open do not."""
+    clock = FakeClock()
+    opened: list[str] = []
+    breaker = CircuitBreaker(
+        MODEL,
+        CircuitBreakerSettings(failure_threshold=2, cooldown_seconds=5.0),
+        clock=clock,
+        on_open=lambda opening: opened.append(opening.state),
+    )
+    breaker.record_failure()
+    assert opened == []
+    breaker.record_failure()  # closed -> open
+    breaker.record_failure()  # a call that started before it opened: still open, no new opening
+    assert opened == ["open"]
+    clock.now += 5.0
+    breaker.before_call()  # the probe
+    breaker.record_failure()  # half-open -> open
+    assert opened == ["open", "open"]
+    clock.now += 5.0
+    breaker.before_call()
+    breaker.record_success()
+    assert (breaker.state, len(opened)) == ("closed", 2)
+
+
+def test_breaker_on_open_failing_hook_still_opens_the_breaker(caplog: pytest.LogCaptureFixture) -> None:
+    """A hook that raises is logged; the breaker opens and the caller sees nothing of it."""
+
+    def broken(_: CircuitBreaker) -> None:
+        raise RuntimeError("metrics are down")
+
+    breaker = CircuitBreaker(
+        MODEL, CircuitBreakerSettings(failure_threshold=1), clock=FakeClock(), on_open=broken
+    )
+    breaker.record_failure()
+    assert breaker.state == "open"
+    assert f"model_id={MODEL}" in caplog.text
+
+
 def test_converse_validation_error_raises_request_error_without_retry(bedrock: Any, stubber: Stubber) -> None:
     """A request Bedrock rejects is not retried and does not count towards the breaker."""
     clock = FakeClock()

@@ -144,3 +144,26 @@ def test_stage_metrics_other_events_count_no_guardrail_block(stage: str, outcome
     stream = io.StringIO()
     StageMetrics("Governed/test", "refunds", stream=stream).observe(make_event(stage=stage, outcome=outcome))
     assert [_definition(document)[2] for document in _documents(stream)] == [["StageLatency"]]
+
+
+def test_stage_metrics_breaker_opened_counts_one_opening_by_service_alone() -> None:
+    """A breaker opening is one CircuitBreakerOpen by service; the model is a property, not a dimension."""
+    stream = io.StringIO()
+    StageMetrics("Governed/test", "refunds", stream=stream).breaker_opened("m")
+    (document,) = _documents(stream)
+    assert _definition(document) == ("Governed/test", [{"service"}], ["CircuitBreakerOpen"])
+    assert (document["service"], document["modelId"], document["CircuitBreakerOpen"]) == (
+        "refunds",
+        "m",
+        [1.0],
+    )
+
+
+def test_stage_metrics_breaker_opened_powertools_disabled_writes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """POWERTOOLS_METRICS_DISABLED silences the breaker's count as it does the stage metrics."""
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    stream = io.StringIO()
+    StageMetrics("Governed/test", "refunds", stream=stream).breaker_opened("m")
+    assert stream.getvalue() == ""

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from governed_assistant.contracts import DECISION_EVENT_SCHEMA_VERSION
-from governed_assistant.infra import observability
+from governed_assistant.infra import decision_delivery
 from governed_assistant.runtime.telemetry import EventFormatError, from_wire, to_json_line, to_wire
 
 from tests.runtime.telemetry.telemetry_harness import make_event
@@ -31,7 +31,7 @@ def test_to_json_line_event_is_one_compact_line_matching_the_subscription_filter
     line = to_json_line(MODEL_EVENT)
     assert "\n" not in line
     assert json.loads(line)["schemaVersion"] >= 1
-    assert observability.DECISION_EVENT_FILTER == "{ $.schemaVersion >= 1 }"
+    assert decision_delivery.DECISION_EVENT_FILTER == "{ $.schemaVersion >= 1 }"
 
 
 @pytest.mark.parametrize(

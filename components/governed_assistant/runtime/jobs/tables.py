@@ -1,4 +1,4 @@
-"""The execution layer's three tables, as ``components/infra/execution.py`` declares them.
+"""The execution layer's three tables, as ``governed_assistant.infra.job_tables`` declares them.
 
 Tests (moto), the local stack (moto's server) and DynamoDB Local create them here with the same
 key schema: jobs and approvals ``pk``/``sk`` (S) with TTL ``expiresAt``; idempotency ``id`` (S)

@@ -6,13 +6,18 @@ half-open --(the probe succeeds)--> closed;  half-open --(the probe fails)--> op
 
 State lives in the process (one Lambda execution environment); the settings come from the
 rollout flags on each invocation, so an operator can tune them without a deployment.
+
+``on_open`` is called each time the breaker opens (from closed, or from half-open when the
+probe fails), not while it stays open: the handlers count openings as a CloudWatch metric.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,6 +30,8 @@ from governed_assistant.runtime.model.constants import (
 from governed_assistant.runtime.model.exceptions import CircuitOpenError, ModelConfigError
 
 BreakerState = Literal["closed", "open", "half_open"]
+
+_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,9 +60,11 @@ class CircuitBreaker:
         settings: CircuitBreakerSettings | None = None,
         *,
         clock: Clock = time.time,
+        on_open: Callable[[CircuitBreaker], None] | None = None,
     ) -> None:
         self.name = name
         self.settings = settings or CircuitBreakerSettings()
+        self.on_open = on_open
         self._clock = clock
         self._failures: deque[float] = deque()
         self._opened_at: float | None = None
@@ -104,19 +113,33 @@ class CircuitBreaker:
         """A call failed in a way that counts (a throttle, an outage); may open the breaker."""
         with self._lock:
             now = self._clock()
+            was = self._state(now)
             if self._probing or self._opened_at is not None:
                 # A failed probe (or a call that started before the breaker opened) re-opens it.
                 self._failures.append(now)
                 self._open(now)
-                return
-            self._failures.append(now)
-            self._forget_before(now - self.settings.window_seconds)
-            if len(self._failures) >= self.settings.failure_threshold:
-                self._open(now)
+            else:
+                self._failures.append(now)
+                self._forget_before(now - self.settings.window_seconds)
+                if len(self._failures) >= self.settings.failure_threshold:
+                    self._open(now)
+            opened = was != "open" and self._state(now) == "open"
+        if opened:
+            self._notify_open()
 
     def _open(self, now: float) -> None:
         self._opened_at = now
         self._probing = False
+
+    def _notify_open(self) -> None:
+        # Outside the lock (the hook may read the state), and never in the caller's way: a hook
+        # that fails costs a metric, not the call that opened the breaker.
+        if self.on_open is None:
+            return
+        try:
+            self.on_open(self)
+        except Exception:
+            _LOGGER.exception("Circuit breaker open hook failed, model_id=%s", self.name)
 
     def _state(self, now: float) -> BreakerState:
         if self._opened_at is None:

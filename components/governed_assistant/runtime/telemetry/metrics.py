@@ -12,7 +12,9 @@ come from the decision events (the dashboard's Logs Insights widget) - and switc
 line per model call: the token metrics with the dimensions ``service`` and ``tenantId``.
 Latency is never split by tenant: stages times tenants would multiply the cost for little use.
 A guardrail stage that blocked adds a line counting ``GuardrailBlocked`` by ``service`` alone,
-the metric and dimension set the guardrail-blocks alarm watches.
+the metric and dimension set the guardrail-blocks alarm watches. Outside the events, the model
+client's circuit breaker opening writes a line counting ``CircuitBreakerOpen`` by ``service``
+alone (``breaker_opened``), which the breaker-open alarm, and so AppConfig's rollback, watches.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from governed_assistant.wire import (
     ENV_METRICS_NAMESPACE,
     ENV_METRICS_TENANT_DIMENSION,
     ENV_POWERTOOLS_SERVICE_NAME,
+    METRIC_BREAKER_OPEN,
     METRIC_GUARDRAIL_BLOCKED,
     METRIC_INPUT_TOKENS,
     METRIC_OUTPUT_TOKENS,
@@ -75,11 +78,24 @@ class StageMetrics:
             lines.append(self.tenant_metrics(event))
         if event.stage in GUARDRAIL_STAGES and event.outcome == "blocked":
             lines.append(self.guardrail_blocked(event))
-        stream = self._stream or sys.stdout
-        with self._lock:
-            for line in lines:
-                stream.write(json.dumps(line, separators=(",", ":")) + "\n")
-            stream.flush()
+        self._write(lines)
+
+    def breaker_opened(self, model_id: str) -> None:
+        """Count one opening of the circuit breaker on ``model_id`` (nothing when metrics are disabled)."""
+        if is_metrics_disabled():
+            return
+        self._write([self.breaker_open(model_id)])
+
+    def breaker_open(self, model_id: str) -> dict[str, object]:
+        """The EMF document counting one opening of the breaker, by ``service`` alone.
+
+        The breaker-open alarm watches exactly this metric and dimension set (the model id is a
+        property, not a dimension: a dimension would make one metric per model, unwatched).
+        """
+        provider = AmazonCloudWatchEMFProvider(namespace=self.namespace, service=self.service)
+        provider.add_metadata(key="modelId", value=model_id)
+        provider.add_metric(name=METRIC_BREAKER_OPEN, unit=MetricUnit.Count, value=1)
+        return dict(provider.serialize_metric_set())
 
     def stage_metrics(self, event: DecisionEvent) -> dict[str, object]:
         """The EMF document with the stage's latency and tokens, by ``service`` and ``stage``."""
@@ -106,6 +122,13 @@ class StageMetrics:
         provider.add_metadata(key="stage", value=event.stage)
         provider.add_metric(name=METRIC_GUARDRAIL_BLOCKED, unit=MetricUnit.Count, value=1)
         return dict(provider.serialize_metric_set())
+
+    def _write(self, lines: list[dict[str, object]]) -> None:
+        stream = self._stream or sys.stdout
+        with self._lock:
+            for line in lines:
+                stream.write(json.dumps(line, separators=(",", ":")) + "\n")
+            stream.flush()
 
     def _provider(self, event: DecisionEvent) -> AmazonCloudWatchEMFProvider:
         # A fresh provider per document: Powertools' ``Metrics`` shares one metric set per process,

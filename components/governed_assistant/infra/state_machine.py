@@ -1,0 +1,119 @@
+"""The job state machine (Step Functions, Standard): the definition ``asl`` builds, with ARNs filled in.
+
+``governed_assistant.infra.asl`` builds the definition from the spec with a placeholder for
+each function (``governed_assistant.infra.steps.definition_steps`` says whose); here each
+placeholder becomes that function's ARN, and the machine gets a role that may invoke those
+functions and nothing else, execution logs without data, and X-Ray tracing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+import pulumi
+import pulumi_aws as aws
+
+from governed_assistant.infra.asl import REASON, build_definition, render_definition
+from governed_assistant.infra.functions import physical_name, policy_document, service_role
+from governed_assistant.infra.steps import STEPS, Step, definition_steps
+from governed_assistant.spec.model import AssistantSpec
+
+# Step Functions delivers execution logs through CloudWatch Logs' vended-log APIs, which
+# AWS documents with Resource "*" only.
+STATE_MACHINE_LOG_DELIVERY_ACTIONS: Final = frozenset(
+    {
+        "logs:CreateLogDelivery",
+        "logs:GetLogDelivery",
+        "logs:UpdateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies",
+        "logs:DescribeLogGroups",
+    }
+)
+
+
+def create_state_machine(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    spec: AssistantSpec,
+    functions: Mapping[Step, aws.lambda_.Function],
+    reason_arn: pulumi.Input[str],
+    tags: Mapping[str, str],
+) -> aws.sfn.StateMachine:
+    """``<name>-jobs``, with its logs (``<name>-states-logs``), role and policy (``<name>-states-*``)."""
+    stack = pulumi.get_stack()
+    child = pulumi.ResourceOptions(parent=parent)
+    # The /aws/vendedlogs/ prefix keeps CloudWatch's log resource policy from growing per group.
+    log_group = aws.cloudwatch.LogGroup(
+        f"{name}-states-logs",
+        name_prefix=f"/aws/vendedlogs/states/{physical_name(spec.slug, stack, limit=64)}-",
+        retention_in_days=spec.observability.retention_days,
+        tags=dict(tags),
+        opts=child,
+    )
+    role = service_role(
+        name, "states", slug=spec.slug, stack=stack, service="states.amazonaws.com", tags=tags, parent=parent
+    )
+    policy = aws.iam.RolePolicy(
+        f"{name}-states-policy",
+        name="governed-state-machine",
+        role=role.id,
+        policy=policy_document(
+            [
+                {
+                    "Sid": "InvokeSteps",
+                    "Effect": "Allow",
+                    "Action": ["lambda:InvokeFunction"],
+                    "Resource": [reason_arn, *(functions[step].arn for step in STEPS)],
+                },
+                {
+                    # CloudWatch Logs' vended-log delivery APIs take no resource ARN.
+                    "Sid": "ExecutionLogs",
+                    "Effect": "Allow",
+                    "Action": sorted(STATE_MACHINE_LOG_DELIVERY_ACTIONS),
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "Tracing",
+                    "Effect": "Allow",
+                    "Action": [
+                        "xray:PutTraceSegments",
+                        "xray:PutTelemetryRecords",
+                        "xray:GetSamplingRules",
+                        "xray:GetSamplingTargets",
+                    ],
+                    "Resource": "*",
+                },
+            ]
+        ),
+        opts=child,
+    )
+    definition = build_definition(spec)
+    arns: dict[str, pulumi.Input[str]] = {
+        placeholder: functions[step].arn
+        for placeholder, step in definition_steps(definition, external=frozenset({REASON})).items()
+    }
+    arns[REASON[2:-1]] = reason_arn
+    # Building the JSON string inside apply is fine; no resource is created there.
+    rendered = pulumi.Output.all(**arns).apply(lambda resolved: render_definition(definition, resolved))
+    return aws.sfn.StateMachine(
+        f"{name}-jobs",
+        name=physical_name(spec.slug, stack, "jobs", limit=80),
+        type="STANDARD",
+        role_arn=role.arn,
+        definition=rendered,
+        # Every event, none of its data: the approval task token and message text stay out of
+        # the logs (see invariants.state_machine_logs_events_without_data).
+        logging_configuration=aws.sfn.StateMachineLoggingConfigurationArgs(
+            level="ALL",
+            include_execution_data=False,
+            log_destination=pulumi.Output.concat(log_group.arn, ":*"),
+        ),
+        tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(enabled=True),
+        tags=dict(tags),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[policy]),
+    )

@@ -118,6 +118,27 @@ def assistant_yaml(context: Context) -> str:
     return render_spec_yaml(spec_from_answers(answers, roles))
 
 
+def _is_remote(source: str) -> bool:
+    """A URL, a gh:/gl: shortcut or an scp-like git address: anything but a local path."""
+    return bool(re.match(r"^[a-z][a-z0-9+.-]*:", source)) or bool(re.fullmatch(r"[\w.-]+@[\w.-]+:.+", source))
+
+
+@pass_context
+def recorded_answers(context: Context) -> dict[str, Any]:
+    """The answers file's content, with a local template path made absolute.
+
+    copier records ``_src_path`` as typed; a relative one (``copier copy ../template app``)
+    then means nothing from inside the project, and ``copier update`` there fails with
+    "Updating is only supported in git-tracked templates". Rendering runs in the directory
+    copier was started from, so the path resolves to the template the user meant.
+    """
+    answers = dict(context.get("_copier_answers") or {})
+    source = answers.get("_src_path")
+    if isinstance(source, str) and source and not _is_remote(source):
+        answers["_src_path"] = str(Path(source).expanduser().resolve())
+    return answers
+
+
 def _pip_vcs_url(source: str) -> str:
     """The ``git+...`` URL pip clones for the template source copier was given."""
     source = source.removeprefix("git+")
@@ -173,6 +194,7 @@ class SpecExtension(Extension):
             preset_yaml=preset_yaml,
             check_answer=check_answer,
             refuse_invalid_answers=refuse_invalid_answers,
+            recorded_answers=recorded_answers,
             default_slug=default_slug,
             assistant_yaml=assistant_yaml,
             package_requirement=package_requirement,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.template.conftest import (
     EARLIER_RELEASES,
@@ -143,3 +145,21 @@ def test_update_runs_the_spec_migration(updated: Path) -> None:
 def test_updated_project_passes_its_own_tests(updated: Path) -> None:
     """After the update, the project's own `make test` passes."""
     run(["make", "test", f"VENV={SHARED_VENV}"], cwd=updated)
+
+
+def test_update_runs_from_inside_a_project_copied_from_a_relative_path(template_repo: Path, tmp_path: Path) -> None:
+    """`copier copy ../template app`, then `copier update` inside app: it works, and claims no file."""
+    source = os.path.relpath(template_repo, tmp_path)
+    copied = copier("copy", "--trust", "--defaults", "--vcs-ref", "HEAD", source, "app", cwd=tmp_path)
+    assert copied.returncode == 0, copied.stderr
+    project = tmp_path / "app"
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())["_src_path"]
+    assert Path(recorded) == template_repo.resolve()
+    commit_all(project, "copied")
+
+    updated = copier("update", "--trust", "--defaults", "--vcs-ref", "HEAD", cwd=project)
+    assert updated.returncode == 0, updated.stderr
+    # Nothing changed, so nothing may be said to be created (copier's throwaway renders create
+    # every stub; the scaffold task must not report those).
+    assert "created " not in updated.stdout + updated.stderr
+    assert run(["git", "status", "--porcelain"], cwd=project).stdout == ""

@@ -111,18 +111,7 @@ def test_deploy_problems_published_dependencies_layer_none(tmp_path: Path) -> No
     assert deploy_problems(run) == []
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        *BACKENDS[:3],
-        pytest.param(
-            "pgvector",
-            marks=pytest.mark.xfail(
-                strict=True, reason="the writer instance's auto-name breaks RDS's 63 letters, digits, hyphens"
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_deploy_problems_longest_slug_and_stack_none(backend: str) -> None:
     """With the longest slug and stack name the spec allows, every name still fits AWS's rules."""
     assert deploy_problems(longest_slug_run(backend)) == []

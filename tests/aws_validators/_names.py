@@ -183,6 +183,26 @@ RULES: Mapping[str, NameRule] = {
 }
 
 
+UNNAMED: Mapping[str, str] = {
+    "aws:apigatewayv2/integration:Integration": "AWS gives it an id",
+    "aws:apigatewayv2/route:Route": "named by its route key",
+    "aws:appconfig/deployment:Deployment": "AWS numbers it",
+    "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion": "AWS numbers it",
+    "aws:bedrock/guardrailVersion:GuardrailVersion": "AWS numbers it",
+    "aws:lambda/invocation:Invocation": "a call, not a resource",
+    "aws:opensearch/domainPolicy:DomainPolicy": "part of its domain",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "part of its bucket",
+    "aws:s3/bucketPolicy:BucketPolicy": "part of its bucket",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "part of its bucket",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        "part of its bucket"
+    ),
+    "aws:s3/bucketVersioning:BucketVersioning": "part of its bucket",
+    "aws:sqs/queuePolicy:QueuePolicy": "part of its queue",
+}
+"""Types whose AWS resource has no name of its own, each with why."""
+
+
 def name_limit_problems(run: MockRun) -> list[str]:
     """Every name AWS would refuse: too long, too short, or with characters it does not take."""
     return [problem for resource in run.resources for problem in _problems(resource)]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,8 @@ from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
 
 from tests.aws_validators import (
+    NOT_MAPPED,
+    TYPE_CALLS,
     botocore_problems,
     deploy_problems,
     name_limit_problems,
@@ -37,6 +41,8 @@ from tests.aws_validators import (
     statelint_problems,
 )
 from tests.aws_validators._documented import LAMBDA_TIMEOUT_SECONDS
+from tests.aws_validators._names import RULES as NAME_RULES
+from tests.aws_validators._names import UNNAMED
 from tests.aws_validators._service_models import operation
 from tests.conftest import PRESETS, REPO_ROOT, answer_mode_document
 from tests.infra.test_assistant import BACKENDS, assistant_args, build, make_spec
@@ -51,16 +57,27 @@ def answer_spec() -> AssistantSpec:
     return parse_spec(render_spec_yaml(answer_mode_document()))
 
 
-def longest_slug_run(backend: str) -> MockRun:
-    """The program as ``deploy_assistant`` builds it (the component named after the slug), every
-    name at its longest, with the Firehose sink so the delivery stream's writers exist too."""
-    spec = make_spec(
-        "insights-to-action", slug=LONGEST_SLUG, stacks=[LONGEST_STACK], retrieval={"backend": backend}
-    )
-    return run_with_mocks(
-        lambda: GovernedAssistant(spec.slug, assistant_args(spec, telemetry_sink="firehose")),
-        project=spec.slug,
-        stack=LONGEST_STACK,
+def preset_run(preset: str, _: Path) -> MockRun:
+    return build(make_spec(preset))
+
+
+def backend_run(backend: str, _: Path) -> MockRun:
+    return build(make_spec(retrieval={"backend": backend}))
+
+
+def answer_mode_run(_: Path) -> MockRun:
+    """An answer-mode assistant: no actions, no gate states."""
+    return build(answer_spec())
+
+
+def stack_settings_run(_: Path) -> MockRun:
+    """The Firehose sink, protected data, alarm topics and CORS origins all set."""
+    return build(
+        make_spec("insights-to-action", retrieval={"backend": "pgvector"}),
+        telemetry_sink="firehose",
+        protect_data=True,
+        alarm_actions=[f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:on-call"],
+        cors_allow_origins=["https://app.example.com"],
     )
 
 
@@ -75,46 +92,57 @@ def dependencies_layer_run(tmp_path: Path) -> MockRun:
     return build(make_spec(), code=code)
 
 
-@pytest.mark.parametrize("preset", PRESETS)
-def test_deploy_problems_per_preset_none(preset: str) -> None:
-    """Every preset's program passes statelint, parliament, botocore's models and the name rules."""
-    assert deploy_problems(build(make_spec(preset))) == []
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_deploy_problems_per_retrieval_backend_none(backend: str) -> None:
-    """Each retrieval backend's store, roles and policies pass AWS's validators."""
-    assert deploy_problems(build(make_spec(retrieval={"backend": backend}))) == []
-
-
-def test_deploy_problems_answer_mode_none() -> None:
-    """An answer-mode assistant (no actions, no gate states) passes AWS's validators."""
-    assert deploy_problems(build(answer_spec())) == []
-
-
-def test_deploy_problems_firehose_sink_and_stack_settings_none() -> None:
-    """The Firehose sink, protected data, alarm topics, CORS and limits at their top pass too."""
-    run = build(
-        make_spec("insights-to-action", retrieval={"backend": "pgvector"}),
-        telemetry_sink="firehose",
-        protect_data=True,
-        alarm_actions=[f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:on-call"],
-        cors_allow_origins=["https://app.example.com"],
+def longest_slug_run(backend: str, _: Path) -> MockRun:
+    """The program as ``deploy_assistant`` builds it (the component named after the slug), every
+    name at its longest, with the Firehose sink so the delivery stream's writers exist too."""
+    spec = make_spec(
+        "insights-to-action", slug=LONGEST_SLUG, stacks=[LONGEST_STACK], retrieval={"backend": backend}
     )
-    assert deploy_problems(run) == []
+    return run_with_mocks(
+        lambda: GovernedAssistant(spec.slug, assistant_args(spec, telemetry_sink="firehose")),
+        project=spec.slug,
+        stack=LONGEST_STACK,
+    )
 
 
-def test_deploy_problems_published_dependencies_layer_none(tmp_path: Path) -> None:
-    """The layer version a project publishes from build/layer.zip passes too."""
-    run = dependencies_layer_run(tmp_path)
-    assert run.of_type("aws:lambda/layerVersion:LayerVersion")
-    assert deploy_problems(run) == []
+CASES: dict[str, Callable[[Path], MockRun]] = {
+    **{f"preset-{preset}": partial(preset_run, preset) for preset in PRESETS},
+    **{f"backend-{backend}": partial(backend_run, backend) for backend in BACKENDS[1:]},
+    "answer-mode": answer_mode_run,
+    "firehose-sink-and-stack-settings": stack_settings_run,
+    "dependencies-layer": dependencies_layer_run,
+    # With the longest slug and stack name the spec allows, every name must still fit.
+    **{f"longest-slug-{backend}": partial(longest_slug_run, backend) for backend in BACKENDS},
+}
+"""Every program shape: each preset, each retrieval backend ("none" is the bounded-action
+preset's), answer mode, the stack settings, a published layer, the longest names."""
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_deploy_problems_longest_slug_and_stack_none(backend: str) -> None:
-    """With the longest slug and stack name the spec allows, every name still fits AWS's rules."""
-    assert deploy_problems(longest_slug_run(backend)) == []
+@pytest.fixture(scope="module")
+def program_runs(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], MockRun]:
+    """Each case's run, built once for the module."""
+    built: dict[str, MockRun] = {}
+
+    def run(case: str) -> MockRun:
+        if case not in built:
+            built[case] = CASES[case](tmp_path_factory.mktemp(case))
+        return built[case]
+
+    return run
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_deploy_problems_every_program_none(program_runs: Callable[[str], MockRun], case: str) -> None:
+    """Every program passes statelint, parliament, botocore's models and AWS's name rules."""
+    assert deploy_problems(program_runs(case)) == []
+
+
+def test_every_registered_type_is_checked_or_excluded(program_runs: Callable[[str], MockRun]) -> None:
+    """Each AWS type the programs register has its Create call mapped and a name rule, or a reason not to."""
+    types = {r.type for case in CASES for r in program_runs(case).resources if r.type.startswith("aws:")}
+    assert "aws:lambda/layerVersion:LayerVersion" in types
+    assert types - set(TYPE_CALLS) - set(NOT_MAPPED) == set()
+    assert types - set(NAME_RULES) - set(UNNAMED) == set()
 
 
 @pytest.mark.parametrize(

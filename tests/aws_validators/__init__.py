@@ -30,12 +30,19 @@ from statelint.linter import Linter
 
 from tests.aws_validators._create_calls import NOT_MAPPED, TYPE_CALLS
 from tests.aws_validators._documented import documented_problems
-from tests.aws_validators._iam import parliament_problems, policy_problems
+from tests.aws_validators._iam import (
+    NOT_IAM_DOCUMENTS,
+    POLICY_DOCUMENTS,
+    parliament_problems,
+    policy_problems,
+)
 from tests.aws_validators._names import name_limit_problems
 from tests.aws_validators._service_models import shape_problems
 
 __all__ = [
+    "NOT_IAM_DOCUMENTS",
     "NOT_MAPPED",
+    "POLICY_DOCUMENTS",
     "TYPE_CALLS",
     "botocore_problems",
     "deploy_problems",

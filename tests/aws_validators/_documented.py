@@ -177,6 +177,23 @@ def documented_problems(run: MockRun) -> list[str]:
         if resource.type in RULES
         for problem in RULES[resource.type](resource.inputs)
     ]
+    problems += _per_parent(
+        run,
+        "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
+        "logGroup",
+        # botocore, logs PutSubscriptionFilter: "Each log group can have up to two subscription filters".
+        2,
+        "log group",
+    )
+    problems += _per_parent(
+        run,
+        "aws:cloudwatch/eventTarget:EventTarget",
+        "rule",
+        # botocore, events PutTargets: "Each rule can have up to five (5) targets associated with it".
+        5,
+        "rule",
+        scope="eventBusName",
+    )
     inline: dict[str, int] = defaultdict(int)
     for policy in run.of_type("aws:iam/rolePolicy:RolePolicy"):
         inline[str(policy.inputs.get("role"))] += _iam_size(policy.inputs.get("policy"))
@@ -187,3 +204,18 @@ def documented_problems(run: MockRun) -> list[str]:
         if size > ROLE_INLINE_POLICY_CHARACTERS
     ]
     return problems
+
+
+def _per_parent(
+    run: MockRun, child_type: str, parent_prop: str, limit: int, parent: str, scope: str | None = None
+) -> list[str]:
+    """More ``child_type`` resources on one parent (a log group, a rule) than AWS allows."""
+    counts: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for child in run.of_type(child_type):
+        key = (str(child.inputs.get(scope) or "default") if scope else "", str(child.inputs.get(parent_prop)))
+        counts[key].append(child.name)
+    return [
+        f"{child_type} {names!r}: {len(names)} on {parent} {key[1]!r}, over AWS's {limit}"
+        for key, names in counts.items()
+        if len(names) > limit
+    ]

@@ -139,7 +139,7 @@ POLICY_DOCUMENTS: Mapping[str, tuple[tuple[str, str], ...]] = {
 # Documents that look like policies but are not IAM's grammar, so parliament cannot read them:
 # OpenSearch Serverless data-access and security policies are lists of rules over
 # collections and indexes (aoss:ReadDocument is a data-access permission, not an IAM action).
-NOT_IAM_DOCUMENTS = {
+NOT_IAM_DOCUMENTS: Mapping[str, str] = {
     "aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy": "AOSS data-access rules",
     "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy": "AOSS encryption/network rules",
 }
@@ -188,7 +188,8 @@ def policy_problems(text: str, kind: str = "identity", role_arn: str = "") -> tu
     statements = _statements(document)
     problems = list(_element_problems(statements, kind))
     if kind == "trust":
-        document = {**document, "Statement": [{**s, "Resource": role_arn} for s in statements]}
+        statements = [{**statement, "Resource": role_arn} for statement in statements]
+        document = {**document, "Statement": statements}
     policy = parliament.analyze_policy_string(json.dumps(document), ignore_private_auditors=True)
     in_statements = {id(f) for statement in policy.statements for f in statement.findings}
     problems += _failing([f for f in policy.findings if id(f) not in in_statements], "policy")

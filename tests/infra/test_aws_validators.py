@@ -30,7 +30,9 @@ from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
 
 from tests.aws_validators import (
+    NOT_IAM_DOCUMENTS,
     NOT_MAPPED,
+    POLICY_DOCUMENTS,
     TYPE_CALLS,
     botocore_problems,
     deploy_problems,
@@ -139,10 +141,16 @@ def test_deploy_problems_every_program_none(program_runs: Callable[[str], MockRu
 
 def test_every_registered_type_is_checked_or_excluded(program_runs: Callable[[str], MockRun]) -> None:
     """Each AWS type the programs register has its Create call mapped and a name rule, or a reason not to."""
-    types = {r.type for case in CASES for r in program_runs(case).resources if r.type.startswith("aws:")}
+    resources = [r for case in CASES for r in program_runs(case).resources if r.type.startswith("aws:")]
+    types = {r.type for r in resources}
     assert "aws:lambda/layerVersion:LayerVersion" in types
     assert types - set(TYPE_CALLS) - set(NOT_MAPPED) == set()
     assert types - set(NAME_RULES) - set(UNNAMED) == set()
+    # Every input that carries a policy document is read by parliament, or says why not.
+    documented = {
+        r.type for r in resources if {"policy", "accessPolicies", "assumeRolePolicy"} & set(r.inputs)
+    }
+    assert documented - set(POLICY_DOCUMENTS) - set(NOT_IAM_DOCUMENTS) == set()
 
 
 @pytest.mark.parametrize(
@@ -416,3 +424,18 @@ def test_deploy_problems_name_the_resource() -> None:
     """Every problem names the resource's type and logical name, so it can be found."""
     run = MockRun([resource("aws:iam/role:Role", "too-long", name="r" * 70)])
     assert all(re.match(r"aws:iam/role:Role 'too-long': ", p) for p in deploy_problems(run))
+
+
+def test_botocore_third_subscription_filter_on_a_log_group_reported() -> None:
+    """A log group takes at most two subscription filters (CloudWatch Logs' documented limit)."""
+    filters = [
+        resource(
+            "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter", f"f{n}", logGroup="/aws/lambda/f"
+        )
+        for n in range(3)
+    ]
+    (problem,) = [
+        p for p in botocore_problems(MockRun(filters)) if "subscription" in p.lower() or "log group" in p
+    ]
+    assert "3 on log group '/aws/lambda/f'" in problem
+    assert not [p for p in botocore_problems(MockRun(filters[:2])) if "on log group" in p]

@@ -49,6 +49,7 @@ bench: install ## print every benchmark's figures (a few minutes; retrieval_rls 
 	$(PY) bench/copier_copy.py
 	$(PY) bench/gate.py
 	$(PY) bench/infra_eval.py
+	$(PY) bench/aws_validators.py
 	$(PY) bench/handler_cold_import.py
 	$(PY) bench/retrieval_rls.py
 	$(PY) bench/copy_to_first_job.py

@@ -293,7 +293,7 @@ def test_reason_function_counts_tokens_in_the_usage_table(preset_runs: dict[str,
     assert (usage.inputs["hashKey"], usage.inputs["rangeKey"]) == ("tenantId", "day")
     grant = policy_of(run, reason)["TokenUsage"]
     assert grant["Action"] == ["dynamodb:GetItem", "dynamodb:UpdateItem"]
-    assert grant["Resource"] == f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:{NAME}-reasoning-usage"
+    assert grant["Resource"] == f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{NAME}-reasoning-usage"
 
 
 def test_log_sink_keeps_firehose_out_of_every_function(preset_runs: dict[str, MockRun]) -> None:
@@ -343,7 +343,7 @@ def test_dependencies_archive_becomes_a_layer_version(tmp_path: Path) -> None:
     }
     run = build(make_spec(), code=code)
     (layer,) = run.of_type("aws:lambda/layerVersion:LayerVersion")
-    layer_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:{layer.name}"
+    layer_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:{layer.name}:1"
     assert Counter(tuple(f.inputs["layers"]) for f in run.of_type("aws:lambda/function:Function")) == Counter(
         {(layer_arn,): len(run.of_type("aws:lambda/function:Function"))}
     )

@@ -268,7 +268,7 @@ def test_api_function_may_do_only_its_part(run: MockRun) -> None:
         "InputGuardrail": (["bedrock:ApplyGuardrail"], guardrail_arn),
         "OwnLogs": (
             ["logs:CreateLogStream", "logs:PutLogEvents"],
-            f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:{LAYER}-api-logs:*",
+            f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{LAYER}-api-logs:*",
         ),
         "Tracing": (["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "*"),
     }

@@ -9,6 +9,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from governed_assistant.infra import testing
 from governed_assistant.infra.execution import ExecutionLayer, ExecutionLayerArgs
 from governed_assistant.infra.functions import LambdaCode, physical_name
 from governed_assistant.infra.steps import (
@@ -101,7 +102,7 @@ def build(spec: AssistantSpec, **overrides: Any) -> MockRun:
 
 def mock_arn(resource_type: str, name: str) -> str:
     """The ARN ``GovernedMocks`` gives a resource (see components/infra/testing.py)."""
-    return f"arn:aws:{resource_type.split(':')[1].split('/')[0]}:{REGION}:{ACCOUNT_ID}:{name}"
+    return testing.mock_arn(resource_type, name)
 
 
 def label(step: Step) -> str:

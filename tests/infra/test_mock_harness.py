@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 import pytest
-from governed_assistant.infra.testing import UnknownInvokeError, run_with_mocks
+from governed_assistant.infra.testing import UnknownInvokeError, mock_arn, run_with_mocks
 
 
 class _Parent(pulumi.ComponentResource):
@@ -83,3 +83,66 @@ def test_unordered_references_finds_an_arn_written_out_instead_of_taken() -> Non
     """An ARN built from a string names the topic without waiting for it; one from its output waits."""
     run = run_with_mocks(_topic_and_policies)
     assert run.unordered_references() == [("from-string", "topic")]
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "fields", "expected"),
+    [
+        # Each expected value is the format the Service Authorization Reference gives the type.
+        pytest.param("aws:iam/role:Role", {}, "arn:aws:iam::123456789012:role/x", id="iam-role-no-region"),
+        pytest.param(
+            "aws:lambda/function:Function",
+            {},
+            "arn:aws:lambda:us-east-1:123456789012:function:x",
+            id="lambda",
+        ),
+        pytest.param(
+            "aws:sfn/stateMachine:StateMachine",
+            {},
+            "arn:aws:states:us-east-1:123456789012:stateMachine:x",
+            id="states-not-sfn",
+        ),
+        pytest.param(
+            "aws:dynamodb/table:Table", {}, "arn:aws:dynamodb:us-east-1:123456789012:table/x", id="dynamodb"
+        ),
+        pytest.param(
+            "aws:cloudwatch/eventRule:EventRule",
+            {"eventBusName": "bus"},
+            "arn:aws:events:us-east-1:123456789012:rule/bus/x",
+            id="rule-on-a-custom-bus",
+        ),
+        pytest.param(
+            "aws:cloudwatch/logGroup:LogGroup",
+            {},
+            "arn:aws:logs:us-east-1:123456789012:log-group:x",
+            id="logs",
+        ),
+        pytest.param(
+            "aws:opensearch/domain:Domain", {}, "arn:aws:es:us-east-1:123456789012:domain/x", id="es-prefix"
+        ),
+        pytest.param(
+            "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+            {},
+            "arn:aws:firehose:us-east-1:123456789012:deliverystream/x",
+            id="firehose-not-kinesis",
+        ),
+    ],
+)
+def test_mock_arn_has_the_format_aws_documents(
+    resource_type: str, fields: dict[str, str], expected: str
+) -> None:
+    """Each type's ARN is in its service's format (so IAM linters can match grants to it)."""
+    assert mock_arn(resource_type, "x", **fields) == expected
+
+
+def test_mock_arn_is_the_arn_a_registered_resource_gets() -> None:
+    """The helper and the mocks agree: the ARN a topic answers is the one ``mock_arn`` names."""
+
+    def program() -> None:
+        topic = aws.sns.Topic("t")
+        aws.sns.TopicPolicy("p", arn=topic.arn, policy="{}")
+
+    (policy,) = run_with_mocks(program).of_type("aws:sns/topicPolicy:TopicPolicy")
+    assert (
+        policy.inputs["arn"] == mock_arn("aws:sns/topic:Topic", "t") == "arn:aws:sns:us-east-1:123456789012:t"
+    )

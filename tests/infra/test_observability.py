@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pytest
 from governed_assistant.contracts import DecisionEvent
+from governed_assistant.infra import testing
 from governed_assistant.infra.dashboard import STAGES
 from governed_assistant.infra.decision_delivery import DECISION_EVENT_FILTER
 from governed_assistant.infra.decision_index import (
@@ -103,7 +104,7 @@ def build(spec: AssistantSpec, outputs: dict[str, Any] | None = None) -> MockRun
 
 
 def mock_arn(resource_type: str, name: str) -> str:
-    return f"arn:aws:{resource_type.split(':')[1].split('/')[0]}:{REGION}:{ACCOUNT_ID}:{name}"
+    return testing.mock_arn(resource_type, name)
 
 
 def only(run: MockRun, resource_type: str, name: str | None = None) -> RegisteredResource:

@@ -337,9 +337,7 @@ def test_opensearch_reader_reaches_only_its_collection(runs: dict[str, MockRun])
         only(run, "aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy").inputs["policy"]
     )
     reader = [
-        rule
-        for rule in rules
-        if rule["Principal"] == [f"arn:aws:iam:{REGION}:{ACCOUNT_ID}:{LAYER}-reason-role"]
+        rule for rule in rules if rule["Principal"] == [f"arn:aws:iam::{ACCOUNT_ID}:role/{LAYER}-reason-role"]
     ]
     assert len(reader) == 1
     permissions = {p for rule in reader[0]["Rules"] for p in rule["Permission"]}
@@ -384,7 +382,10 @@ def test_pgvector_reader_uses_the_rls_role_never_the_owner(runs: dict[str, MockR
     """The reason role reads the reader's secret only; the owner's secret is the migration's alone."""
     run = runs["pgvector"]
     reach = reason_statements(run)
-    reader_secret = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:{LAYER}-retrieval-reader-secret"
+    # Secrets Manager appends six random characters to the secret's name in its ARN.
+    reader_secret = (
+        f"arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:secret:{LAYER}-retrieval-reader-secret-AbCdEf"
+    )
     assert reach["ReaderSecret"]["Resource"] == reader_secret
     assert reach["QueryVectors"]["Action"] == list(DATA_API_READER_ACTIONS)
     assert "rds!cluster" not in json.dumps(reach)

@@ -224,7 +224,7 @@ def test_environment_monitors_are_the_alarms_read_by_their_own_role(run: MockRun
     """Each alarm is a monitor; AppConfig reads them with a role that may describe those alarms only."""
     role = only(run, "aws:iam/role:Role")
     environment = only(run, "aws:appconfig/environment:Environment").inputs
-    role_arn = f"arn:aws:iam:{REGION}:{ACCOUNT_ID}:{role.name}"
+    role_arn = f"arn:aws:iam::{ACCOUNT_ID}:role/{role.name}"
     assert environment["monitors"] == [{"alarmArn": alarm, "alarmRoleArn": role_arn} for alarm in ALARMS]
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
     assert [statement["Principal"] for statement in trust] == [{"Service": "appconfig.amazonaws.com"}]

@@ -126,6 +126,9 @@ class VectorDatabase(RetrievalStore):
         )
         instance = aws.rds.ClusterInstance(
             f"{self._name}-database-writer",
+            # Named explicitly: Pulumi's auto-name (the logical name, hence the slug with its
+            # underscores, plus 8 characters) breaks RDS's 63 letters, digits and hyphens.
+            identifier=physical_name(self._slug, self._stack, "vectors-writer", limit=63),
             cluster_identifier=cluster.id,
             engine=aws.rds.EngineType.AURORA_POSTGRESQL,
             engine_version=cluster.engine_version,

@@ -162,7 +162,6 @@ def _urn_type(urn: str) -> str:
 
 # Identifiers AWS returns besides the resource id, by type: (output, value; "{name}" is filled in).
 _EXTRA_OUTPUTS: dict[str, dict[str, Any]] = {
-    "aws:dynamodb/table:Table": {"streamArn": "arn:{partition}:dynamodb:{region}:{account}:{name}/stream/1"},
     "aws:appconfig/environment:Environment": {"environmentId": "{name}-envid"},
     "aws:appconfig/configurationProfile:ConfigurationProfile": {"configurationProfileId": "{name}-profid"},
     "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion": {"versionNumber": 1},
@@ -172,44 +171,125 @@ _EXTRA_OUTPUTS: dict[str, dict[str, Any]] = {
     "aws:apigatewayv2/api:Api": {"apiEndpoint": "https://{name}.execute-api.{region}.amazonaws.com"},
 }
 
+# The ARN AWS gives each type, after ``arn:<partition>:``, in the format the Service
+# Authorization Reference lists under the service's resource types (so IAM linters can match
+# grants against it). ``{logical}`` is the resource's logical name: the mocks name resources
+# after it, so tests find a resource in an ARN by the name they gave it; ``{id}`` is the mock
+# id; any other field is the input (or extra output) of that name.
+_ARNS: dict[str, str] = {
+    "aws:apigatewayv2/api:Api": "apigateway:{region}::/apis/{id}",
+    "aws:apigatewayv2/stage:Stage": "apigateway:{region}::/apis/{apiId}/stages/{name}",
+    "aws:appconfig/application:Application": "appconfig:{region}:{account}:application/{id}",
+    "aws:appconfig/environment:Environment": (
+        "appconfig:{region}:{account}:application/{applicationId}/environment/{environmentId}"
+    ),
+    "aws:appconfig/configurationProfile:ConfigurationProfile": (
+        "appconfig:{region}:{account}:application/{applicationId}/configurationprofile/{configurationProfileId}"
+    ),
+    "aws:appconfig/deploymentStrategy:DeploymentStrategy": (
+        "appconfig:{region}:{account}:deploymentstrategy/{id}"
+    ),
+    "aws:appconfig/deployment:Deployment": (
+        "appconfig:{region}:{account}:application/{applicationId}/environment/{environmentId}/deployment/1"
+    ),
+    "aws:bedrock/guardrail:Guardrail": "bedrock:{region}:{account}:guardrail/{id}",
+    "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase": "bedrock:{region}:{account}:knowledge-base/{id}",
+    "aws:cloudwatch/dashboard:Dashboard": "cloudwatch::{account}:dashboard/{logical}",
+    "aws:cloudwatch/eventBus:EventBus": "events:{region}:{account}:event-bus/{logical}",
+    "aws:cloudwatch/logGroup:LogGroup": "logs:{region}:{account}:log-group:{logical}",
+    "aws:cloudwatch/logStream:LogStream": (
+        "logs:{region}:{account}:log-group:{logGroupName}:log-stream:{logical}"
+    ),
+    # Alarms and delivery streams are named by ARNs built from their names (fixed, so other layers
+    # can); their ARNs carry that name, as AWS's do, so such a reference is recognised as one.
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "cloudwatch:{region}:{account}:alarm:{name}",
+    "aws:cognito/userPool:UserPool": "cognito-idp:{region}:{account}:userpool/{id}",
+    "aws:dynamodb/table:Table": "dynamodb:{region}:{account}:table/{logical}",
+    "aws:iam/policy:Policy": "iam::{account}:policy/{logical}",
+    "aws:iam/role:Role": "iam::{account}:role/{logical}",
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": (
+        "firehose:{region}:{account}:deliverystream/{name}"
+    ),
+    "aws:kms/key:Key": "kms:{region}:{account}:key/{id}",
+    "aws:lambda/function:Function": "lambda:{region}:{account}:function:{logical}",
+    "aws:lambda/layerVersion:LayerVersion": "lambda:{region}:{account}:layer:{logical}:1",
+    # OpenSearch Service domains keep the service prefix of their Elasticsearch days.
+    "aws:opensearch/domain:Domain": "es:{region}:{account}:domain/{logical}",
+    "aws:opensearch/serverlessCollection:ServerlessCollection": "aoss:{region}:{account}:collection/{id}",
+    "aws:rds/cluster:Cluster": "rds:{region}:{account}:cluster:{clusterIdentifier}",
+    "aws:rds/clusterInstance:ClusterInstance": "rds:{region}:{account}:db:{logical}",
+    "aws:s3/bucket:Bucket": "s3:::{id}",
+    # Secrets Manager appends six random characters to a secret's name in its ARN.
+    "aws:secretsmanager/secret:Secret": "secretsmanager:{region}:{account}:secret:{logical}-AbCdEf",
+    "aws:sfn/stateMachine:StateMachine": "states:{region}:{account}:stateMachine:{logical}",
+    "aws:sns/topic:Topic": "sns:{region}:{account}:{logical}",
+    "aws:sqs/queue:Queue": "sqs:{region}:{account}:{logical}",
+}
+
+
+def _arn(typ: str, name: str, resource_id: str, fields: Mapping[str, Any], partition: str) -> str | None:
+    """The ARN of a ``typ`` resource in AWS's format for it; None for a type not in ``_ARNS``."""
+    if typ == "aws:cloudwatch/eventRule:EventRule":
+        # A rule on a custom bus carries the bus's name; on the default bus it does not.
+        bus = fields.get("eventBusName") or "default"
+        rule = name if bus == "default" else f"{bus}/{name}"
+        return f"arn:{partition}:events:{fields['region']}:{ACCOUNT_ID}:rule/{rule}"
+    template = _ARNS.get(typ)
+    if template is None:
+        return None
+    return f"arn:{partition}:" + template.format_map(
+        _Fields(fields, logical=name, id=resource_id, account=ACCOUNT_ID)
+    )
+
+
+class _Fields(dict[str, Any]):
+    """Format fields; one the resource did not set (a name Pulumi would generate) is its logical name."""
+
+    def __missing__(self, key: str) -> Any:
+        return self["logical"]
+
+
+def mock_arn(resource_type: str, name: str, *, region: str = REGION, **fields: str) -> str:
+    """The ARN the mocks give a ``resource_type`` resource whose logical name is ``name``.
+
+    ``fields`` are the inputs its format reads besides the name (``logGroupName``, ``eventBusName``...).
+    """
+    found = _arn(resource_type, name, f"{name}-id", {**fields, "region": region}, region_partition(region))
+    if found is None:
+        raise KeyError(f"the mocks have no ARN format for {resource_type}; add it to _ARNS")
+    return found
+
 
 def _computed_outputs(
     typ: str, resource_id: str, inputs: dict[str, Any], arn: str, region: str, partition: str
 ) -> dict[str, Any]:
-    """Outputs AWS computes from a resource's inputs (ARNs in the shape each service uses)."""
+    """Outputs AWS computes from a resource's inputs and ARN."""
     prefix = f"arn:{partition}:{{service}}:{region}:{ACCOUNT_ID}:"
     if typ == "aws:bedrock/guardrail:Guardrail":
-        return {
-            "guardrailArn": prefix.format(service="bedrock") + f"guardrail/{resource_id}",
-            "guardrailId": resource_id,
-        }
+        return {"guardrailArn": arn, "guardrailId": resource_id}
+    if typ == "aws:apigatewayv2/api:Api":
+        return {"executionArn": f"arn:{partition}:execute-api:{region}:{ACCOUNT_ID}:{resource_id}"}
     if typ == "aws:apigatewayv2/stage:Stage":
-        return {"invokeUrl": f"https://{inputs.get('apiId')}.execute-api.{region}.amazonaws.com/"}
+        return {
+            "invokeUrl": f"https://{inputs.get('apiId')}.execute-api.{region}.amazonaws.com/",
+            "executionArn": f"arn:{partition}:execute-api:{region}:{ACCOUNT_ID}:"
+            f"{inputs.get('apiId')}/{inputs.get('name')}",
+        }
+    if typ == "aws:dynamodb/table:Table":
+        return {"streamArn": f"{arn}/stream/2024-01-01T00:00:00.000"}
     if typ == "aws:lambda/function:Function":
         return {"invokeArn": f"arn:{partition}:apigateway:{region}:lambda:path/functions/{arn}/invocations"}
+    if typ == "aws:lambda/layerVersion:LayerVersion":
+        return {"layerArn": arn.rsplit(":", 1)[0], "version": "1"}
+    if typ == "aws:sqs/queue:Queue":
+        return {"url": f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{arn.rsplit(':', 1)[1]}"}
     if typ == "aws:opensearch/serverlessCollection:ServerlessCollection":
-        return {
-            "arn": prefix.format(service="aoss") + f"collection/{resource_id}",
-            "collectionEndpoint": f"https://{resource_id}.{region}.aoss.amazonaws.com",
-        }
-    if typ == "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase":
-        return {"arn": prefix.format(service="bedrock") + f"knowledge-base/{resource_id}"}
+        return {"collectionEndpoint": f"https://{resource_id}.{region}.aoss.amazonaws.com"}
     if typ == "aws:rds/cluster:Cluster":
         secret = prefix.format(service="secretsmanager") + f"secret:rds!cluster-{resource_id}"
-        return {
-            "arn": prefix.format(service="rds") + f"cluster:{inputs.get('clusterIdentifier')}",
-            "masterUserSecrets": [{"secretArn": secret, "secretStatus": "active"}],
-        }
-    # Alarms and delivery streams are named by ARNs built from their names (their names are
-    # fixed so other layers can); the mocks make those ARNs as AWS does, from the name, so a
-    # reference built that way is recognised as one to the resource.
-    if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
-        return {"arn": prefix.format(service="cloudwatch") + f"alarm:{inputs.get('name') or resource_id}"}
-    if typ == "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
-        stream = inputs.get("name") or resource_id
-        return {"arn": prefix.format(service="firehose") + f"deliverystream/{stream}"}
+        return {"masterUserSecrets": [{"secretArn": secret, "secretStatus": "active"}]}
     if typ == "aws:s3/bucket:Bucket":
-        return {"arn": f"arn:{partition}:s3:::{resource_id}", "bucket": resource_id}
+        return {"bucket": resource_id}
     if typ == "aws:opensearch/domain:Domain":
         return {"endpoint": f"search-{resource_id}.{region}.es.amazonaws.com"}
     return {}
@@ -226,8 +306,6 @@ class GovernedMocks(pulumi_mocks.Mocks):
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         resource_id = f"{args.name}-id"
         outputs = dict(args.inputs)
-        service = args.typ.split(":")[1].split("/")[0] if args.typ.startswith("aws:") else "custom"
-        outputs.setdefault("arn", f"arn:{self.partition}:{service}:{self.region}:{ACCOUNT_ID}:{args.name}")
         outputs.setdefault("name", args.inputs.get("name", args.name))
         for key, value in _EXTRA_OUTPUTS.get(args.typ, {}).items():
             filled = (
@@ -236,6 +314,16 @@ class GovernedMocks(pulumi_mocks.Mocks):
                 else value
             )
             outputs.setdefault(key, filled)
+        fields = {**outputs, "region": self.region}
+        arn = _arn(args.typ, args.name, resource_id, fields, self.partition)
+        if arn is not None:
+            outputs["arn"] = arn
+        else:
+            # A type not in _ARNS: an ARN-shaped placeholder (add the type to _ARNS if a policy uses it).
+            service = args.typ.split(":")[1].split("/")[0] if args.typ.startswith("aws:") else "custom"
+            outputs.setdefault(
+                "arn", f"arn:{self.partition}:{service}:{self.region}:{ACCOUNT_ID}:{args.name}"
+            )
         outputs.update(
             _computed_outputs(
                 args.typ, resource_id, dict(args.inputs), outputs["arn"], self.region, self.partition

@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from governed_assistant.handlers.http import status_of
+
 JSON_TYPE = "application/json"
 EVENT_STREAM_TYPE = "text/event-stream"
 
@@ -14,12 +16,13 @@ def json_response(status: int, body: Any, *, request_id: str | None = None) -> d
     return _response(status, json.dumps(body, separators=(",", ":"), default=str), JSON_TYPE, request_id)
 
 
-def error_response(status: int, code: str, message: str, *, request_id: str | None = None) -> dict[str, Any]:
-    """``{"error": code, "message": what to do about it}``; a request id when there is one."""
+def error_response(code: str, message: str, *, request_id: str | None = None) -> dict[str, Any]:
+    """``{"error": code, "message": what to do about it}`` with the code's status; a request id when
+    there is one."""
     body: dict[str, Any] = {"error": code, "message": message}
     if request_id:
         body["requestId"] = request_id
-    return json_response(status, body, request_id=request_id)
+    return json_response(status_of(code), body, request_id=request_id)
 
 
 def event_stream_response(body: str, *, request_id: str | None = None) -> dict[str, Any]:

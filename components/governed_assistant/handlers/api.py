@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from http import HTTPStatus
 from typing import Any, Final
 
 from governed_assistant.contracts import TenantContext
@@ -31,6 +32,9 @@ from governed_assistant.handlers.exceptions import ApiError, DispatchError
 from governed_assistant.handlers.jobstart import dispatch_job
 from governed_assistant.handlers.logs import LOGGER
 from governed_assistant.handlers.responses import (
+    ApprovalList,
+    MessageAccepted,
+    MessageRejected,
     empty_response,
     error_response,
     event_stream_response,
@@ -148,17 +152,14 @@ def post_message(
                 error=screened.text,
             )
             env.recorder.record(job.job_id, context, "complete", "blocked", details={"status": "rejected"})
-            return json_response(
-                200,
-                {"jobId": job.job_id, "status": "rejected", "message": screened.text},
-                request_id=request_id,
-            )
+            rejected = MessageRejected(job_id=job.job_id, message=screened.text)
+            return json_response(HTTPStatus.OK, rejected, request_id=request_id)
         try:
             dispatch_job(env, context, job.job_id, screened.text)
         except DispatchError as error:
             env.recorder.record(job.job_id, context, "complete", "failed", details={"status": "failed"})
             raise ApiError("dispatch_failed", f"{error}; retry the message later") from error
-    return json_response(202, {"jobId": job.job_id, "status": "accepted"}, request_id=request_id)
+    return json_response(HTTPStatus.ACCEPTED, MessageAccepted(job_id=job.job_id), request_id=request_id)
 
 
 def get_job(env: Environment, context: TenantContext, _: Mapping[str, Any], job_id: str | None) -> Response:
@@ -166,7 +167,7 @@ def get_job(env: Environment, context: TenantContext, _: Mapping[str, Any], job_
         job = env.jobs.get(context, str(job_id), admin_roles=env.spec.admin_roles)
     except JobNotFoundError as error:
         raise _job_not_found(error, job_id) from None
-    return json_response(200, job.model_dump(mode="json", by_alias=True), request_id=context.request_id)
+    return json_response(HTTPStatus.OK, job, request_id=context.request_id)
 
 
 def get_job_events(
@@ -186,7 +187,7 @@ def get_job_events(
     newest = progress.entries[-1].seq if progress.entries else 0
     if not running and last is not None and last >= newest:
         # Nothing left to tell: 204 makes an EventSource stop reconnecting.
-        return empty_response(204, request_id=context.request_id)
+        return empty_response(HTTPStatus.NO_CONTENT, request_id=context.request_id)
     body = format_sse(progress.entries, last, retry_ms=SSE_RETRY_MS if running else None)
     return event_stream_response(body, request_id=context.request_id)
 
@@ -196,8 +197,7 @@ def get_approvals(env: Environment, context: TenantContext, _: Mapping[str, Any]
         views = env.approvals.pending(context, approver_roles=env.spec.approver_roles)
     except ApprovalError as error:
         raise _approval_error(error) from None
-    approvals = [view.model_dump(mode="json", by_alias=True) for view in views]
-    return json_response(200, {"approvals": approvals}, request_id=context.request_id)
+    return json_response(HTTPStatus.OK, ApprovalList(approvals=tuple(views)), request_id=context.request_id)
 
 
 def post_approval(
@@ -239,7 +239,7 @@ def post_approval(
             "resume_failed",
             f"The decision was recorded, but the job was not resumed, error={resume_error}",
         )
-    return json_response(200, approval.model_dump(mode="json", by_alias=True), request_id=context.request_id)
+    return json_response(HTTPStatus.OK, approval, request_id=context.request_id)
 
 
 def _refuse_while_killed(env: Environment, context: TenantContext, approval_id: str) -> None:

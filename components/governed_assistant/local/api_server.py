@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from governed_assistant.handlers.responses import JSON_TYPE, GatewayError, Health
 from governed_assistant.local.api_gateway import match_route, proxy_event, proxy_response
 from governed_assistant.local.constants import API_FUNCTION
 from governed_assistant.local.lambda_endpoint import LambdaEndpoint
@@ -50,8 +51,13 @@ class LocalApi:
         """Invoke the API function as API Gateway does; a function error is a 500."""
         status, headers, body = self.functions.invoke(API_FUNCTION, json.dumps(event).encode())
         if status != 200 or "X-Amz-Function-Error" in headers:
-            return 500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}'
+            return 500, {"content-type": JSON_TYPE}, _gateway_error("Internal Server Error")
         return proxy_response(json.loads(body) if body else None)
+
+
+def _gateway_error(message: str, **why: Any) -> bytes:
+    """API Gateway's own error body (``{"message"}``); the local stack adds why it refused a token."""
+    return GatewayError(message=message, **why).model_dump_json(exclude_none=True).encode()
 
 
 def split_sse(body: bytes) -> list[tuple[str | None, bytes]]:
@@ -99,24 +105,24 @@ def _request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             if method == "GET" and parts.path == "/health":
-                self._reply(200, {}, b'{"status":"ok"}')
+                self._reply(200, {}, Health().model_dump_json().encode())
                 return
             if method == "GET" and parts.path == JWKS_WELL_KNOWN_PATH:
                 self._reply(200, {}, json.dumps(api.jwks()).encode())
                 return
             matched = match_route(method, parts.path)
             if matched is None:
-                self._reply(404, {}, b'{"message":"Not Found"}')
+                self._reply(404, {}, _gateway_error("Not Found"))
                 return
             if api.verifier is None:
-                self._reply(503, {}, b'{"message":"The local API is still starting; retry in a moment"}')
+                self._reply(503, {}, _gateway_error("The local API is still starting; retry in a moment"))
                 return
             try:
                 claims = api.verifier.verified_claims(self.headers.get("Authorization"))
             except AuthenticationError as error:
                 challenge = f'Bearer error="invalid_token", error_description="{error.reason}"'
-                detail = {"message": "Unauthorized", "reason": error.reason, "detail": error.message}
-                self._reply(401, {"www-authenticate": challenge}, json.dumps(detail).encode())
+                refused = _gateway_error("Unauthorized", reason=error.reason, detail=error.message)
+                self._reply(401, {"www-authenticate": challenge}, refused)
                 return
             route_key, parameters = matched
 
@@ -197,7 +203,7 @@ def _request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
         def _reply(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
             self.send_response(status)
             headers = {name.lower(): value for name, value in headers.items()}
-            headers.setdefault("content-type", "application/json")
+            headers.setdefault("content-type", JSON_TYPE)
             for name, value in headers.items():
                 if name not in ("content-length", "connection", "transfer-encoding"):
                     self.send_header(name, value)

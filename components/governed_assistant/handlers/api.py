@@ -57,7 +57,14 @@ from governed_assistant.runtime.approvals import (
 from governed_assistant.runtime.guardrails import GuardrailError
 from governed_assistant.runtime.identity import AuthenticationError, context_from_api_gateway
 from governed_assistant.runtime.jobs import TERMINAL_STATUSES, JobNotFoundError
-from governed_assistant.wire import ROUTES
+from governed_assistant.wire import (
+    ROUTE_APPROVALS,
+    ROUTE_DECISION,
+    ROUTE_JOB,
+    ROUTE_JOB_EVENTS,
+    ROUTE_MESSAGES,
+    ROUTES,
+)
 
 Response = dict[str, Any]
 Route = Callable[[Environment, TenantContext, Mapping[str, Any], str | None], Response]
@@ -288,9 +295,9 @@ def _request_id(event: Any) -> str:
 
 
 _ROUTES: Mapping[str, Route] = {
-    "POST /messages": post_message,
-    "GET /jobs/{id}": get_job,
-    "GET /jobs/{id}/events": get_job_events,
-    "GET /approvals": get_approvals,
-    "POST /approvals/{id}": post_approval,
+    ROUTE_MESSAGES: post_message,
+    ROUTE_JOB: get_job,
+    ROUTE_JOB_EVENTS: get_job_events,
+    ROUTE_APPROVALS: get_approvals,
+    ROUTE_DECISION: post_approval,
 }

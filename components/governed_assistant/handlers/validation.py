@@ -42,16 +42,25 @@ class Body(BaseModel):
 
 
 class MessageBody(Body):
-    """``POST /messages``."""
+    """What the user asks the assistant, in words (``POST /messages``). Nothing else: who asks comes
+    from the verified token alone."""
 
-    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    message: str = Field(
+        min_length=1, max_length=MAX_MESSAGE_CHARS, description="The request, leading and trailing space cut."
+    )
 
 
 class DecisionBody(Body):
-    """``POST /approvals/{id}``."""
+    """An approver's decision on a pending approval (``POST /approvals/{id}``)."""
 
-    decision: Literal["approve", "reject"]
-    comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS)
+    decision: Literal["approve", "reject"] = Field(
+        description="approve runs the action; reject ends the job rejected, nothing run."
+    )
+    comment: str | None = Field(
+        default=None,
+        max_length=MAX_COMMENT_CHARS,
+        description="Why: kept as the approval's reason (and, in AWS, in a rejected job's error).",
+    )
 
 
 def parse_body(event: Mapping[str, Any], model: type[M]) -> M:

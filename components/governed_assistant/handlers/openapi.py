@@ -15,8 +15,8 @@ serves the same document at ``GET /openapi.json``.
 
 Why not Powertools' resolver, which emits OpenAPI from the same kind of models: it routes and
 validates inside the API function, adding a quarter to nearly half a second to its cold start
-(measured at 230-400 ms beside the API module's own import), for a document that is built once,
-offline. The API function never imports this module.
+(230-400 ms measured on a development machine, beside the API module's own import), for a
+document that is built once, offline. The API function never imports this module.
 """
 
 from __future__ import annotations
@@ -38,8 +38,6 @@ from governed_assistant.handlers.authority import JOB_MISMATCH
 from governed_assistant.handlers.http import ERROR_CODES
 from governed_assistant.handlers.operations import (
     CALLER_CODES,
-    GATEWAY_ANSWERS,
-    LOCAL_ANSWERS,
     Caller,
     Operation,
     Reply,
@@ -223,7 +221,7 @@ def _errors(operation: Operation, refs: Refs) -> dict[int, dict[str, Any]]:
     by_status: dict[int, list[str]] = {}
     for code in codes:
         by_status.setdefault(ERROR_CODES[code].status, []).append(code)
-    gateway = GATEWAY_ANSWERS if operation.caller != "anyone" else LOCAL_ANSWERS
+    gateway = operation.gateway
     answers: dict[int, dict[str, Any]] = {}
     for status in sorted(set(by_status) | set(gateway)):
         schemas: list[dict[str, Any]] = []

@@ -23,11 +23,11 @@ _ENV_VARIABLES = {
     if name.startswith("ENV_") and name != "ENV_PREFIX" and isinstance(value, str)
 }
 # Values specific enough that an equal literal elsewhere can only be a copy of the name (the metrics
-# namespace is not one: it is also the name of the component class).
+# namespace is not one: it is also the name of the component class); route keys among them.
 _DISTINCT = set(_ENV_VARIABLES.values()) | {
     value
     for name, value in _NAMES.items()
-    if isinstance(value, str) and name.startswith(("JOB_", "INSIGHT_", "METRIC_", "APPROVAL_"))
+    if isinstance(value, str) and name.startswith(("JOB_", "INSIGHT_", "METRIC_", "APPROVAL_", "ROUTE_"))
 }
 
 

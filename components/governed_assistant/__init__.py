@@ -8,7 +8,8 @@ A generated project imports only the names in ``__all__`` below and the helpers 
     scaffold   writes the owner's missing stubs (actions, their tests, policies, stacks)
     infra      Pulumi ComponentResources, one per layer, composed by ``GovernedAssistant``
     runtime    the governance library the handlers use (identity, gate, jobs, approvals, model...)
-    handlers   the Lambda entry points (``governed_assistant.handlers.<function>.handler``)
+    handlers   the Lambda entry points (``governed_assistant.handlers.<function>.handler``) and
+               the API's OpenAPI document (``openapi_document``)
     local      the offline stack behind ``make dev`` and ``make demo`` (the ``[local]`` extra)
     testing    helpers for the owner's tests: tokens, in-memory stores, events, Pulumi mocks
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         TenantContext,
     )
     from governed_assistant.errors import GovernanceError
+    from governed_assistant.handlers.openapi import openapi_document
     from governed_assistant.infra import AssistantCode, GovernedAssistant, GovernedAssistantArgs
     from governed_assistant.infra.invariants import (
         check_resources,
@@ -53,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     "Job": "governed_assistant.contracts",
     "TenantContext": "governed_assistant.contracts",
     "GovernanceError": "governed_assistant.errors",
+    "openapi_document": "governed_assistant.handlers.openapi",
     "AssistantSpec": "governed_assistant.spec",
     "SpecError": "governed_assistant.spec",
     "load_spec": "governed_assistant.spec",
@@ -91,6 +94,7 @@ __all__ = [
     "every_step_has_one_policy",
     "load_policies",
     "load_spec",
+    "openapi_document",
     "plan_files",
     "policy_problems",
     "resource_checks",

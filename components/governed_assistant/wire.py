@@ -8,7 +8,8 @@ a name cannot differ between the side that writes it and the side that reads it:
 - environment variables: ``ENV_<X>`` names the variable ``GOVERNED_<X>`` (or, for a variable
   another library owns, the variable itself: ``ENV_POWERTOOLS_SERVICE_NAME``);
 - EventBridge sources and detail types the bus rules match;
-- the HTTP API's route keys, which API Gateway routes and the API function dispatches on;
+- the HTTP API's route keys, which API Gateway routes and the API function dispatches on (and the
+  local API's own two, which its server and the OpenAPI document share);
 - the state machine's outcomes and task error names, and the approval timeout both sides assume;
 - the CloudWatch metric namespace, metric names and dimensions the runtime emits and the alarms
   and dashboard read.
@@ -140,15 +141,24 @@ JOB_TARGET_ID: Final = "start-job"
 INSIGHT_RULE_NAME: Final = "insight-raised"
 INSIGHT_TARGET_ID: Final = "insight-function"
 
-# The HTTP API.
+# The HTTP API: its route keys, each behind the JWT authorizer.
 
+ROUTE_MESSAGES: Final = "POST /messages"
+ROUTE_JOB: Final = "GET /jobs/{id}"
+ROUTE_JOB_EVENTS: Final = "GET /jobs/{id}/events"
+ROUTE_APPROVALS: Final = "GET /approvals"
+ROUTE_DECISION: Final = "POST /approvals/{id}"
 ROUTES: Final[tuple[str, ...]] = (
-    "POST /messages",
-    "GET /jobs/{id}",
-    "GET /jobs/{id}/events",
-    "GET /approvals",
-    "POST /approvals/{id}",
+    ROUTE_MESSAGES,
+    ROUTE_JOB,
+    ROUTE_JOB_EVENTS,
+    ROUTE_APPROVALS,
+    ROUTE_DECISION,
 )
+# Served by the local stack's API alone, without a token: they describe, they grant nothing.
+ROUTE_HEALTH: Final = "GET /health"
+ROUTE_OPENAPI: Final = "GET /openapi.json"
+LOCAL_ROUTES: Final[tuple[str, ...]] = (ROUTE_HEALTH, ROUTE_OPENAPI)
 
 # The state machine.
 

@@ -17,6 +17,7 @@ from governed_assistant.local.exceptions import PortInUseError
 from governed_assistant.local.issuer import DevIssuer
 from governed_assistant.local.stack import LocalStack, api_issuer
 from governed_assistant.spec import load_spec
+from governed_assistant.wire import LOCAL_ROUTES, ROUTES
 from moto.core.config import default_user_config
 
 from tests.conftest import REPO_ROOT
@@ -175,7 +176,8 @@ def test_cli_trace_unknown_job_says_so(project_dir: Path, capsys: pytest.Capture
 
 
 def test_cli_dev_interrupted_stops_cleanly_with_exit_zero(project_dir: Path) -> None:
-    """`dev` prints its banner with tokens, and Ctrl-C (SIGINT) stops it with exit status 0."""
+    """`dev` prints its banner (routes, the OpenAPI document, live tenants, tokens and the approval
+    flow's two), and Ctrl-C (SIGINT) stops it with exit status 0."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -186,6 +188,8 @@ def test_cli_dev_interrupted_stops_cleanly_with_exit_zero(project_dir: Path) -> 
             "dev",
             "--port",
             "0",
+            "--live",
+            "acme",
         ],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
@@ -204,6 +208,9 @@ def test_cli_dev_interrupted_stops_cleanly_with_exit_zero(project_dir: Path) -> 
     text = "".join(banner)
     assert process.returncode == 0, err
     assert "export TOKEN_ACME_ALICE=" in text and "export TOKEN_GLOBEX_GRACE=" in text
+    assert "export TOKEN_REQUESTER=$TOKEN_ACME_ALICE TOKEN_APPROVER=$TOKEN_ACME_BOB" in text
+    assert '"please issue refund"' in text and "live tenants   acme " in text
+    assert "/openapi.json" in text and all(route in text for route in (*ROUTES, *LOCAL_ROUTES))
     assert "stopped." in out
 
 

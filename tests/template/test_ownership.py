@@ -12,8 +12,8 @@ from tests.conftest import REPO_ROOT
 from tests.template.conftest import SHARED_VENV, project_files, render, run
 
 HEADER = "Managed by the governed-assistant template"
-# Files without a comment syntax, or rendered by copier itself.
-NO_HEADER = {"py.typed", ".copier-answers.yml"}
+# Files without a comment syntax (openapi.json is JSON, written by a task), or rendered by copier itself.
+NO_HEADER = {"py.typed", ".copier-answers.yml", "openapi.json"}
 
 
 @pytest.fixture(scope="module")

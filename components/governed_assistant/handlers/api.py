@@ -22,16 +22,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from http import HTTPStatus
+from typing import Any, Final
 
 from governed_assistant.contracts import TenantContext
 from governed_assistant.handlers.constants import SSE_RETRY_MS
 from governed_assistant.handlers.environment import Environment, current
 from governed_assistant.handlers.exceptions import ApiError, DispatchError
-from governed_assistant.handlers.http import status_for
 from governed_assistant.handlers.jobstart import dispatch_job
 from governed_assistant.handlers.logs import LOGGER
 from governed_assistant.handlers.responses import (
+    ApprovalList,
+    MessageAccepted,
+    MessageRejected,
     empty_response,
     error_response,
     event_stream_response,
@@ -54,13 +57,20 @@ from governed_assistant.runtime.approvals import (
 from governed_assistant.runtime.guardrails import GuardrailError
 from governed_assistant.runtime.identity import AuthenticationError, context_from_api_gateway
 from governed_assistant.runtime.jobs import TERMINAL_STATUSES, JobNotFoundError
-from governed_assistant.wire import ROUTES
+from governed_assistant.wire import (
+    ROUTE_APPROVALS,
+    ROUTE_DECISION,
+    ROUTE_JOB,
+    ROUTE_JOB_EVENTS,
+    ROUTE_MESSAGES,
+    ROUTES,
+)
 
 Response = dict[str, Any]
 Route = Callable[[Environment, TenantContext, Mapping[str, Any], str | None], Response]
 
 # Each approval refusal's error code; its status is its kind's, and the store's message says how
-# to proceed. Any other approval refusal is the caller's mistake: "invalid_approval".
+# to proceed. Any other approval refusal is the caller's mistake: INVALID_APPROVAL.
 APPROVAL_ERRORS: Mapping[type[ApprovalError], str] = {
     ApprovalNotFoundError: "approval_not_found",
     NotApproverError: "not_approver",
@@ -69,6 +79,7 @@ APPROVAL_ERRORS: Mapping[type[ApprovalError], str] = {
     ApprovalAlreadyDecidedError: "already_decided",
     ApprovalExistsError: "approval_exists",
 }
+INVALID_APPROVAL: Final = "invalid_approval"
 # Step Functions' answers when the task no longer waits (timed out, or the execution ended).
 _CLOSED_TASK_ERRORS = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
 
@@ -80,13 +91,12 @@ def handler(event: Any, lambda_context: Any) -> Response:
         with LOGGER.append_context_keys(requestId=request_id):
             return _serve(env, event, request_id)
     except ApiError as error:
-        return error_response(error.status, error.code, error.message, request_id=request_id)
+        return error_response(error.code, error.message, request_id=request_id)
     except AuthenticationError as error:
-        return error_response(status_for(error), "unauthorized", error.message, request_id=request_id)
+        return error_response("unauthorized", error.message, request_id=request_id)
     except Exception:
         LOGGER.exception("Unexpected failure serving a request", extra={"requestId": request_id})
         return error_response(
-            500,
             "internal_error",
             f"Something failed on our side; retry later, and quote requestId={request_id} if it persists",
             request_id=request_id,
@@ -97,13 +107,13 @@ def handler(event: Any, lambda_context: Any) -> Response:
 
 def _serve(env: Environment, event: Any, request_id: str) -> Response:
     if not isinstance(event, Mapping):
-        raise ApiError(400, "invalid_request", "The request is not an HTTP API (payload format 2.0) event")
+        raise ApiError("invalid_request", "The request is not an HTTP API (payload format 2.0) event")
     match = match_route(event)
     if match is None:
         methods = allowed_methods(event)
         if methods:
-            raise ApiError(405, "method_not_allowed", f"Use {' or '.join(methods)} on this path")
-        raise ApiError(404, "route_not_found", f"No such route; the API serves: {', '.join(ROUTES)}")
+            raise ApiError("method_not_allowed", f"Use {' or '.join(methods)} on this path")
+        raise ApiError("route_not_found", f"No such route; the API serves: {', '.join(ROUTES)}")
     context = context_from_api_gateway(event, env.claims)
     with LOGGER.append_context_keys(tenantId=context.tenant_id, userId=context.user_id):
         return _ROUTES[match.route](env, context, event, match.path_id)
@@ -136,7 +146,6 @@ def post_message(
             )
             env.recorder.record(job.job_id, context, "complete", "failed", details={"status": "failed"})
             raise ApiError(
-                503,
                 "guardrail_unavailable",
                 f"The message could not be screened; retry later, jobId={job.job_id}",
             )
@@ -150,17 +159,14 @@ def post_message(
                 error=screened.text,
             )
             env.recorder.record(job.job_id, context, "complete", "blocked", details={"status": "rejected"})
-            return json_response(
-                200,
-                {"jobId": job.job_id, "status": "rejected", "message": screened.text},
-                request_id=request_id,
-            )
+            rejected = MessageRejected(job_id=job.job_id, message=screened.text)
+            return json_response(HTTPStatus.OK, rejected, request_id=request_id)
         try:
             dispatch_job(env, context, job.job_id, screened.text)
         except DispatchError as error:
             env.recorder.record(job.job_id, context, "complete", "failed", details={"status": "failed"})
-            raise ApiError(503, "dispatch_failed", f"{error}; retry the message later") from error
-    return json_response(202, {"jobId": job.job_id, "status": "accepted"}, request_id=request_id)
+            raise ApiError("dispatch_failed", f"{error}; retry the message later") from error
+    return json_response(HTTPStatus.ACCEPTED, MessageAccepted(job_id=job.job_id), request_id=request_id)
 
 
 def get_job(env: Environment, context: TenantContext, _: Mapping[str, Any], job_id: str | None) -> Response:
@@ -168,7 +174,7 @@ def get_job(env: Environment, context: TenantContext, _: Mapping[str, Any], job_
         job = env.jobs.get(context, str(job_id), admin_roles=env.spec.admin_roles)
     except JobNotFoundError as error:
         raise _job_not_found(error, job_id) from None
-    return json_response(200, job.model_dump(mode="json", by_alias=True), request_id=context.request_id)
+    return json_response(HTTPStatus.OK, job, request_id=context.request_id)
 
 
 def get_job_events(
@@ -178,7 +184,7 @@ def get_job_events(
         last = parse_last_event_id(header(event, "last-event-id"))
     except ValueError:
         raise ApiError(
-            400, "invalid_last_event_id", "Last-Event-ID must be an event id this stream sent"
+            "invalid_last_event_id", "Last-Event-ID must be an event id this stream sent"
         ) from None
     try:
         progress = env.jobs.get_progress(context, str(job_id), admin_roles=env.spec.admin_roles)
@@ -188,7 +194,7 @@ def get_job_events(
     newest = progress.entries[-1].seq if progress.entries else 0
     if not running and last is not None and last >= newest:
         # Nothing left to tell: 204 makes an EventSource stop reconnecting.
-        return empty_response(204, request_id=context.request_id)
+        return empty_response(HTTPStatus.NO_CONTENT, request_id=context.request_id)
     body = format_sse(progress.entries, last, retry_ms=SSE_RETRY_MS if running else None)
     return event_stream_response(body, request_id=context.request_id)
 
@@ -198,8 +204,7 @@ def get_approvals(env: Environment, context: TenantContext, _: Mapping[str, Any]
         views = env.approvals.pending(context, approver_roles=env.spec.approver_roles)
     except ApprovalError as error:
         raise _approval_error(error) from None
-    approvals = [view.model_dump(mode="json", by_alias=True) for view in views]
-    return json_response(200, {"approvals": approvals}, request_id=context.request_id)
+    return json_response(HTTPStatus.OK, ApprovalList(approvals=tuple(views)), request_id=context.request_id)
 
 
 def post_approval(
@@ -235,16 +240,13 @@ def post_approval(
             stage.details["resumeError"] = resume_error
             LOGGER.error("Job not resumed", extra={"approvalId": approval.approval_id, "code": resume_error})
     if resume_error in _CLOSED_TASK_ERRORS:
-        raise ApiError(
-            409, "approval_closed", "The decision was recorded, but the job no longer waits for it"
-        )
+        raise ApiError("approval_closed", "The decision was recorded, but the job no longer waits for it")
     if resume_error is not None:
         raise ApiError(
-            503,
             "resume_failed",
             f"The decision was recorded, but the job was not resumed, error={resume_error}",
         )
-    return json_response(200, approval.model_dump(mode="json", by_alias=True), request_id=context.request_id)
+    return json_response(HTTPStatus.OK, approval, request_id=context.request_id)
 
 
 def _refuse_while_killed(env: Environment, context: TenantContext, approval_id: str) -> None:
@@ -266,7 +268,6 @@ def _refuse_while_killed(env: Environment, context: TenantContext, approval_id: 
     )  # fmt: skip
     env.recorder.flush()
     raise ApiError(
-        409,
         "kill_switch",
         "The kill switch is on, so no approval can be granted; the approval stays pending until it is "
         "turned off or the approval expires",
@@ -275,15 +276,14 @@ def _refuse_while_killed(env: Environment, context: TenantContext, approval_id: 
 
 def _job_not_found(error: JobNotFoundError, job_id: str | None) -> ApiError:
     return ApiError(
-        status_for(error),
         "job_not_found",
         f"No job {job_id} for you; check the id the POST /messages answer gave",
     )
 
 
 def _approval_error(error: ApprovalError) -> ApiError:
-    code = APPROVAL_ERRORS.get(type(error), "invalid_approval")
-    return ApiError(status_for(error, default="invalid"), code, str(error))
+    code = APPROVAL_ERRORS.get(type(error), INVALID_APPROVAL)
+    return ApiError(code, str(error))
 
 
 def _request_id(event: Any) -> str:
@@ -295,9 +295,9 @@ def _request_id(event: Any) -> str:
 
 
 _ROUTES: Mapping[str, Route] = {
-    "POST /messages": post_message,
-    "GET /jobs/{id}": get_job,
-    "GET /jobs/{id}/events": get_job_events,
-    "GET /approvals": get_approvals,
-    "POST /approvals/{id}": post_approval,
+    ROUTE_MESSAGES: post_message,
+    ROUTE_JOB: get_job,
+    ROUTE_JOB_EVENTS: get_job_events,
+    ROUTE_APPROVALS: get_approvals,
+    ROUTE_DECISION: post_approval,
 }

@@ -4,6 +4,7 @@ Catch match on (the Lambda error type), so each name says what happened."""
 from __future__ import annotations
 
 from governed_assistant.errors import GovernanceError, shown
+from governed_assistant.handlers.http import status_of
 
 
 class HandlerError(GovernanceError):
@@ -78,13 +79,14 @@ class InsightEventError(HandlerError):
 
 
 class ApiError(HandlerError):
-    """When an HTTP request cannot be served as asked: ``status`` and ``{"error", "message"}``."""
+    """When an HTTP request cannot be served as asked: ``{"error": code, "message"}`` with the code's
+    status (``governed_assistant.handlers.http.ERROR_CODES``)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        self.status = status
+    def __init__(self, code: str, message: str) -> None:
+        self.status = status_of(code)
         self.code = code
         self.message = message
-        super().__init__(f"{message} (status={status}, error={code})")
+        super().__init__(f"{message} (status={self.status}, error={code})")
 
 
 class StepDeniedError(HandlerError):

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from governed_assistant.contracts import GateDecision, TenantContext
+from governed_assistant.handlers.authority import JOB_MISMATCH
 from governed_assistant.handlers.environment import Environment
 from governed_assistant.handlers.logs import LOGGER
 from governed_assistant.handlers.steps import context_of, job_id_of, run_step
@@ -41,7 +42,7 @@ def _gate(env: Environment, event: Mapping[str, Any], _: Any) -> dict[str, Any]:
                 outcome="deny",
                 risk=1.0,
                 reasons=(refusal,),
-                reason_codes=("job_mismatch",),
+                reason_codes=(JOB_MISMATCH,),
                 security_event=True,
             )
         else:
@@ -88,7 +89,7 @@ def _record(
             outcome="deny",
             risk=1.0,
             reasons=(f"job_mismatch: {refused}",),
-            reason_codes=("job_mismatch",),
+            reason_codes=(JOB_MISMATCH,),
             security_event=True,
         )
     return decision

@@ -14,7 +14,8 @@ from typing import Any, Final
 from governed_assistant.wire import ROUTES
 
 # A path parameter: what job and approval ids may be (the stores refuse anything else anyway).
-_ID = r"(?P<id>[A-Za-z0-9_-]{1,64})"
+ID_PATTERN: Final = r"[A-Za-z0-9_-]{1,64}"
+_ID = rf"(?P<id>{ID_PATTERN})"
 _PATTERNS: Final = tuple(
     (route, re.compile("^" + re.escape(route.split(" ", 1)[1]).replace(re.escape("{id}"), _ID) + "/?$"))
     for route in ROUTES

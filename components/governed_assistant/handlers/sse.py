@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from governed_assistant.handlers.responses import ProgressEvent
 from governed_assistant.runtime.jobs import ProgressEntry
 
 EVENT_NAME = "progress"
@@ -35,7 +36,9 @@ def format_sse(
     for entry in entries:
         if last_event_id is not None and entry.seq <= last_event_id:
             continue
-        data = json.dumps(entry.to_wire(), separators=(",", ":"))
+        data = json.dumps(
+            ProgressEvent.of(entry).model_dump(mode="json", by_alias=True), separators=(",", ":")
+        )
         lines.append(f"id: {entry.seq}\nevent: {EVENT_NAME}\ndata: {data}\n\n")
     if retry_ms is not None:
         lines.append(f"retry: {retry_ms}\n\n")

@@ -11,7 +11,8 @@ import binascii
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Literal, TypeVar
+from types import MappingProxyType
+from typing import Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -29,6 +30,11 @@ M = TypeVar("M", bound=BaseModel)
 # What the depth scan reads: a bracket, or a JSON string (escapes included; an unterminated one runs
 # to the end) to skip. Possessive, so that no input makes the scan backtrack: it is linear.
 _BRACKET_OR_STRING = re.compile(rb'[\[\]{}]|"(?:[^"\\]++|\\.)*+"?', re.DOTALL)
+# The error code of a body that does not fit its model, by pydantic's error type; any other is INVALID_FIELD.
+BODY_FIELD_CODES: Final[Mapping[str, str]] = MappingProxyType(
+    {"extra_forbidden": "unknown_field", "missing": "missing_field"}
+)
+INVALID_FIELD: Final = "invalid_field"
 
 
 class Body(BaseModel):
@@ -36,16 +42,25 @@ class Body(BaseModel):
 
 
 class MessageBody(Body):
-    """``POST /messages``."""
+    """What the user asks the assistant, in words (``POST /messages``). Nothing else: who asks comes
+    from the verified token alone."""
 
-    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    message: str = Field(
+        min_length=1, max_length=MAX_MESSAGE_CHARS, description="The request, leading and trailing space cut."
+    )
 
 
 class DecisionBody(Body):
-    """``POST /approvals/{id}``."""
+    """An approver's decision on a pending approval (``POST /approvals/{id}``)."""
 
-    decision: Literal["approve", "reject"]
-    comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS)
+    decision: Literal["approve", "reject"] = Field(
+        description="approve runs the action; reject ends the job rejected, nothing run."
+    )
+    comment: str | None = Field(
+        default=None,
+        max_length=MAX_COMMENT_CHARS,
+        description="Why: kept as the approval's reason (and, in AWS, in a rejected job's error).",
+    )
 
 
 def parse_body(event: Mapping[str, Any], model: type[M]) -> M:
@@ -54,7 +69,6 @@ def parse_body(event: Mapping[str, Any], model: type[M]) -> M:
     content_type = (header(event, "content-type") or "").split(";", 1)[0].strip().lower()
     if content_type != "application/json":
         raise ApiError(
-            415,
             "unsupported_media_type",
             f"Send the body as JSON with content-type: application/json, got={content_type or 'none'}",
         )
@@ -63,30 +77,27 @@ def parse_body(event: Mapping[str, Any], model: type[M]) -> M:
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
-        raise ApiError(
-            400, "invalid_json", f"The body is not valid JSON ({error}); send a JSON object"
-        ) from None
+        raise ApiError("invalid_json", f"The body is not valid JSON ({error}); send a JSON object") from None
     except RecursionError:  # the scan above should have refused it; never let it be a 500
         raise _too_deep() from None
     if not isinstance(data, dict):
-        raise ApiError(400, "invalid_body", f"The body must be a JSON object, got a {type(data).__name__}")
+        raise ApiError("invalid_body", f"The body must be a JSON object, got a {type(data).__name__}")
     try:
         return model.model_validate(data)
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         field = ".".join(str(part) for part in first["loc"]) or "(body)"
-        codes = {"extra_forbidden": "unknown_field", "missing": "missing_field"}
-        code = codes.get(first["type"], "invalid_field")
+        code = BODY_FIELD_CODES.get(first["type"], INVALID_FIELD)
         allowed = ", ".join(model.model_fields)
-        raise ApiError(400, code, f"{field}: {first['msg']}; the body takes only: {allowed}") from None
+        raise ApiError(code, f"{field}: {first['msg']}; the body takes only: {allowed}") from None
 
 
 def _raw_body(event: Mapping[str, Any]) -> bytes:
     body = event.get("body")
     if body is None or body == "":
-        raise ApiError(400, "missing_body", "The request has no body; send a JSON object")
+        raise ApiError("missing_body", "The request has no body; send a JSON object")
     if not isinstance(body, str):
-        raise ApiError(400, "invalid_body", "The body must be text")
+        raise ApiError("invalid_body", "The body must be text")
     if event.get("isBase64Encoded"):
         # base64 is 4/3 of the bytes: refuse the encoded size first, so a huge body is never decoded.
         if len(body) > (MAX_BODY_BYTES * 4) // 3 + 4:
@@ -94,7 +105,7 @@ def _raw_body(event: Mapping[str, Any]) -> bytes:
         try:
             raw = base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError):
-            raise ApiError(400, "invalid_body", "The body is marked base64 but does not decode") from None
+            raise ApiError("invalid_body", "The body is marked base64 but does not decode") from None
     else:
         raw = body.encode("utf-8")
     if len(raw) > MAX_BODY_BYTES:
@@ -118,7 +129,6 @@ def _nesting_depth(raw: bytes) -> int:
 
 def _too_deep() -> ApiError:
     return ApiError(
-        400,
         "body_too_deep",
         f"The body nests arrays or objects more than {MAX_BODY_DEPTH} levels deep, "
         f"max_depth={MAX_BODY_DEPTH}; send a flat JSON object such as "
@@ -127,6 +137,4 @@ def _too_deep() -> ApiError:
 
 
 def _too_large() -> ApiError:
-    return ApiError(
-        413, "payload_too_large", f"The body exceeds {MAX_BODY_BYTES} bytes; send a shorter message"
-    )
+    return ApiError("payload_too_large", f"The body exceeds {MAX_BODY_BYTES} bytes; send a shorter message")

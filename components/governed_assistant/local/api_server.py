@@ -1,7 +1,9 @@
 """The local HTTP API: API Gateway's JWT authorizer and Lambda proxy integration, on loopback.
 
-Every route of the conversation layer, plus ``GET /health`` and the dev issuer's JWKS at
-``/.well-known/jwks.json``. Like API Gateway, it verifies the bearer token before anything runs
+Every route of the conversation layer, plus its own (``wire.LOCAL_ROUTES``: ``GET /health`` and
+``GET /openapi.json``, the API's OpenAPI document, both without a token: they describe, they grant
+nothing) and the dev issuer's JWKS at ``/.well-known/jwks.json``. Like API Gateway, it verifies
+the bearer token before anything runs
 (401 with the verifier's reason otherwise), builds the payload 2.0 event (``api_gateway``) and
 invokes the API function through the local Lambda endpoint, so the event and the result cross a
 JSON boundary as they do in AWS. A function error is API Gateway's 500.
@@ -21,6 +23,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from governed_assistant.handlers.responses import JSON_TYPE, GatewayError, Health
 from governed_assistant.local.api_gateway import match_route, proxy_event, proxy_response
 from governed_assistant.local.constants import API_FUNCTION
 from governed_assistant.local.lambda_endpoint import LambdaEndpoint
@@ -28,9 +31,8 @@ from governed_assistant.local.servers import Listen, RunningServer, bind_http
 from governed_assistant.runtime.identity import AuthenticationError, JwtVerifier
 from governed_assistant.runtime.identity.constants import JWKS_WELL_KNOWN_PATH
 from governed_assistant.runtime.jobs import TERMINAL_STATUSES
+from governed_assistant.wire import ROUTE_HEALTH, ROUTE_JOB, ROUTE_JOB_EVENTS, ROUTE_OPENAPI
 
-EVENTS_ROUTE: Final = "GET /jobs/{id}/events"
-JOB_ROUTE: Final = "GET /jobs/{id}"
 KEEPALIVE_SECONDS: Final = 15.0
 MAX_STREAM_SECONDS: Final = 1800.0
 
@@ -45,13 +47,20 @@ class LocalApi:
     jwks: Callable[[], dict[str, Any]]
     functions: LambdaEndpoint
     poll_seconds: float = 0.5
+    # The OpenAPI document GET /openapi.json serves; None until the stack knows its URL.
+    openapi: Mapping[str, Any] | None = None
 
     def invoke(self, event: Mapping[str, Any]) -> Reply:
         """Invoke the API function as API Gateway does; a function error is a 500."""
         status, headers, body = self.functions.invoke(API_FUNCTION, json.dumps(event).encode())
         if status != 200 or "X-Amz-Function-Error" in headers:
-            return 500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}'
+            return 500, {"content-type": JSON_TYPE}, _gateway_error("Internal Server Error")
         return proxy_response(json.loads(body) if body else None)
+
+
+def _gateway_error(message: str, **why: Any) -> bytes:
+    """API Gateway's own error body (``{"message"}``); the local stack adds why it refused a token."""
+    return GatewayError(message=message, **why).model_dump_json(exclude_none=True).encode()
 
 
 def split_sse(body: bytes) -> list[tuple[str | None, bytes]]:
@@ -98,25 +107,32 @@ def _request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            if method == "GET" and parts.path == "/health":
-                self._reply(200, {}, b'{"status":"ok"}')
+            local_route = f"{method} {parts.path}"
+            if local_route == ROUTE_HEALTH:
+                self._reply(200, {}, Health().model_dump_json().encode())
+                return
+            if local_route == ROUTE_OPENAPI:
+                if api.openapi is None:
+                    self._reply(503, {}, _gateway_error("The local API is still starting; retry in a moment"))
+                    return
+                self._reply(200, {}, json.dumps(api.openapi).encode())
                 return
             if method == "GET" and parts.path == JWKS_WELL_KNOWN_PATH:
                 self._reply(200, {}, json.dumps(api.jwks()).encode())
                 return
             matched = match_route(method, parts.path)
             if matched is None:
-                self._reply(404, {}, b'{"message":"Not Found"}')
+                self._reply(404, {}, _gateway_error("Not Found"))
                 return
             if api.verifier is None:
-                self._reply(503, {}, b'{"message":"The local API is still starting; retry in a moment"}')
+                self._reply(503, {}, _gateway_error("The local API is still starting; retry in a moment"))
                 return
             try:
                 claims = api.verifier.verified_claims(self.headers.get("Authorization"))
             except AuthenticationError as error:
                 challenge = f'Bearer error="invalid_token", error_description="{error.reason}"'
-                detail = {"message": "Unauthorized", "reason": error.reason, "detail": error.message}
-                self._reply(401, {"www-authenticate": challenge}, json.dumps(detail).encode())
+                refused = _gateway_error("Unauthorized", reason=error.reason, detail=error.message)
+                self._reply(401, {"www-authenticate": challenge}, refused)
                 return
             route_key, parameters = matched
 
@@ -135,14 +151,14 @@ def _request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
                     source_ip=self.client_address[0],
                 )
 
-            if route_key == EVENTS_ROUTE:
+            if route_key == ROUTE_JOB_EVENTS:
                 self._stream(event_for)
                 return
             self._reply(*api.invoke(event_for(route_key)))
 
         def _stream(self, event_for: Callable[..., dict[str, Any]]) -> None:
             last_id = self.headers.get("Last-Event-ID")
-            status, headers, body = api.invoke(event_for(EVENTS_ROUTE))
+            status, headers, body = api.invoke(event_for(ROUTE_JOB_EVENTS))
             if status != 200:
                 self._reply(status, headers, body)
                 return
@@ -171,7 +187,7 @@ def _request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
                             last_id = event_id
                     self.wfile.flush()
                     first = False
-                    job = api.invoke(event_for(JOB_ROUTE))
+                    job = api.invoke(event_for(ROUTE_JOB))
                     terminal = job[0] != 200 or job_status(job[2]) in TERMINAL_STATUSES
                     if time.monotonic() - started > MAX_STREAM_SECONDS:
                         return
@@ -181,7 +197,7 @@ def _request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
                             self.wfile.write(b": keep-alive\n\n")
                             last_write = time.monotonic()
                     extra = {"Last-Event-ID": last_id} if last_id else {}
-                    status, headers, body = api.invoke(event_for(EVENTS_ROUTE, extra))
+                    status, headers, body = api.invoke(event_for(ROUTE_JOB_EVENTS, extra))
                     if status != 200:
                         return
                     if terminal:
@@ -197,7 +213,7 @@ def _request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
         def _reply(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
             self.send_response(status)
             headers = {name.lower(): value for name, value in headers.items()}
-            headers.setdefault("content-type", "application/json")
+            headers.setdefault("content-type", JSON_TYPE)
             for name, value in headers.items():
                 if name not in ("content-length", "connection", "transfer-encoding"):
                     self.send_header(name, value)

@@ -22,10 +22,16 @@ from governed_assistant.local.constants import (
 from governed_assistant.local.exceptions import TokenRequestError
 from governed_assistant.local.guardrail import SUPPORTED_PII, unsupported_pii
 from governed_assistant.local.issuer import DevIssuer
-from governed_assistant.local.stack import LocalStack, api_issuer, port_from
+from governed_assistant.local.stack import (
+    DemoIdentity,
+    LocalStack,
+    api_issuer,
+    approval_example,
+    port_from,
+)
 from governed_assistant.runtime.telemetry import SqliteEventStore, format_timeline
 from governed_assistant.spec import load_spec
-from governed_assistant.wire import ENV_LOCAL_API_PORT
+from governed_assistant.wire import ENV_LOCAL_API_PORT, LOCAL_ROUTES, ROUTE_OPENAPI, ROUTES
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
         "--samples",
         action="store_true",
         help="run sample executors and owners instead of actions/ (governed_assistant.local.samples)",
+    )
+    dev.add_argument(
+        "--live",
+        action="append",
+        default=[],
+        metavar="TENANT",
+        help="take TENANT out of shadow mode, so its allowed and approved actions run (repeatable)",
     )
     dev.set_defaults(run=_dev)
 
@@ -129,7 +142,9 @@ def _dev(args: argparse.Namespace) -> int:
                 from governed_assistant.local.samples import install_sample_actions
 
                 install_sample_actions(stack.spec)
-            print(banner(stack), flush=True)
+            if args.live:
+                stack.set_flags(live_tenants=args.live)
+            print(banner(stack, live=args.live), flush=True)
             # Blocks until SIGINT or SIGTERM sets ``stop`` (lock waits are interruptible on POSIX,
             # so the handler runs on the main thread while it waits).
             stop.wait()
@@ -141,15 +156,18 @@ def _dev(args: argparse.Namespace) -> int:
     return 0
 
 
-def banner(stack: LocalStack) -> str:
+def banner(stack: LocalStack, live: Sequence[str] = ()) -> str:
     lines = [
         f"{stack.spec.name}: running offline",
-        f"  API            {stack.api_url}   (GET /health, POST /messages, GET /jobs/{{id}}[/events], "
-        "GET /approvals, POST /approvals/{id})",
+        f"  API            {stack.api_url}   ({', '.join(ROUTES)}; "
+        f"without a token: {', '.join(LOCAL_ROUTES)})",
+        f"  OpenAPI        {stack.api_url}{ROUTE_OPENAPI.split(' ', 1)[1]}   (every route: auth, bodies, "
+        "answers, errors; the project's openapi.json)",
         f"  issuer / JWKS  {stack.issuer.issuer}/.well-known/jwks.json",
         f"  moto           {stack.moto_url}   (aws --endpoint-url {stack.moto_url} ...)",
         f"  bedrock        {stack.bedrock_url or 'AWS (--real-bedrock)'}",
         f"  flags          {stack.flags_file}   (edit it: handlers re-read it on change)",
+        f"  live tenants   {_live(stack, live)}",
         f"  events         {stack.events_db}   (make trace JOB=<id>)",
     ]
     if stack.retrieval.note:
@@ -163,9 +181,18 @@ def banner(stack: LocalStack) -> str:
     lines.append("")
     lines.append("Tokens (valid 12 h; make token TENANT=.. USER=.. ROLES=.. for more):")
     for who, token in stack.demo_tokens():
-        variable = f"TOKEN_{who.tenant}_{who.user}".upper()
         lines.append(f"  # {who.label}: user={who.user} tenant={who.tenant} roles={','.join(who.roles)}")
-        lines.append(f"  export {variable}={token}")
+        lines.append(f"  export {token_variable(who)}={token}")
+    example = approval_example(stack.spec)
+    if example is not None:
+        asks, approves = example.requester, example.approver
+        lines.append(
+            f'  # approval flow (README, "API"): {asks.user} asks "{example.message}", '
+            f"{approves.user} approves"
+        )
+        lines.append(
+            f"  export TOKEN_REQUESTER=${token_variable(asks)} TOKEN_APPROVER=${token_variable(approves)}"
+        )
     lines.append("")
     lines.append(
         f'Try: curl -s -X POST {stack.api_url}/messages -H "Authorization: Bearer $TOKEN_ACME_ALICE" '
@@ -173,6 +200,20 @@ def banner(stack: LocalStack) -> str:
     )
     lines.append("Stop with Ctrl-C.")
     return "\n".join(lines)
+
+
+def _live(stack: LocalStack, live: Sequence[str]) -> str:
+    """Which tenants' actions run (the others are decided and recorded in shadow mode, never run)."""
+    if live:
+        return f"{', '.join(live)} (the others as assistant.yaml's rollout says)"
+    if stack.spec.rollout.shadow_mode:
+        return "none: assistant.yaml starts every tenant in shadow mode (--live TENANT lifts it)"
+    return "every tenant (assistant.yaml's rollout.shadow_mode is false)"
+
+
+def token_variable(who: DemoIdentity) -> str:
+    """The shell variable the banner exports ``who``'s token in: ``TOKEN_ACME_ALICE``."""
+    return f"TOKEN_{who.tenant}_{who.user}".upper()
 
 
 def _token(args: argparse.Namespace) -> int:

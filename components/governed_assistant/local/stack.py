@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from governed_assistant.contracts import DecisionEvent
+from governed_assistant.handlers.openapi import openapi_document
 from governed_assistant.local.api_server import LocalApi, start_api_server
 from governed_assistant.local.bedrock_endpoint import BedrockEndpoint, start_bedrock_server
 from governed_assistant.local.bridge import StartedJob, function_target, job_starter
@@ -100,6 +101,30 @@ def demo_identities(spec: AssistantSpec) -> list[DemoIdentity]:
     identities.append(DemoIdentity(f"globex {approver}", "globex", "grace", (approver,)))
     identities.append(DemoIdentity(f"globex {acting}", "globex", "gus", (acting,)))
     return identities
+
+
+@dataclass(frozen=True)
+class ApprovalExample:
+    """An action that waits for approval, asked for by one demo user of acme and approved by another."""
+
+    message: str
+    requester: DemoIdentity
+    approver: DemoIdentity
+
+
+def approval_example(spec: AssistantSpec) -> ApprovalExample | None:
+    """The first action whose risk needs approval, who of acme may ask for it and who may approve it;
+    None when the spec has no such action, or acme's demo users cannot play both parts."""
+    gated = next((a for a in spec.actions if spec.risk.approval <= a.risk < spec.risk.deny), None)
+    if gated is None:
+        return None
+    acme = [who for who in demo_identities(spec) if who.tenant == "acme"]
+    approver = next((who for who in acme if set(who.roles) & set(spec.approver_roles)), None)
+    requester = next((who for who in acme if set(who.roles) & set(gated.roles) and who != approver), None)
+    if approver is None or requester is None:
+        return None
+    # The scripted model proposes an action when a message says its name's words (model_script).
+    return ApprovalExample(f"please {gated.name.replace('_', ' ')}", requester, approver)
 
 
 def port_from(explicit: int | None, env: str, default: int) -> int:
@@ -247,6 +272,7 @@ class LocalStack:
         self.api_url = api_server.url
         self.issuer = DevIssuer.for_spec(spec, self.state_dir, issuer=api_issuer(api_server.port))
         api.jwks = self.issuer.jwks
+        api.openapi = openapi_document(spec, local_url=self.api_url)
         api.verifier = self.issuer.verifier()
 
         self.resources = create_resources(self.session(), spec)

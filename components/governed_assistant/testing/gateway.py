@@ -22,13 +22,14 @@ from governed_assistant.runtime.identity import (
 )
 from governed_assistant.runtime.identity.bearer import COMPACT_JWS
 from governed_assistant.spec.model import Claims
+from governed_assistant.wire import ROUTE_MESSAGES
 
 
 def http_api_event(
     authorization: str,
     *,
     verified_claims: Mapping[str, Any] | None = None,
-    route_key: str = "POST /messages",
+    route_key: str = ROUTE_MESSAGES,
     body: Any = None,
     headers: Mapping[str, str] | None = None,
     request_id: str = "req-test",

@@ -25,10 +25,6 @@ class ProgressEntry:
     stage: str
     at: datetime
 
-    def to_wire(self) -> dict[str, Any]:
-        """camelCase JSON, as the API sends it."""
-        return {"seq": self.seq, "status": self.status, "stage": self.stage, "at": self.at.isoformat()}
-
 
 @dataclass(frozen=True)
 class JobProgress:

@@ -1,0 +1,222 @@
+"""What each route of the API takes, answers and refuses: the OpenAPI document's source.
+
+``operations(spec)`` describes every route of ``governed_assistant.wire.ROUTES`` and the local API's
+own (``LOCAL_ROUTES``): who may call it, its request body, each successful answer's model, and the
+error codes it may answer with (their statuses and meanings are ``handlers.http.ERROR_CODES``).
+``governed_assistant.handlers.openapi`` turns them into the document; the contract tests drive the
+handlers with every route and hold each answer to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel
+
+from governed_assistant.contracts import Job
+from governed_assistant.handlers.responses import (
+    ApprovalList,
+    Health,
+    MessageAccepted,
+    MessageRejected,
+    ProgressEvent,
+)
+from governed_assistant.handlers.validation import DecisionBody, MessageBody
+from governed_assistant.runtime.approvals.models import ApprovalView
+from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.wire import (
+    ROUTE_APPROVALS,
+    ROUTE_DECISION,
+    ROUTE_HEALTH,
+    ROUTE_JOB,
+    ROUTE_JOB_EVENTS,
+    ROUTE_MESSAGES,
+    ROUTE_OPENAPI,
+)
+
+# Who may call a route: nobody needs a token, any verified user, or an approver of the tenant.
+Caller = Literal["anyone", "user", "approver"]
+
+# The codes every route behind the authorizer may answer with, and those of a JSON body, of an id.
+CALLER_CODES: Final = ("unauthorized", "internal_error")
+_BODY_CODES: Final = (
+    "missing_body", "invalid_body", "invalid_json", "body_too_deep", "unknown_field", "missing_field",
+    "invalid_field", "payload_too_large", "unsupported_media_type",
+)  # fmt: skip
+_ID_CODES: Final = ("route_not_found",)
+_DECISION_CODES: Final = (
+    *_BODY_CODES, *_ID_CODES, "invalid_approval", "not_approver", "separation_of_duties",
+    "approval_not_found", "approval_expired", "already_decided", "approval_closed", "kill_switch",
+    "resume_failed",
+)  # fmt: skip
+# API Gateway's own answers (GatewayError) on every route behind it, and what each means.
+GATEWAY_ANSWERS: Final[Mapping[int, str]] = {
+    HTTPStatus.UNAUTHORIZED: "The JWT authorizer refused the token (none, expired, not its issuer's).",
+    HTTPStatus.TOO_MANY_REQUESTS: "API Gateway throttled the request (the stack's burst and rate limits).",
+    HTTPStatus.INTERNAL_SERVER_ERROR: "The API function failed without answering.",
+    HTTPStatus.SERVICE_UNAVAILABLE: "The local API is still starting, or the function cannot be reached.",
+}
+_STARTING: Final[Mapping[int, str]] = {
+    HTTPStatus.SERVICE_UNAVAILABLE: "The local API is still starting; retry in a moment.",
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A successful answer: a JSON body, an event stream, or nothing."""
+
+    description: str
+    body: type[BaseModel] | None = None
+    events: type[BaseModel] | None = None
+    # A JSON object no model describes (this document itself).
+    document: bool = False
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One route: who may call it, what it takes, and everything it may answer."""
+
+    route: str
+    operation_id: str
+    tag: str
+    summary: str
+    description: str
+    caller: Caller
+    replies: Mapping[int, Reply]
+    # The error codes the API function may answer with (CALLER_CODES are added behind the authorizer).
+    codes: tuple[str, ...] = ()
+    body: type[BaseModel] | None = None
+    headers: tuple[Mapping[str, Any], ...] = ()
+    # What the gateway (or the local API in its place) answers itself on this route.
+    gateway: Mapping[int, str] = field(default_factory=lambda: GATEWAY_ANSWERS)
+
+
+def operations(spec: AssistantSpec) -> tuple[Operation, ...]:
+    """Every route the API and the local stack serve, described for ``spec``."""
+    admins = ", ".join(spec.admin_roles) or "none in this spec"
+    approvers = ", ".join(spec.approver_roles)
+    return (
+        Operation(
+            route=ROUTE_MESSAGES,
+            operation_id="postMessage",
+            tag="messages",
+            summary="Ask the assistant",
+            description=(
+                "Records a job for the caller, screens the message with the input guardrail and hands "
+                "the job to the execution layer, all before answering: 202 with the job's id. The model "
+                "then answers or proposes an action; the gate decides whether it runs, waits for an "
+                "approver, or is refused. Follow the job with GET /jobs/{id} or GET /jobs/{id}/events. "
+                "A message the guardrail blocks ends its job at once: 200, status rejected, with the "
+                "guardrail's message (the request was fine and fully handled)."
+            ),
+            caller="user",
+            replies={
+                HTTPStatus.ACCEPTED: Reply("The job is accepted and running.", MessageAccepted),
+                HTTPStatus.OK: Reply(
+                    "The input guardrail blocked the message; the job is rejected.", MessageRejected
+                ),
+            },
+            codes=(*_BODY_CODES, "guardrail_unavailable", "dispatch_failed"),
+            body=MessageBody,
+        ),
+        Operation(
+            route=ROUTE_JOB,
+            operation_id="getJob",
+            tag="jobs",
+            summary="Read a job",
+            description=(
+                "The job with its status, stage and, once it ended, its result or error. Readable by its "
+                f"own user, and by an admin of its tenant (admin roles: {admins}); for anyone else it "
+                "does not exist (404). When the gate decided a proposal and the job's outcome is not "
+                "complete (denied, shadow, rejected, expired, failed), its result carries the decision: "
+                "result.decision, with the outcome, risk, reasons and reason codes."
+            ),
+            caller="user",
+            replies={HTTPStatus.OK: Reply("The job.", Job)},
+            codes=("job_not_found", *_ID_CODES),
+        ),
+        Operation(
+            route=ROUTE_JOB_EVENTS,
+            operation_id="getJobEvents",
+            tag="jobs",
+            summary="Follow a job's progress",
+            description=(
+                "The job's history as server-sent events, one `progress` event per status or stage "
+                "change, each with its id. While the job runs the stream ends with a `retry:` line: "
+                "reconnect with Last-Event-ID to get only what is new (an EventSource does). The local "
+                "stack keeps the stream open until the job ends. Readable by whoever may read the job."
+            ),
+            caller="user",
+            replies={
+                HTTPStatus.OK: Reply("The events after Last-Event-ID.", events=ProgressEvent),
+                HTTPStatus.NO_CONTENT: Reply("The job has ended and the client has every event: stop."),
+            },
+            codes=("invalid_last_event_id", "job_not_found", *_ID_CODES),
+            headers=(
+                {
+                    "name": "Last-Event-ID",
+                    "in": "header",
+                    "required": False,
+                    "description": "The id of the last event received: only later ones are sent.",
+                    "schema": {"type": "string", "pattern": r"^\s*[0-9]+\s*$"},
+                },
+            ),
+        ),
+        Operation(
+            route=ROUTE_APPROVALS,
+            operation_id="listApprovals",
+            tag="approvals",
+            summary="List the approvals the caller may decide",
+            description=(
+                "The tenant's pending approvals, oldest first, without the ones the caller asked for "
+                f"(they may not decide their own). Only for an approver (approver roles: {approvers}). "
+                "Each names its job, who asked, a summary, the proposal and the gate's decision, and "
+                "its deadline; never the task token that resumes the job."
+            ),
+            caller="approver",
+            replies={HTTPStatus.OK: Reply("The pending approvals.", ApprovalList)},
+            codes=("not_approver",),
+        ),
+        Operation(
+            route=ROUTE_DECISION,
+            operation_id="decideApproval",
+            tag="approvals",
+            summary="Approve or reject a pending approval",
+            description=(
+                "Records the decision and resumes the job: approved, the action runs; rejected, the job "
+                "ends rejected. Only an approver of the approval's tenant (approver roles: "
+                f"{approvers}) who did not ask for the action may decide, once, before the deadline. "
+                "While the tenant's kill switch is on, nothing can be approved."
+            ),
+            caller="approver",
+            replies={HTTPStatus.OK: Reply("The decided approval.", ApprovalView)},
+            codes=_DECISION_CODES,
+            body=DecisionBody,
+        ),
+        Operation(
+            route=ROUTE_HEALTH,
+            operation_id="health",
+            tag="local",
+            summary="Is the local API up",
+            description="Served by the local stack (make dev) only; the deployed API has no such route.",
+            caller="anyone",
+            replies={HTTPStatus.OK: Reply("The local API is up.", Health)},
+            gateway={},
+        ),
+        Operation(
+            route=ROUTE_OPENAPI,
+            operation_id="openapi",
+            tag="local",
+            summary="This document",
+            description=(
+                "Served by the local stack (make dev) only, without a token: it describes, it grants "
+                "nothing. The project ships the same document as openapi.json, without the local server."
+            ),
+            caller="anyone",
+            replies={HTTPStatus.OK: Reply("The OpenAPI document.", document=True)},
+            gateway=_STARTING,
+        ),
+    )

@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from governed_assistant.local.demo import run_demo
 from governed_assistant.scaffold.planner import scaffold
 from governed_assistant.spec import load_spec
@@ -16,8 +17,12 @@ from tests.conftest import preset_document
 WORKFLOW_SCENARIO = 7
 
 
-def test_workflow_that_needs_approval_is_approved_then_streams_its_steps(tmp_path: Path) -> None:
+def test_workflow_that_needs_approval_is_approved_then_streams_its_steps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The usual case: the workflow's risk asks for a human, so the demo approves it, then watches it run."""
+    # The demo quiets the handlers' logs for the whole process; set here, the quiet ends with the test.
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "CRITICAL")
     document = preset_document("workflow-aware")
     document["risk"] = {"approval": 0.3, "deny": 0.9}  # every workflow now waits for an approver
     (tmp_path / "assistant.yaml").write_text(render_spec_yaml(document))

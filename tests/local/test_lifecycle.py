@@ -215,9 +215,11 @@ def test_cli_dev_interrupted_stops_cleanly_with_exit_zero(project_dir: Path) -> 
 
 
 def test_demo_with_its_own_state_dir_leaves_the_projects_trace_alone(
-    project_dir: Path, tmp_path: Path
+    project_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A run given --state-dir (as the project's e2e test gives one) writes its jobs there only."""
+    # The demo quiets the handlers' logs for the whole process; set here, the quiet ends with the test.
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "CRITICAL")
     from governed_assistant.local.demo import run_demo
     from governed_assistant.runtime.telemetry import SqliteEventStore
 

@@ -151,6 +151,28 @@ CASES = [
     ),
     pytest.param(_set("slug", "My App"), "slug", "not a valid project slug", id="slug"),
     pytest.param(_set("slug", "class"), "slug", "Python keyword", id="slug-keyword"),
+    # A `$`-anchored re.match also matches before a final newline; every identifier must refuse it.
+    pytest.param(
+        _set("slug", "support_ops\n"), "slug", "not a valid project slug", id="slug-trailing-newline"
+    ),
+    pytest.param(
+        _set("actions.0.name", "update_ticket_status\n"),
+        "actions[0].name",
+        "not a valid action name",
+        id="action-name-trailing-newline",
+    ),
+    pytest.param(
+        _set("actions.0.resource_type", "ticket\n"),
+        "actions[0].resource_type",
+        "not a valid resource type",
+        id="resource-type-trailing-newline",
+    ),
+    pytest.param(
+        _set("actions.0.steps", ["collect\n"]),
+        "actions[0].steps[0]",
+        "not a valid action name",
+        id="step-trailing-newline",
+    ),
     pytest.param(_set("stacks", ["dev", "dev"]), "stacks[1]", "duplicate stack", id="duplicate-stack"),
     pytest.param(_set("mode", "answer"), "actions", "proposes no actions", id="answer-mode-with-actions"),
     pytest.param(_set("model_id", "gpt 4"), "model_id", "pattern", id="model-id"),

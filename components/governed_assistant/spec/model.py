@@ -48,7 +48,8 @@ _CLAIM = re.compile(r"^[A-Za-z][A-Za-z0-9_:./-]{0,127}$")
 
 def python_identifier(value: str, what: str, example: str, limit: int = 64) -> str:
     """Accept snake_case names that are valid Python and Pulumi identifiers."""
-    if not _IDENTIFIER.match(value) or len(value) > limit:
+    # fullmatch: with match, `$` also matches before a final newline ("name\n" would pass).
+    if not _IDENTIFIER.fullmatch(value) or len(value) > limit:
         raise ValueError(
             f"{value!r} is not a valid {what}: use lowercase letters, digits and underscores, "
             f"starting with a letter, at most {limit} characters (e.g. {example!r})"

@@ -140,6 +140,26 @@ CASES = [
     pytest.param(
         _set("identity.issuer", "https://x"), "identity.issuer", "Cognito", id="cognito-with-issuer"
     ),
+    # A Cognito pool issues the tenant only as a custom attribute (its name at most 20 characters)
+    # and the roles only as its groups: anything else failed the program, not the spec.
+    pytest.param(
+        _set("identity.claims", {"tenant": "tenant_id"}),
+        "identity.claims.tenant",
+        "custom:<name",
+        id="cognito-tenant-not-custom",
+    ),
+    pytest.param(
+        _set("identity.claims", {"tenant": "custom:" + "t" * 21}),
+        "identity.claims.tenant",
+        "1 to 20 characters",
+        id="cognito-tenant-attribute-too-long",
+    ),
+    pytest.param(
+        _set("identity.claims", {"roles": "roles"}),
+        "identity.claims.roles",
+        "'cognito:groups'",
+        id="cognito-roles-not-groups",
+    ),
     pytest.param(
         _set("observability.retention_days", 31),
         "observability.retention_days",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import keyword
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -44,6 +44,11 @@ _MODEL_ID = re.compile(
     r"|([a-z]{2}\.)?[a-z0-9-]+\.[\w.:-]+)$"
 )
 _CLAIM = re.compile(r"^[A-Za-z][A-Za-z0-9_:./-]{0,127}$")
+# A Cognito user pool issues the tenant only as a custom attribute, ``custom:<name>`` (Cognito's
+# CustomAttributeNameType: 1 to 20 characters), and the roles only as its groups claim.
+COGNITO_TENANT_PREFIX: Final = "custom:"
+COGNITO_ATTRIBUTE_MAX_CHARS: Final = 20
+COGNITO_ROLES_CLAIM: Final = "cognito:groups"
 
 
 def python_identifier(value: str, what: str, example: str, limit: int = 64) -> str:
@@ -251,11 +256,30 @@ def _identity_problems(identity: Identity) -> list[Problem]:
                 Problem(("identity", "audience"), "an oidc provider needs the audience your tokens carry")
             )
         return problems
-    return [
+    problems = [
         Problem(("identity", key), f"{key} is set by the Cognito user pool the stack creates; remove it")
         for key in ("issuer", "audience")
         if getattr(identity, key) is not None
     ]
+    attribute = identity.claims.tenant.removeprefix(COGNITO_TENANT_PREFIX)
+    if attribute == identity.claims.tenant or not 1 <= len(attribute) <= COGNITO_ATTRIBUTE_MAX_CHARS:
+        problems.append(
+            Problem(
+                ("identity", "claims", "tenant"),
+                f"a Cognito user pool issues the tenant as a custom attribute, {COGNITO_TENANT_PREFIX}<name "
+                f"of 1 to {COGNITO_ATTRIBUTE_MAX_CHARS} characters>, got {identity.claims.tenant!r}; "
+                "use e.g. custom:tenantId, or identity provider oidc",
+            )
+        )
+    if identity.claims.roles != COGNITO_ROLES_CLAIM:
+        problems.append(
+            Problem(
+                ("identity", "claims", "roles"),
+                f"a Cognito user pool issues the roles as its groups, {COGNITO_ROLES_CLAIM!r}, got "
+                f"{identity.claims.roles!r}; use {COGNITO_ROLES_CLAIM}, or identity provider oidc",
+            )
+        )
+    return problems
 
 
 def _role_problems(spec: AssistantSpec) -> list[Problem]:

@@ -94,7 +94,9 @@ def test_answer_error_model_without_strict_tools_is_refused(
     assert fragment in answer_error("model_id", answers)
 
 
-@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "ap-southeast-2"])
+@pytest.mark.parametrize(
+    "region", ["us-east-1", "eu-west-1", "ap-southeast-2", "us-gov-west-1", "cn-north-1"]
+)
 def test_copier_default_model_follows_the_region_and_is_valid(region: str) -> None:
     """copier.yml's model_id default renders, for each region, a model the question accepts."""
     import jinja2

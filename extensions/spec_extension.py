@@ -31,7 +31,12 @@ for _name in [name for name in sys.modules if name.split(".")[0] == "governed_as
     del sys.modules[_name]
 sys.path.insert(0, str(TEMPLATE_ROOT / PACKAGE_DIR))
 
-from governed_assistant.spec.answers import answer_error, render_spec_yaml, spec_from_answers  # noqa: E402
+from governed_assistant.spec.answers import (  # noqa: E402
+    answer_error,
+    default_slug,
+    render_spec_yaml,
+    spec_from_answers,
+)
 from governed_assistant.spec.models import default_model_id  # noqa: E402
 
 
@@ -130,4 +135,5 @@ class SpecExtension(Extension):
             assistant_yaml=assistant_yaml,
             package_requirement=package_requirement,
             default_model_id=default_model_id,
+            default_slug=default_slug,
         )

@@ -10,6 +10,7 @@ from governed_assistant.spec.model import PII_ENTITY_TYPES
 from governed_assistant.spec.models import default_model_id
 
 from tests.conftest import PRESETS, REPO_ROOT, preset_answers
+from tests.spec_space import copier_default
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -112,3 +113,37 @@ def test_copier_default_model_follows_the_region_and_is_valid(region: str) -> No
     default = environment.from_string(template).render(aws_region=region)
     assert default == default_model_id(region)
     assert answer_error("model_id", {"aws_region": region, "model_id": default}) == ""
+
+
+# copier validates a question's default before it shows it (copier >= 9.8): a default its own
+# validator refuses stops the interactive questionnaire, so every derived default must be valid.
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("Support Operations Assistant", id="plain"),
+        pytest.param("N" * 100, id="longest-name"),
+        pytest.param("123 Support Bot", id="leading-digits"),
+        pytest.param("Class", id="keyword"),
+        pytest.param("Ünïcode Bot ✓", id="accents"),
+        pytest.param("!!!", id="no-letters"),
+        pytest.param("日本語", id="no-latin-letters"),
+    ],
+)
+def test_copier_default_slug_is_accepted_for_any_name(name: str) -> None:
+    """copier.yml's project_slug default, derived from the name, is a slug the question accepts."""
+    slug = copier_default("project_slug", {"project_name": name})
+    assert answer_error("project_slug", {"project_name": name, "project_slug": slug}) == ""
+
+
+def test_copier_default_slug_keeps_the_names_words() -> None:
+    """The default slug is the name's words in snake_case, accents folded."""
+    assert copier_default("project_slug", {"project_name": "Ünïcode Support Bot"}) == "unicode_support_bot"
+
+
+@pytest.mark.parametrize("approval", [0.0, 0.5, 0.9, 0.90001, 0.95, 1.0])
+def test_copier_default_deny_is_accepted_for_any_approval(approval: float) -> None:
+    """copier.yml's deny_threshold default is never below the approval threshold just answered."""
+    answers: dict[str, object] = {"approval_threshold": approval}
+    answers["deny_threshold"] = copier_default("deny_threshold", answers)
+    assert answer_error("deny_threshold", answers) == ""
+    assert answers["deny_threshold"] == max(approval, 0.9)

@@ -8,13 +8,16 @@ builds the spec from the answers given so far and runs the very same validation 
 
 from __future__ import annotations
 
+import keyword
+import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
 from governed_assistant.spec.loader import validate_spec_data
-from governed_assistant.spec.model import SPEC_VERSION
+from governed_assistant.spec.model import SLUG_MAX_CHARS, SPEC_VERSION
 from governed_assistant.spec.models import default_model_id
 from governed_assistant.spec.problems import PathPart
 
@@ -79,6 +82,19 @@ _SECTION_COMMENTS = {
 def _answer(answers: Mapping[str, Any], key: str) -> Any:
     value = answers.get(key)
     return _PLACEHOLDERS.get(key) if value is None else value
+
+
+def default_slug(name: str) -> str:
+    """copier.yml's project_slug default: the name's words in snake_case, a slug the question accepts.
+
+    copier validates a default before it shows it, so it must be valid for any name: accents
+    are folded, what cannot start a slug (digits) is dropped, the length is cut to the limit and
+    a Python keyword gets a suffix; a name with no Latin letters gives ``assistant``.
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    words = re.sub(r"[^a-z0-9]+", "_", ascii_name)
+    slug = re.sub(r"^[^a-z]+", "", words)[:SLUG_MAX_CHARS].rstrip("_") or _PLACEHOLDERS["project_slug"]
+    return f"{slug}_assistant"[:SLUG_MAX_CHARS] if keyword.iskeyword(slug) else slug
 
 
 def spec_from_answers(

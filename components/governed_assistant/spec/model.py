@@ -34,6 +34,8 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
                   1827, 2192, 2557, 2922, 3288, 3653)  # fmt: skip
 # Step Functions runs each Lambda task for at most 15 minutes.
 MAX_TIMEOUT_SECONDS = 900
+# The slug starts every physical name (with the stack and a part); 40 leaves them room.
+SLUG_MAX_CHARS = 40
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 _STACK = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
@@ -207,7 +209,7 @@ class AssistantSpec(StrictModel):
     @field_validator("slug")
     @classmethod
     def _slug(cls, value: str) -> str:
-        return python_identifier(value, "project slug", "support_ops", limit=40)
+        return python_identifier(value, "project slug", "support_ops", limit=SLUG_MAX_CHARS)
 
     def action(self, name: str) -> Action | None:
         return next((action for action in self.actions if action.name == name), None)

@@ -10,7 +10,7 @@ from governed_assistant.spec.model import PII_ENTITY_TYPES
 from governed_assistant.spec.models import default_model_id
 
 from tests.conftest import PRESETS, REPO_ROOT, preset_answers
-from tests.spec_space import copier_default
+from tests.spec_space import copier_default, default_answers, validator_messages
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -147,3 +147,35 @@ def test_copier_default_deny_is_accepted_for_any_approval(approval: float) -> No
     answers["deny_threshold"] = copier_default("deny_threshold", answers)
     assert answer_error("deny_threshold", answers) == ""
     assert answers["deny_threshold"] == max(approval, 0.9)
+
+
+def _first_action_with(**changes: object) -> list[dict[str, object]]:
+    actions: list[dict[str, object]] = preset_answers("bounded-action")[0]["actions"]
+    actions[0] = {**actions[0], **changes}
+    return actions
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        pytest.param("approver_roles", 5, id="approvers-number"),
+        pytest.param("approver_roles", None, id="approvers-empty"),
+        pytest.param("approver_roles", [], id="approvers-none-listed"),
+        pytest.param("approver_roles", "supervisor", id="approvers-not-a-list"),
+        pytest.param("admin_roles", 5, id="admins-number"),
+        pytest.param("admin_roles", "admin", id="admins-not-a-list"),
+        pytest.param("actions", _first_action_with(roles=None), id="action-roles-empty"),
+        pytest.param("actions", _first_action_with(roles=3), id="action-roles-number"),
+        pytest.param("stacks", [], id="stacks-none-listed"),
+        pytest.param("stacks", None, id="stacks-empty"),
+        pytest.param("model_id", "", id="model-empty"),
+    ],
+)
+def test_answer_error_malformed_answer_is_refused_not_raised_or_replaced(
+    question: str, answer: object
+) -> None:
+    """A YAML answer of the wrong shape (or none) is refused at its question: no validator raises, and
+    no default silently takes its place."""
+    refusals, failures = validator_messages(default_answers(**{question: answer}))
+    assert failures == []
+    assert question in refusals

@@ -80,8 +80,13 @@ _SECTION_COMMENTS = {
 
 
 def _answer(answers: Mapping[str, Any], key: str) -> Any:
-    value = answers.get(key)
-    return _PLACEHOLDERS.get(key) if value is None else value
+    # Only an unanswered question takes the placeholder: an empty answer is judged as given.
+    return answers.get(key, _PLACEHOLDERS.get(key))
+
+
+def _role_names(value: Any) -> list[str]:
+    """The role names a roles answer lists; none when it is not a list (its question refuses it)."""
+    return [role for role in value if isinstance(role, str)] if isinstance(value, list) else []
 
 
 def default_slug(name: str) -> str:
@@ -103,13 +108,12 @@ def spec_from_answers(
     """The spec document the answers describe (what ``assistant.yaml`` starts as)."""
     descriptions = dict(role_descriptions or {})
     actions = answers.get("actions") or []
-    approver_roles = _answer(answers, "approver_roles") or []
+    approver_roles = _answer(answers, "approver_roles")
     admin_roles = answers.get("admin_roles") or []
     role_names: list[str] = []
     for action in actions if isinstance(actions, list) else []:
-        roles = action.get("roles", []) if isinstance(action, dict) else []
-        role_names += [role for role in roles if isinstance(role, str)]
-    role_names += [role for role in [*approver_roles, *admin_roles] if isinstance(role, str)]
+        role_names += _role_names(action.get("roles") if isinstance(action, dict) else None)
+    role_names += _role_names(approver_roles) + _role_names(admin_roles)
     roles = {
         role: descriptions.get(role, f"Users with the {role} role.") for role in dict.fromkeys(role_names)
     }
@@ -132,7 +136,7 @@ def spec_from_answers(
         "pattern": answers.get("preset", "bounded-action"),
         "mode": answers.get("mode", "operate"),
         # Unanswered, the default for the region (as copier.yml's default is).
-        "model_id": answers.get("model_id") or default_model_id(str(answers.get("aws_region", "us-east-1"))),
+        "model_id": answers.get("model_id", default_model_id(str(answers.get("aws_region", "us-east-1")))),
         "identity": identity,
         "roles": roles,
         "approver_roles": approver_roles,
@@ -155,7 +159,7 @@ def spec_from_answers(
             "opensearch": answers.get("opensearch", True),
             "retention_days": answers.get("retention_days", 30),
         },
-        "stacks": answers.get("stacks") or ["dev", "prod"],
+        "stacks": answers.get("stacks", ["dev", "prod"]),
         "actions": actions,
     }
 

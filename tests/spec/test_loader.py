@@ -169,6 +169,10 @@ CASES = [
     pytest.param(
         _set("guardrails.pii_entities", ["SSN"]), "guardrails.pii_entities[0]", "'SSN'", id="pii-entity"
     ),
+    # A line break in the name broke the YAML comment copier renders it into (assistant.yaml.jinja).
+    pytest.param(_set("name", "Support\nslug: ops"), "name", "one line", id="name-line-break"),
+    pytest.param(_set("name", "Support\u2028Ops"), "name", "U+2028", id="name-line-separator"),
+    pytest.param(_set("name", "Support\x00"), "name", "control character", id="name-nul"),
     pytest.param(_set("slug", "My App"), "slug", "not a valid project slug", id="slug"),
     pytest.param(_set("slug", "class"), "slug", "Python keyword", id="slug-keyword"),
     # A `$`-anchored re.match also matches before a final newline; every identifier must refuse it.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import unicodedata
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -63,6 +64,17 @@ def python_identifier(value: str, what: str, example: str, limit: int = 64) -> s
         )
     if keyword.iskeyword(value):
         raise ValueError(f"{value!r} is a Python keyword and cannot be a {what}; e.g. {example!r}")
+    return value
+
+
+def _one_line(value: str) -> str:
+    """A name people read on one line: no line break (Unicode's included) and no control character."""
+    for position, character in enumerate(value):
+        if unicodedata.category(character) in ("Cc", "Zl", "Zp"):
+            raise ValueError(
+                f"the name is one line of text, but it has a line break or control character "
+                f"(U+{ord(character):04X}) at position {position}; remove it (e.g. 'Support Operations')"
+            )
     return value
 
 
@@ -184,7 +196,7 @@ class AssistantSpec(StrictModel):
     """The single source of truth for a governed assistant's infrastructure and runtime."""
 
     spec_version: Literal[2] = SPEC_VERSION
-    name: str = Field(min_length=1, max_length=100)
+    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_one_line)]
     slug: str
     description: str = Field(default="", max_length=500)
     region: Annotated[str, Field(pattern=_REGION.pattern)] = "us-east-1"

@@ -45,7 +45,7 @@ format: install ## apply ruff's fixes and formatting
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-bench: install ## print every benchmark's figures (a few minutes; retrieval_rls needs pgvector)
+bench: install ## print every benchmark's figures (ten minutes or so; retrieval_rls needs pgvector)
 	$(PY) bench/copier_copy.py
 	$(PY) bench/gate.py
 	$(PY) bench/infra_eval.py
@@ -54,3 +54,4 @@ bench: install ## print every benchmark's figures (a few minutes; retrieval_rls 
 	$(PY) bench/retrieval_rls.py
 	$(PY) bench/copy_to_first_job.py
 	$(PY) bench/local_load.py
+	$(PY) bench/spec_space.py

@@ -1,4 +1,4 @@
-"""Time `copier copy` for the default preset and for a 50-action spec; prints the figures.
+"""Time `copier copy` for the default preset and for a 20-action spec; prints the figures.
 
 Usage: .venv/bin/python bench/copier_copy.py [--runs N]
 Each run is a fresh `copier copy --trust --defaults --vcs-ref HEAD` in a subprocess, as a
@@ -22,10 +22,15 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _fifty_actions() -> list[dict[str, Any]]:
+# The most actions a spec may have: each is a strict tool, and Bedrock takes 20 per request
+# (governed_assistant.runtime.actions.strict_subset.MAX_STRICT_TOOLS); copier refuses more.
+LARGEST = 20
+
+
+def _largest_actions() -> list[dict[str, Any]]:
     preset = yaml.safe_load((REPO_ROOT / "scaffolds" / "presets" / "bounded-action.yaml").read_text())
     actions = []
-    for index in range(50):
+    for index in range(LARGEST):
         action = copy.deepcopy(preset["actions"][index % len(preset["actions"])])
         action["name"] = f"{action['name']}_{index:02d}"
         actions.append(action)
@@ -53,7 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    cases = {"default preset (4 actions)": {}, "50-action spec": {"actions": _fifty_actions()}}
+    cases = {"default preset (4 actions)": {}, f"{LARGEST}-action spec": {"actions": _largest_actions()}}
     print(f"copier copy, {args.runs} runs each (seconds)")
     for label, answers in cases.items():
         timings = _time_copy(answers, args.runs)

@@ -1,6 +1,6 @@
-"""Time a mock evaluation of the infrastructure for specs of 1, 10, 50 and 100 actions.
+"""Time a mock evaluation of the infrastructure for specs of 1, 5, 10 and 20 actions.
 
-Usage: .venv/bin/python bench/infra_eval.py [--runs N] [--sizes 1 10 50 100]
+Usage: .venv/bin/python bench/infra_eval.py [--runs N] [--sizes 1 5 10 20]
 Each run evaluates ``component_under_test`` under ``governed_assistant.infra.testing``'s mocks (no
 Pulumi CLI, no AWS) and counts what it registered. The specs clone the bounded-action
 preset's actions under new names. It measures the whole ``GovernedAssistant`` (every layer);
@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO_ROOT / "components"))
 
 from governed_assistant.infra import GovernedAssistant  # noqa: E402 - needs the path above
 from governed_assistant.infra.testing import run_with_mocks  # noqa: E402
+from governed_assistant.runtime.actions.strict_subset import MAX_STRICT_TOOLS  # noqa: E402
 from governed_assistant.spec import AssistantSpec, parse_spec  # noqa: E402
 from governed_assistant.spec.answers import render_spec_yaml, spec_from_answers  # noqa: E402
 
@@ -81,7 +82,8 @@ def measure(spec: AssistantSpec, runs: int) -> tuple[list[float], int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 50, 100])
+    # 20 is the most a spec may have (each action is a strict tool; Bedrock takes 20 per request).
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 5, 10, MAX_STRICT_TOOLS])
     args = parser.parse_args()
     print(f"mock evaluation of {COMPONENT}, {args.runs} runs each")
     # "added/action": resources each action adds over the smallest spec (0 when nothing is per action).

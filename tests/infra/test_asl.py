@@ -394,3 +394,18 @@ def test_every_state_is_reachable_and_every_target_exists(spec: str) -> None:
     reachable = _reachable(definition)
     assert reachable <= set(definition["States"]), "a transition names a state that does not exist"
     assert set(definition["States"]) - reachable == set()
+
+
+def test_state_names_stay_within_80_characters_for_the_longest_names() -> None:
+    """The States Language caps a state's name at 80 characters; a 64-character action with 64-character
+    steps (the spec's limits) still gets unique names within it, and every transition still lands."""
+    document = preset_document("workflow-aware")
+    longest = document["actions"][0]
+    longest |= {"name": "a" * 64, "steps": ["s" * 64, "s" * 63 + "t"], "reversible": True}
+    twin = {**longest, "name": "a" * 63 + "b"}  # the same 63-character prefix, told apart by its hash
+    document["actions"] = [longest, twin]
+    definition = build_definition(parse_spec(render_spec_yaml(document)))
+    names = list(definition["States"])
+    assert max(len(name) for name in names) <= 80
+    assert len([name for name in names if name.startswith(("Run ", "Undo "))]) == 2 * 3  # 2 steps + undo
+    assert _reachable(definition) == set(names)

@@ -19,7 +19,7 @@ from governed_assistant.infra.conversation import (
 )
 from governed_assistant.infra.guardrail import CONTENT_FILTERS, SpecGuardrail
 from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
-from governed_assistant.spec import AssistantSpec, parse_spec
+from governed_assistant.spec import AssistantSpec, SpecError, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
 from governed_assistant.wire import ROUTES
 
@@ -329,10 +329,15 @@ def test_throttling_and_cors_follow_the_arguments(spec: AssistantSpec) -> None:
 
 
 def test_cognito_refuses_a_tenant_claim_it_cannot_issue() -> None:
-    """A Cognito pool issues the tenant only as a custom attribute; anything else fails with the fix."""
-    spec = make_spec(identity={"provider": "cognito", "claims": {"tenant": "tenant_id"}})
+    """A Cognito pool issues the tenant only as a custom attribute: the spec refuses another claim,
+    and a spec built without that check fails the program with the fix."""
+    document = preset_document("bounded-action")
+    document["identity"] = {"provider": "cognito", "claims": {"tenant": "tenant_id"}}
+    with pytest.raises(SpecError, match="custom attribute"):
+        parse_spec(render_spec_yaml(document))
+    unchecked = AssistantSpec.model_validate(document)  # fields only, no cross-field rules
     with pytest.raises(Exception, match="tenant claim must be a custom attribute"):
-        build(spec)
+        build(unchecked)
 
 
 def test_missing_code_archive_fails_the_program(spec: AssistantSpec) -> None:

@@ -19,6 +19,7 @@ from governed_assistant.spec.model import PII_ENTITY_TYPES
 from governed_assistant.spec.models import default_model_id
 
 from tests.conftest import PRESETS, REPO_ROOT, preset_answers
+from tests.spec_space import copier_default, default_answers, validator_messages
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -226,7 +227,9 @@ def test_answer_error_model_without_strict_tools_is_refused(
     assert fragment in answer_error("model_id", answers)
 
 
-@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "ap-southeast-2"])
+@pytest.mark.parametrize(
+    "region", ["us-east-1", "eu-west-1", "ap-southeast-2", "us-gov-west-1", "cn-north-1"]
+)
 def test_copier_default_model_follows_the_region_and_is_valid(region: str) -> None:
     """copier.yml's model_id default renders, for each region, a model the question accepts."""
     import jinja2
@@ -242,3 +245,69 @@ def test_copier_default_model_follows_the_region_and_is_valid(region: str) -> No
     default = environment.from_string(template).render(aws_region=region)
     assert default == default_model_id(region)
     assert answer_error("model_id", {"aws_region": region, "model_id": default}) == ""
+
+
+# copier validates a question's default before it shows it (copier >= 9.8): a default its own
+# validator refuses stops the interactive questionnaire, so every derived default must be valid.
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("Support Operations Assistant", id="plain"),
+        pytest.param("N" * 100, id="longest-name"),
+        pytest.param("123 Support Bot", id="leading-digits"),
+        pytest.param("Class", id="keyword"),
+        pytest.param("Ünïcode Bot ✓", id="accents"),
+        pytest.param("!!!", id="no-letters"),
+        pytest.param("日本語", id="no-latin-letters"),
+    ],
+)
+def test_copier_default_slug_is_accepted_for_any_name(name: str) -> None:
+    """copier.yml's project_slug default, derived from the name, is a slug the question accepts."""
+    slug = copier_default("project_slug", {"project_name": name})
+    assert answer_error("project_slug", {"project_name": name, "project_slug": slug}) == ""
+
+
+def test_copier_default_slug_keeps_the_names_words() -> None:
+    """The default slug is the name's words in snake_case, accents folded."""
+    assert copier_default("project_slug", {"project_name": "Ünïcode Support Bot"}) == "unicode_support_bot"
+
+
+@pytest.mark.parametrize("approval", [0.0, 0.5, 0.9, 0.90001, 0.95, 1.0])
+def test_copier_default_deny_is_accepted_for_any_approval(approval: float) -> None:
+    """copier.yml's deny_threshold default is never below the approval threshold just answered."""
+    answers: dict[str, object] = {"approval_threshold": approval}
+    answers["deny_threshold"] = copier_default("deny_threshold", answers)
+    assert answer_error("deny_threshold", answers) == ""
+    assert answers["deny_threshold"] == max(approval, 0.9)
+
+
+def _first_action_with(**changes: object) -> list[dict[str, object]]:
+    actions: list[dict[str, object]] = preset_answers("bounded-action")[0]["actions"]
+    actions[0] = {**actions[0], **changes}
+    return actions
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        pytest.param("approver_roles", 5, id="approvers-number"),
+        pytest.param("approver_roles", None, id="approvers-empty"),
+        pytest.param("approver_roles", [], id="approvers-none-listed"),
+        pytest.param("approver_roles", "supervisor", id="approvers-not-a-list"),
+        pytest.param("admin_roles", 5, id="admins-number"),
+        pytest.param("admin_roles", "admin", id="admins-not-a-list"),
+        pytest.param("actions", _first_action_with(roles=None), id="action-roles-empty"),
+        pytest.param("actions", _first_action_with(roles=3), id="action-roles-number"),
+        pytest.param("stacks", [], id="stacks-none-listed"),
+        pytest.param("stacks", None, id="stacks-empty"),
+        pytest.param("model_id", "", id="model-empty"),
+    ],
+)
+def test_answer_error_malformed_answer_is_refused_not_raised_or_replaced(
+    question: str, answer: object
+) -> None:
+    """A YAML answer of the wrong shape (or none) is refused at its question: no validator raises, and
+    no default silently takes its place."""
+    refusals, failures = validator_messages(default_answers(**{question: answer}))
+    assert failures == []
+    assert question in refusals

@@ -140,6 +140,26 @@ CASES = [
     pytest.param(
         _set("identity.issuer", "https://x"), "identity.issuer", "Cognito", id="cognito-with-issuer"
     ),
+    # A Cognito pool issues the tenant only as a custom attribute (its name at most 20 characters)
+    # and the roles only as its groups: anything else failed the program, not the spec.
+    pytest.param(
+        _set("identity.claims", {"tenant": "tenant_id"}),
+        "identity.claims.tenant",
+        "custom:<name",
+        id="cognito-tenant-not-custom",
+    ),
+    pytest.param(
+        _set("identity.claims", {"tenant": "custom:" + "t" * 21}),
+        "identity.claims.tenant",
+        "1 to 20 characters",
+        id="cognito-tenant-attribute-too-long",
+    ),
+    pytest.param(
+        _set("identity.claims", {"roles": "roles"}),
+        "identity.claims.roles",
+        "'cognito:groups'",
+        id="cognito-roles-not-groups",
+    ),
     pytest.param(
         _set("observability.retention_days", 31),
         "observability.retention_days",
@@ -149,8 +169,34 @@ CASES = [
     pytest.param(
         _set("guardrails.pii_entities", ["SSN"]), "guardrails.pii_entities[0]", "'SSN'", id="pii-entity"
     ),
+    # A line break in the name broke the YAML comment copier renders it into (assistant.yaml.jinja).
+    pytest.param(_set("name", "Support\nslug: ops"), "name", "one line", id="name-line-break"),
+    pytest.param(_set("name", "Support\u2028Ops"), "name", "U+2028", id="name-line-separator"),
+    pytest.param(_set("name", "Support\x00"), "name", "control character", id="name-nul"),
     pytest.param(_set("slug", "My App"), "slug", "not a valid project slug", id="slug"),
     pytest.param(_set("slug", "class"), "slug", "Python keyword", id="slug-keyword"),
+    # A `$`-anchored re.match also matches before a final newline; every identifier must refuse it.
+    pytest.param(
+        _set("slug", "support_ops\n"), "slug", "not a valid project slug", id="slug-trailing-newline"
+    ),
+    pytest.param(
+        _set("actions.0.name", "update_ticket_status\n"),
+        "actions[0].name",
+        "not a valid action name",
+        id="action-name-trailing-newline",
+    ),
+    pytest.param(
+        _set("actions.0.resource_type", "ticket\n"),
+        "actions[0].resource_type",
+        "not a valid resource type",
+        id="resource-type-trailing-newline",
+    ),
+    pytest.param(
+        _set("actions.0.steps", ["collect\n"]),
+        "actions[0].steps[0]",
+        "not a valid action name",
+        id="step-trailing-newline",
+    ),
     pytest.param(_set("stacks", ["dev", "dev"]), "stacks[1]", "duplicate stack", id="duplicate-stack"),
     pytest.param(_set("mode", "answer"), "actions", "proposes no actions", id="answer-mode-with-actions"),
     pytest.param(_set("model_id", "gpt 4"), "model_id", "pattern", id="model-id"),

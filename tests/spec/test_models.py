@@ -93,6 +93,8 @@ def test_model_id_sonnet_4_profile_suggests_the_same_geography(document: dict[st
         pytest.param(f"us.{SONNET_45}", "ap-south-1", f"apac.{SONNET_45}", id="us-profile-in-apac"),
         pytest.param(f"jp.{SONNET_45}", "ap-southeast-1", f"apac.{SONNET_45}", id="jp-profile-outside-japan"),
         pytest.param(f"global.{SONNET_45}", "us-gov-west-1", f"us-gov.{SONNET_45}", id="global-in-govcloud"),
+        pytest.param(f"global.{SONNET_45}", "cn-north-1", SONNET_45, id="global-in-china"),
+        pytest.param(f"us.{SONNET_45}", "cn-northwest-1", SONNET_45, id="us-profile-in-china"),
         pytest.param(
             f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/us.{SONNET_45}",
             "eu-west-1",
@@ -126,6 +128,8 @@ def test_model_id_application_profile_is_refused_as_uncheckable(document: dict[s
         pytest.param("ap-northeast-1", f"apac.{SONNET_45}", id="apac"),
         pytest.param("us-gov-west-1", f"us-gov.{SONNET_45}", id="govcloud"),
         pytest.param("sa-east-1", f"global.{SONNET_45}", id="no-geography"),
+        # No cross-Region profile serves China, not even a global one: the base model.
+        pytest.param("cn-north-1", SONNET_45, id="china"),
     ],
 )
 def test_default_model_id_follows_the_region(document: dict[str, Any], region: str, expected: str) -> None:

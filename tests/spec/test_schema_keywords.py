@@ -410,3 +410,11 @@ def test_validate_spec_data_generated_corruption_refused_at_its_path(
         _where(where),
         [str(problem) for problem in problems],
     )
+
+
+def test_validate_spec_data_property_name_with_a_trailing_newline_refused(document: dict[str, Any]) -> None:
+    """`amount\n` is not a property name Bedrock takes: the whole name must match, not its first line."""
+    properties = _node(document, AMOUNT[:-1])
+    properties["amount\n"] = properties.pop("amount")
+    where = {problem.where for problem in _problems(document)}
+    assert "actions[3].parameters.properties.amount\n" in where

@@ -24,6 +24,7 @@ its result under its own key (``reasoning``, ``decision``, ``approval``, ``resul
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any, Final
@@ -65,15 +66,29 @@ _LAMBDA_RETRY: Final = {
 _NO_RETRY_WHEN_DENIED: Final = {"ErrorEquals": [STEP_DENIED_ERROR], "MaxAttempts": 0}
 _JOB: Final = {"jobId.$": "$.jobId", "context.$": "$.context"}
 _FAILED: Final = "RecordFailure"
+# "A state's name ... MUST have length less than or equal to 80 Unicode characters" (the spec).
+MAX_STATE_NAME_CHARS: Final = 80
 
 
 def run_state(action: str, step: str | None = None) -> str:
     """The name of the state that runs ``action`` (or one of its steps)."""
-    return f"Run {action}" if step is None else f"Run {action}.{step}"
+    return _state_name(f"Run {action}" if step is None else f"Run {action}.{step}")
 
 
 def undo_state(action: str) -> str:
-    return f"Undo {action}"
+    return _state_name(f"Undo {action}")
+
+
+def _state_name(name: str) -> str:
+    """``name`` within the States Language's 80 characters; a hash keeps shortened names apart.
+
+    Action and step names may each take 64 characters (the spec's limit), so ``Run <action>.<step>``
+    can reach 133: Step Functions would refuse the whole definition.
+    """
+    if len(name) <= MAX_STATE_NAME_CHARS:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: MAX_STATE_NAME_CHARS - len(digest) - 1]}~{digest}"
 
 
 def build_definition(

@@ -9,17 +9,13 @@ Cognito puts in the ``cognito:groups`` claim. The API verifies ID tokens, which 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
 
 import pulumi
 import pulumi_aws as aws
 
 from governed_assistant.errors import GovernanceError
 from governed_assistant.infra.functions import physical_name
-from governed_assistant.spec.model import AssistantSpec
-
-COGNITO_TENANT_PREFIX: Final = "custom:"
-COGNITO_ROLES_CLAIM: Final = "cognito:groups"
+from governed_assistant.spec.model import COGNITO_ROLES_CLAIM, COGNITO_TENANT_PREFIX, AssistantSpec
 
 
 class IdentityError(GovernanceError):
@@ -31,6 +27,8 @@ def create_user_pool(
 ) -> tuple[aws.cognito.UserPool, aws.cognito.UserPoolClient]:
     """The user pool (``name``), one group per spec role, and the public app client the API trusts."""
     claims = spec.identity.claims
+    # The spec refuses these claims with cognito (model.cross_field_problems); this guards a spec
+    # built without that check.
     if not claims.tenant.startswith(COGNITO_TENANT_PREFIX) or claims.roles != COGNITO_ROLES_CLAIM:
         raise IdentityError(
             f"with identity.provider cognito the tenant claim must be a custom attribute and the roles "

@@ -13,14 +13,16 @@ every bad answer at once, each under its question, in the words of ``answer_erro
 from __future__ import annotations
 
 import contextlib
+import keyword
 import re
+import unicodedata
 from collections.abc import Collection, Mapping
 from typing import Any
 
 import yaml
 
 from governed_assistant.spec.loader import validate_spec_data
-from governed_assistant.spec.model import SPEC_VERSION
+from governed_assistant.spec.model import SLUG_MAX_CHARS, SPEC_VERSION
 from governed_assistant.spec.models import default_model_id
 from governed_assistant.spec.problems import PathPart, Problem
 
@@ -86,18 +88,26 @@ _SECTION_COMMENTS = {
 
 
 def _answer(answers: Mapping[str, Any], key: str) -> Any:
-    value = answers.get(key)
-    return _PLACEHOLDERS.get(key) if value is None else value
+    # Only an unanswered question takes the placeholder: an empty answer is judged as given.
+    return answers.get(key, _PLACEHOLDERS.get(key))
 
 
-def _names(value: Any) -> list[Any]:
-    """A list answer as a list; anything else as none (the spec then says what it must be)."""
-    return value if isinstance(value, list) else []
+def _role_names(value: Any) -> list[str]:
+    """The role names a roles answer lists; none when it is not a list (its question refuses it)."""
+    return [role for role in value if isinstance(role, str)] if isinstance(value, list) else []
 
 
 def default_slug(name: Any) -> str:
-    """copier.yml's ``project_slug`` default: the name in lowercase, other characters as one ``_``."""
-    return re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_")
+    """copier.yml's project_slug default: the name's words in snake_case, a slug the question accepts.
+
+    copier validates a default before it shows it, so it must be valid for any name: accents
+    are folded, what cannot start a slug (digits) is dropped, the length is cut to the limit and
+    a Python keyword gets a suffix; a name with no Latin letters gives ``assistant``.
+    """
+    ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
+    words = re.sub(r"[^a-z0-9]+", "_", ascii_name)
+    slug = re.sub(r"^[^a-z]+", "", words)[:SLUG_MAX_CHARS].rstrip("_") or _PLACEHOLDERS["project_slug"]
+    return f"{slug}_assistant"[:SLUG_MAX_CHARS] if keyword.iskeyword(slug) else slug
 
 
 def spec_from_answers(
@@ -106,13 +116,12 @@ def spec_from_answers(
     """The spec document the answers describe (what ``assistant.yaml`` starts as)."""
     descriptions = dict(role_descriptions or {})
     actions = answers.get("actions") or []
-    approver_roles = _answer(answers, "approver_roles") or []
+    approver_roles = _answer(answers, "approver_roles")
     admin_roles = answers.get("admin_roles") or []
     role_names: list[str] = []
-    for action in _names(actions):
-        action_roles = _names(action.get("roles")) if isinstance(action, dict) else []
-        role_names += [role for role in action_roles if isinstance(role, str)]
-    role_names += [role for role in [*_names(approver_roles), *_names(admin_roles)] if isinstance(role, str)]
+    for action in actions if isinstance(actions, list) else []:
+        role_names += _role_names(action.get("roles") if isinstance(action, dict) else None)
+    role_names += _role_names(approver_roles) + _role_names(admin_roles)
     roles = {
         role: descriptions.get(role, f"Users with the {role} role.") for role in dict.fromkeys(role_names)
     }
@@ -136,7 +145,7 @@ def spec_from_answers(
         "pattern": answers.get("preset", "bounded-action"),
         "mode": answers.get("mode", "operate"),
         # Unanswered, the default for the region (as copier.yml's default is).
-        "model_id": answers.get("model_id") or default_model_id(str(answers.get("aws_region", "us-east-1"))),
+        "model_id": answers.get("model_id", default_model_id(str(answers.get("aws_region", "us-east-1")))),
         "identity": identity,
         "roles": roles,
         "approver_roles": approver_roles,
@@ -159,7 +168,7 @@ def spec_from_answers(
             "opensearch": answers.get("opensearch", True),
             "retention_days": answers.get("retention_days", 30),
         },
-        "stacks": answers.get("stacks") or ["dev", "prod"],
+        "stacks": answers.get("stacks", ["dev", "prod"]),
         "actions": actions,
     }
 

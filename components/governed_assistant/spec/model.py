@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import keyword
 import re
-from typing import Annotated, Any, Literal
+import unicodedata
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -34,6 +35,8 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
                   1827, 2192, 2557, 2922, 3288, 3653)  # fmt: skip
 # Step Functions runs each Lambda task for at most 15 minutes.
 MAX_TIMEOUT_SECONDS = 900
+# The slug starts every physical name (with the stack and a part); 40 leaves them room.
+SLUG_MAX_CHARS = 40
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 _STACK = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
@@ -44,17 +47,34 @@ _MODEL_ID = re.compile(
     r"|([a-z]{2}\.)?[a-z0-9-]+\.[\w.:-]+)$"
 )
 _CLAIM = re.compile(r"^[A-Za-z][A-Za-z0-9_:./-]{0,127}$")
+# A Cognito user pool issues the tenant only as a custom attribute, ``custom:<name>`` (Cognito's
+# CustomAttributeNameType: 1 to 20 characters), and the roles only as its groups claim.
+COGNITO_TENANT_PREFIX: Final = "custom:"
+COGNITO_ATTRIBUTE_MAX_CHARS: Final = 20
+COGNITO_ROLES_CLAIM: Final = "cognito:groups"
 
 
 def python_identifier(value: str, what: str, example: str, limit: int = 64) -> str:
     """Accept snake_case names that are valid Python and Pulumi identifiers."""
-    if not _IDENTIFIER.match(value) or len(value) > limit:
+    # fullmatch: with match, `$` also matches before a final newline ("name\n" would pass).
+    if not _IDENTIFIER.fullmatch(value) or len(value) > limit:
         raise ValueError(
             f"{value!r} is not a valid {what}: use lowercase letters, digits and underscores, "
             f"starting with a letter, at most {limit} characters (e.g. {example!r})"
         )
     if keyword.iskeyword(value):
         raise ValueError(f"{value!r} is a Python keyword and cannot be a {what}; e.g. {example!r}")
+    return value
+
+
+def _one_line(value: str) -> str:
+    """A name people read on one line: no line break (Unicode's included) and no control character."""
+    for position, character in enumerate(value):
+        if unicodedata.category(character) in ("Cc", "Zl", "Zp"):
+            raise ValueError(
+                f"the name is one line of text, but it has a line break or control character "
+                f"(U+{ord(character):04X}) at position {position}; remove it (e.g. 'Support Operations')"
+            )
     return value
 
 
@@ -176,7 +196,7 @@ class AssistantSpec(StrictModel):
     """The single source of truth for a governed assistant's infrastructure and runtime."""
 
     spec_version: Literal[2] = SPEC_VERSION
-    name: str = Field(min_length=1, max_length=100)
+    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_one_line)]
     slug: str
     description: str = Field(default="", max_length=500)
     region: Annotated[str, Field(pattern=_REGION.pattern)] = "us-east-1"
@@ -201,7 +221,7 @@ class AssistantSpec(StrictModel):
     @field_validator("slug")
     @classmethod
     def _slug(cls, value: str) -> str:
-        return python_identifier(value, "project slug", "support_ops", limit=40)
+        return python_identifier(value, "project slug", "support_ops", limit=SLUG_MAX_CHARS)
 
     def action(self, name: str) -> Action | None:
         return next((action for action in self.actions if action.name == name), None)
@@ -250,11 +270,30 @@ def _identity_problems(identity: Identity) -> list[Problem]:
                 Problem(("identity", "audience"), "an oidc provider needs the audience your tokens carry")
             )
         return problems
-    return [
+    problems = [
         Problem(("identity", key), f"{key} is set by the Cognito user pool the stack creates; remove it")
         for key in ("issuer", "audience")
         if getattr(identity, key) is not None
     ]
+    attribute = identity.claims.tenant.removeprefix(COGNITO_TENANT_PREFIX)
+    if attribute == identity.claims.tenant or not 1 <= len(attribute) <= COGNITO_ATTRIBUTE_MAX_CHARS:
+        problems.append(
+            Problem(
+                ("identity", "claims", "tenant"),
+                f"a Cognito user pool issues the tenant as a custom attribute, {COGNITO_TENANT_PREFIX}<name "
+                f"of 1 to {COGNITO_ATTRIBUTE_MAX_CHARS} characters>, got {identity.claims.tenant!r}; "
+                "use e.g. custom:tenantId, or identity provider oidc",
+            )
+        )
+    if identity.claims.roles != COGNITO_ROLES_CLAIM:
+        problems.append(
+            Problem(
+                ("identity", "claims", "roles"),
+                f"a Cognito user pool issues the roles as its groups, {COGNITO_ROLES_CLAIM!r}, got "
+                f"{identity.claims.roles!r}; use {COGNITO_ROLES_CLAIM}, or identity provider oidc",
+            )
+        )
+    return problems
 
 
 def _role_problems(spec: AssistantSpec) -> list[Problem]:

@@ -92,9 +92,19 @@ def region_partition(region: str) -> str:
 
 
 def default_model_id(region: str) -> str:
-    """The default ``model_id`` for ``region``: Claude Sonnet 4.5 through the profile that serves it."""
-    geography = region_geography(region) or GLOBAL_GEOGRAPHY
-    return f"{geography}.{DEFAULT_BASE_MODEL}"
+    """The default ``model_id`` for ``region``: Claude Sonnet 4.5 through the profile that serves it.
+
+    China has no cross-Region profile, not even a global one: there it is the base model.
+    """
+    return profile_for(region, DEFAULT_BASE_MODEL)
+
+
+def profile_for(region: str, base: str) -> str:
+    """The id ``region`` calls ``base`` by: its geography's profile, else global, else the base id."""
+    geography = region_geography(region)
+    if geography is None and not region.startswith("cn-"):
+        geography = GLOBAL_GEOGRAPHY
+    return f"{geography}.{base}" if geography else base
 
 
 def split_model_id(model_id: str) -> tuple[str | None, str]:
@@ -149,14 +159,14 @@ def region_problem(model_id: str, region: str) -> str | None:
         return None
     if geography == GLOBAL_GEOGRAPHY:
         if region.startswith(("us-gov-", "cn-")):
-            return f"a global inference profile is not offered in {region}; use {default_model_id(region)!r}"
+            return f"a global inference profile is not offered in {region}; use {profile_for(region, base)!r}"
         return None
     if geography in COUNTRY_GEOGRAPHIES:
         if region in COUNTRY_GEOGRAPHIES[geography]:
             return None
     elif region_geography(region) == geography:
         return None
-    suggestion = default_model_id(region).split(".", 1)[0] + "." + base
+    suggestion = profile_for(region, base)
     return (
         f"the {geography!r} inference profile does not serve region {region}: a cross-Region "
         f"profile is called from a Region of its own geography; use {suggestion!r} "

@@ -159,7 +159,7 @@ def _check_object(node: dict[str, Any], path: tuple[PathPart, ...], *, top_level
         )
     for name, child in properties.items():
         child_path = (*path, "properties", name)
-        if not _PROPERTY_NAME.match(str(name)):
+        if not _PROPERTY_NAME.fullmatch(str(name)):
             problems.append(Problem(child_path, "a property name must match [A-Za-z_][A-Za-z0-9_]{0,63}"))
         if top_level and name in RESERVED_PARAMETER_NAMES:
             problems.append(

@@ -43,6 +43,8 @@ from governed_assistant.spec import AssistantSpec, RetryPolicy, SpecError, parse
 from governed_assistant.spec.answers import (
     QUESTION_PATHS,
     answer_error,
+    answers_error,
+    default_deny,
     default_slug,
     render_spec_yaml,
     spec_from_answers,
@@ -65,7 +67,8 @@ from tests.aws_validators import deploy_problems
 from tests.conftest import REPO_ROOT
 
 QUESTIONNAIRE: dict[str, Any] = yaml.safe_load((REPO_ROOT / "copier.yml").read_text(encoding="utf-8"))
-QUESTIONS: tuple[str, ...] = tuple(key for key in QUESTIONNAIRE if not key.startswith("_"))
+# The questions copier asks, in its order (not the never-asked first one that checks all answers).
+QUESTIONS: tuple[str, ...] = tuple(key for key in QUESTIONNAIRE if key in QUESTION_PATHS)
 PRESETS_DIR = REPO_ROOT / "scaffolds" / "presets"
 PRESETS: tuple[str, ...] = tuple(sorted(path.stem for path in PRESETS_DIR.glob("*.yaml")))
 MODES: tuple[str, ...] = typing.get_args(AssistantSpec.model_fields["mode"].annotation)
@@ -115,6 +118,7 @@ def copier_environment() -> SandboxedEnvironment:
         preset_yaml=_preset_yaml,
         default_model_id=default_model_id,
         default_slug=default_slug,
+        default_deny=default_deny,
         assistant_yaml=_assistant_yaml,
     )
     return environment
@@ -208,6 +212,16 @@ def validator_messages(answers: Mapping[str, Any]) -> tuple[dict[str, str], list
                 failures.append(f"validator {question!r} refused without saying where: {message!r}")
         elif message:
             failures.append(f"validator {question!r} refused with a blank message {message!r}")
+    # Before any of them, copier's first (never-asked) question lists every bad answer at once:
+    # it must name each question its validator refuses, and raise nothing.
+    try:
+        listed = answers_error(given, set(QUESTION_PATHS))
+    except Exception as error:
+        failures.append(f"the all-answers check raised {type(error).__name__}: {error}")
+    else:
+        left_out = [question for question in refusals if f"question {question!r}" not in listed]
+        if left_out:
+            failures.append(f"the all-answers check left out {left_out}: {listed!r}")
     return refusals, failures
 
 

@@ -61,6 +61,10 @@ QUESTION_PATHS: dict[str, tuple[PathPart, ...]] = {
 # Stand-ins for questions not yet answered, so each answer is checked on its own. Where a default
 # can make a problem (the OIDC settings), the stand-in is copier.yml's default, so that
 # ``answers_error`` judges an unanswered question by what copier will fill in.
+DEFAULT_DENY = 0.9
+# The slug of a name with no Latin letter to make one from.
+FALLBACK_SLUG = "assistant"
+
 _PLACEHOLDERS: dict[str, Any] = {
     "project_name": "Assistant",
     "approver_roles": ["supervisor"],
@@ -106,8 +110,18 @@ def default_slug(name: Any) -> str:
     """
     ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
     words = re.sub(r"[^a-z0-9]+", "_", ascii_name)
-    slug = re.sub(r"^[^a-z]+", "", words)[:SLUG_MAX_CHARS].rstrip("_") or _PLACEHOLDERS["project_slug"]
+    slug = re.sub(r"^[^a-z]+", "", words)[:SLUG_MAX_CHARS].rstrip("_") or FALLBACK_SLUG
     return f"{slug}_assistant"[:SLUG_MAX_CHARS] if keyword.iskeyword(slug) else slug
+
+
+def default_deny(approval: Any) -> float:
+    """copier.yml's ``deny_threshold`` default: 0.9, or the approval threshold when that is higher.
+
+    Never above the approval threshold's own range: an approval of 2 is refused at its question,
+    and the deny default must not be refused with it.
+    """
+    valid = isinstance(approval, int | float) and not isinstance(approval, bool) and 0 <= approval <= 1
+    return max(float(approval), DEFAULT_DENY) if valid else DEFAULT_DENY
 
 
 def spec_from_answers(
@@ -152,7 +166,7 @@ def spec_from_answers(
         "admin_roles": admin_roles,
         "risk": {
             "approval": answers.get("approval_threshold", 0.5),
-            "deny": answers.get("deny_threshold", 0.9),
+            "deny": answers.get("deny_threshold", default_deny(answers.get("approval_threshold", 0.5))),
         },
         "retrieval": {"backend": answers.get("retrieval_backend", "none")},
         "guardrails": {

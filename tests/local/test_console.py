@@ -13,10 +13,12 @@ Without Chromium and its driver the test skips, saying how to install them; unde
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -141,6 +143,20 @@ def _approvals_note(driver: Any) -> str:
     return _until(lambda: _text(driver, "#approvals-note"), "the API's answer in the approvals panel")
 
 
+def _sequence(job: Any) -> list[int]:
+    """The event ids of a job's timeline, as the page shows them."""
+    return [int(item.get_attribute("data-seq")) for item in job.find_elements("css selector", ".timeline li")]
+
+
+def _api(stack: LocalStack, method: str, path: str, token: str, body: Any = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(stack.api_url + path, data=data, method=method)  # noqa: S310 - loopback
+    request.add_header("Authorization", f"Bearer {token}")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback test URL
+        return json.loads(answer.read())
+
+
 def test_console_requester_asks_approver_of_the_tenant_approves_job_completes(
     stack: LocalStack, browser: Any
 ) -> None:
@@ -196,7 +212,34 @@ def test_console_requester_asks_approver_of_the_tenant_approves_job_completes(
     ]
     assert ("approval_requested", "awaiting_approval") in steps and steps[-1] == ("complete", "complete")
     assert ("execute:issue_refund", "processing") in steps, steps
+    assert _sequence(job) == list(range(1, len(steps) + 1))
     assert not _css(browser, "img") and browser.execute_script("return window.__xss") is None
     errors = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert not [error for error in errors if "Content Security Policy" in error], errors
     print(f"console flow in the browser: {time.monotonic() - started:.1f} s")
+
+
+def test_console_timeline_reconnects_when_each_answer_is_a_snapshot(stack: LocalStack, browser: Any) -> None:
+    """Answered once per request, as API Gateway answers GET /jobs/{id}/events, the page reconnects with
+    Last-Event-ID until the job ends: every stage once, in order. A user without an approver role is
+    told so by the API."""
+    stack.api.stream_events = False
+    try:
+        browser.get("about:blank")  # the console URL differs from the open page's by its fragment alone
+        browser.get(stack.console_url)
+        _sign_in_as_demo(browser, "acme", "alice")
+        note = _approvals_note(browser)
+        assert note.startswith("Nothing to decide here. The API says 403 not_approver"), note
+        _one(browser, "#message", "the message box").send_keys(MESSAGE)
+        _one(browser, "#send", "send").click()
+        job = _one(browser, "li.job", "the job's card")
+        job_id = job.get_attribute("data-job-id")
+        _until(lambda: job.get_attribute("data-status") == "awaiting_approval", "the job waits for approval")
+        bob = stack.token("acme", "bob", ["supervisor"])
+        (approval,) = [a for a in _api(stack, "GET", "/approvals", bob)["approvals"] if a["jobId"] == job_id]
+        _api(stack, "POST", f"/approvals/{approval['approvalId']}", bob, {"decision": "approve"})
+        _until(lambda: job.get_attribute("data-status") == "complete", "the job completes on the timeline")
+        sequence = _sequence(job)
+        assert sequence == list(range(1, len(sequence) + 1)) and len(sequence) >= 4, sequence
+    finally:
+        stack.api.stream_events = True

@@ -244,7 +244,7 @@ function addStage(job, progress) {
   job.timeline.append(
     el(
       "li",
-      { attrs: { "data-stage": progress.stage, "data-status": progress.status } },
+      { attrs: { "data-seq": progress.seq, "data-stage": progress.stage, "data-status": progress.status } },
       el("span", { className: "meta", text: `${when(progress.at)} ` }),
       el("span", { className: "stage", text: progress.stage }),
       el("span", { className: "meta", text: ` - ${String(progress.status).replace(/_/g, " ")}` }),
@@ -456,5 +456,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   byId("message-form").addEventListener("submit", sendMessage);
   byId("refresh-approvals").addEventListener("click", loadApprovals);
+  // The banner's URL opened again in this tab changes the fragment only: take its key then too.
+  window.addEventListener("hashchange", loadDemoIdentities);
   loadDemoIdentities();
 });

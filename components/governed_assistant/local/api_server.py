@@ -16,7 +16,9 @@ whoever sees the banner, never to another local user or a web page the browser h
 
 ``GET /jobs/{id}/events`` streams: API Gateway would return the function's SSE body once; here
 the stream stays open, re-invoking the function with ``Last-Event-ID`` and forwarding only events
-not sent yet, until ``GET /jobs/{id}`` reports a terminal status (or the client goes away).
+not sent yet, until ``GET /jobs/{id}`` reports a terminal status (or the client goes away). With
+``stream_events`` off it answers as API Gateway does: the function's body once, whose ``retry:``
+line tells the client to reconnect (how a test drives a client the deployed way).
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ class LocalApi:
     # The run's console key, and the demo identities' tokens POST /console/demo-tokens gives for it.
     console_key: str | None = None
     demo_tokens: Callable[[], DemoTokens] | None = None
+    # Keep GET /jobs/{id}/events open until the job ends; off, answer once, as API Gateway does.
+    stream_events: bool = True
 
     def invoke(self, event: Mapping[str, Any]) -> Reply:
         """Invoke the API function as API Gateway does; a function error is a 500."""
@@ -189,7 +193,7 @@ def _request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
                     source_ip=self.client_address[0],
                 )
 
-            if route_key == ROUTE_JOB_EVENTS:
+            if route_key == ROUTE_JOB_EVENTS and api.stream_events:
                 self._stream(event_for)
                 return
             self._reply(*api.invoke(event_for(route_key)))

@@ -171,6 +171,8 @@ class LocalStack:
     """pgvector on a throwaway PostgreSQL when the spec retrieves and one can start; its ``note`` says."""
     console_key: str
     """This run's console key: whoever holds it may have the demo identities' tokens (the console URL)."""
+    api: LocalApi
+    """The local API's settings (``api.stream_events = False`` answers event streams as API Gateway does)."""
 
     @classmethod
     @contextmanager
@@ -269,7 +271,7 @@ class LocalStack:
                 "(the stack output guardrail_id)"
             )
 
-        api = LocalApi(
+        api = self.api = LocalApi(
             verifier=None, jwks=lambda: {"keys": []}, functions=self.functions, poll_seconds=poll_seconds
         )
         api_server = start_api_server(api, Listen("API", api_port, "--port", ENV_LOCAL_API_PORT))

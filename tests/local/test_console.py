@@ -65,8 +65,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
             },
         },
     }
+    # A model talked into acting for another tenant: the gate refuses it.
+    other = {
+        "when": "(?i)refund for tenant (?P<other>[a-z0-9-]+)",
+        "tool_use": {
+            "name": "issue_refund",
+            "input": {
+                "resourceId": "{other}-invoice-1",
+                "tenantId": "{other}",
+                "parameters": {"amount": 5, "currency": "EUR", "reason": "goodwill"},
+            },
+        },
+    }
     script = project / "model-script.yaml"
-    script.write_text(yaml.safe_dump({"rules": [rule]}))
+    script.write_text(yaml.safe_dump({"rules": [rule, other]}))
     before = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "actions"}
     install_sample_actions(spec, SampleLedger(project / "ledger.jsonl"))
     try:
@@ -241,5 +253,25 @@ def test_console_timeline_reconnects_when_each_answer_is_a_snapshot(stack: Local
         _until(lambda: job.get_attribute("data-status") == "complete", "the job completes on the timeline")
         sequence = _sequence(job)
         assert sequence == list(range(1, len(sequence) + 1)) and len(sequence) >= 4, sequence
+        _one(browser, "#message", "the message box").send_keys("please issue refund for tenant globex")
+        _one(browser, "#send", "send").click()
+        denied = _one(browser, f'li.job:not([data-job-id="{job_id}"])', "the second job's card")
+        _until(lambda: denied.get_attribute("data-status") == "rejected", "another tenant's refund refused")
+        _until(lambda: denied.find_elements("css selector", ".outcome .reasons li"), "the gate's reasons")
+        assert denied.find_element("css selector", ".outcome .error").text.startswith("Denied")
     finally:
         stack.api.stream_events = True
+    browser.refresh()
+    _until(lambda: _text(browser, "#who") == "Not signed in", "a reload signs out")
+    assert _css(browser, "#demo-identities button"), "the tab keeps the run's key: the demo identities again"
+
+
+def test_console_without_the_key_offers_no_demo_identities(stack: LocalStack, browser: Any) -> None:
+    """Opened as in AWS, without the run's key (a new tab keeps none), the page takes a pasted token only."""
+    browser.switch_to.new_window("tab")
+    browser.get(stack.api_url + "/console")
+    _one(browser, "#token", "the token box")
+    time.sleep(1)  # time enough for a request the page must not make
+    assert not _css(browser, "#demo-identities button")
+    assert not browser.find_element("id", "demo").is_displayed()
+    assert "console.js" in browser.page_source and not _css(browser, "img")

@@ -14,6 +14,7 @@ const STATUSES = new Set([
 ]);
 const APPROVALS_EVERY_MS = 4000;
 const STREAM_RETRY_MS = 1000;
+const AWAITING_RETRY_MS = 5000;
 // The local stack's console key (make dev prints the URL with it): only there can the page ask
 // for the demo identities' tokens. It lives in this tab's session storage; tokens only in memory.
 const KEY_ITEM = "governed-console-key";
@@ -313,7 +314,9 @@ async function follow(job) {
         }
       }
       if (TERMINAL.has(job.status)) break;
-      await new Promise((resolve) => setTimeout(resolve, retry));
+      // A job waiting for a person may wait hours: ask less often then (each ask is a function call).
+      const pause = job.status === "awaiting_approval" ? Math.max(retry, AWAITING_RETRY_MS) : retry;
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
     await showResult(job);
   } catch (error) {

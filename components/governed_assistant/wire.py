@@ -8,8 +8,8 @@ a name cannot differ between the side that writes it and the side that reads it:
 - environment variables: ``ENV_<X>`` names the variable ``GOVERNED_<X>`` (or, for a variable
   another library owns, the variable itself: ``ENV_POWERTOOLS_SERVICE_NAME``);
 - EventBridge sources and detail types the bus rules match;
-- the HTTP API's route keys, which API Gateway routes and the API function dispatches on (and the
-  local API's own two, which its server and the OpenAPI document share);
+- the HTTP API's route keys, which API Gateway routes and the API function dispatches on (the
+  console's too, and the local API's own, which its server and the OpenAPI document share);
 - the state machine's outcomes and task error names, and the approval timeout both sides assume;
 - the CloudWatch metric namespace, metric names and dimensions the runtime emits and the alarms
   and dashboard read.
@@ -155,10 +155,18 @@ ROUTES: Final[tuple[str, ...]] = (
     ROUTE_APPROVALS,
     ROUTE_DECISION,
 )
-# Served by the local stack's API alone, without a token: they describe, they grant nothing.
+# The console (the page people in the loop use, and its script): answered by the API function,
+# on routes without the authorizer. They hold no data: every call the page makes carries the user's
+# token to the routes above.
+ROUTE_CONSOLE: Final = "GET /console"
+ROUTE_CONSOLE_SCRIPT: Final = "GET /console.js"
+CONSOLE_ROUTES: Final[tuple[str, ...]] = (ROUTE_CONSOLE, ROUTE_CONSOLE_SCRIPT)
+# Served by the local stack's API alone, without a token: they describe, they grant nothing; the
+# demo tokens only to a caller that holds the run's console key (the banner's console URL).
 ROUTE_HEALTH: Final = "GET /health"
 ROUTE_OPENAPI: Final = "GET /openapi.json"
-LOCAL_ROUTES: Final[tuple[str, ...]] = (ROUTE_HEALTH, ROUTE_OPENAPI)
+ROUTE_DEMO_TOKENS: Final = "POST /console/demo-tokens"
+LOCAL_ROUTES: Final[tuple[str, ...]] = (ROUTE_HEALTH, ROUTE_OPENAPI, ROUTE_DEMO_TOKENS)
 
 # The state machine.
 

@@ -387,3 +387,28 @@ def test_post_approval_bad_decision_is_a_400(stack: Stack) -> None:
     )  # fmt: skip
     response = api.handler(event, None)
     assert (response["statusCode"], body_of(response)["error"]) == (400, "invalid_field")
+
+
+@pytest.mark.parametrize(
+    ("route_key", "path", "media"),
+    [
+        pytest.param("GET /console", "/console", "text/html", id="page"),
+        pytest.param("GET /console.js", "/console.js", "text/javascript", id="script"),
+        pytest.param(None, "/console", "text/html", id="page-default-route"),
+    ],
+)
+def test_console_is_served_without_a_token_with_its_policy(
+    stack: Stack, route_key: str | None, path: str, media: str
+) -> None:
+    """No authorizer ran and no token came: the console's page and script answer 200 with the policy."""
+    response = api.handler(api_event("GET", path, tenant=None, route_key=route_key), None)
+    headers = response["headers"]
+    assert response["statusCode"] == 200 and headers["content-type"].startswith(media)
+    assert "default-src 'self'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff" and headers["cache-control"] == "no-store"
+
+
+def test_console_route_other_method_is_405(stack: Stack) -> None:
+    """The console's path serves GET only."""
+    response = api.handler(api_event("POST", "/console", tenant=None), None)
+    assert (response["statusCode"], body_of(response)["error"]) == (405, "method_not_allowed")

@@ -28,8 +28,11 @@ from governed_assistant.runtime.gate import ReasonCode
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
 from governed_assistant.wire import (
+    CONSOLE_ROUTES,
     LOCAL_ROUTES,
     ROUTE_APPROVALS,
+    ROUTE_CONSOLE,
+    ROUTE_CONSOLE_SCRIPT,
     ROUTE_DECISION,
     ROUTE_JOB,
     ROUTE_JOB_EVENTS,
@@ -80,10 +83,21 @@ def test_openapi_document_is_a_valid_openapi_3_1_document(spec: AssistantSpec) -
 
 
 def test_openapi_document_describes_every_route_once() -> None:
-    """The API's five routes and the local API's two, each with its method, nothing more."""
+    """The API's five routes, the console's two and the local API's three, each with its method."""
     document = openapi_document(_spec())
-    assert _operations(document) == {*ROUTES, *LOCAL_ROUTES}
-    assert len(_operations(document)) == 7
+    assert _operations(document) == {*ROUTES, *CONSOLE_ROUTES, *LOCAL_ROUTES}
+    assert len(_operations(document)) == 10
+
+
+def test_openapi_document_console_needs_no_token_and_answers_its_files() -> None:
+    """GET /console and its script: no security requirement, the page as HTML, the script as JavaScript."""
+    paths = openapi_document(_spec())["paths"]
+    for route, media in ((ROUTE_CONSOLE, "text/html"), (ROUTE_CONSOLE_SCRIPT, "text/javascript")):
+        method, path = route.split(" ", 1)
+        operation = paths[path][method.lower()]
+        assert operation["security"] == []
+        assert list(operation["responses"]["200"]["content"]) == [media]
+        assert "401" not in operation["responses"]
 
 
 def test_openapi_document_request_bodies_are_closed_objects() -> None:

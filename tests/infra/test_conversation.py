@@ -21,7 +21,7 @@ from governed_assistant.infra.guardrail import CONTENT_FILTERS, SpecGuardrail
 from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
 from governed_assistant.spec import AssistantSpec, SpecError, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
-from governed_assistant.wire import ROUTES
+from governed_assistant.wire import CONSOLE_ROUTES, ROUTES
 
 from tests.conftest import preset_document
 from tests.infra.test_execution import lambda_code
@@ -45,7 +45,7 @@ COMMON_INVENTORY = {
     "aws:apigatewayv2/api:Api": 1,
     "aws:apigatewayv2/authorizer:Authorizer": 1,
     "aws:apigatewayv2/integration:Integration": 1,
-    "aws:apigatewayv2/route:Route": len(ROUTES),
+    "aws:apigatewayv2/route:Route": len(ROUTES) + len(CONSOLE_ROUTES),
     "aws:apigatewayv2/stage:Stage": 1,
     "aws:lambda/function:Function": 1,
     "aws:lambda/permission:Permission": 1,
@@ -148,11 +148,16 @@ def test_conversation_layer_satisfies_every_invariant(runs: dict[str, MockRun], 
 
 
 def test_every_route_requires_the_jwt_authorizer(run: MockRun) -> None:
-    """The five routes exist, each verifying a JWT with this layer's authorizer; nothing is open."""
+    """The five routes exist, each verifying a JWT with this layer's authorizer; only the console's two
+    (its static page and script, answered by the same function) are open."""
     routes = run.of_type("aws:apigatewayv2/route:Route")
-    assert sorted(r.inputs["routeKey"] for r in routes) == sorted(ROUTES)
+    assert sorted(r.inputs["routeKey"] for r in routes) == sorted((*ROUTES, *CONSOLE_ROUTES))
     authorizer_id = f"{LAYER}-jwt-id"
-    for route in routes:
+    for route in [r for r in routes if r.inputs["routeKey"] in CONSOLE_ROUTES]:
+        assert route.inputs["authorizationType"] == "NONE" and "authorizerId" not in route.inputs
+        assert route.inputs["target"] == f"integrations/{LAYER}-api-integration-id"
+        assert invariants.routes_have_jwt_authorizer(route.type, route.name, route.inputs) == []
+    for route in [r for r in routes if r.inputs["routeKey"] not in CONSOLE_ROUTES]:
         assert route.inputs["authorizationType"] == "JWT"
         assert route.inputs["authorizerId"] == authorizer_id
         assert route.inputs["target"] == f"integrations/{LAYER}-api-integration-id"

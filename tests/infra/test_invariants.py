@@ -314,6 +314,30 @@ def test_bedrock_invoke_limited(inputs: dict[str, Any], found: list[str]) -> Non
             id="jwt-without-authorizer",
         ),
         pytest.param(
+            "aws:apigatewayv2/route:Route",
+            {"routeKey": "GET /console", "authorizationType": "NONE"},
+            [],
+            id="console-open",
+        ),
+        pytest.param(
+            "aws:apigatewayv2/route:Route",
+            {"routeKey": "GET /console.js", "authorizationType": "NONE"},
+            [],
+            id="console-script-open",
+        ),
+        pytest.param(
+            "aws:apigatewayv2/route:Route",
+            {"routeKey": "POST /console", "authorizationType": "NONE"},
+            ["'POST /console' has authorization 'NONE'"],
+            id="console-path-other-method",
+        ),
+        pytest.param(
+            "aws:apigatewayv2/route:Route",
+            {"routeKey": "GET /console/{proxy+}", "authorizationType": "NONE"},
+            ["has authorization 'NONE'"],
+            id="console-prefix",
+        ),
+        pytest.param(
             "aws:apigateway/method:Method", {"authorization": "NONE"}, ["no authorizer"], id="rest-open"
         ),
         pytest.param(
@@ -322,7 +346,7 @@ def test_bedrock_invoke_limited(inputs: dict[str, Any], found: list[str]) -> Non
     ],
 )
 def test_routes_have_jwt_authorizer(resource_type: str, inputs: dict[str, Any], found: list[str]) -> None:
-    """Every route verifies a JWT."""
+    """Every route verifies a JWT, but the console's page and script, exactly those two route keys."""
     assert_violations(invariants.routes_have_jwt_authorizer(resource_type, "r", inputs), found)
 
 

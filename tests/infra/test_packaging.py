@@ -245,6 +245,9 @@ def test_layer_carries_the_handlers_and_their_dependencies(layers: tuple[Path, P
     assert all(name.startswith("python/") for name in packed)
     assert "python/governed_assistant/handlers/api.py" in packed
     assert "python/governed_assistant/runtime/gate/gate.py" in packed
+    # The console the API function serves: its page and script are package data.
+    console = {f"python/governed_assistant/console/console.{suffix}" for suffix in ("html", "js")}
+    assert console <= set(packed)
     assert "python/aws_lambda_powertools/__init__.py" in packed
     assert any(name.startswith("python/boto3/") for name in packed)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -211,6 +212,7 @@ def test_cli_dev_interrupted_stops_cleanly_with_exit_zero(project_dir: Path) -> 
     assert "export TOKEN_REQUESTER=$TOKEN_ACME_ALICE TOKEN_APPROVER=$TOKEN_ACME_BOB" in text
     assert '"please issue refund"' in text and "live tenants   acme " in text
     assert "/openapi.json" in text and all(route in text for route in (*ROUTES, *LOCAL_ROUTES))
+    assert re.search(r"console\s+http://127\.0\.0\.1:\d+/console#key=[\w-]{20,}\s", text), text
     assert "stopped." in out
 
 

@@ -25,7 +25,14 @@ from governed_assistant.local.api_gateway import match_route
 from governed_assistant.local.samples import SampleLedger, install_sample_actions
 from governed_assistant.local.stack import LocalStack
 from governed_assistant.spec import load_spec
-from governed_assistant.wire import LOCAL_ROUTES, ROUTE_HEALTH, ROUTE_OPENAPI, ROUTES
+from governed_assistant.wire import (
+    CONSOLE_ROUTES,
+    LOCAL_ROUTES,
+    ROUTE_DEMO_TOKENS,
+    ROUTE_HEALTH,
+    ROUTE_OPENAPI,
+    ROUTES,
+)
 
 from tests.conftest import REPO_ROOT
 from tests.openapi_check import ResponseChecker
@@ -229,6 +236,20 @@ def test_blocked_answered_shadowed_and_denied_jobs_answer_as_documented(api: Api
     assert (job["status"], job["result"]["decision"]["reasonCodes"]) == ("rejected", ["kill_switch"])
 
 
+def test_console_and_demo_tokens_answer_as_documented(api: Api) -> None:
+    """The console's page and script need no token; the demo identities' tokens come only for the run's
+    console key, and the API takes them as the banner's."""
+    status, page = api.call("GET", "/console")
+    assert status == 200 and 'src="console.js"' in page
+    assert api.call("GET", "/console.js")[0] == 200
+    status, demo = api.call("POST", "/console/demo-tokens", body={"key": api.stack.console_key})
+    assert status == 200 and {"alice", "bob", "grace"} <= {who["user"] for who in demo["identities"]}
+    assert api.call("POST", "/console/demo-tokens", body={"key": "not-this-runs-key"})[0] == 403
+    assert api.call("POST", "/console/demo-tokens", body={"token": "x"})[0] == 400
+    (bob,) = [who for who in demo["identities"] if who["user"] == "bob" and who["tenant"] == "acme"]
+    assert api.call("GET", "/approvals", bob["token"])[0] == 200
+
+
 def test_every_route_was_driven_with_an_answer_and_a_refusal(
     api: Api, request: pytest.FixtureRequest
 ) -> None:
@@ -241,4 +262,4 @@ def test_every_route_was_driven_with_an_answer_and_a_refusal(
     for route in ROUTES:
         statuses = api.checker.seen.get(route, set())
         assert any(s < 300 for s in statuses) and any(s >= 400 for s in statuses), (route, statuses)
-    assert {ROUTE_HEALTH, ROUTE_OPENAPI} <= set(api.checker.seen)
+    assert {ROUTE_HEALTH, ROUTE_OPENAPI, ROUTE_DEMO_TOKENS, *CONSOLE_ROUTES} <= set(api.checker.seen)

@@ -40,6 +40,7 @@ def _readme() -> str:
         "stacks": ["dev", "prod"],
         "approval_threshold": 0.5,
         "deny_threshold": 0.9,
+        "identity_provider": "cognito",
         "tenant_claim": "custom:tenantId",
         "user_claim": "sub",
         "roles_claim": "cognito:groups",

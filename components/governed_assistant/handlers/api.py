@@ -13,6 +13,9 @@ Who is asking comes only from the claims API Gateway's JWT authorizer verified
 - ``GET /approvals``: the tenant's pending approvals an approver may decide (no task tokens).
 - ``POST /approvals/{id}`` ``{"decision": "approve"|"reject", "comment"?}``: records the decision
   and resumes the job.
+- ``GET /console``, ``GET /console.js``: the console's page and script (``governed_assistant.console``),
+  on routes without the authorizer: they hold no data, and every call the page makes carries the
+  user's token to the routes above.
 
 Every refusal is ``{"error", "message"}`` with a 4xx; an unexpected failure is a 500 with the
 request id, logged.
@@ -40,6 +43,7 @@ from governed_assistant.handlers.responses import (
     event_stream_response,
     header,
     json_response,
+    text_response,
 )
 from governed_assistant.handlers.routing import allowed_methods, match_route
 from governed_assistant.handlers.sse import format_sse, parse_last_event_id
@@ -58,6 +62,7 @@ from governed_assistant.runtime.guardrails import GuardrailError
 from governed_assistant.runtime.identity import AuthenticationError, context_from_api_gateway
 from governed_assistant.runtime.jobs import TERMINAL_STATUSES, JobNotFoundError
 from governed_assistant.wire import (
+    CONSOLE_ROUTES,
     ROUTE_APPROVALS,
     ROUTE_DECISION,
     ROUTE_JOB,
@@ -114,9 +119,21 @@ def _serve(env: Environment, event: Any, request_id: str) -> Response:
         if methods:
             raise ApiError("method_not_allowed", f"Use {' or '.join(methods)} on this path")
         raise ApiError("route_not_found", f"No such route; the API serves: {', '.join(ROUTES)}")
+    if match.route in CONSOLE_ROUTES:
+        return _console(match.route, request_id)
     context = context_from_api_gateway(event, env.claims)
     with LOGGER.append_context_keys(tenantId=context.tenant_id, userId=context.user_id):
         return _ROUTES[match.route](env, context, event, match.path_id)
+
+
+def _console(route: str, request_id: str) -> Response:
+    """The console's page or script, with its security headers: no token, as it holds no data."""
+    from governed_assistant.console import console_asset  # read on the first console request only
+
+    asset = console_asset(route)
+    return text_response(
+        HTTPStatus.OK, asset.body, asset.content_type, headers=asset.headers, request_id=request_id
+    )
 
 
 def post_message(

@@ -1,8 +1,9 @@
 """The conversation API's OpenAPI 3.1 document, generated from the models the handlers take and send.
 
-``openapi_document(spec)`` describes every route of ``governed_assistant.wire.ROUTES`` and the local
-API's own (``LOCAL_ROUTES``): who may call it (a bearer JWT whose claims, named by the spec, are
-the only source of tenant, user and roles), the request bodies (``handlers.validation``), every
+``openapi_document(spec)`` describes every route of ``governed_assistant.wire.ROUTES``, the
+console's (``CONSOLE_ROUTES``) and the local API's own (``LOCAL_ROUTES``): who may call it (a
+bearer JWT whose claims, named by the spec, are the only source of tenant, user and roles, or
+nobody's token), the request bodies (``handlers.validation``), every
 answer's body (``handlers.responses`` and the contracts the handlers send), and every refusal:
 each status with its error codes (``handlers.http.ERROR_CODES``) and API Gateway's own answers.
 A gate decision's reason codes are ``runtime.gate.ReasonCode`` and the gate step's
@@ -56,6 +57,7 @@ from governed_assistant.runtime.gate.constants import SECURITY_REASON_CODES, Rea
 from governed_assistant.spec.loader import DEFAULT_SPEC_PATH, load_spec
 from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import (
+    CONSOLE_ROUTES,
     LOCAL_ROUTES,
     ROUTES,
 )
@@ -79,7 +81,7 @@ Refs = dict[Any, dict[str, Any]]
 def openapi_document(spec: AssistantSpec, *, local_url: str | None = None) -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``spec``'s API; ``local_url``, a running local API, comes first."""
     described = operations(spec)
-    missing = {*ROUTES, *LOCAL_ROUTES} - {operation.route for operation in described}
+    missing = {*ROUTES, *CONSOLE_ROUTES, *LOCAL_ROUTES} - {operation.route for operation in described}
     if missing:
         raise GovernanceError(f"Routes without a description, routes={sorted(missing)}; describe each")
     schemas, refs = _schemas(described)
@@ -102,6 +104,7 @@ def openapi_document(spec: AssistantSpec, *, local_url: str | None = None) -> di
             {"name": "messages", "description": "Ask the assistant."},
             {"name": "jobs", "description": "What became of a message."},
             {"name": "approvals", "description": "Human approval of gated actions."},
+            {"name": "console", "description": "The page people in the loop use (no data, no token)."},
             {"name": "local", "description": "The local stack's own routes (make dev)."},
         ],
         "paths": paths,
@@ -212,6 +215,9 @@ def _reply(reply: Reply, refs: Refs) -> dict[str, Any]:
         return {"description": reply.description, "content": {EVENT_STREAM_TYPE: stream}}
     if reply.document:
         return {"description": reply.description, "content": {JSON_TYPE: {"schema": {"type": "object"}}}}
+    if reply.text is not None:
+        media = reply.text.split(";", 1)[0]
+        return {"description": reply.description, "content": {media: {"schema": {"type": "string"}}}}
     return {"description": reply.description}
 
 

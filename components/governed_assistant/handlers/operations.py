@@ -1,11 +1,11 @@
 """What each route of the API takes, answers and refuses: the OpenAPI document's source.
 
-``operations(spec)`` describes every route of ``governed_assistant.wire.ROUTES`` and the local API's
-own (``LOCAL_ROUTES``): who may call it, its request body, each successful answer's model, and the
-error codes it may answer with (their statuses and meanings are ``handlers.http.ERROR_CODES``).
-``governed_assistant.handlers.openapi`` turns them into the document; the contract tests drive the
-handlers with every route and hold each answer to it.
-"""
+``operations(spec)`` describes every route of ``governed_assistant.wire.ROUTES``, the console's
+(``CONSOLE_ROUTES``) and the local API's own (``LOCAL_ROUTES``): who may call it, its request body,
+each successful answer's model (or content type), and the error codes it may answer with (their
+statuses and meanings are ``handlers.http.ERROR_CODES``). ``governed_assistant.handlers.openapi``
+turns them into the document; the contract tests drive the handlers with every route and hold each
+answer to it."""
 
 from __future__ import annotations
 
@@ -16,20 +16,25 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel
 
+from governed_assistant.console import HTML_TYPE, SCRIPT_TYPE
 from governed_assistant.contracts import Job
 from governed_assistant.handlers.responses import (
     ApprovalList,
+    DemoTokens,
     Health,
     MessageAccepted,
     MessageRejected,
     ProgressEvent,
 )
-from governed_assistant.handlers.validation import DecisionBody, MessageBody
+from governed_assistant.handlers.validation import DecisionBody, DemoTokensBody, MessageBody
 from governed_assistant.runtime.approvals.models import ApprovalView
 from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import (
     ROUTE_APPROVALS,
+    ROUTE_CONSOLE,
+    ROUTE_CONSOLE_SCRIPT,
     ROUTE_DECISION,
+    ROUTE_DEMO_TOKENS,
     ROUTE_HEALTH,
     ROUTE_JOB,
     ROUTE_JOB_EVENTS,
@@ -62,17 +67,34 @@ GATEWAY_ANSWERS: Final[Mapping[int, str]] = {
 _STARTING: Final[Mapping[int, str]] = {
     HTTPStatus.SERVICE_UNAVAILABLE: "The local API is still starting; retry in a moment.",
 }
+# What API Gateway answers itself on a route without the authorizer (the console's).
+_OPEN_GATEWAY: Final[Mapping[int, str]] = {
+    status: GATEWAY_ANSWERS[status]
+    for status in (HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.INTERNAL_SERVER_ERROR)
+}
+_DEMO_TOKENS_ANSWERS: Final[Mapping[int, str]] = {
+    HTTPStatus.BAD_REQUEST: 'The body is not {"key": "<the console key>"}.',
+    HTTPStatus.FORBIDDEN: "The key is not this run's console key (the console URL make dev printed has it).",
+    **_STARTING,
+}
+_CONSOLE_DESCRIPTION: Final = (
+    "It holds no data and needs no token: every call the page makes carries the signed-in user's "
+    "bearer token to the routes above, which decide what that user may see and do. Served with a "
+    "Content-Security-Policy that lets the page run only its own script and connect only to this API."
+)
 
 
 @dataclass(frozen=True)
 class Reply:
-    """A successful answer: a JSON body, an event stream, or nothing."""
+    """A successful answer: a JSON body, an event stream, a file of the console, or nothing."""
 
     description: str
     body: type[BaseModel] | None = None
     events: type[BaseModel] | None = None
     # A JSON object no model describes (this document itself).
     document: bool = False
+    # The content type of a text body no model describes (the console's page and script).
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +219,31 @@ def operations(spec: AssistantSpec) -> tuple[Operation, ...]:
             body=DecisionBody,
         ),
         Operation(
+            route=ROUTE_CONSOLE,
+            operation_id="console",
+            tag="console",
+            summary="The console",
+            description=(
+                "The page people in the loop use: chat with the assistant, follow a job's timeline "
+                "live, and, as an approver, decide the tenant's pending approvals. " + _CONSOLE_DESCRIPTION
+            ),
+            caller="anyone",
+            replies={HTTPStatus.OK: Reply("The console page.", text=HTML_TYPE)},
+            codes=("internal_error",),
+            gateway=_OPEN_GATEWAY,
+        ),
+        Operation(
+            route=ROUTE_CONSOLE_SCRIPT,
+            operation_id="consoleScript",
+            tag="console",
+            summary="The console's script",
+            description="The script GET /console loads. " + _CONSOLE_DESCRIPTION,
+            caller="anyone",
+            replies={HTTPStatus.OK: Reply("The console's script.", text=SCRIPT_TYPE)},
+            codes=("internal_error",),
+            gateway=_OPEN_GATEWAY,
+        ),
+        Operation(
             route=ROUTE_HEALTH,
             operation_id="health",
             tag="local",
@@ -218,5 +265,21 @@ def operations(spec: AssistantSpec) -> tuple[Operation, ...]:
             caller="anyone",
             replies={HTTPStatus.OK: Reply("The OpenAPI document.", document=True)},
             gateway=_STARTING,
+        ),
+        Operation(
+            route=ROUTE_DEMO_TOKENS,
+            operation_id="demoTokens",
+            tag="local",
+            summary="The demo identities' tokens, for the console's sign-in",
+            description=(
+                "Served by the local stack (make dev) only: given the run's console key (the fragment "
+                "of the console URL make dev prints), the demo identities, each with a token of the "
+                "local dev issuer, so the console can sign in as one. The deployed API has no such "
+                "route: there the console takes a token of the identity provider."
+            ),
+            caller="anyone",
+            replies={HTTPStatus.OK: Reply("The demo identities and their tokens.", DemoTokens)},
+            body=DemoTokensBody,
+            gateway=_DEMO_TOKENS_ANSWERS,
         ),
     )

@@ -1,7 +1,8 @@
 """HTTP API (payload format 2.0) responses: their bodies as models, JSON errors, and event streams.
 
 Every JSON body the API sends is one of the models below (or a contract: ``Job``,
-``ApprovalView``), and ``json_response`` takes nothing else: the OpenAPI document
+``ApprovalView``), and ``json_response`` takes nothing else (the console's page and script, the
+only other bodies, go out through ``text_response``): the OpenAPI document
 (``governed_assistant.handlers.openapi``) is generated from the same models, so it describes what
 the handlers send, field for field.
 """
@@ -73,6 +74,22 @@ class Health(Contract):
     status: Literal["ok"] = "ok"
 
 
+class DemoToken(Contract):
+    """One of ``make dev``'s demo identities, with a token of the local stack's dev issuer."""
+
+    label: str = Field(description="What the identity is for, e.g. 'acme supervisor'.")
+    tenant: str
+    user: str
+    roles: tuple[str, ...]
+    token: str = Field(description="A bearer token for this identity, valid on the local stack only.")
+
+
+class DemoTokens(Contract):
+    """The local stack's demo identities, for the console's sign-in (``make dev`` only)."""
+
+    identities: tuple[DemoToken, ...]
+
+
 class GatewayError(BaseModel):
     """What API Gateway answers itself, before or instead of the API function: a refused token (the
     JWT authorizer), throttling, a function that failed. The local stack answers in its place with
@@ -101,6 +118,20 @@ def error_response(code: str, message: str, *, request_id: str) -> dict[str, Any
 def event_stream_response(body: str, *, request_id: str | None = None) -> dict[str, Any]:
     response = _response(200, body, f"{EVENT_STREAM_TYPE}; charset=utf-8", request_id)
     response["headers"]["x-accel-buffering"] = "no"
+    return response
+
+
+def text_response(
+    status: int,
+    body: str,
+    content_type: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    request_id: str | None = None,
+) -> dict[str, Any]:
+    """A body that is no model (the console's page and script), with its own extra headers."""
+    response = _response(status, body, content_type, request_id)
+    response["headers"].update(headers or {})
     return response
 
 

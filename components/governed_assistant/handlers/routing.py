@@ -1,7 +1,8 @@
 """Which route a request is for: API Gateway's ``routeKey``, else the method and path matched here.
 
-The routes are the ones the conversation layer declares (``governed_assistant.wire.ROUTES``); matching
-the path as well lets the local stack send ``$default`` events through the same handler.
+The routes are the ones the conversation layer declares (``governed_assistant.wire.ROUTES``, and the
+console's ``CONSOLE_ROUTES``); matching the path as well lets the local stack send ``$default``
+events through the same handler.
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from governed_assistant.wire import ROUTES
+from governed_assistant.wire import CONSOLE_ROUTES, ROUTES
 
 # A path parameter: what job and approval ids may be (the stores refuse anything else anyway).
 ID_PATTERN: Final = r"[A-Za-z0-9_-]{1,64}"
 _ID = rf"(?P<id>{ID_PATTERN})"
+# Every route the API function answers: the API's, then the console's (which need no token).
+SERVED: Final = (*ROUTES, *CONSOLE_ROUTES)
 _PATTERNS: Final = tuple(
     (route, re.compile("^" + re.escape(route.split(" ", 1)[1]).replace(re.escape("{id}"), _ID) + "/?$"))
-    for route in ROUTES
+    for route in SERVED
 )
 
 
@@ -32,7 +35,7 @@ def match_route(event: Mapping[str, Any]) -> Match | None:
     """The route and its ``{id}``, or None when no route serves this method and path."""
     route_key = event.get("routeKey")
     parameters = event.get("pathParameters")
-    if route_key in ROUTES:
+    if route_key in SERVED:
         path_id = parameters.get("id") if isinstance(parameters, Mapping) else None
         if "{id}" in route_key and not (isinstance(path_id, str) and re.fullmatch(_ID, path_id)):
             return None

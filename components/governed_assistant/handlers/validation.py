@@ -50,6 +50,13 @@ class MessageBody(Body):
     )
 
 
+class DemoTokensBody(Body):
+    """The local stack's console key (``POST /console/demo-tokens``): the fragment of the console URL
+    ``make dev`` prints, so only whoever sees the banner can sign in as a demo identity."""
+
+    key: str = Field(min_length=1, max_length=256, description="The running stack's console key.")
+
+
 class DecisionBody(Body):
     """An approver's decision on a pending approval (``POST /approvals/{id}``)."""
 

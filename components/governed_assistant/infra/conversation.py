@@ -1,11 +1,14 @@
 """``ConversationLayer``: the HTTP API users talk to, in front of the reasoning and execution layers.
 
-API Gateway (HTTP API) verifies the JWT on every route before anything runs: the API
-function sees only verified claims, from which ``governed_assistant.runtime.identity`` builds the
-``TenantContext``. With ``identity.provider: cognito`` the layer creates the user pool, one
-group per spec role (groups arrive as ``cognito:groups``) and the app client; the tenant is a
-custom attribute the app client may read but never write, so no user can move themselves to
-another tenant. With ``oidc`` the issuer and audience come from the spec.
+API Gateway (HTTP API) verifies the JWT on every route before anything runs: the API function sees
+only verified claims, from which ``governed_assistant.runtime.identity`` builds the
+``TenantContext``. The console's two routes (``GET /console`` and its script) alone have no
+authorizer: the function answers them with the static page, which holds no data, and every call the
+page makes goes to the routes behind the authorizer with the user's token. With ``identity.provider:
+cognito`` the layer creates the user pool, one group per spec role (groups arrive as
+``cognito:groups``) and the app client; the tenant is a custom attribute the app client may read but
+never write, so no user can move themselves to another tenant. With ``oidc`` the issuer and audience
+come from the spec.
 
 The API function screens the input with the guardrail, records the job, puts "job accepted"
 on the execution layer's bus and answers 202; it reads jobs and approvals, and completes
@@ -36,6 +39,7 @@ from governed_assistant.infra.identity import create_user_pool
 from governed_assistant.infra.reasoning import FLAGS_READ_ACTIONS
 from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import (
+    CONSOLE_ROUTES,
     ENV_BY_RESOURCE,
     ENV_EVENT_BUS,
     ENV_GUARDRAIL_VERSION,
@@ -292,6 +296,16 @@ class ConversationLayer(pulumi.ComponentResource):
                 target=pulumi.Output.concat("integrations/", integration.id),
                 authorization_type="JWT",
                 authorizer_id=authorizer.id,
+                opts=child,
+            )
+        for route_key in CONSOLE_ROUTES:
+            # The console's page and script: static, no data; the invariant allows these two alone.
+            aws.apigatewayv2.Route(
+                f"{self._name}-route-{_route_label(route_key)}",
+                api_id=api.id,
+                route_key=route_key,
+                target=pulumi.Output.concat("integrations/", integration.id),
+                authorization_type="NONE",
                 opts=child,
             )
         aws.lambda_.Permission(

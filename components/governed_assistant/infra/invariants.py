@@ -29,6 +29,7 @@ from governed_assistant.infra.steps import (
     step_grants,
 )
 from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.wire import CONSOLE_ROUTES
 
 ResourceCheck = Callable[[str, str, Mapping[str, Any]], list[str]]
 """A check of one resource: ``(type, name, inputs) -> violations``."""
@@ -289,8 +290,11 @@ def bedrock_invoke_limited(
 
 
 def routes_have_jwt_authorizer(resource_type: str, name: str, inputs: Mapping[str, Any]) -> list[str]:
-    """Every API route verifies a JWT before anything runs."""
+    """Every API route verifies a JWT before anything runs; only the console's static page and script
+    (``wire.CONSOLE_ROUTES``, exactly) are open: they hold no data, and the page's calls carry a token."""
     verified = inputs.get("authorizationType") == "JWT" and bool(inputs.get("authorizerId"))
+    if resource_type == catalog.HTTP_ROUTE and inputs.get("routeKey") in CONSOLE_ROUTES:
+        return []
     if resource_type == catalog.HTTP_ROUTE and not verified:
         return [
             f"{resource_type} {name!r}: route {inputs.get('routeKey')!r} has authorization "

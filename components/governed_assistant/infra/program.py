@@ -35,6 +35,9 @@ from governed_assistant.infra.assistant import AssistantCode, GovernedAssistant,
 from governed_assistant.infra.packaging import build_code
 from governed_assistant.infra.rollout import is_production
 from governed_assistant.spec import load_spec
+from governed_assistant.wire import ROUTE_CONSOLE
+
+CONSOLE_PATH = ROUTE_CONSOLE.split(" ", 1)[1]
 
 
 def deploy_assistant(config: pulumi.Config, stack: str, project_dir: Path = Path(".")) -> GovernedAssistant:
@@ -66,7 +69,10 @@ def deploy_assistant(config: pulumi.Config, stack: str, project_dir: Path = Path
 
     assistant = GovernedAssistant(spec.slug, args)
     pulumi.export("api_url", assistant.api_url)
+    # The console (GET /console) is served by the same API; $default's invoke URL ends with a slash.
+    pulumi.export("console_url", assistant.api_url.apply(lambda url: url.rstrip("/") + CONSOLE_PATH))
     pulumi.export("issuer", assistant.issuer)
+    pulumi.export("audience", assistant.audience)
     pulumi.export("user_pool_id", assistant.user_pool_id)
     pulumi.export("state_machine_arn", assistant.state_machine_arn)
     pulumi.export("jobs_table", assistant.jobs_table_name)

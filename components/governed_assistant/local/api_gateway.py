@@ -1,13 +1,14 @@
 """What API Gateway (HTTP API, payload format 2.0) does around the API function, minus the network.
 
-``match_route`` finds the route (``governed_assistant.wire.ROUTES``); ``proxy_event`` builds the
-v2.0 event with the verified claims under ``requestContext.authorizer.jwt.claims``, flattened to
-strings as the JWT authorizer flattens them (a list claim becomes ``"[agent supervisor]"``), and
-the request's headers, the Authorization header with the token among them; and ``proxy_response``
-turns the function's result back into status, headers and body, including the bare-result
-shorthand API Gateway accepts. Claims come only from the verified token: nothing in the body, the
-query or the headers reaches ``authorizer``. The API function reads tenant, user and roles with
-their JSON types from that token, as it does behind API Gateway, never from the flattened copy.
+``match_route`` finds the route (``governed_assistant.wire.ROUTES``, and the console's
+``CONSOLE_ROUTES``, which have no authorizer); ``proxy_event`` builds the v2.0 event with the
+verified claims (a route behind the authorizer) under ``requestContext.authorizer.jwt.claims``,
+flattened to strings as the JWT authorizer flattens them (a list claim becomes
+``"[agent supervisor]"``), and the request's headers, the Authorization header with the token among them; and
+``proxy_response`` turns the function's result back into status, headers and body, including the
+bare-result shorthand API Gateway accepts. Claims come only from the verified token: nothing in the
+body, the query or the headers reaches ``authorizer``. The API function reads tenant, user and roles
+with their JSON types from that token, as it does behind API Gateway, never from the flattened copy.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from urllib.parse import parse_qsl
 
 from governed_assistant.local.constants import ACCOUNT_ID
 from governed_assistant.runtime.identity.api_gateway import flatten_claims
-from governed_assistant.wire import ROUTES
+from governed_assistant.wire import CONSOLE_ROUTES, ROUTES
 
 LOCAL_API_ID: Final = "local"
 LOCAL_STAGE: Final = "$default"
@@ -44,7 +45,7 @@ def _compile(route_key: str) -> Route:
     return Route(route_key, method, re.compile(f"^{regex}$"))
 
 
-ROUTE_TABLE: Final = tuple(_compile(route_key) for route_key in ROUTES)
+ROUTE_TABLE: Final = tuple(_compile(route_key) for route_key in (*ROUTES, *CONSOLE_ROUTES))
 
 
 def match_route(method: str, path: str) -> tuple[str, dict[str, str]] | None:
@@ -63,14 +64,15 @@ def proxy_event(
     query: str,
     headers: Iterable[tuple[str, str]],
     body: bytes,
-    claims: Mapping[str, Any],
+    claims: Mapping[str, Any] | None,
     route_key: str,
     path_parameters: Mapping[str, str],
     source_ip: str = "127.0.0.1",
     request_id: str | None = None,
     now: float | None = None,
 ) -> dict[str, Any]:
-    """The payload format 2.0 event API Gateway sends the function for this request."""
+    """The payload format 2.0 event API Gateway sends the function for this request (``claims``
+    None: a route without the authorizer, whose event has no ``authorizer``)."""
     moment = time.time() if now is None else now
     merged: dict[str, str] = {}
     for name, value in headers:
@@ -90,7 +92,6 @@ def proxy_event(
         "requestContext": {
             "accountId": ACCOUNT_ID,
             "apiId": LOCAL_API_ID,
-            "authorizer": {"jwt": {"claims": flatten_claims(claims), "scopes": None}},
             "domainName": merged.get("host", "localhost"),
             "domainPrefix": LOCAL_API_ID,
             "http": {
@@ -108,6 +109,8 @@ def proxy_event(
         },
         "isBase64Encoded": encoded,
     }
+    if claims is not None:
+        event["requestContext"]["authorizer"] = {"jwt": {"claims": flatten_claims(claims), "scopes": None}}
     if merged.get("cookie"):
         event["cookies"] = [part.strip() for part in merged["cookie"].split(";") if part.strip()]
     if query:

@@ -6,15 +6,24 @@ nothing) and the dev issuer's JWKS at ``/.well-known/jwks.json``. Like API Gatew
 the bearer token before anything runs
 (401 with the verifier's reason otherwise), builds the payload 2.0 event (``api_gateway``) and
 invokes the API function through the local Lambda endpoint, so the event and the result cross a
-JSON boundary as they do in AWS. A function error is API Gateway's 500.
+JSON boundary as they do in AWS. A function error is API Gateway's 500. The console's routes
+(``wire.CONSOLE_ROUTES``) reach the function without a token, as in AWS.
+
+``POST /console/demo-tokens`` is the local stack's alone: given the run's console key (the fragment
+of the console URL ``make dev`` prints), it answers the demo identities with tokens of the dev
+issuer, for the console's sign-in form. Without the key it answers 403: the tokens go only to
+whoever sees the banner, never to another local user or a web page the browser happens to show.
 
 ``GET /jobs/{id}/events`` streams: API Gateway would return the function's SSE body once; here
 the stream stays open, re-invoking the function with ``Last-Event-ID`` and forwarding only events
-not sent yet, until ``GET /jobs/{id}`` reports a terminal status (or the client goes away).
+not sent yet, until ``GET /jobs/{id}`` reports a terminal status (or the client goes away). With
+``stream_events`` off it answers as API Gateway does: the function's body once, whose ``retry:``
+line tells the client to reconnect (how a test drives a client the deployed way).
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -23,7 +32,10 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from governed_assistant.handlers.responses import JSON_TYPE, GatewayError, Health
+from pydantic import ValidationError
+
+from governed_assistant.handlers.responses import JSON_TYPE, DemoTokens, GatewayError, Health
+from governed_assistant.handlers.validation import DemoTokensBody
 from governed_assistant.local.api_gateway import match_route, proxy_event, proxy_response
 from governed_assistant.local.constants import API_FUNCTION
 from governed_assistant.local.lambda_endpoint import LambdaEndpoint
@@ -31,7 +43,14 @@ from governed_assistant.local.servers import Listen, RunningServer, bind_http
 from governed_assistant.runtime.identity import AuthenticationError, JwtVerifier
 from governed_assistant.runtime.identity.constants import JWKS_WELL_KNOWN_PATH
 from governed_assistant.runtime.jobs import TERMINAL_STATUSES
-from governed_assistant.wire import ROUTE_HEALTH, ROUTE_JOB, ROUTE_JOB_EVENTS, ROUTE_OPENAPI
+from governed_assistant.wire import (
+    CONSOLE_ROUTES,
+    ROUTE_DEMO_TOKENS,
+    ROUTE_HEALTH,
+    ROUTE_JOB,
+    ROUTE_JOB_EVENTS,
+    ROUTE_OPENAPI,
+)
 
 KEEPALIVE_SECONDS: Final = 15.0
 MAX_STREAM_SECONDS: Final = 1800.0
@@ -49,6 +68,11 @@ class LocalApi:
     poll_seconds: float = 0.5
     # The OpenAPI document GET /openapi.json serves; None until the stack knows its URL.
     openapi: Mapping[str, Any] | None = None
+    # The run's console key, and the demo identities' tokens POST /console/demo-tokens gives for it.
+    console_key: str | None = None
+    demo_tokens: Callable[[], DemoTokens] | None = None
+    # Keep GET /jobs/{id}/events open until the job ends; off, answer once, as API Gateway does.
+    stream_events: bool = True
 
     def invoke(self, event: Mapping[str, Any]) -> Reply:
         """Invoke the API function as API Gateway does; a function error is a 500."""
@@ -56,6 +80,19 @@ class LocalApi:
         if status != 200 or "X-Amz-Function-Error" in headers:
             return 500, {"content-type": JSON_TYPE}, _gateway_error("Internal Server Error")
         return proxy_response(json.loads(body) if body else None)
+
+    def demo_tokens_reply(self, body: bytes) -> Reply:
+        """The demo identities' tokens for the run's console key; 400 without a key, 403 for another."""
+        if self.console_key is None or self.demo_tokens is None:
+            return 503, {}, _gateway_error("The local API is still starting; retry in a moment")
+        try:
+            key = DemoTokensBody.model_validate_json(body or b"{}").key
+        except ValidationError:
+            return 400, {}, _gateway_error("Bad Request", detail='send {"key": "<the console key>"}')
+        if not hmac.compare_digest(key.encode(), self.console_key.encode()):
+            detail = "not this run's console key; open the console URL make dev printed"
+            return 403, {}, _gateway_error("Forbidden", detail=detail)
+        return 200, {"cache-control": "no-store"}, self.demo_tokens().model_dump_json(by_alias=True).encode()
 
 
 def _gateway_error(message: str, **why: Any) -> bytes:
@@ -117,6 +154,9 @@ def _request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
                     return
                 self._reply(200, {}, json.dumps(api.openapi).encode())
                 return
+            if local_route == ROUTE_DEMO_TOKENS:
+                self._reply(*api.demo_tokens_reply(body))
+                return
             if method == "GET" and parts.path == JWKS_WELL_KNOWN_PATH:
                 self._reply(200, {}, json.dumps(api.jwks()).encode())
                 return
@@ -124,17 +164,19 @@ def _request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
             if matched is None:
                 self._reply(404, {}, _gateway_error("Not Found"))
                 return
-            if api.verifier is None:
-                self._reply(503, {}, _gateway_error("The local API is still starting; retry in a moment"))
-                return
-            try:
-                claims = api.verifier.verified_claims(self.headers.get("Authorization"))
-            except AuthenticationError as error:
-                challenge = f'Bearer error="invalid_token", error_description="{error.reason}"'
-                refused = _gateway_error("Unauthorized", reason=error.reason, detail=error.message)
-                self._reply(401, {"www-authenticate": challenge}, refused)
-                return
             route_key, parameters = matched
+            claims: Mapping[str, Any] | None = None
+            if route_key not in CONSOLE_ROUTES:
+                if api.verifier is None:
+                    self._reply(503, {}, _gateway_error("The local API is still starting; retry in a moment"))
+                    return
+                try:
+                    claims = api.verifier.verified_claims(self.headers.get("Authorization"))
+                except AuthenticationError as error:
+                    challenge = f'Bearer error="invalid_token", error_description="{error.reason}"'
+                    refused = _gateway_error("Unauthorized", reason=error.reason, detail=error.message)
+                    self._reply(401, {"www-authenticate": challenge}, refused)
+                    return
 
             def event_for(key: str, extra_headers: Mapping[str, str] = {}) -> dict[str, Any]:
                 headers = [(name, value) for name, value in self.headers.items()]
@@ -151,7 +193,7 @@ def _request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
                     source_ip=self.client_address[0],
                 )
 
-            if route_key == ROUTE_JOB_EVENTS:
+            if route_key == ROUTE_JOB_EVENTS and api.stream_events:
                 self._stream(event_for)
                 return
             self._reply(*api.invoke(event_for(route_key)))

@@ -31,7 +31,13 @@ from governed_assistant.local.stack import (
 )
 from governed_assistant.runtime.telemetry import SqliteEventStore, format_timeline
 from governed_assistant.spec import load_spec
-from governed_assistant.wire import ENV_LOCAL_API_PORT, LOCAL_ROUTES, ROUTE_OPENAPI, ROUTES
+from governed_assistant.wire import (
+    CONSOLE_ROUTES,
+    ENV_LOCAL_API_PORT,
+    LOCAL_ROUTES,
+    ROUTE_OPENAPI,
+    ROUTES,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -160,9 +166,11 @@ def banner(stack: LocalStack, live: Sequence[str] = ()) -> str:
     lines = [
         f"{stack.spec.name}: running offline",
         f"  API            {stack.api_url}   ({', '.join(ROUTES)}; "
-        f"without a token: {', '.join(LOCAL_ROUTES)})",
+        f"without a token: {', '.join((*CONSOLE_ROUTES, *LOCAL_ROUTES))})",
         f"  OpenAPI        {stack.api_url}{ROUTE_OPENAPI.split(' ', 1)[1]}   (every route: auth, bodies, "
         "answers, errors; the project's openapi.json)",
+        f"  console        {stack.console_url}   (chat, follow a job, approve: sign in as a demo "
+        "identity below, or paste a token)",
         f"  issuer / JWKS  {stack.issuer.issuer}/.well-known/jwks.json",
         f"  moto           {stack.moto_url}   (aws --endpoint-url {stack.moto_url} ...)",
         f"  bedrock        {stack.bedrock_url or 'AWS (--real-bedrock)'}",

@@ -20,6 +20,7 @@ put first, so the handlers import its ``actions`` package).
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -30,6 +31,7 @@ from typing import Any
 
 from governed_assistant.contracts import DecisionEvent
 from governed_assistant.handlers.openapi import openapi_document
+from governed_assistant.handlers.responses import DemoToken, DemoTokens
 from governed_assistant.local.api_server import LocalApi, start_api_server
 from governed_assistant.local.bedrock_endpoint import BedrockEndpoint, start_bedrock_server
 from governed_assistant.local.bridge import StartedJob, function_target, job_starter
@@ -74,6 +76,7 @@ from governed_assistant.wire import (
     ENV_LOCAL_LAMBDA_PORT,
     ENV_LOCAL_MODEL_SCRIPT,
     ENV_LOCAL_MOTO_PORT,
+    ROUTE_CONSOLE,
 )
 
 
@@ -166,6 +169,10 @@ class LocalStack:
     events_db: Path
     retrieval: LocalRetrieval
     """pgvector on a throwaway PostgreSQL when the spec retrieves and one can start; its ``note`` says."""
+    console_key: str
+    """This run's console key: whoever holds it may have the demo identities' tokens (the console URL)."""
+    api: LocalApi
+    """The local API's settings (``api.stream_events = False`` answers event streams as API Gateway does)."""
 
     @classmethod
     @contextmanager
@@ -264,7 +271,7 @@ class LocalStack:
                 "(the stack output guardrail_id)"
             )
 
-        api = LocalApi(
+        api = self.api = LocalApi(
             verifier=None, jwks=lambda: {"keys": []}, functions=self.functions, poll_seconds=poll_seconds
         )
         api_server = start_api_server(api, Listen("API", api_port, "--port", ENV_LOCAL_API_PORT))
@@ -274,6 +281,8 @@ class LocalStack:
         api.jwks = self.issuer.jwks
         api.openapi = openapi_document(spec, local_url=self.api_url)
         api.verifier = self.issuer.verifier()
+        self.console_key = secrets.token_urlsafe(24)
+        api.console_key, api.demo_tokens = self.console_key, self._demo_token_list
 
         self.resources = create_resources(self.session(), spec)
         self.set_flags()
@@ -325,6 +334,19 @@ class LocalStack:
 
     def demo_tokens(self) -> list[tuple[DemoIdentity, str]]:
         return [(who, self.token(who.tenant, who.user, who.roles)) for who in demo_identities(self.spec)]
+
+    @property
+    def console_url(self) -> str:
+        """The console, with this run's key in its fragment (never sent in a request line or a log)."""
+        return f"{self.api_url}{ROUTE_CONSOLE.split(' ', 1)[1]}#key={self.console_key}"
+
+    def _demo_token_list(self) -> DemoTokens:
+        return DemoTokens(
+            identities=tuple(
+                DemoToken(label=who.label, tenant=who.tenant, user=who.user, roles=who.roles, token=token)
+                for who, token in self.demo_tokens()
+            )
+        )
 
     def events(self, job_id: str) -> list[DecisionEvent]:
         """The job's decision events, in order, from the local store."""

@@ -33,9 +33,14 @@ def _answers(preset: str, backend: str, provider: str) -> dict[str, Any]:
 def test_rendered_project_passes_its_own_tests_and_lint(
     template_repo: Path, tmp_path: Path, preset: str, backend: str, provider: str
 ) -> None:
-    """`make test` (spec check, pytest, ruff lint, ruff format --check) passes in the new project."""
+    """`make test` (spec check, pytest, ruff lint, ruff format --check) passes in the new project.
+
+    The end-to-end demo runs once per preset (with the first backend): the local stack retrieves
+    the same way whatever the backend, so running it for each would repeat a minute per case.
+    """
     project = render(template_repo, tmp_path / "project", _answers(preset, backend, provider))
-    result = run(["make", "test", f"VENV={SHARED_VENV}"], cwd=project)
+    options = [] if backend == BACKENDS[0] else ["PYTEST_ARGS=--ignore=tests/test_e2e.py"]
+    result = run(["make", "test", f"VENV={SHARED_VENV}", *options], cwd=project)
     assert "passed" in result.stdout
     spec_text = (project / "assistant.yaml").read_text()
     assert f"backend: {backend}" in spec_text

@@ -143,8 +143,11 @@ def test_update_runs_the_spec_migration(updated: Path) -> None:
 
 
 def test_updated_project_passes_its_own_tests(updated: Path) -> None:
-    """After the update, the project's own `make test` passes."""
-    run(["make", "test", f"VENV={SHARED_VENV}"], cwd=updated)
+    """After the update, the project's own `make test` passes (its end-to-end demo from the oldest
+    release, which crosses every migration; the others would repeat it a minute each)."""
+    oldest = (updated / "release.txt").read_text() == EARLIER_RELEASES[-1]
+    options = [] if oldest else ["PYTEST_ARGS=--ignore=tests/test_e2e.py"]
+    run(["make", "test", f"VENV={SHARED_VENV}", *options], cwd=updated)
 
 
 def test_update_runs_from_inside_a_project_copied_from_a_relative_path(template_repo: Path, tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ from governed_assistant.spec.answers import (  # noqa: E402
     answer_error,
     answers_error,
     default_deny,
+    default_roles,
     default_slug,
     render_spec_yaml,
     spec_from_answers,
@@ -71,19 +72,77 @@ def _answers(context: Context) -> dict[str, Any]:
 
 
 @pass_context
+def roles_default(context: Context) -> str:
+    """copier.yml's ``roles`` default: every role the answers so far use, described as the preset does."""
+    answers = _answers(context)
+    descriptions = _preset(answers.get("preset", "bounded-action")).get("roles", {})
+    return yaml.safe_dump(
+        default_roles(answers, descriptions), sort_keys=False, width=100, allow_unicode=True
+    )
+
+
+@pass_context
 def check_answer(context: Context, question: str) -> str:
     """The problems with one answer, in the spec loader's words; empty when valid."""
     return answer_error(question, _answers(context))
 
 
-def _question_types() -> dict[str, str]:
-    """Each question's copier type, from this checkout's copier.yml."""
+def _questions() -> dict[str, dict[str, Any]]:
+    """The questions of this checkout's copier.yml that land in the spec, in its order."""
     questions = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text(encoding="utf-8"))
     return {
-        name: str(details.get("type", "str"))
+        name: details
         for name, details in questions.items()
         if name in QUESTION_PATHS and isinstance(details, dict)
     }
+
+
+def _question_types() -> dict[str, str]:
+    """Each question's copier type."""
+    return {name: str(details.get("type", "str")) for name, details in _questions().items()}
+
+
+def _with_defaults(context: Context, given: Mapping[str, Any]) -> dict[str, Any]:
+    """``given``, and for every question not given the default copier will fill in, rendered in order.
+
+    A role description must be judged against the preset's actions when only the roles are given.
+    A default that cannot render (it follows from a bad answer, e.g. an unknown preset) is left out:
+    the bad answer is what gets reported.
+    """
+    types = _question_types()
+    answers: dict[str, Any] = {}
+    for name, details in _questions().items():
+        default = details.get("default")
+        if name in given:
+            answers[name] = given[name]
+        elif isinstance(default, str):
+            try:
+                text = context.environment.from_string(default).render(answers)
+            except Exception:  # noqa: S112 - see the docstring: the cause is reported instead
+                continue
+            # Typed as copier types it, before the next default renders from it.
+            answers[name] = _CASTS.get(types[name], lambda value: value)(text)
+        elif default is not None:
+            answers[name] = default
+    return typed_answers(answers, types)
+
+
+def _number(kind: type[int] | type[float]) -> Any:
+    def cast(text: str) -> Any:
+        try:
+            return kind(text)
+        except ValueError:
+            return text  # refused at its question, in the spec's words
+
+    return cast
+
+
+_CASTS = {
+    "yaml": lambda text: yaml.safe_load(text),
+    "float": _number(float),
+    "int": _number(int),
+    "bool": lambda text: text.strip().lower() in ("true", "yes", "y", "1", "on"),
+}
 
 
 @pass_context
@@ -97,7 +156,7 @@ def refuse_invalid_answers(context: Context) -> bool:
     traceback, exits 1, and nothing has been written yet. Answers from the project's answers file
     (``copier update``) are left to copier, which asks again for any its validators refuse.
     """
-    answers = typed_answers(_answers(context), _question_types())
+    answers = _with_defaults(context, typed_answers(_answers(context), _question_types()))
     conf = context.get("_copier_conf")
     if isinstance(conf, Mapping) and "data" in conf:
         fresh = set(conf["data"]) | set(conf.get("user_defaults") or {})
@@ -198,6 +257,7 @@ class SpecExtension(Extension):
             recorded_answers=recorded_answers,
             default_slug=default_slug,
             default_deny=default_deny,
+            roles_default=roles_default,
             assistant_yaml=assistant_yaml,
             package_requirement=package_requirement,
             default_model_id=default_model_id,

@@ -45,9 +45,11 @@ from governed_assistant.spec.answers import (
     answer_error,
     answers_error,
     default_deny,
+    default_roles,
     default_slug,
     render_spec_yaml,
     spec_from_answers,
+    used_roles,
 )
 from governed_assistant.spec.model import MAX_TIMEOUT_SECONDS, PII_ENTITY_TYPES, RETENTION_DAYS
 from governed_assistant.spec.models import (
@@ -101,6 +103,14 @@ def _assistant_yaml(context: jinja2.runtime.Context) -> str:
     return render_spec_yaml(spec_from_answers(answers, role_descriptions(answers)))
 
 
+@jinja2.pass_context
+def _roles_default(context: jinja2.runtime.Context) -> str:
+    answers = {key: value for key, value in context.get_all().items() if not key.startswith("_")}
+    return yaml.safe_dump(
+        default_roles(answers, role_descriptions(answers)), sort_keys=False, allow_unicode=True
+    )
+
+
 @cache
 def copier_environment() -> SandboxedEnvironment:
     """copier's Jinja environment, with extensions/spec_extension.py's globals standing in.
@@ -119,6 +129,7 @@ def copier_environment() -> SandboxedEnvironment:
         default_model_id=default_model_id,
         default_slug=default_slug,
         default_deny=default_deny,
+        roles_default=_roles_default,
         assistant_yaml=_assistant_yaml,
     )
     return environment
@@ -617,6 +628,9 @@ def own_answer(question: str, given: Mapping[str, Any]) -> st.SearchStrategy[Any
         "actions": lambda: st.just([]) if mode == "answer" else action_counts().flatmap(actions),
         "approver_roles": lambda: st.lists(ROLE_NAMES, min_size=1, max_size=3, unique=True),
         "admin_roles": lambda: st.lists(ROLE_NAMES, max_size=3, unique=True),
+        "roles": lambda: st.fixed_dictionaries(
+            {role: texts(1, 500, ONE_LINE).filter(str.strip) for role in used_roles(given)}
+        ),
         "approval_threshold": lambda: FRACTIONS,
         "deny_threshold": lambda: _at_least(given.get("approval_threshold", 0.5)),
         "model_id": lambda: model_ids(given["aws_region"]),
@@ -713,6 +727,7 @@ for _question, *_bad in (
     ("actions", {"name": "update_ticket"}, "update_ticket", 5, ["update_ticket"], [None]),
     ("approver_roles", [], None, 5, "supervisor", ["Supervisor"], [None], ["a" * 65], ["sup\n"]),
     ("admin_roles", 5, "admin", ["Admin"], [None], ["-admin"]),
+    ("roles", {}, None, ["agent"], "agent: Agents."),
     ("approval_threshold", -0.1, 1.01, math.nan, math.inf),
     ("deny_threshold", -0.0001, 1.5, math.nan),
     (
@@ -734,6 +749,26 @@ for _question, *_bad in (
     ("stacks", [], None, "dev, prod", ["Prod"], ["s" * 33], ["dev", "dev"], ["dev prod"], ["dev\n"], [5]),
 ):
     corruption(_replace(_question, *_bad))
+
+
+@corruption
+def _role_description_broken(draw: st.DrawFn, answers: dict[str, Any]) -> tuple[str, str]:
+    """A used role left undescribed, described on two lines or with nothing, or one nobody uses."""
+    roles = dict(answers["roles"])
+    role = draw(st.sampled_from(sorted(roles)))
+    how = draw(st.sampled_from(["missing", "two lines", "blank", "too long", "unused"]))
+    if how == "missing":
+        del roles[role]
+    elif how == "unused":
+        roles["nobody-uses-this"] = "A role no action, approver or admin names."
+    else:
+        roles[role] = {
+            "two lines": "Agents.\npermit (principal, action, resource);",
+            "blank": " ",
+            "too long": "r" * 501,
+        }[how]
+    answers["roles"] = roles
+    return f"role {role!r} {how}", "roles"
 
 
 @corruption

@@ -163,7 +163,8 @@ def test_typed_answers_parse_text_as_copier_does() -> None:
         pytest.param(("risk", "deny"), "deny_threshold", id="deny"),
         pytest.param(("retrieval", "backend"), "retrieval_backend", id="backend"),
         pytest.param(("actions", 3, "parameters"), "actions", id="actions"),
-        pytest.param(("roles", "x"), None, id="derived-roles"),
+        pytest.param(("roles", "x"), "roles", id="roles"),
+        pytest.param(("identity", "claims"), None, id="no-question"),
     ],
 )
 def test_question_of_longest_prefix_wins(path: tuple[str | int, ...], question: str | None) -> None:

@@ -284,3 +284,25 @@ def test_parse_spec_valid_preset_loads(document: dict[str, Any]) -> None:
     ]
     assert spec.action("issue_refund") is not None
     assert spec.action("nope") is None
+
+
+def test_parse_spec_role_description_on_two_lines_is_refused(document: dict[str, Any]) -> None:
+    """A description heads policies/<role>.cedar as a `//` comment: a second line would be policy text.
+
+    Written into a starter policy, this one would permit every action to every principal.
+    """
+    document["roles"]["agent"] = "Agents.\npermit (principal, action, resource);"
+    with pytest.raises(SpecError) as raised:
+        parse_spec(render_spec_yaml(document))
+    assert "roles.agent: a role's description is one line of text, but it has a line break" in str(
+        raised.value
+    )
+
+
+def test_parse_spec_role_description_folded_scalar_is_one_line(document: dict[str, Any]) -> None:
+    """A YAML folded description (`>`, which ends in a newline) loads, without the newline."""
+    text = render_spec_yaml(document).replace(
+        "  agent: Support agents who work tickets for their own tenant.",
+        "  agent: >\n    Support agents who work tickets\n    for their own tenant.",
+    )
+    assert parse_spec(text).roles["agent"] == "Support agents who work tickets for their own tenant."

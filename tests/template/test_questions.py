@@ -41,6 +41,18 @@ BAD_ANSWERS = [
         "actions[3].parameters.properties.amount.type: 'strng' is not a JSON Schema type; use one of string",
         id="schema-type",
     ),
+    pytest.param(
+        {"roles": {"agent": "Support agents.", "supervisor": "Supervisors."}},
+        "roles",
+        "role 'admin' is used (admin_roles[0]) but not described; add a line `admin: <who holds it>`",
+        id="role-undescribed",
+    ),
+    pytest.param(
+        {"roles": {"agent": "Agents.\npermit (principal, action, resource);", "supervisor": "S.", "admin": "A."}},
+        "roles",
+        "roles.agent: a role's description is one line of text, but it has a line break",
+        id="role-two-lines",
+    ),
     pytest.param({"project_slug": "My App"}, "project_slug", "not a valid project slug", id="slug"),
     pytest.param({"retention_days": 31}, "retention_days", "retention period", id="retention"),
     pytest.param({"stacks": ["dev", "dev"]}, "stacks", "duplicate stack", id="stacks"),
@@ -142,3 +154,62 @@ def test_copy_valid_answer_file_renders_its_answers(template_repo: Path, tmp_pat
     )
     assert spec["observability"]["retention_days"] == 90
     assert spec["identity"]["issuer"] == "https://login.example.com/"
+
+
+def test_copy_roles_default_to_the_presets_descriptions(template_repo: Path, tmp_path: Path) -> None:
+    """Unanswered, each role keeps its preset's description, in assistant.yaml and its policy's header."""
+    result, destination = _copy_with({}, tmp_path, template_repo)
+    assert result.returncode == 0, result.stderr
+    roles = yaml.safe_load((destination / "assistant.yaml").read_text())["roles"]
+    assert roles["agent"] == "Support agents who work tickets for their own tenant."
+    header = (destination / "policies" / "agent.cedar").read_text().splitlines()[0]
+    assert header == "// Role 'agent': Support agents who work tickets for their own tenant."
+
+
+def test_copy_custom_preset_with_own_actions_and_described_roles(template_repo: Path, tmp_path: Path) -> None:
+    """The custom preset supplies no pattern: the user's own actions and role descriptions are what renders."""
+    action = {
+        "name": "close_case",
+        "description": "Close a field case with a resolution note.",
+        "risk": 0.3,
+        "roles": ["field-agent"],
+        "resource_type": "case",
+        "parameters": {
+            "type": "object",
+            "properties": {"note": {"type": "string", "maxLength": 500, "description": "The resolution."}},
+            "required": ["note"],
+            "additionalProperties": False,
+        },
+    }
+    roles = {
+        "field-agent": "Technicians who close the cases they worked, in their own tenant.",
+        "ops-lead": "Operations leads who approve risky closures.",
+        "auditor": "Auditors who read every job of their tenant.",
+    }
+    answers = {
+        "preset": "custom",
+        "description": "Closes field cases.",
+        "actions": [action],
+        "approver_roles": ["ops-lead"],
+        "admin_roles": ["auditor"],
+        "roles": roles,
+    }
+    result, destination = _copy_with(answers, tmp_path, template_repo)
+    assert result.returncode == 0, result.stderr
+    spec = yaml.safe_load((destination / "assistant.yaml").read_text())
+    assert (spec["pattern"], spec["roles"], [a["name"] for a in spec["actions"]]) == ("custom", roles, ["close_case"])
+    assert sorted(path.name for path in (destination / "policies").iterdir()) == [
+        "auditor.cedar", "field-agent.cedar", "ops-lead.cedar",
+    ]  # fmt: skip
+    assert (destination / "actions" / "close_case.py").is_file()
+
+
+def test_copy_custom_preset_defaults_start_with_no_actions(template_repo: Path, tmp_path: Path) -> None:
+    """`--defaults` with the custom preset: no actions, no description, an approver and an admin role."""
+    result, destination = _copy_with({"preset": "custom"}, tmp_path, template_repo)
+    assert result.returncode == 0, result.stderr
+    spec = yaml.safe_load((destination / "assistant.yaml").read_text())
+    assert (spec["pattern"], spec["mode"], spec["actions"], spec["description"]) == ("custom", "operate", [], "")
+    assert (spec["approver_roles"], spec["admin_roles"]) == (["approver"], ["admin"])
+    assert set(spec["roles"]) == {"approver", "admin"}
+    assert "Users with the" not in str(spec["roles"])

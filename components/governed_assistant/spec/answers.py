@@ -24,7 +24,7 @@ import yaml
 from governed_assistant.spec.loader import validate_spec_data
 from governed_assistant.spec.model import SLUG_MAX_CHARS, SPEC_VERSION
 from governed_assistant.spec.models import default_model_id
-from governed_assistant.spec.problems import PathPart, Problem
+from governed_assistant.spec.problems import PathPart, Problem, format_path
 
 # Where each question's answer lands in the spec; a problem under that path is reported
 # against the question.
@@ -47,6 +47,7 @@ QUESTION_PATHS: dict[str, tuple[PathPart, ...]] = {
     "roles_claim": ("identity", "claims", "roles"),
     "approver_roles": ("approver_roles",),
     "admin_roles": ("admin_roles",),
+    "roles": ("roles",),
     "retrieval_backend": ("retrieval",),
     "denied_topics": ("guardrails", "denied_topics"),
     "pii_entities": ("guardrails", "pii_entities"),
@@ -124,21 +125,33 @@ def default_deny(approval: Any) -> float:
     return max(float(approval), DEFAULT_DENY) if valid else DEFAULT_DENY
 
 
+def used_roles(answers: Mapping[str, Any]) -> list[str]:
+    """Every role the actions, approver_roles and admin_roles answers name, in order of first use."""
+    actions = answers.get("actions")
+    names: list[str] = []
+    for action in actions if isinstance(actions, list) else []:
+        names += _role_names(action.get("roles") if isinstance(action, dict) else None)
+    names += _role_names(_answer(answers, "approver_roles")) + _role_names(answers.get("admin_roles"))
+    return list(dict.fromkeys(names))
+
+
+def default_roles(answers: Mapping[str, Any], descriptions: Mapping[str, str]) -> dict[str, str]:
+    """copier.yml's ``roles`` default: each used role with the preset's description, else a plain one."""
+    return {role: descriptions.get(role, f"Users with the {role} role.") for role in used_roles(answers)}
+
+
 def spec_from_answers(
     answers: Mapping[str, Any], role_descriptions: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    """The spec document the answers describe (what ``assistant.yaml`` starts as)."""
-    descriptions = dict(role_descriptions or {})
+    """The spec document the answers describe (what ``assistant.yaml`` starts as).
+
+    The ``roles`` answer is taken as given; until it is answered (and in answers recorded before
+    the question existed) every used role is described from ``role_descriptions``, the preset's.
+    """
     actions = answers.get("actions") or []
     approver_roles = _answer(answers, "approver_roles")
     admin_roles = answers.get("admin_roles") or []
-    role_names: list[str] = []
-    for action in actions if isinstance(actions, list) else []:
-        role_names += _role_names(action.get("roles") if isinstance(action, dict) else None)
-    role_names += _role_names(approver_roles) + _role_names(admin_roles)
-    roles = {
-        role: descriptions.get(role, f"Users with the {role} role.") for role in dict.fromkeys(role_names)
-    }
+    roles = answers["roles"] if "roles" in answers else default_roles(answers, role_descriptions or {})
 
     identity: dict[str, Any] = {"provider": answers.get("identity_provider", "cognito")}
     if identity["provider"] == "oidc":
@@ -195,13 +208,53 @@ def question_of(path: tuple[PathPart, ...]) -> str | None:
 
 def _problems_by_question(answers: Mapping[str, Any]) -> dict[str, list[Problem]]:
     """Every problem of the spec the answers describe, under its question, in questionnaire order."""
-    _, problems = validate_spec_data(spec_from_answers(answers))
+    document = spec_from_answers(answers)
+    _, problems = validate_spec_data(document)
+    if isinstance(answers.get("roles"), dict):
+        problems = _undescribed_under_roles(document, problems)
     found: dict[str, list[Problem]] = {question: [] for question in QUESTION_PATHS}
     for problem in problems:
         question = question_of(problem.path)
         if question is not None:  # else it follows from another answer's problem (a role name's)
             found[question].append(problem)
     return {question: listed for question, listed in found.items() if listed}
+
+
+def _role_use(document: Mapping[str, Any], path: tuple[PathPart, ...]) -> str | None:
+    """The role named at ``path`` when it is where an action, approver or admin names one."""
+    match path:
+        case ("actions", int(action), "roles", int(index)):
+            container = document["actions"][action]["roles"]
+        case ("approver_roles" | "admin_roles" as key, int(index)):
+            container = document[key]
+        case _:
+            return None
+    role = container[index]
+    return role if isinstance(role, str) else None
+
+
+def _undescribed_under_roles(document: Mapping[str, Any], problems: list[Problem]) -> list[Problem]:
+    """A used role missing from the ``roles`` answer, reported once under ``roles``, which must describe it.
+
+    The spec reports it where the role is used (the line to fix in a hand-edited file); in the
+    questionnaire that question came earlier and was accepted, and the answer to change is ``roles``.
+    """
+    kept: list[Problem] = []
+    reported: set[str] = set()
+    for problem in problems:
+        role = _role_use(document, problem.path)
+        if role is None or role in document["roles"]:
+            kept.append(problem)
+        elif role not in reported:
+            reported.add(role)
+            kept.append(
+                Problem(
+                    ("roles",),
+                    f"role {role!r} is used ({format_path(problem.path)}) but not described; "
+                    f"add a line `{role}: <who holds it>`",
+                )
+            )
+    return kept
 
 
 def _message(problems: list[Problem]) -> str:

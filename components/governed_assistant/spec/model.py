@@ -67,14 +67,38 @@ def python_identifier(value: str, what: str, example: str, limit: int = 64) -> s
     return value
 
 
-def _one_line(value: str) -> str:
-    """A name people read on one line: no line break (Unicode's included) and no control character."""
+def _line_break(value: str) -> str | None:
+    """Where ``value`` breaks its line (a line break, Unicode's included, or a control character)."""
     for position, character in enumerate(value):
         if unicodedata.category(character) in ("Cc", "Zl", "Zp"):
-            raise ValueError(
-                f"the name is one line of text, but it has a line break or control character "
-                f"(U+{ord(character):04X}) at position {position}; remove it (e.g. 'Support Operations')"
-            )
+            return f"a line break or control character (U+{ord(character):04X}) at position {position}"
+    return None
+
+
+def _one_line(value: str) -> str:
+    """A name people read on one line."""
+    if where := _line_break(value):
+        raise ValueError(
+            f"the name is one line of text, but it has {where}; remove it (e.g. 'Support Operations')"
+        )
+    return value
+
+
+def _role_description(value: str) -> str:
+    """One line: it becomes a comment in policies/<role>.cedar, where a second line would be policy text.
+
+    Surrounding white space is dropped, so a YAML folded scalar (``>``, which ends in a newline) is one.
+    """
+    value = value.strip()
+    if where := _line_break(value):
+        raise ValueError(
+            f"a role's description is one line of text, but it has {where}; "
+            "remove it (e.g. 'Support agents who work tickets for their own tenant.')"
+        )
+    if not value:
+        raise ValueError(
+            "describe who holds the role (e.g. 'Support agents who work tickets for their own tenant.')"
+        )
     return value
 
 
@@ -102,6 +126,8 @@ def _resource_type(value: str) -> str:
 
 
 RoleName = Annotated[str, AfterValidator(_role_name)]
+# At most 500 characters: Cognito takes 2,048 for a group's description, and one line reads best short.
+RoleDescription = Annotated[str, Field(max_length=500), AfterValidator(_role_description)]
 Fraction = Annotated[float, AfterValidator(_fraction)]
 
 
@@ -200,12 +226,13 @@ class AssistantSpec(StrictModel):
     slug: str
     description: str = Field(default="", max_length=500)
     region: Annotated[str, Field(pattern=_REGION.pattern)] = "us-east-1"
-    pattern: Literal["bounded-action", "workflow-aware", "insights-to-action"] = "bounded-action"
+    # The preset the project started from ("custom": none); only insights-to-action adds resources.
+    pattern: Literal["bounded-action", "workflow-aware", "insights-to-action", "custom"] = "bounded-action"
     mode: Literal["answer", "collect", "operate", "trigger"] = "operate"
     # A model documented to take strict tools (governed_assistant.spec.models), or its profile.
     model_id: Annotated[str, Field(pattern=_MODEL_ID.pattern), AfterValidator(check_strict_model)]
     identity: Identity = Identity()
-    roles: dict[RoleName, str] = Field(min_length=1)
+    roles: dict[RoleName, RoleDescription] = Field(min_length=1)
     approver_roles: list[RoleName] = Field(min_length=1)
     admin_roles: list[RoleName] = Field(default_factory=list)
     risk: RiskThresholds = RiskThresholds()

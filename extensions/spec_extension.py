@@ -161,8 +161,7 @@ def refuse_invalid_answers(context: Context) -> bool:
     if isinstance(conf, Mapping) and "data" in conf:
         fresh = set(conf["data"]) | set(conf.get("user_defaults") or {})
         earlier = {question for question in QUESTION_PATHS if question in answers} - fresh
-    else:
-        # copier before 9.7 renders questions without _copier_conf: whatever is there is judged.
+    else:  # no _copier_conf (copier before 9.7; the template needs 9.9.1): judge whatever is there
         earlier = set()
     message = answers_error(answers, set(QUESTION_PATHS) - earlier)
     if message:

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "components"))
 from governed_assistant.scaffold.__main__ import main
 
 if __name__ == "__main__":
-    # copier (9.5 and later) tells its tasks which operation runs them.
+    # copier tells its tasks which operation runs them (9.5 and later; the template needs 9.9.1).
     if os.environ.get("COPIER_OPERATION") == "update":
         with contextlib.redirect_stdout(io.StringIO()):
             sys.exit(main(sys.argv[1:]))

@@ -219,6 +219,8 @@ def validator_messages(answers: Mapping[str, Any]) -> tuple[dict[str, str], list
             continue
         if message.strip():
             refusals[question] = message
+            if "should match pattern" in message:
+                failures.append(f"validator {question!r} shows a regular expression: {message!r}")
             if format_path(QUESTION_PATHS[question]) not in message:
                 failures.append(f"validator {question!r} refused without saying where: {message!r}")
         elif message:

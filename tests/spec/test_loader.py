@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
-from governed_assistant.spec import SpecError, SpecVersionError, load_spec, parse_spec
+from governed_assistant.spec import AssistantSpec, SpecError, SpecVersionError, load_spec, parse_spec
+from governed_assistant.spec.model import PATTERN_WORDS
 from governed_assistant.spec.answers import render_spec_yaml
 
 Mutation = Callable[[dict[str, Any]], None]
@@ -199,7 +200,7 @@ CASES = [
     ),
     pytest.param(_set("stacks", ["dev", "dev"]), "stacks[1]", "duplicate stack", id="duplicate-stack"),
     pytest.param(_set("mode", "answer"), "actions", "proposes no actions", id="answer-mode-with-actions"),
-    pytest.param(_set("model_id", "gpt 4"), "model_id", "pattern", id="model-id"),
+    pytest.param(_set("model_id", "gpt 4"), "model_id", "is not a Bedrock model id", id="model-id"),
     pytest.param(
         _set("model_id", "us.anthropic.claude-sonnet-4-20250514-v1:0"),
         "model_id",
@@ -306,3 +307,37 @@ def test_parse_spec_role_description_folded_scalar_is_one_line(document: dict[st
         "  agent: >\n    Support agents who work tickets\n    for their own tenant.",
     )
     assert parse_spec(text).roles["agent"] == "Support agents who work tickets for their own tenant."
+
+
+def _patterns(schema: Any) -> set[str]:
+    if isinstance(schema, dict):
+        own = {schema["pattern"]} if isinstance(schema.get("pattern"), str) else set()
+        return own.union(*(_patterns(value) for value in schema.values()))
+    if isinstance(schema, list):
+        return set().union(*(_patterns(item) for item in schema))
+    return set()
+
+
+def test_every_pattern_of_the_spec_is_refused_in_words() -> None:
+    """Each regular expression a spec field must match has words for its refusal (none is shown raw)."""
+    patterns = _patterns(AssistantSpec.model_json_schema())
+    assert patterns, "the spec has no patterns: the check would prove nothing"
+    assert patterns <= set(PATTERN_WORDS)
+
+
+@pytest.mark.parametrize(
+    ("path", "bad", "words"),
+    [
+        (("region",), "mars-1", "'mars-1' is not an AWS region name"),
+        (("stacks",), ["Prod"], "'Prod' is not a stack name"),
+        (("model_id",), "foo bar", "'foo bar' is not a Bedrock model id"),
+    ],
+)
+def test_parse_spec_pattern_refusal_is_in_words(
+    document: dict[str, Any], path: tuple[str, ...], bad: Any, words: str
+) -> None:
+    document[path[0]] = bad
+    with pytest.raises(SpecError) as raised:
+        parse_spec(render_spec_yaml(document))
+    assert words in str(raised.value)
+    assert "should match pattern" not in str(raised.value)

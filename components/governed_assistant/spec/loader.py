@@ -9,7 +9,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from governed_assistant.spec.exceptions import SpecError, SpecVersionError
-from governed_assistant.spec.model import SPEC_VERSION, AssistantSpec, cross_field_problems
+from governed_assistant.spec.model import PATTERN_WORDS, SPEC_VERSION, AssistantSpec, cross_field_problems
 from governed_assistant.spec.problems import PathPart, Problem
 from governed_assistant.spec.strict_schema import check_parameters_schema, tool_limit_problems
 
@@ -81,6 +81,8 @@ def _pydantic_problems(error: ValidationError) -> list[Problem]:
             message = f"unknown key; check its spelling or remove it (known keys here: {known})"
         elif item["type"] == "missing":
             message = "required; add this key"
+        elif item["type"] == "string_pattern_mismatch" and item["ctx"]["pattern"] in PATTERN_WORDS:
+            message = f"{item['input']!r} is not {PATTERN_WORDS[item['ctx']['pattern']]}"
         else:
             message = item["msg"].removeprefix("Value error, ")
             if item["type"] in ("literal_error", "enum"):

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 from governed_assistant.spec import AssistantSpec, SpecError, SpecVersionError, load_spec, parse_spec
-from governed_assistant.spec.model import PATTERN_WORDS
 from governed_assistant.spec.answers import render_spec_yaml
+from governed_assistant.spec.model import PATTERN_WORDS
 
 Mutation = Callable[[dict[str, Any]], None]
 

@@ -49,7 +49,9 @@ _MODEL_ID = re.compile(
 _CLAIM = re.compile(r"^[A-Za-z][A-Za-z0-9_:./-]{0,127}$")
 # What each pattern above asks for, in words: a refusal says this, never the regular expression.
 PATTERN_WORDS: Final = {
-    _STACK.pattern: "a stack name: 1-32 lowercase letters, digits or '-', starting with a letter (e.g. 'prod-eu')",
+    _STACK.pattern: (
+        "a stack name: 1-32 lowercase letters, digits or '-', starting with a letter (e.g. 'prod-eu')"
+    ),
     _REGION.pattern: "an AWS region name: two letters, an area and a number (e.g. 'us-east-1', 'eu-west-3')",
     _TOPIC_NAME.pattern: (
         "a topic name: 1-100 letters, digits, spaces or - _ ! ? . and nothing else (e.g. 'Legal advice')"
@@ -59,7 +61,8 @@ PATTERN_WORDS: Final = {
         "(e.g. 'us.anthropic.claude-sonnet-4-5-20250929-v1:0')"
     ),
     _CLAIM.pattern: (
-        "a JWT claim name: a letter, then up to 127 letters, digits or _ : . / - (e.g. 'tenant_id', 'custom:tenantId')"
+        "a JWT claim name: a letter, then up to 127 letters, digits or _ : . / - "
+        "(e.g. 'tenant_id', 'custom:tenantId')"
     ),
 }
 # A Cognito user pool issues the tenant only as a custom attribute, ``custom:<name>`` (Cognito's

@@ -67,6 +67,79 @@ def preset_yaml(name: str, key: str) -> str:
     return yaml.safe_dump(_preset(name)[key], sort_keys=False, width=100)
 
 
+# Where the answers file keeps the actions when the actions question was not asked: copier
+# neither records nor replays such an answer (its updates render the old and the new version with
+# what was recorded), so ``recorded_answers`` writes them under this key, and the ``actions``
+# default gives them back. A key that is no question's, so copier replays it as it is.
+RECORDED_ACTIONS = "actions_recorded"
+
+
+def _actions_file_text(name: Any) -> str:
+    """The text of the actions file the user named (relative to where copier runs); raises when unreadable."""
+    path = Path(str(name)).expanduser()
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ValueError(f"cannot read the actions file {str(path)!r}: {error.strerror or error}") from error
+
+
+@pass_context
+def actions_default(context: Context) -> str:
+    """copier.yml's ``actions`` default, as YAML text: the recorded actions on update, else the file's,
+    the preset's, or none in answer mode."""
+    answers = _answers(context)
+    if answers.get("mode") == "answer":
+        return "[]"
+    if RECORDED_ACTIONS in answers:
+        return yaml.safe_dump(answers[RECORDED_ACTIONS], sort_keys=False, width=100, allow_unicode=True)
+    if answers.get("actions_from") == "file":
+        try:
+            return _actions_file_text(answers.get("actions_file"))
+        except ValueError:
+            return "[]"  # the actions_file question refuses it, with the reason
+    return preset_yaml(answers.get("preset", "bounded-action"), "actions")
+
+
+@pass_context
+def check_actions_file(context: Context) -> str:
+    """The ``actions_file`` question's validator: the file reads, holds YAML, and its actions are valid.
+
+    Not read when the actions are already given: on update (the file may be long gone) copier
+    replays the recorded ones, and an ``actions`` answer in the data takes precedence over the file.
+    """
+    answers = _answers(context)
+    if "actions" in answers or RECORDED_ACTIONS in answers:
+        return ""
+    try:
+        text = _actions_file_text(answers.get("actions_file"))
+    except ValueError as error:
+        return f"{error}; give the path of a YAML file holding a list of actions"
+    try:
+        actions = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        return f"the actions file is not YAML: {error}"
+    return answer_error("actions", answers | {"actions": actions})
+
+
+def _actions_from_file(given: Mapping[str, Any]) -> bool:
+    """Whether the actions come from the user's file: chosen, and not also given as the answer."""
+    given_otherwise = "actions" in given or RECORDED_ACTIONS in given
+    return given.get("mode") != "answer" and given.get("actions_from") == "file" and not given_otherwise
+
+
+def _actions_file_refusal(given: Mapping[str, Any]) -> dict[str, str]:
+    """``{"actions_file": why}`` when the actions are to come from a file that does not read as YAML."""
+    if not _actions_from_file(given):
+        return {}
+    try:
+        yaml.safe_load(_actions_file_text(given.get("actions_file", "actions.yaml")))
+    except ValueError as error:
+        return {"actions_file": f"{error}; give the path of a YAML file holding a list of actions"}
+    except yaml.YAMLError as error:
+        return {"actions_file": f"the actions file is not YAML: {error}"}
+    return {}
+
+
 def _answers(context: Context) -> dict[str, Any]:
     return {key: value for key, value in context.get_all().items() if not key.startswith("_")}
 
@@ -110,18 +183,18 @@ def _with_defaults(context: Context, given: Mapping[str, Any]) -> dict[str, Any]
     the bad answer is what gets reported.
     """
     types = _question_types()
-    answers: dict[str, Any] = {}
+    answers: dict[str, Any] = dict(given)
     for name, details in _questions().items():
         default = details.get("default")
         if name in given:
-            answers[name] = given[name]
-        elif isinstance(default, str):
+            continue
+        if isinstance(default, str):
             try:
                 text = context.environment.from_string(default).render(answers)
+                # Typed as copier types it, before the next default renders from it.
+                answers[name] = _CASTS.get(types[name], lambda value: value)(text)
             except Exception:  # noqa: S112 - see the docstring: the cause is reported instead
                 continue
-            # Typed as copier types it, before the next default renders from it.
-            answers[name] = _CASTS.get(types[name], lambda value: value)(text)
         elif default is not None:
             answers[name] = default
     return typed_answers(answers, types)
@@ -156,14 +229,17 @@ def refuse_invalid_answers(context: Context) -> bool:
     traceback, exits 1, and nothing has been written yet. Answers from the project's answers file
     (``copier update``) are left to copier, which asks again for any its validators refuse.
     """
-    answers = _with_defaults(context, typed_answers(_answers(context), _question_types()))
+    given = typed_answers(_answers(context), _question_types())
+    answers = _with_defaults(context, given)
     conf = context.get("_copier_conf")
     if isinstance(conf, Mapping) and "data" in conf:
         fresh = set(conf["data"]) | set(conf.get("user_defaults") or {})
-        earlier = {question for question in QUESTION_PATHS if question in answers} - fresh
+        earlier = {question for question in QUESTION_PATHS if question in given} - fresh
     else:  # no _copier_conf (copier before 9.7; the template needs 9.9.1): judge whatever is there
         earlier = set()
-    message = answers_error(answers, set(QUESTION_PATHS) - earlier)
+    message = answers_error(answers, set(QUESTION_PATHS) - earlier, _actions_file_refusal(given))
+    if _actions_from_file(given):  # the user answered the file, not the actions question
+        message = message.replace("question 'actions':", "question 'actions_file':")
     if message:
         raise UserMessageError(message)
     return False
@@ -192,6 +268,9 @@ def recorded_answers(context: Context) -> dict[str, Any]:
     copier was started from, so the path resolves to the template the user meant.
     """
     answers = dict(context.get("_copier_answers") or {})
+    answers.pop(RECORDED_ACTIONS, None)
+    if "actions" not in answers and isinstance(context.get("actions"), list):
+        answers[RECORDED_ACTIONS] = context["actions"]  # not asked, so not recorded (see RECORDED_ACTIONS)
     source = answers.get("_src_path")
     if isinstance(source, str) and source and not _is_remote(source):
         answers["_src_path"] = str(Path(source).expanduser().resolve())
@@ -257,6 +336,8 @@ class SpecExtension(Extension):
             default_slug=default_slug,
             default_deny=default_deny,
             roles_default=roles_default,
+            actions_default=actions_default,
+            check_actions_file=check_actions_file,
             assistant_yaml=assistant_yaml,
             package_requirement=package_requirement,
             default_model_id=default_model_id,

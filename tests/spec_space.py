@@ -111,6 +111,14 @@ def _roles_default(context: jinja2.runtime.Context) -> str:
     )
 
 
+@jinja2.pass_context
+def _actions_default(context: jinja2.runtime.Context) -> str:
+    # extensions/spec_extension.py's, for a new project typed in the editor: the preset's actions.
+    if context.get("mode") == "answer":
+        return "[]"
+    return _preset_yaml(str(context.get("preset")), "actions")
+
+
 @cache
 def copier_environment() -> SandboxedEnvironment:
     """copier's Jinja environment, with extensions/spec_extension.py's globals standing in.
@@ -130,13 +138,20 @@ def copier_environment() -> SandboxedEnvironment:
         default_slug=default_slug,
         default_deny=default_deny,
         roles_default=_roles_default,
+        actions_default=_actions_default,
         assistant_yaml=_assistant_yaml,
     )
     return environment
 
 
+# The questions that do not land in the spec, answered so that every spec question is asked: the
+# actions typed in the editor (the questionnaire's other choices, the preset's or a file's, give
+# actions the editor can give too).
+NOT_IN_SPEC = {"actions_from": "editor"}
+
+
 def _render(text: str, answers: Mapping[str, Any]) -> str:
-    return copier_environment().from_string(text).render(**answers)
+    return copier_environment().from_string(text).render(**NOT_IN_SPEC, **answers)
 
 
 def _cast(question: str, value: Any) -> Any:

@@ -22,7 +22,10 @@ RELEASE_HEADING = re.compile(r"^## (\d+\.\d+\.\d+) - (unreleased|[0-9a-f]{7,40})
 def releases() -> dict[str, str]:
     """CHANGELOG.md's releases, ``{version: commit}``, newest first; ``HEAD`` for the unreleased one."""
     text = (REPO_ROOT / "CHANGELOG.md").read_text()
-    return {version: "HEAD" if commit == "unreleased" else commit for version, commit in RELEASE_HEADING.findall(text)}
+    return {
+        version: "HEAD" if commit == "unreleased" else commit
+        for version, commit in RELEASE_HEADING.findall(text)
+    }
 
 
 # The releases `tests/template/test_update.py` updates projects from: every one before the newest.
@@ -93,7 +96,10 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         run(["git", "tag", "-f", f"v{version}", commit], cwd=clone)
     # pip keeps an installed governed-assistant of the same version, whatever URL it came from:
     # remove any, so the first rendered project installs this clone's, as it pins.
-    run([str(SHARED_VENV / "bin" / "python"), "-m", "pip", "uninstall", "-y", "-q", "governed-assistant"], cwd=clone)
+    run(
+        [str(SHARED_VENV / "bin" / "python"), "-m", "pip", "uninstall", "-y", "-q", "governed-assistant"],
+        cwd=clone,
+    )
     yield clone
 
 

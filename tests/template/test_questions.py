@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 import yaml
 
-from tests.conftest import preset_answers
-from tests.template.conftest import copier
+from tests.conftest import REPO_ROOT, preset_answers
+from tests.template.conftest import commit_all, copier, run
 
 
 def _actions_with(change: str) -> list[dict[str, Any]]:
@@ -48,7 +49,13 @@ BAD_ANSWERS = [
         id="role-undescribed",
     ),
     pytest.param(
-        {"roles": {"agent": "Agents.\npermit (principal, action, resource);", "supervisor": "S.", "admin": "A."}},
+        {
+            "roles": {
+                "agent": "Agents.\npermit (principal, action, resource);",
+                "supervisor": "S.",
+                "admin": "A.",
+            }
+        },
         "roles",
         "roles.agent: a role's description is one line of text, but it has a line break",
         id="role-two-lines",
@@ -197,7 +204,11 @@ def test_copy_custom_preset_with_own_actions_and_described_roles(template_repo: 
     result, destination = _copy_with(answers, tmp_path, template_repo)
     assert result.returncode == 0, result.stderr
     spec = yaml.safe_load((destination / "assistant.yaml").read_text())
-    assert (spec["pattern"], spec["roles"], [a["name"] for a in spec["actions"]]) == ("custom", roles, ["close_case"])
+    assert (spec["pattern"], spec["roles"], [a["name"] for a in spec["actions"]]) == (
+        "custom",
+        roles,
+        ["close_case"],
+    )
     assert sorted(path.name for path in (destination / "policies").iterdir()) == [
         "auditor.cedar", "field-agent.cedar", "ops-lead.cedar",
     ]  # fmt: skip
@@ -209,7 +220,88 @@ def test_copy_custom_preset_defaults_start_with_no_actions(template_repo: Path, 
     result, destination = _copy_with({"preset": "custom"}, tmp_path, template_repo)
     assert result.returncode == 0, result.stderr
     spec = yaml.safe_load((destination / "assistant.yaml").read_text())
-    assert (spec["pattern"], spec["mode"], spec["actions"], spec["description"]) == ("custom", "operate", [], "")
+    assert (spec["pattern"], spec["mode"], spec["actions"], spec["description"]) == (
+        "custom",
+        "operate",
+        [],
+        "",
+    )
     assert (spec["approver_roles"], spec["admin_roles"]) == (["approver"], ["admin"])
     assert set(spec["roles"]) == {"approver", "admin"}
     assert "Users with the" not in str(spec["roles"])
+
+
+ACTIONS_FILE = """\
+# Our field service actions.
+- name: close_case
+  description: Close a field case with a resolution note.
+  risk: 0.3
+  roles: [field-agent]
+  resource_type: case
+  parameters:
+    type: object
+    properties:
+      note: {type: string, maxLength: 500, description: The resolution.}
+    required: [note]
+    additionalProperties: false
+"""
+
+
+@pytest.mark.parametrize(("actions_from", "asked"), [("preset", False), ("file", False), ("editor", True)])
+def test_actions_editor_opens_only_when_chosen(actions_from: str, asked: bool) -> None:
+    """The YAML editor is one choice of three, not the default: the actions question is asked only for it."""
+    questions = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())
+    assert questions["actions_from"]["default"] == "preset"
+    when = jinja2.Environment(autoescape=False).from_string(questions["actions"]["when"])  # noqa: S701 - YAML
+    assert when.render(mode="operate", actions_from=actions_from) == str(asked)
+    assert when.render(mode="answer", actions_from=actions_from) == "False"
+
+
+def test_copy_actions_from_a_file_render_recorded_and_replayed_on_update(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    """Actions read from the user's file become the spec's; the answers file records them, so an
+    update inside the project (the file long gone) replays them and changes nothing."""
+    (tmp_path / "field-actions.yaml").write_text(ACTIONS_FILE)
+    answers = {"preset": "custom", "actions_from": "file", "actions_file": "field-actions.yaml"}
+    result, destination = _copy_with(answers, tmp_path, template_repo)
+    assert result.returncode == 0, result.stderr
+    spec = yaml.safe_load((destination / "assistant.yaml").read_text())
+    assert [action["name"] for action in spec["actions"]] == ["close_case"]
+    assert set(spec["roles"]) == {"field-agent", "approver", "admin"}
+    recorded = yaml.safe_load((destination / ".copier-answers.yml").read_text())
+    assert [action["name"] for action in recorded["actions_recorded"]] == ["close_case"]
+    assert "actions" not in recorded  # not asked, so copier would neither record nor replay it
+
+    (tmp_path / "field-actions.yaml").unlink()
+    commit_all(destination, "copied")
+    updated = copier("update", "--trust", "--defaults", "--vcs-ref", "HEAD", cwd=destination)
+    assert updated.returncode == 0, updated.stderr
+    assert run(["git", "status", "--porcelain"], cwd=destination).stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(None, "cannot read the actions file 'field-actions.yaml'", id="missing"),
+        pytest.param("- [unclosed\n", "the actions file is not YAML", id="not-yaml"),
+        pytest.param(
+            ACTIONS_FILE.replace("close_case", "Close Case"),
+            "actions[0].name: 'Close Case' is not a valid",
+            id="bad",
+        ),
+    ],
+)
+def test_copy_actions_file_refused_under_its_question_and_nothing_written(
+    template_repo: Path, tmp_path: Path, content: str | None, message: str
+) -> None:
+    """A missing, unparsable or invalid actions file is refused under actions_file, without a traceback."""
+    if content is not None:
+        (tmp_path / "field-actions.yaml").write_text(content)
+    answers = {"actions_from": "file", "actions_file": "field-actions.yaml"}
+    result, destination = _copy_with(answers, tmp_path, template_repo)
+    assert result.returncode != 0
+    assert "Validation error for question 'actions_file': " in result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not destination.exists()

@@ -75,7 +75,9 @@ def test_default_project_pins_the_package_at_the_rendered_commit(
 ) -> None:
     """requirements.txt names the package at the exact commit copier rendered, as a pip VCS URL."""
     commit = run(["git", "rev-parse", "HEAD"], cwd=template_repo).stdout.strip()
-    expected = f"governed-assistant[infra] @ git+file://localhost{template_repo}@{commit}#subdirectory=components"
+    expected = (
+        f"governed-assistant[infra] @ git+file://localhost{template_repo}@{commit}#subdirectory=components"
+    )
     assert expected in (default_project / "requirements.txt").read_text().splitlines()
     dev = (default_project / "requirements-dev.txt").read_text().splitlines()
     assert expected.replace("[infra]", "[infra,local]") in dev

@@ -46,7 +46,9 @@ def vendored(release: str) -> bool:
 
 
 @pytest.fixture(scope="module", params=EARLIER_RELEASES, ids=[f"from-{v}" for v in EARLIER_RELEASES])
-def updated(template_repo: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+def updated(
+    template_repo: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Path:
     """A project rendered from an earlier release, edited by its user, committed, then updated to HEAD."""
     release = request.param
     workspace = tmp_path_factory.mktemp(f"update-{release}")
@@ -150,7 +152,9 @@ def test_updated_project_passes_its_own_tests(updated: Path) -> None:
     run(["make", "test", f"VENV={SHARED_VENV}", *options], cwd=updated)
 
 
-def test_update_runs_from_inside_a_project_copied_from_a_relative_path(template_repo: Path, tmp_path: Path) -> None:
+def test_update_runs_from_inside_a_project_copied_from_a_relative_path(
+    template_repo: Path, tmp_path: Path
+) -> None:
     """`copier copy ../template app`, then `copier update` inside app: it works, and claims no file."""
     source = os.path.relpath(template_repo, tmp_path)
     copied = copier("copy", "--trust", "--defaults", "--vcs-ref", "HEAD", source, "app", cwd=tmp_path)
@@ -166,3 +170,20 @@ def test_update_runs_from_inside_a_project_copied_from_a_relative_path(template_
     # every stub; the scaffold task must not report those).
     assert "created " not in updated.stdout + updated.stderr
     assert run(["git", "status", "--porcelain"], cwd=project).stdout == ""
+
+
+def test_update_from_before_0_5_keeps_the_projects_own_actions(template_repo: Path, tmp_path: Path) -> None:
+    """A project made with actions of its own (not the preset's) updates with them: the 0.5.0 migration
+    records them under actions_recorded, as copier no longer asks (nor replays) the actions question."""
+    previous = next(release for release in EARLIER_RELEASES if release.startswith("0.4."))
+    own = [action for action in yaml.safe_load(NEW_ACTION)]  # one action, not the preset's four
+    answers = {"actions": own, "approver_roles": ["agent"], "admin_roles": []}
+    project = render(template_repo, tmp_path / "project", answers, vcs_ref=f"v{previous}")
+    commit_all(project, f"rendered from v{previous}")
+    result = copier("update", "--trust", "--defaults", "--vcs-ref", "HEAD", cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert [action["name"] for action in recorded["actions_recorded"]] == ["close_ticket"]
+    assert recorded["roles"] == {"agent": "Support agents who work tickets for their own tenant."}
+    assert run(["git", "diff", "--name-only", "--diff-filter=U"], cwd=project).stdout == ""
+    assert "issue_refund" not in (project / "README.md").read_text()

@@ -266,12 +266,15 @@ def answer_error(question: str, answers: Mapping[str, Any]) -> str:
     return _message(_problems_by_question(answers).get(question, []))
 
 
-def answers_error(answers: Mapping[str, Any], questions: Collection[str]) -> str:
+def answers_error(
+    answers: Mapping[str, Any], questions: Collection[str], others: Mapping[str, str] | None = None
+) -> str:
     """Every problem with the answers to ``questions``, each line as copier words one; empty when none.
 
     ``answers`` are every answer known so far: the ones given, the ones copier will fill in (left
     out here, ``spec_from_answers`` uses the same defaults) and earlier ones. A line reads as
     copier's own refusal of that answer, so the interactive questionnaire says the same.
+    ``others`` are refusals of questions that do not land in the spec (``actions_file``), listed first.
     """
     # The spec's rules across fields run only once every field is valid, so a bad field would hide
     # them: judge again without the answers refused so far (their defaults instead), until no
@@ -286,14 +289,15 @@ def answers_error(answers: Mapping[str, Any], questions: Collection[str]) -> str
         refused |= found
         for question in found:
             remaining.pop(question, None)
-    refused = {question: refused[question] for question in QUESTION_PATHS if question in refused}
-    if not refused:
+    messages = dict(others or {}) | {
+        question: _message(refused[question]) for question in QUESTION_PATHS if question in refused
+    }
+    if not messages:
         return ""
     lines = "\n".join(
-        f"  - Validation error for question '{question}': {_message(problems)}"
-        for question, problems in refused.items()
+        f"  - Validation error for question '{question}': {message}" for question, message in messages.items()
     )
-    count = f"{len(refused)} answer{'s are' if len(refused) != 1 else ' is'} invalid"
+    count = f"{len(messages)} answer{'s are' if len(messages) != 1 else ' is'} invalid"
     return (
         f"{count}, so nothing was written:\n{lines}\n"
         "Give each a valid answer (in the data file, or --data question=value) and run copier again."

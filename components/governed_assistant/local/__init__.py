@@ -15,7 +15,8 @@ From Python (the demo, end-to-end tests)::
 Modules: ``stack`` (lifecycle), ``servers`` (binding, threads), ``moto_server`` and ``resources``
 (moto and what it holds), ``bridge`` (EventBridge targets moto cannot reach), ``lambda_endpoint``
 and ``handlers``, ``api_gateway`` and ``api_server``, ``model_script``, ``guardrail`` and
-``bedrock_endpoint``, ``issuer``, ``environment``, ``cli``; ``samples`` holds demo executors.
+``bedrock_endpoint``, ``issuer``, ``environment``, ``cli`` and ``banner``; ``samples`` holds demo
+executors.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from governed_assistant.errors import GovernanceError
+from governed_assistant.local.banner import banner
 from governed_assistant.local.constants import (
     DEFAULT_API_PORT,
     DEFAULT_TOKEN_TTL_SECONDS,
@@ -20,24 +21,11 @@ from governed_assistant.local.constants import (
     STATE_DIR,
 )
 from governed_assistant.local.exceptions import TokenRequestError
-from governed_assistant.local.guardrail import SUPPORTED_PII, unsupported_pii
 from governed_assistant.local.issuer import DevIssuer
-from governed_assistant.local.stack import (
-    DemoIdentity,
-    LocalStack,
-    api_issuer,
-    approval_example,
-    port_from,
-)
+from governed_assistant.local.stack import LocalStack, api_issuer, port_from, token_example_roles
 from governed_assistant.runtime.telemetry import SqliteEventStore, format_timeline
 from governed_assistant.spec import load_spec
-from governed_assistant.wire import (
-    CONSOLE_ROUTES,
-    ENV_LOCAL_API_PORT,
-    LOCAL_ROUTES,
-    ROUTE_OPENAPI,
-    ROUTES,
-)
+from governed_assistant.wire import ENV_LOCAL_API_PORT
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -162,82 +150,20 @@ def _dev(args: argparse.Namespace) -> int:
     return 0
 
 
-def banner(stack: LocalStack, live: Sequence[str] = ()) -> str:
-    lines = [
-        f"{stack.spec.name}: running offline",
-        f"  API            {stack.api_url}   ({', '.join(ROUTES)}; "
-        f"without a token: {', '.join((*CONSOLE_ROUTES, *LOCAL_ROUTES))})",
-        f"  OpenAPI        {stack.api_url}{ROUTE_OPENAPI.split(' ', 1)[1]}   (every route: auth, bodies, "
-        "answers, errors; the project's openapi.json)",
-        f"  console        {stack.console_url}   (chat, follow a job, approve: sign in as a demo "
-        "identity below, or paste a token)",
-        f"  issuer / JWKS  {stack.issuer.issuer}/.well-known/jwks.json",
-        f"  moto           {stack.moto_url}   (aws --endpoint-url {stack.moto_url} ...)",
-        f"  bedrock        {stack.bedrock_url or 'AWS (--real-bedrock)'}",
-        f"  flags          {stack.flags_file}   (edit it: handlers re-read it on change)",
-        f"  live tenants   {_live(stack, live)}",
-        f"  events         {stack.events_db}   (make trace JOB=<id>)",
-    ]
-    if stack.retrieval.note:
-        lines.append(f"  {stack.retrieval.note}")
-    missing = unsupported_pii(stack.spec)
-    if stack.bedrock is not None and missing:
-        lines.append(
-            f"  note: the local guardrail cannot detect {', '.join(missing)} "
-            f"(it detects {', '.join(SUPPORTED_PII)})"
-        )
-    lines.append("")
-    lines.append("Tokens (valid 12 h; make token TENANT=.. USER=.. ROLES=.. for more):")
-    for who, token in stack.demo_tokens():
-        lines.append(f"  # {who.label}: user={who.user} tenant={who.tenant} roles={','.join(who.roles)}")
-        lines.append(f"  export {token_variable(who)}={token}")
-    example = approval_example(stack.spec)
-    if example is not None:
-        asks, approves = example.requester, example.approver
-        lines.append(
-            f'  # approval flow (README, "API"): {asks.user} asks "{example.message}", '
-            f"{approves.user} approves"
-        )
-        lines.append(
-            f"  export TOKEN_REQUESTER=${token_variable(asks)} TOKEN_APPROVER=${token_variable(approves)}"
-        )
-    lines.append("")
-    lines.append(
-        f'Try: curl -s -X POST {stack.api_url}/messages -H "Authorization: Bearer $TOKEN_ACME_ALICE" '
-        '-H "Content-Type: application/json" -d \'{"message": "hello"}\''
-    )
-    lines.append("Stop with Ctrl-C.")
-    return "\n".join(lines)
-
-
-def _live(stack: LocalStack, live: Sequence[str]) -> str:
-    """Which tenants' actions run (the others are decided and recorded in shadow mode, never run)."""
-    if live:
-        return f"{', '.join(live)} (the others as assistant.yaml's rollout says)"
-    if stack.spec.rollout.shadow_mode:
-        return "none: assistant.yaml starts every tenant in shadow mode (--live TENANT lifts it)"
-    return "every tenant (assistant.yaml's rollout.shadow_mode is false)"
-
-
-def token_variable(who: DemoIdentity) -> str:
-    """The shell variable the banner exports ``who``'s token in: ``TOKEN_ACME_ALICE``."""
-    return f"TOKEN_{who.tenant}_{who.user}".upper()
-
-
 def _token(args: argparse.Namespace) -> int:
     project = Path(args.project).resolve()
     spec = load_spec(project / "assistant.yaml")
     port = port_from(args.port, ENV_LOCAL_API_PORT, DEFAULT_API_PORT)
     issuer = DevIssuer.for_spec(spec, project / STATE_DIR, issuer=api_issuer(port))
     roles = [role.strip() for role in args.roles.split(",") if role.strip()]
-    _check_token_request(args.tenant, args.user, roles, declared=list(spec.roles))
+    usage = f"make token TENANT=acme USER=alice ROLES={','.join(token_example_roles(spec))}"
+    _check_token_request(args.tenant, args.user, roles, declared=list(spec.roles), usage=usage)
     print(issuer.token(args.tenant, args.user, roles, expires_in=args.ttl))
     return 0
 
 
-def _check_token_request(tenant: str, user: str, roles: list[str], declared: list[str]) -> None:
+def _check_token_request(tenant: str, user: str, roles: list[str], declared: list[str], usage: str) -> None:
     """Refuse now what the API would refuse later, so a bad token never leaves this command."""
-    usage = "make token TENANT=acme USER=alice ROLES=agent"
     if not tenant.strip():
         raise TokenRequestError(f"no tenant given; name the tenant the user belongs to: {usage}")
     if not user.strip():

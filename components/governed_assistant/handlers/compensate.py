@@ -28,6 +28,7 @@ from governed_assistant.handlers.steps import (
     proposal_of,
     run_step,
 )
+from governed_assistant.runtime.idempotency.keys import run_key
 
 STEP: Final = "compensate"
 
@@ -75,7 +76,7 @@ def _compensate(env: Environment, event: Mapping[str, Any], lambda_context: Any)
 
     with env.recorder.stage(job_id, context, STEP) as stage:
         stage.details = {"action": spec_action.name, "completed": sorted(results), "cause": failed.summary}
-        key = f"{STEP}:{context.tenant_id}:{spec_action.name}"
+        key = run_key(STEP, context.tenant_id, spec_action.name)
         data = run_once(job_id, key, run, persistence=env.persistence, lambda_context=lambda_context)
         stage.outcome = str(data.get("status", "unknown"))
     return data

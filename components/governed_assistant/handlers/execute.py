@@ -30,6 +30,7 @@ from governed_assistant.handlers.steps import (
     proposal_of,
     run_step,
 )
+from governed_assistant.runtime.idempotency.keys import run_key
 
 # Annotations only: importing the spec package at run time loads YAML and builds its model,
 # which a handler's cold import should not pay (tests/handlers/test_wiring.py checks).
@@ -88,7 +89,7 @@ def _execute(env: Environment, event: Mapping[str, Any], lambda_context: Any) ->
         run_once,
     )  # Powertools idempotency loads boto3: on first use
 
-    key = ":".join(part for part in (STEP, context.tenant_id, action, step) if part)
+    key = run_key(STEP, context.tenant_id, action, step)
     with env.recorder.stage(job_id, context, STEP) as stage:
         stage.details = {"action": action, "step": step, "resourceId": proposal.resource_id}
         data = run_once(job_id, key, run, persistence=env.persistence, lambda_context=lambda_context)

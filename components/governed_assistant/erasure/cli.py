@@ -68,9 +68,15 @@ def _erase(args: argparse.Namespace, tenant: str, stdin: TextIO) -> Any:
         targets = ErasureTargets.from_outputs(_read_outputs(args.outputs, stdin))
         client, credentials = _aws_clients(targets.region)
     erasers = build_erasers(targets, client=client, run_keys=spec_run_keys(spec), credentials=credentials)
-    return erase_tenant(
-        tenant, erasers, confirm=args.confirm, dry_run=args.dry_run, retained=retained(targets)
-    )
+    try:
+        return erase_tenant(
+            tenant, erasers, confirm=args.confirm, dry_run=args.dry_run, retained=retained(targets)
+        )
+    finally:
+        for eraser in erasers:
+            close = getattr(eraser, "close", None)
+            if close is not None:
+                close()
 
 
 def _read_outputs(source: str | None, stdin: TextIO) -> dict[str, Any]:

@@ -40,3 +40,7 @@ class VectorRowsEraser:
 
     def erase(self, tenant_id: str) -> int:
         return self._scalar(tenant_id, DELETE_SQL)
+
+    def close(self) -> None:
+        """Close the session (a direct connection; the Data API holds none)."""
+        self._session.close()

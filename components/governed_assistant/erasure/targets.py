@@ -84,9 +84,14 @@ class ErasureTargets:
             db_name=retrieval.get("database"),
             events_endpoint=erasure.get("events_endpoint") or None,
             events_index=str(erasure.get("events_index") or "decision-events-*"),
-            log_retention_days=erasure.get("log_retention_days"),
-            backups=dict(erasure.get("backups") or {}),
+            log_retention_days=_days(erasure.get("log_retention_days")),
+            backups={name: int(days) for name, days in (erasure.get("backups") or {}).items()},
         )
+
+
+def _days(value: Any) -> int | None:
+    # JSON (and Pulumi's outputs) may hand a whole number back as 35.0.
+    return None if value is None else int(value)
 
 
 def retained(targets: ErasureTargets) -> list[str]:

@@ -28,7 +28,6 @@ from governed_assistant.handlers.steps import (
     proposal_of,
     run_step,
 )
-from governed_assistant.runtime.idempotency.keys import run_key
 
 STEP: Final = "compensate"
 
@@ -70,9 +69,9 @@ def _compensate(env: Environment, event: Mapping[str, Any], lambda_context: Any)
             raise ActionFailedError(job_id, f"{spec_action.name} (compensation)", None, result.summary)
         return result.model_dump(mode="json", by_alias=True)
 
-    from governed_assistant.runtime.idempotency import (
-        run_once,
-    )  # Powertools idempotency loads boto3: on first use
+    # Powertools idempotency loads boto3 (the package's __init__ too): on first use.
+    from governed_assistant.runtime.idempotency import run_once
+    from governed_assistant.runtime.idempotency.keys import run_key
 
     with env.recorder.stage(job_id, context, STEP) as stage:
         stage.details = {"action": spec_action.name, "completed": sorted(results), "cause": failed.summary}

@@ -30,7 +30,6 @@ from governed_assistant.handlers.steps import (
     proposal_of,
     run_step,
 )
-from governed_assistant.runtime.idempotency.keys import run_key
 
 # Annotations only: importing the spec package at run time loads YAML and builds its model,
 # which a handler's cold import should not pay (tests/handlers/test_wiring.py checks).
@@ -85,9 +84,9 @@ def _execute(env: Environment, event: Mapping[str, Any], lambda_context: Any) ->
             raise ActionFailedError(job_id, action, step, result.summary)
         return result.model_dump(mode="json", by_alias=True)
 
-    from governed_assistant.runtime.idempotency import (
-        run_once,
-    )  # Powertools idempotency loads boto3: on first use
+    # Powertools idempotency loads boto3 (the package's __init__ too): on first use.
+    from governed_assistant.runtime.idempotency import run_once
+    from governed_assistant.runtime.idempotency.keys import run_key
 
     key = run_key(STEP, context.tenant_id, action, step)
     with env.recorder.stage(job_id, context, STEP) as stage:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +125,18 @@ def test_cli_local_erases_the_events_file_of_a_stopped_stack(project: Path) -> N
     assert (store.count_tenant("acme"), store.count_tenant("acme-corp")) == (0, 1)
     raw = (project / ".local" / "events.sqlite3").read_bytes()
     assert b"secret of acme-corp" in raw and b'secret of acme"' not in raw
+
+
+def test_cli_store_that_fails_exits_1_after_the_others_ran(
+    aws: Aws, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A table that is not there fails its store; the others are still erased, and the exit status is 1."""
+    DynamoDBJobStore(aws.client("dynamodb"), aws.tables.jobs).create(context("acme"))
+    path = outputs(aws, project / "o.json")
+    document = json.loads(path.read_text())
+    document["erasure"]["approvals_table"] = "no-such-table"
+    path.write_text(json.dumps(document))
+    code, out = run(project, "--tenant", "acme", "--outputs", str(path), "--confirm", "acme")
+    assert code == 1 and "run the erasure again" in capsys.readouterr().err
+    assert re.search(r"approvals table no-such-table +FAILED: ResourceNotFoundException", out)
+    assert f"jobs table {aws.tables.jobs}" in out and "erased 1 of 1" in out

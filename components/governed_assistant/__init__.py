@@ -12,6 +12,7 @@ A generated project imports only the names in ``__all__`` below and the helpers 
                the API's OpenAPI document (``openapi_document``)
     local      the offline stack behind ``make dev`` and ``make demo`` (the ``[local]`` extra)
     testing    helpers for the owner's tests: tokens, in-memory stores, events, Pulumi mocks
+    erasure    ``make erase-tenant``: one tenant's data deleted from every store, run by an operator
 
 Nothing here is imported until it is used, so a handler importing
 ``governed_assistant.handlers.api`` loads neither Pulumi nor the spec model through this module.

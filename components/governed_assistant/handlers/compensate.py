@@ -69,13 +69,13 @@ def _compensate(env: Environment, event: Mapping[str, Any], lambda_context: Any)
             raise ActionFailedError(job_id, f"{spec_action.name} (compensation)", None, result.summary)
         return result.model_dump(mode="json", by_alias=True)
 
-    from governed_assistant.runtime.idempotency import (
-        run_once,
-    )  # Powertools idempotency loads boto3: on first use
+    # Powertools idempotency loads boto3 (the package's __init__ too): on first use.
+    from governed_assistant.runtime.idempotency import run_once
+    from governed_assistant.runtime.idempotency.keys import run_key
 
     with env.recorder.stage(job_id, context, STEP) as stage:
         stage.details = {"action": spec_action.name, "completed": sorted(results), "cause": failed.summary}
-        key = f"{STEP}:{context.tenant_id}:{spec_action.name}"
+        key = run_key(STEP, context.tenant_id, spec_action.name)
         data = run_once(job_id, key, run, persistence=env.persistence, lambda_context=lambda_context)
         stage.outcome = str(data.get("status", "unknown"))
     return data

@@ -366,7 +366,15 @@ def configure(environment: Environment) -> Environment:
 
 
 def reset() -> None:
-    """Forget the current Environment; the next ``current()`` builds a fresh one from env vars."""
+    """Forget the current Environment; the next ``current()`` builds a fresh one from env vars.
+
+    A retriever it built is closed first: a direct PostgreSQL connection (the local stack's
+    pgvector) must not outlive the stack that started the server.
+    """
     global _CURRENT
     with _CURRENT_LOCK:
-        _CURRENT = None
+        previous, _CURRENT = _CURRENT, None
+    retriever = previous._parts.get("retriever") if previous is not None else None
+    close = getattr(retriever, "close", None)
+    if callable(close):
+        close()

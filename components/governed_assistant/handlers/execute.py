@@ -84,11 +84,11 @@ def _execute(env: Environment, event: Mapping[str, Any], lambda_context: Any) ->
             raise ActionFailedError(job_id, action, step, result.summary)
         return result.model_dump(mode="json", by_alias=True)
 
-    from governed_assistant.runtime.idempotency import (
-        run_once,
-    )  # Powertools idempotency loads boto3: on first use
+    # Powertools idempotency loads boto3 (the package's __init__ too): on first use.
+    from governed_assistant.runtime.idempotency import run_once
+    from governed_assistant.runtime.idempotency.keys import run_key
 
-    key = ":".join(part for part in (STEP, context.tenant_id, action, step) if part)
+    key = run_key(STEP, context.tenant_id, action, step)
     with env.recorder.stage(job_id, context, STEP) as stage:
         stage.details = {"action": action, "step": step, "resourceId": proposal.resource_id}
         data = run_once(job_id, key, run, persistence=env.persistence, lambda_context=lambda_context)

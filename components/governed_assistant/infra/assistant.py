@@ -29,7 +29,7 @@ forward them; no function touches Firehose.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Final, Generic, Literal, NotRequired, TypedDict, TypeVar, cast
+from typing import Any, Final, Generic, Literal, NotRequired, TypedDict, TypeVar, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -38,6 +38,7 @@ from governed_assistant.errors import GovernanceError
 from governed_assistant.infra.alarms import ROLLBACK_ALARMS, alarm_name
 from governed_assistant.infra.conversation import ConversationLayer, ConversationLayerArgs
 from governed_assistant.infra.decision_delivery import delivery_stream_name
+from governed_assistant.infra.decision_index import INDEX_PATTERN
 from governed_assistant.infra.entrypoints import HANDLERS
 from governed_assistant.infra.execution import (
     INSIGHTS_PATTERN,
@@ -47,7 +48,9 @@ from governed_assistant.infra.execution import (
 )
 from governed_assistant.infra.functions import LambdaCode, physical_name
 from governed_assistant.infra.guardrail import SpecGuardrail
+from governed_assistant.infra.job_tables import PITR_RECOVERY_DAYS
 from governed_assistant.infra.observability import ObservabilityLayer, ObservabilityLayerArgs
+from governed_assistant.infra.pgvector import BACKUP_RETENTION_DAYS
 from governed_assistant.infra.reasoning import ReasoningLayer, ReasoningLayerArgs
 from governed_assistant.infra.rollout import (
     DeploymentStrategySettings,
@@ -156,6 +159,9 @@ class GovernedAssistant(pulumi.ComponentResource):
     """The CloudWatch dashboard of decisions, jobs and alarms."""
     delivery_stream_name: pulumi.Output[str | None]
     """The Firehose stream of decision events; None when OpenSearch is off."""
+    erasure_targets: pulumi.Output[dict[str, Any]]
+    """Where tenant data lives (tables, state machine, retrieval store, decision events) and the
+    backup windows: what ``make erase-tenant`` reads from the stack output ``erasure``."""
 
     def __init__(
         self, name: str, args: GovernedAssistantArgs, opts: pulumi.ResourceOptions | None = None
@@ -180,7 +186,7 @@ class GovernedAssistant(pulumi.ComponentResource):
         watched_alarms = _Later(pulumi.Output.all(*(self._alarm_arn(purpose) for purpose in ROLLBACK_ALARMS)))
         stream = _Later(stream_arn) if stream_arn is not None else None
         try:
-            conversation, execution, observability = self._create_layers(
+            conversation, reasoning, execution, observability = self._create_layers(
                 args, code, telemetry, namespace, watched_alarms.output, stream.output if stream else None
             )
             watched_alarms.give(observability.rollback_alarm_arns)
@@ -201,6 +207,7 @@ class GovernedAssistant(pulumi.ComponentResource):
         self.event_bus_name = execution.event_bus_name
         self.dashboard_url = observability.dashboard_url
         self.delivery_stream_name = observability.delivery_stream_name
+        self.erasure_targets = self._erasure_targets(reasoning, execution, observability)
         self.register_outputs(
             {
                 "api_url": self.api_url,
@@ -212,8 +219,36 @@ class GovernedAssistant(pulumi.ComponentResource):
                 "event_bus_name": self.event_bus_name,
                 "dashboard_url": self.dashboard_url,
                 "delivery_stream_name": self.delivery_stream_name,
+                "erasure_targets": self.erasure_targets,
             }
         )
+
+    def _erasure_targets(
+        self, reasoning: ReasoningLayer, execution: ExecutionLayer, observability: ObservabilityLayer
+    ) -> pulumi.Output[dict[str, Any]]:
+        """Every store that holds tenant data, and the backup windows this stack sets
+        (``governed_assistant.erasure.ErasureTargets.from_outputs`` reads it)."""
+        spec = self._spec
+        backups = {"dynamodb_pitr_days": PITR_RECOVERY_DAYS}
+        if spec.retrieval.backend == "pgvector":
+            backups["aurora_backup_days"] = BACKUP_RETENTION_DAYS
+        fixed = {
+            "retrieval_backend": spec.retrieval.backend,
+            "events_index": INDEX_PATTERN,
+            "log_retention_days": spec.observability.retention_days,
+            "backups": backups,
+        }
+        named = pulumi.Output.all(
+            region=self._region,
+            jobs_table=execution.jobs_table_name,
+            approvals_table=execution.approvals_table_name,
+            idempotency_table=execution.idempotency_table_name,
+            usage_table=reasoning.usage_table_name,
+            state_machine_arn=execution.state_machine_arn,
+            retrieval=reasoning.retrieval,
+            events_endpoint=observability.domain_endpoint,
+        )
+        return named.apply(lambda resolved: {**resolved, **fixed})
 
     def _create_layers(
         self,
@@ -223,7 +258,7 @@ class GovernedAssistant(pulumi.ComponentResource):
         namespace: str,
         watched_alarm_arns: pulumi.Output[list[str]],
         stream_arn: pulumi.Output[str] | None,
-    ) -> tuple[ConversationLayer, ExecutionLayer, ObservabilityLayer]:
+    ) -> tuple[ConversationLayer, ReasoningLayer, ExecutionLayer, ObservabilityLayer]:
         """The guardrail and the five layers, in the order the module's docstring gives."""
         name = self._name
         spec = self._spec
@@ -338,7 +373,7 @@ class GovernedAssistant(pulumi.ComponentResource):
         if "search_master_user_arn" in args:
             observability_args["master_user_arn"] = args["search_master_user_arn"]
         observability = ObservabilityLayer(f"{name}-observability", observability_args, child)
-        return conversation, execution, observability
+        return conversation, reasoning, execution, observability
 
     def _create_code(self, code: AssistantCode) -> LambdaCode:
         runtime = code.get("runtime", DEFAULT_RUNTIME)

@@ -7,9 +7,14 @@ attributes, for the tests and the local stack.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 import pulumi
 import pulumi_aws as aws
+
+# How far back a point-in-time restore reaches (DynamoDB's maximum, and its default): also how
+# long an erased tenant's records can come back from a restore (README "Erase a tenant").
+PITR_RECOVERY_DAYS: Final = 35
 
 
 def create_job_table(
@@ -30,7 +35,9 @@ def create_job_table(
         hash_key=keys[0],
         range_key=keys[1] if len(keys) > 1 else None,
         attributes=[aws.dynamodb.TableAttributeArgs(name=key, type="S") for key in keys],
-        point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+        point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(
+            enabled=True, recovery_period_in_days=PITR_RECOVERY_DAYS
+        ),
         server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
         ttl=aws.dynamodb.TableTtlArgs(attribute_name=ttl, enabled=True),
         deletion_protection_enabled=protect,

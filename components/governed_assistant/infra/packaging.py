@@ -38,9 +38,10 @@ from governed_assistant.errors import GovernanceError
 REQUIRED_PATHS: Final = ("assistant.yaml",)
 OPTIONAL_PATHS: Final = ("actions", "policies", "prompts")
 # The governance package's parts no function imports (a test imports every handler without
-# them): the Pulumi components, the scaffolder, the offline stack and the test helpers.
+# them): the Pulumi components, the scaffolder, the offline stack, the test helpers, and the
+# erasure, which an operator runs with their own credentials (no function may erase a tenant).
 PACKAGE_NAME: Final = "governed-assistant"
-LAYER_EXCLUDED_MODULES: Final = ("infra", "scaffold", "local", "testing")
+LAYER_EXCLUDED_MODULES: Final = ("infra", "scaffold", "local", "testing", "erasure")
 LAYER_EXCLUDED: Final = tuple(f"python/governed_assistant/{module}/" for module in LAYER_EXCLUDED_MODULES)
 
 EXCLUDED_NAMES: Final = frozenset(

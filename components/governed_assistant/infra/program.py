@@ -77,4 +77,6 @@ def deploy_assistant(config: pulumi.Config, stack: str, project_dir: Path = Path
     pulumi.export("state_machine_arn", assistant.state_machine_arn)
     pulumi.export("jobs_table", assistant.jobs_table_name)
     pulumi.export("dashboard_url", assistant.dashboard_url)
+    # Where tenant data lives: `make erase-tenant` pipes `pulumi stack output --json` in.
+    pulumi.export("erasure", assistant.erasure_targets)
     return assistant

@@ -42,6 +42,7 @@ from governed_assistant.infra.functions import (
     logs_and_tracing,
     physical_name,
 )
+from governed_assistant.infra.job_tables import PITR_RECOVERY_DAYS
 from governed_assistant.infra.pgvector import DatabaseSize, VectorDatabase
 from governed_assistant.infra.retrieval import (
     EMBEDDING_MODEL_ID,
@@ -294,7 +295,9 @@ class ReasoningLayer(pulumi.ComponentResource):
                 aws.dynamodb.TableAttributeArgs(name="tenantId", type="S"),
                 aws.dynamodb.TableAttributeArgs(name="day", type="S"),
             ],
-            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(
+                enabled=True, recovery_period_in_days=PITR_RECOVERY_DAYS
+            ),
             server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
             ttl=aws.dynamodb.TableTtlArgs(attribute_name="expiresAt", enabled=True),
             tags=self._tags,

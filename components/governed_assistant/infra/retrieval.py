@@ -33,6 +33,7 @@ from governed_assistant.infra.functions import (
     policy_document,
 )
 from governed_assistant.infra.storage import private_bucket
+from governed_assistant.runtime.retrieval.constants import DOCUMENTS_PREFIX
 from governed_assistant.wire import (
     ENV_COLLECTION_ENDPOINT,
     ENV_EMBEDDING_DIMENSIONS,
@@ -46,7 +47,6 @@ EMBEDDING_MODEL_ID: Final = "amazon.titan-embed-text-v2:0"
 EMBEDDING_DIMENSIONS: Final = 1024
 VECTOR_INDEX: Final = "governed-vectors"
 TENANT_METADATA_KEY: Final = "tenantId"
-DOCUMENTS_PREFIX: Final = "tenants/"
 # The field names Bedrock Knowledge Bases write into the index.
 KB_FIELDS: Final = {
     "vector_field": "bedrock-knowledge-base-default-vector",
@@ -250,7 +250,9 @@ class SearchCollection(RetrievalStore):
                 ENV_EMBEDDING_DIMENSIONS: str(EMBEDDING_DIMENSIONS),
             }
             return identifiers
-        knowledge_base_resource, bucket = self._create_knowledge_base(collection, kb_role, [access, index])
+        knowledge_base_resource, bucket, source = self._create_knowledge_base(
+            collection, kb_role, [access, index]
+        )
         self.reader_statements = [allow("Retrieve", ["bedrock:Retrieve"], knowledge_base_resource.arn)]
         self.environment = {ENV_KNOWLEDGE_BASE_ID: knowledge_base_resource.id}
         return {
@@ -258,6 +260,8 @@ class SearchCollection(RetrievalStore):
             "knowledge_base_id": knowledge_base_resource.id,
             "knowledge_base_arn": knowledge_base_resource.arn,
             "documents_bucket": bucket.bucket,
+            # Erasure starts this data source's sync once a tenant's documents are deleted.
+            "data_source_id": source.data_source_id,
         }
 
     def _create_knowledge_base(
@@ -265,7 +269,7 @@ class SearchCollection(RetrievalStore):
         collection: aws.opensearch.ServerlessCollection,
         role: aws.iam.Role,
         ready: list[pulumi.Resource],
-    ) -> tuple[aws.bedrock.AgentKnowledgeBase, aws.s3.Bucket]:
+    ) -> tuple[aws.bedrock.AgentKnowledgeBase, aws.s3.Bucket, aws.bedrock.AgentDataSource]:
         bucket = private_bucket(
             f"{self._name}-documents",
             prefix=physical_name(self._slug, self._stack, "documents", limit=36) + "-",
@@ -311,7 +315,7 @@ class SearchCollection(RetrievalStore):
             # Bedrock checks the index and the role when it creates the knowledge base.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, *ready]),
         )  # fmt: skip
-        aws.bedrock.AgentDataSource(
+        source = aws.bedrock.AgentDataSource(
             f"{self._name}-source",
             knowledge_base_id=knowledge_base.id,
             name="tenant-documents",
@@ -325,7 +329,7 @@ class SearchCollection(RetrievalStore):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        return knowledge_base, bucket
+        return knowledge_base, bucket, source
 
 
 def _data_access_rules(collection: str, principals: dict[str, pulumi.Input[str]]) -> list[dict[str, Any]]:

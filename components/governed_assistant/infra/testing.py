@@ -290,6 +290,8 @@ def _computed_outputs(
         return {"masterUserSecrets": [{"secretArn": secret, "secretStatus": "active"}]}
     if typ == "aws:s3/bucket:Bucket":
         return {"bucket": resource_id}
+    if typ == "aws:bedrock/agentDataSource:AgentDataSource":
+        return {"dataSourceId": resource_id}
     if typ == "aws:opensearch/domain:Domain":
         return {"endpoint": f"search-{resource_id}.{region}.es.amazonaws.com"}
     return {}

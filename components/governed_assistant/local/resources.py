@@ -75,15 +75,29 @@ def local_definition(spec: AssistantSpec, region: str) -> str:
     return render_definition(build_definition(spec), arns)
 
 
+def local_slug(spec: AssistantSpec) -> str:
+    """What every local resource's name starts with."""
+    return spec.slug.replace("_", "-")
+
+
+def local_table_names(spec: AssistantSpec) -> tuple[TableNames, str]:
+    """The local stack's tables (jobs, approvals, idempotency) and its token usage table."""
+    slug = local_slug(spec)
+    tables = TableNames(jobs=f"{slug}-jobs", approvals=f"{slug}-approvals", idempotency=f"{slug}-idempotency")
+    return tables, f"{slug}-token-usage"
+
+
+def local_state_machine_arn(spec: AssistantSpec) -> str:
+    """The job state machine's ARN in the local stack's moto."""
+    return f"arn:aws:states:{spec.region}:{ACCOUNT_ID}:stateMachine:{local_slug(spec)}-jobs"
+
+
 def create_resources(session: Any, spec: AssistantSpec) -> LocalResources:
     """Create every resource in the moto server ``session``'s clients point at (a boto3 Session)."""
     region = session.region_name
-    slug = spec.slug.replace("_", "-")
-    tables = create_tables(
-        session.client("dynamodb"),
-        TableNames(jobs=f"{slug}-jobs", approvals=f"{slug}-approvals", idempotency=f"{slug}-idempotency"),
-    )
-    usage_table = f"{slug}-token-usage"
+    slug = local_slug(spec)
+    names, usage_table = local_table_names(spec)
+    tables = create_tables(session.client("dynamodb"), names)
     dynamodb = session.client("dynamodb")
     dynamodb.create_table(
         TableName=usage_table,

@@ -10,6 +10,9 @@ BACKENDS: Final = ("none", "knowledge-base", "opensearch", "pgvector")
 
 # The one key every tenant filter is built on: the KB's metadata attribute, the index field.
 TENANT_FIELD: Final = "tenantId"
+# The knowledge base's documents bucket keeps each tenant's documents under "tenants/<tenant>/"
+# (with a "<doc>.metadata.json" sidecar naming the tenant); the data source reads only this prefix.
+DOCUMENTS_PREFIX: Final = "tenants/"
 # Where the document came from, in KB results (Bedrock writes it) and in our own index.
 KB_SOURCE_URI_KEY: Final = "x-amz-bedrock-kb-source-uri"
 SOURCE_FIELD: Final = "source"

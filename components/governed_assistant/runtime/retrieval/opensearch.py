@@ -33,12 +33,22 @@ class HttpPool(Protocol):
 
 
 class SignedTransport:
-    """Sends JSON to an OpenSearch Serverless endpoint, signed with SigV4 for ``aoss``."""
+    """Sends JSON to an OpenSearch endpoint, signed with SigV4 for ``aoss`` (Serverless) or ``es``."""
 
-    def __init__(self, endpoint: str, credentials: Any, region: str, pool: HttpPool | None = None) -> None:
-        self._endpoint = endpoint.rstrip("/")
+    def __init__(
+        self,
+        endpoint: str,
+        credentials: Any,
+        region: str,
+        pool: HttpPool | None = None,
+        *,
+        service: str = SERVICE,
+    ) -> None:
+        # A domain's endpoint comes without a scheme (``search-x.es.amazonaws.com``).
+        self._endpoint = endpoint.rstrip("/") if "://" in endpoint else f"https://{endpoint.rstrip('/')}"
         self._credentials = credentials
         self._region = region
+        self._service = service
         if pool is None:
             import urllib3
 
@@ -46,17 +56,20 @@ class SignedTransport:
         self._pool = pool
 
     def send(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else b""
+        return self.send_bytes(method, path, data, "application/json")
+
+    def send_bytes(self, method: str, path: str, data: bytes, content_type: str) -> tuple[int, Any]:
+        """``data`` as it is (``_bulk`` takes newline-delimited JSON), signed; the JSON answer."""
         from botocore.auth import SigV4Auth  # type: ignore[import-untyped]  # botocore ships no hints
         from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
 
         url = f"{self._endpoint}/{path.lstrip('/')}"
-        data = json.dumps(body).encode() if body is not None else b""
-        request = AWSRequest(method=method, url=url, data=data, headers={"Content-Type": "application/json"})
+        request = AWSRequest(method=method, url=url, data=data, headers={"Content-Type": content_type})
         # OpenSearch Serverless wants the payload hash as a header of its own.
-        request.headers["X-Amz-Content-SHA256"] = SigV4Auth(self._credentials, SERVICE, self._region).payload(
-            request
-        )
-        SigV4Auth(self._credentials, SERVICE, self._region).add_auth(request)
+        signer = SigV4Auth(self._credentials, self._service, self._region)
+        request.headers["X-Amz-Content-SHA256"] = signer.payload(request)
+        signer.add_auth(request)
         response = self._pool.request(method, url, body=data, headers=dict(request.headers.items()))
         raw = response.data or b"{}"
         try:

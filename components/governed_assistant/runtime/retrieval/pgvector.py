@@ -49,6 +49,10 @@ class PgvectorRetriever:
             for text, source, score in rows
         ]
 
+    def close(self) -> None:
+        """Close the session's connection, if it holds one (psycopg; the Data API holds none)."""
+        self._session.close()
+
 
 def replace_source(
     session: TenantSession,

@@ -79,6 +79,29 @@ class SqliteEventStore:
             rows = connection.execute(query, (*parameters, limit)).fetchall()
         return [str(job_id) for job_id, _ in rows]
 
+    def count_tenant(self, tenant_id: str) -> int:
+        """How many events of ``tenant_id`` the file holds."""
+        with self._connection() as connection:
+            (count,) = connection.execute(
+                "SELECT count(*) FROM decision_events WHERE tenant_id = ?", (tenant_id,)
+            ).fetchone()
+        return int(count)
+
+    def delete_tenant(self, tenant_id: str) -> int:
+        """Delete ``tenant_id``'s events (erasure); returns how many.
+
+        ``secure_delete`` zeroes the pages the rows leave and ``VACUUM`` rewrites the file, so the
+        deleted events cannot be read back from the file's free space.
+        """
+        with self._connection() as connection:
+            connection.execute("PRAGMA secure_delete = ON")
+            deleted = connection.execute(
+                "DELETE FROM decision_events WHERE tenant_id = ?", (tenant_id,)
+            ).rowcount
+        with closing(sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_SECONDS)) as connection:
+            connection.execute("VACUUM")
+        return int(deleted)
+
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
         # closing() closes the connection; "with connection" commits, or rolls back on an error.

@@ -1,0 +1,1 @@
+"""One eraser per kind of store; ``governed_assistant.erasure.targets`` builds them for a stack."""

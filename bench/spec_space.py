@@ -25,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "components"))
 
-from governed_assistant.infra.rollout import is_production  # noqa: E402 - needs the path above
+from governed_assistant.spec.model import is_production  # noqa: E402 - needs the path above
 from governed_assistant.spec.models import region_partition  # noqa: E402
 
 from tests.spec_space import Case, cases, check_case, problems_with  # noqa: E402

@@ -44,6 +44,7 @@ from governed_assistant.spec.answers import (  # noqa: E402
     spec_from_answers,
     typed_answers,
 )
+from governed_assistant.spec.model import is_production  # noqa: E402
 from governed_assistant.spec.models import default_model_id  # noqa: E402
 
 
@@ -341,4 +342,5 @@ class SpecExtension(Extension):
             assistant_yaml=assistant_yaml,
             package_requirement=package_requirement,
             default_model_id=default_model_id,
+            is_production=is_production,
         )

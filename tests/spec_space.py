@@ -32,7 +32,6 @@ import pulumi
 import yaml
 from governed_assistant.infra import GovernedAssistant, GovernedAssistantArgs
 from governed_assistant.infra.invariants import check_resources
-from governed_assistant.infra.rollout import is_production
 from governed_assistant.infra.testing import ACCOUNT_ID, MockRun, run_with_mocks
 from governed_assistant.runtime.actions.strict_subset import (
     MAX_OPTIONAL_PARAMETERS,
@@ -51,7 +50,7 @@ from governed_assistant.spec.answers import (
     spec_from_answers,
     used_roles,
 )
-from governed_assistant.spec.model import MAX_TIMEOUT_SECONDS, PII_ENTITY_TYPES, RETENTION_DAYS
+from governed_assistant.spec.model import MAX_TIMEOUT_SECONDS, PII_ENTITY_TYPES, RETENTION_DAYS, is_production
 from governed_assistant.spec.models import (
     COUNTRY_GEOGRAPHIES,
     GLOBAL_GEOGRAPHY,
@@ -140,6 +139,7 @@ def copier_environment() -> SandboxedEnvironment:
         roles_default=_roles_default,
         actions_default=_actions_default,
         assistant_yaml=_assistant_yaml,
+        is_production=is_production,
     )
     return environment
 

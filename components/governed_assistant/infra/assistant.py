@@ -56,12 +56,11 @@ from governed_assistant.infra.rollout import (
     DeploymentStrategySettings,
     RolloutLayer,
     RolloutLayerArgs,
-    is_production,
 )
 from governed_assistant.infra.search_domain import DomainSize
 from governed_assistant.infra.steps import STEPS
 from governed_assistant.runtime.retrieval.migration import migration_text
-from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.spec.model import AssistantSpec, is_production
 from governed_assistant.wire import (
     DEFAULT_METRICS_NAMESPACE,
     ENV_APPCONFIG_APPLICATION,

@@ -33,8 +33,8 @@ import pulumi
 
 from governed_assistant.infra.assistant import AssistantCode, GovernedAssistant, GovernedAssistantArgs
 from governed_assistant.infra.packaging import build_code
-from governed_assistant.infra.rollout import is_production
 from governed_assistant.spec import load_spec
+from governed_assistant.spec.model import is_production
 from governed_assistant.wire import ROUTE_CONSOLE
 
 CONSOLE_PATH = ROUTE_CONSOLE.split(" ", 1)[1]

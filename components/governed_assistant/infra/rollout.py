@@ -28,7 +28,7 @@ from governed_assistant.infra.functions import (
     policy_document,
 )
 from governed_assistant.runtime.flags import build_flags_document
-from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.spec.model import AssistantSpec, is_production
 from governed_assistant.wire import (
     ENV_APPCONFIG_APPLICATION,
     ENV_APPCONFIG_ENVIRONMENT,
@@ -38,8 +38,6 @@ from governed_assistant.wire import (
 PROFILE_TYPE: Final = "AWS.Freeform"
 PROFILE_NAME: Final = "flags"
 CONTENT_TYPE: Final = "application/json"
-
-PRODUCTION_STACKS: Final = frozenset({"prod", "production", "prd", "live"})
 
 # Accepted by AppConfig's CreateHostedConfigurationVersion: every feature is an object with
 # a default; the detailed rules are Powertools' (``SchemaValidator``), checked in tests and
@@ -70,11 +68,6 @@ class DeploymentStrategySettings(TypedDict):
     """How long the whole deployment takes (0-1440)."""
     final_bake_time_minutes: int
     """How long AppConfig watches the alarms after 100% before the deployment completes (0-1440)."""
-
-
-def is_production(stack: str) -> bool:
-    """Whether ``stack`` names a production stack (``prod``, ``production``, ``prod-eu``...)."""
-    return stack.lower() in PRODUCTION_STACKS or stack.lower().startswith(("prod-", "production-"))
 
 
 def default_strategy(stack: str) -> DeploymentStrategySettings:

@@ -72,6 +72,16 @@ COGNITO_ATTRIBUTE_MAX_CHARS: Final = 20
 COGNITO_ROLES_CLAIM: Final = "cognito:groups"
 
 
+# Stacks judged production: data kept on destroy (``protectData``), flag changes rolled out
+# slowly, and in a generated project's CI, a preview only inside the stack's protected environment.
+PRODUCTION_STACKS: Final = frozenset({"prod", "production", "prd", "live"})
+
+
+def is_production(stack: str) -> bool:
+    """Whether ``stack`` names a production stack (``prod``, ``production``, ``prod-eu``...)."""
+    return stack.lower() in PRODUCTION_STACKS or stack.lower().startswith(("prod-", "production-"))
+
+
 def python_identifier(value: str, what: str, example: str, limit: int = 64) -> str:
     """Accept snake_case names that are valid Python and Pulumi identifiers."""
     # fullmatch: with match, `$` also matches before a final newline ("name\n" would pass).

@@ -348,7 +348,7 @@ def test_layer_refuses_a_wheel_whose_hash_is_not_the_locked_one(tiny_locked: Pat
 @pytest.fixture(scope="module")
 def layers(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Two layers built from one project pinning this checkout's package (needs the package index):
-    the first writes requirements.lock, the second installs from it."""
+    the first writes project/requirements.lock, the second installs from it."""
     root = tmp_path_factory.mktemp("layer")
     project = root / "project"
     project.mkdir()
@@ -360,6 +360,17 @@ def layers(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     assert (project / LOCK_FILE).is_file()
     second = build_layer(project, root / "b" / "layer.zip")
     return first.path, second.path
+
+
+@pytest.mark.slow
+def test_layer_lock_pins_the_packages_dependencies_not_the_package_or_pulumi(
+    layers: tuple[Path, Path],
+) -> None:
+    """The first build's lock lists the runtime's dependencies, not the package (pinned by commit), Pulumi."""
+    lock = parse_lock((layers[0].parent.parent / "project" / LOCK_FILE).read_text())
+    locked = {package.name for package in lock.packages}
+    assert {"boto3", "pydantic", "aws-lambda-powertools", "cedarpy", "pyjwt", "pyyaml"} <= locked
+    assert not locked & {"governed-assistant", "pulumi", "pulumi-aws", "moto"}
 
 
 @pytest.mark.slow

@@ -65,6 +65,7 @@ RUN_HERE = {
     "commit": r"git add -A && git commit .*",
     "update": r"copier update --trust.*",
     "scaffold": r"make scaffold",
+    "lock": r"make lock",
 }
 
 
@@ -380,6 +381,8 @@ def _run_update_commands(shell: Shell, one: dict[str, Command], project: Path) -
     shell.run(one["update"])
     assert "Always give the crew's arrival window." in (project / "prompts" / "system.md").read_text()
     shell.run(one["scaffold"])
+    shell.run(one["lock"])  # through the package index, as the README's user does
+    assert (project / "requirements.lock").read_text().startswith("#")
 
 
 def test_banner_says_local_retrieval_is_on_and_its_ingest_command_feeds_it(dev: Dev, tmp_path: Path) -> None:

@@ -50,9 +50,9 @@ def test_rendered_project_passes_its_own_tests_and_lint(
 
 # What a generated project holds: only what its owner writes or reads, nothing of the package.
 OWNER_TREE = {
-    ".copier-answers.yml", ".github", ".gitignore", "Makefile", "Pulumi.yaml", "README.md", "__main__.py",
-    "actions", "assistant.yaml", "local", "openapi.json", "policies", "policypack", "prompts", "pyproject.toml",
-    "requirements-dev.txt", "requirements.txt", "tests",
+    ".copier-answers.yml", ".github", ".gitignore", ".pre-commit-config.yaml", "Makefile", "Pulumi.yaml",
+    "README.md", "__main__.py", "actions", "assistant.yaml", "local", "openapi.json", "policies",
+    "policypack", "prompts", "pyproject.toml", "requirements-dev.txt", "requirements.txt", "tests",
 }  # fmt: skip
 
 

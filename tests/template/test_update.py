@@ -35,6 +35,8 @@ permit (principal in Role::"agent", action == Action::"close_ticket", resource)
 when { resource.tenant == principal.tenant };
 """
 PROMPT_EDIT = "\nAlways answer in the customer's language.\n"
+# The owner's committed lock (`make lock` writes it): copier renders none, so it is never touched.
+LOCK_TEXT = "# requirements-sha256: 0123\n# architecture: arm64\n# python: 3.12\nsix==1.17.0\n"
 # An owner's edit to vendored code (before 0.4.0): the migration must report and keep it.
 VENDORED_FILE = "components/spec/model.py"
 VENDORED_EDIT = "\n# Our local patch to the vendored spec model (must be reported, not dropped).\n"
@@ -69,6 +71,7 @@ def updated(
         policy.write(POLICY_EDIT)
     with (project / "prompts" / "system.md").open("a") as prompt:
         prompt.write(PROMPT_EDIT)
+    (project / "requirements.lock").write_text(LOCK_TEXT)
     if vendored(release):
         with (project / VENDORED_FILE).open("a") as vendored_file:
             vendored_file.write(VENDORED_EDIT)
@@ -91,11 +94,12 @@ def test_update_leaves_no_conflicts(updated: Path) -> None:
 
 
 def test_update_keeps_every_user_edit(updated: Path) -> None:
-    """The action body, the new action, the policy line and the prompt edit all survive."""
+    """The action body, the new action, the policy line, the prompt edit and the lock all survive."""
     assert ACTION_EDIT in (updated / "actions" / "update_ticket_status.py").read_text()
     assert "name: close_ticket" in (updated / "assistant.yaml").read_text()
     assert POLICY_EDIT in (updated / "policies" / "agent.cedar").read_text()
     assert PROMPT_EDIT in (updated / "prompts" / "system.md").read_text()
+    assert (updated / "requirements.lock").read_text() == LOCK_TEXT
 
 
 def test_update_leaves_no_vendored_code(updated: Path) -> None:

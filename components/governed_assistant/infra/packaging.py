@@ -1,8 +1,7 @@
 """Build the Lambda code archive and the dependencies layer, byte for byte reproducibly.
 
-Same inputs, same bytes: entries sorted, every timestamp 1980-01-01 (the earliest a zip
-can hold), every file 0644, no caches or compiled files. So the archive's hash changes
-only when the code does, and ``pulumi up`` updates a function only then.
+Same inputs, same bytes (``archive``: sorted entries, fixed dates and modes, no caches), and
+the layer's inputs are themselves fixed: exact versions and wheel hashes (``layer_lock``).
 
     python -m governed_assistant.infra.packaging build --project . --out build/
 
@@ -11,27 +10,56 @@ prints each archive's path, its SHA-256 (hex) and the base64 form Lambda's
 
 The code archive holds only the owner's files; the governance package travels in the layer,
 installed from the same requirements.txt line that pins it for the project (its offline stack
-and test helpers left out: no function imports them).
+and test helpers left out: no function imports them). Every other package of the layer comes
+from requirements.lock, at the exact version and wheel hash it lists (``layer_lock``):
+
+    python -m governed_assistant.infra.packaging lock --project .
+
+resolves requirements.txt again and rewrites the lock; ``build`` writes it only when there is
+none, and refuses one made from other requirements.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
-import os
+import json
 import re
-import stat
 import subprocess
 import sys
 import tempfile
-import zipfile
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final, Literal
 
-from governed_assistant.errors import GovernanceError
+from governed_assistant.infra.archive import BuiltArchive, PackagingError, collect_files, write_zip
+from governed_assistant.infra.layer_lock import (
+    LOCK_FILE,
+    LayerLock,
+    LockError,
+    canonical_name,
+    check_lock,
+    packages_from_report,
+    parse_lock,
+    render_lock,
+    requirements_sha256,
+)
+
+__all__ = [
+    "LAMBDA_PYTHON",
+    "LAYER_EXCLUDED_MODULES",
+    "PLATFORMS",
+    "Architecture",
+    "BuiltArchive",
+    "PackagingError",
+    "build_code",
+    "build_layer",
+    "lock_layer",
+    "main",
+    "pip_command",
+    "resolve_command",
+    "runtime_requirements",
+]
 
 # What the handlers import or read at run time from the project: the spec itself, the owner's
 # actions, and what the runtime loads (Cedar policies, the system prompt).
@@ -44,18 +72,6 @@ PACKAGE_NAME: Final = "governed-assistant"
 LAYER_EXCLUDED_MODULES: Final = ("infra", "scaffold", "local", "testing", "erasure")
 LAYER_EXCLUDED: Final = tuple(f"python/governed_assistant/{module}/" for module in LAYER_EXCLUDED_MODULES)
 
-EXCLUDED_NAMES: Final = frozenset(
-    {
-        "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".git",
-        ".venv", "node_modules", ".DS_Store",
-    }
-)  # fmt: skip
-EXCLUDED_SUFFIXES: Final = (".pyc", ".pyo", ".swp", "~")
-
-ZIP_EPOCH: Final = (1980, 1, 1, 0, 0, 0)
-FILE_MODE: Final = 0o644
-_UNIX: Final = 3  # ZipInfo.create_system for Unix, whatever machine builds the archive
-
 # Packages in requirements.txt that only ``pulumi up`` needs: never shipped to Lambda.
 DEPLOY_ONLY: Final = frozenset({"pulumi", "pulumi-aws"})
 LAMBDA_PYTHON: Final = "3.12"
@@ -67,69 +83,6 @@ PLATFORMS: Final[dict[Architecture, tuple[str, ...]]] = {
     "arm64": ("manylinux2014_aarch64", "manylinux_2_28_aarch64"),
     "x86_64": ("manylinux2014_x86_64", "manylinux_2_28_x86_64"),
 }
-
-
-class PackagingError(GovernanceError):
-    """When the code or the dependencies cannot be packaged for Lambda."""
-
-
-@dataclass(frozen=True)
-class BuiltArchive:
-    """A zip ready for Lambda, and its hashes."""
-
-    path: Path
-    sha256: str
-    """Hex SHA-256 of the zip's bytes."""
-    source_code_hash: str
-    """Base64 SHA-256 of the zip's bytes: what Lambda reports as ``CodeSha256``."""
-    entries: int
-
-
-def _excluded(name: str) -> bool:
-    return name in EXCLUDED_NAMES or name.endswith(EXCLUDED_SUFFIXES)
-
-
-def _walk(path: Path, arcname: str, ancestors: frozenset[str]) -> Iterator[tuple[str, Path]]:
-    """Yield ``(name in the archive, file)`` under ``path``, following symlinks, refusing loops."""
-    if path.is_symlink() and not path.exists():
-        raise PackagingError(f"broken symlink, path={path} -> {os.readlink(path)}; fix or remove it")
-    mode = path.stat().st_mode  # follows symlinks: a linked directory is packaged as its content
-    if stat.S_ISREG(mode):
-        yield arcname, path
-        return
-    if not stat.S_ISDIR(mode):
-        raise PackagingError(f"not a regular file or directory, path={path}; remove it from the package")
-    real = os.path.realpath(path)
-    if real in ancestors:
-        raise PackagingError(f"symlink loop, path={path} leads back to {real}; remove the link")
-    for child in sorted(os.listdir(path)):
-        if not _excluded(child):
-            yield from _walk(path / child, f"{arcname}/{child}", ancestors | {real})
-
-
-def collect_files(root: Path, paths: Iterable[str]) -> list[tuple[str, Path]]:
-    """Every file to package under ``root``'s ``paths``, sorted by its name in the archive."""
-    files = [entry for top in paths for entry in _walk(root / top, top, frozenset())]
-    names = [name for name, _ in files]
-    if len(set(names)) != len(names):
-        raise PackagingError(f"two files share a name in the archive, root={root}")
-    return sorted(files)
-
-
-def write_zip(files: Sequence[tuple[str, Path]], out: Path) -> BuiltArchive:
-    """Write ``files`` (name in the archive, source) to ``out`` deterministically."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    with zipfile.ZipFile(partial, "w") as archive:
-        for name, source in sorted(files):
-            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-            info.create_system = _UNIX
-            info.external_attr = (stat.S_IFREG | FILE_MODE) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, source.read_bytes(), compresslevel=9)
-    partial.replace(out)
-    digest = hashlib.sha256(out.read_bytes()).digest()
-    return BuiltArchive(out, digest.hex(), base64.b64encode(digest).decode(), len(files))
 
 
 def build_code(project: Path, out: Path) -> BuiltArchive:
@@ -145,10 +98,6 @@ def build_code(project: Path, out: Path) -> BuiltArchive:
 
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-
-
-def _normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def runtime_requirements(requirements: str) -> list[str]:
@@ -170,27 +119,50 @@ def runtime_requirements(requirements: str) -> list[str]:
                 "list their packages in requirements.txt"
             )
         match = _NAME.match(line)
-        if match and _normalized(match.group(1)) in DEPLOY_ONLY:
+        if match and canonical_name(match.group(1)) in DEPLOY_ONLY:
             continue
         kept.append(line)
     return kept
 
 
-def pip_command(requirements: Path, target: Path, architecture: Architecture, python: str) -> list[str]:
-    """The ``pip install`` that fetches Lambda-compatible wheels (never builds) into ``target``."""
+def _lambda_platform(architecture: Architecture, python: str) -> list[str]:
+    """pip's options that choose wheels for Lambda: its manylinux tags, CPython ``python``, never an sdist."""
     platforms = [arg for platform in PLATFORMS[architecture] for arg in ("--platform", platform)]
+    return [*platforms, "--only-binary=:all:", "--python-version", python, "--implementation", "cp"]
+
+
+def pip_command(requirements: Path, target: Path, architecture: Architecture, python: str) -> list[str]:
+    """The ``pip install`` that puts exactly ``requirements``' hash-pinned Lambda wheels into ``target``.
+
+    ``--require-hashes`` refuses a line without a hash and a file whose sha256 is not one of its
+    line's; ``--no-deps`` installs the lock's list and nothing pip would resolve beside it.
+    """
     return [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        *platforms, "--only-binary=:all:", "--python-version", python, "--implementation", "cp",
+        *_lambda_platform(architecture, python), "--require-hashes", "--no-deps",
         # No .pyc (they embed source mtimes) and no console scripts (their shebang names this
         # machine's Python): neither is of use in Lambda, both would vary between builds.
         "--no-compile", "--target", str(target), "-r", str(requirements),
     ]  # fmt: skip
 
 
+def resolve_command(requirements: Path, report: Path, architecture: Architecture, python: str) -> list[str]:
+    """The dry-run ``pip install`` that resolves ``requirements`` for Lambda and reports each wheel.
+
+    The report (``--report``) names every package pip chose, its version and its wheel's sha256;
+    nothing is installed. ``--target`` only lets pip take another platform's options (it is
+    never written), ``--ignore-installed`` keeps this machine's packages out of the resolution.
+    """
+    return [
+        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--dry-run", "--ignore-installed", *_lambda_platform(architecture, python),
+        "--target", str(report.with_suffix(".target")), "--report", str(report), "-r", str(requirements),
+    ]  # fmt: skip
+
+
 def _requirement_name(line: str) -> str | None:
     match = _NAME.match(line)
-    return _normalized(match.group(1)) if match else None
+    return canonical_name(match.group(1)) if match else None
 
 
 def _package_wheel(line: str, wheels: Path) -> str:
@@ -221,32 +193,92 @@ def _package_wheel(line: str, wheels: Path) -> str:
     return str(built[-1])
 
 
-def build_layer(
-    project: Path, out: Path, *, architecture: Architecture = "arm64", python: str = LAMBDA_PYTHON
-) -> BuiltArchive:
-    """Install ``project/requirements.txt``'s runtime packages for Lambda and zip them under ``python/``."""
+def _run_pip(command: list[str], doing: str) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - no shell
+    if result.returncode != 0:
+        raise PackagingError(
+            f"pip could not {doing}, exit={result.returncode}: {result.stderr.strip()[-2000:]}"
+        )
+
+
+def _runtime_lines(project: Path) -> list[str]:
     requirements = project / "requirements.txt"
     if not requirements.is_file():
         raise PackagingError(f"no requirements.txt in project={project}; the layer is built from it")
+    return runtime_requirements(requirements.read_text())
+
+
+def _with_package_wheel(lines: Sequence[str], wheels: Path) -> tuple[list[str], list[Path]]:
+    """``lines`` with the governance package's pin replaced by the wheel built from it; the wheels."""
+    built: list[Path] = []
+    replaced = []
+    for line in lines:
+        if _requirement_name(line) == PACKAGE_NAME:
+            built.append(Path(_package_wheel(line, wheels)))
+            replaced.append(str(built[-1]))
+        else:
+            replaced.append(line)
+    return replaced, built
+
+
+def _resolve(
+    lines: Sequence[str], workspace: Path, architecture: Architecture, python: str
+) -> tuple[LayerLock, list[Path]]:
+    """Resolve ``lines`` for Lambda: the lock of every package but the governance one, and its wheel."""
+    resolvable, wheels = _with_package_wheel(lines, workspace / "wheels")
+    requirements = workspace / "resolve.txt"
+    requirements.write_text("".join(f"{line}\n" for line in resolvable))
+    report = workspace / "report.json"
+    _run_pip(resolve_command(requirements, report, architecture, python), "resolve the layer's packages")
+    packages = packages_from_report(json.loads(report.read_text()), unlocked=[PACKAGE_NAME])
+    return LayerLock(requirements_sha256(lines), architecture, python, packages), wheels
+
+
+def lock_layer(
+    project: Path, *, architecture: Architecture = "arm64", python: str = LAMBDA_PYTHON
+) -> LayerLock:
+    """Resolve ``project/requirements.txt``'s runtime packages for Lambda into ``project/requirements.lock``.
+
+    Always resolves again: the way to take newer releases within requirements.txt's ranges.
+    """
+    lines = _runtime_lines(project)
+    with tempfile.TemporaryDirectory(prefix="lock-") as workspace:
+        lock, _ = _resolve(lines, Path(workspace), architecture, python)
+    (project / LOCK_FILE).write_text(render_lock(lock))
+    return lock
+
+
+def build_layer(
+    project: Path, out: Path, *, architecture: Architecture = "arm64", python: str = LAMBDA_PYTHON
+) -> BuiltArchive:
+    """Install ``project/requirements.lock``'s packages and the pinned governance package for Lambda;
+    zip them under ``python/``.
+
+    Without a lock, writes one first (``lock_layer``); a lock made from other requirements, or for
+    another platform, is refused (``StaleLockError``, ``LockError``).
+    """
+    lines = _runtime_lines(project)
+    lock_path = project / LOCK_FILE
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="layer-", dir=out.parent) as workspace:
-        lines = [
-            _package_wheel(line, Path(workspace, "wheels"))
-            if _requirement_name(line) == PACKAGE_NAME
-            else line
-            for line in runtime_requirements(requirements.read_text())
-        ]
-        filtered = Path(workspace, "requirements.txt")
-        filtered.write_text("\n".join(lines) + "\n")
-        target = Path(workspace, "python")
-        result = subprocess.run(  # noqa: S603 - a fixed command line; no shell
-            pip_command(filtered, target, architecture, python), capture_output=True, text=True, check=False
-        )
-        if result.returncode != 0:
-            raise PackagingError(
-                f"pip could not install the layer's packages, exit={result.returncode}: "
-                f"{result.stderr.strip()[-2000:]}"
+        if lock_path.is_file():
+            lock = parse_lock(lock_path.read_text())
+            check_lock(
+                lock, requirements_digest=requirements_sha256(lines), architecture=architecture, python=python
             )
+            _, wheels = _with_package_wheel(lines, Path(workspace, "wheels"))
+        else:
+            lock, wheels = _resolve(lines, Path(workspace), architecture, python)
+            lock_path.write_text(render_lock(lock))
+        # The governance wheel is exact by its commit pin; the hash of the file just built from it
+        # is there because --require-hashes holds every line of the file to one.
+        pinned = [package.line() for package in lock.packages] + [
+            f"{wheel} --hash=sha256:{hashlib.sha256(wheel.read_bytes()).hexdigest()}" for wheel in wheels
+        ]
+        requirements = Path(workspace, "install.txt")
+        requirements.write_text("".join(f"{line}\n" for line in pinned))
+        target = Path(workspace, "python")
+        _run_pip(pip_command(requirements, target, architecture, python), "install the layer's packages")
         _forget_install_paths(target)
         files = collect_files(Path(workspace), ["python"])
         return write_zip([(name, path) for name, path in files if _in_layer(name)], out)
@@ -271,30 +303,43 @@ def _print(kind: str, built: BuiltArchive) -> None:
     print(f"{kind}\t{built.path}\tsha256={built.sha256}\tsource_code_hash={built.source_code_hash}")
 
 
+def _print_lock(path: Path, lock: LayerLock) -> None:
+    print(
+        f"lock\t{path}\tpackages={len(lock.packages)}\tarchitecture={lock.architecture}\t"
+        f"python={lock.python}\twritten from requirements.txt: commit it"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m governed_assistant.infra.packaging",
-        description="Build the Lambda code zip and layer zip.",
+        description="Build the Lambda code zip and layer zip; lock the layer's packages.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="build build/code.zip and build/layer.zip")
-    build.add_argument("--project", type=Path, default=Path("."), help="the project root (default: .)")
+    lock = commands.add_parser(
+        "lock", help="resolve requirements.txt's layer packages into requirements.lock"
+    )
+    for command in (build, lock):
+        command.add_argument("--project", type=Path, default=Path("."), help="the project root (default: .)")
+        command.add_argument("--architecture", choices=sorted(PLATFORMS), default="arm64")
+        command.add_argument("--python-version", default=LAMBDA_PYTHON, help="the Lambda runtime's Python")
     build.add_argument("--out", type=Path, default=Path("build"), help="where the zips go (default: build/)")
-    build.add_argument("--architecture", choices=sorted(PLATFORMS), default="arm64")
-    build.add_argument("--python-version", default=LAMBDA_PYTHON, help="the Lambda runtime's Python")
     build.add_argument("--code-only", action="store_true", help="skip the layer (no package index needed)")
     args = parser.parse_args(argv)
+    platform = {"architecture": args.architecture, "python": args.python_version}
+    lock_path = args.project / LOCK_FILE
     try:
+        if args.command == "lock":
+            _print_lock(lock_path, lock_layer(args.project, **platform))
+            return 0
         _print("code", build_code(args.project, args.out / "code.zip"))
         if not args.code_only:
-            layer = build_layer(
-                args.project,
-                args.out / "layer.zip",
-                architecture=args.architecture,
-                python=args.python_version,
-            )
-            _print("layer", layer)
-    except PackagingError as error:
+            had_lock = lock_path.is_file()
+            _print("layer", build_layer(args.project, args.out / "layer.zip", **platform))
+            if not had_lock:
+                _print_lock(lock_path, parse_lock(lock_path.read_text()))
+    except (PackagingError, LockError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

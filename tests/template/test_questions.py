@@ -174,7 +174,7 @@ def test_copy_roles_default_to_the_presets_descriptions(template_repo: Path, tmp
 
 
 def test_copy_custom_preset_with_own_actions_and_described_roles(template_repo: Path, tmp_path: Path) -> None:
-    """The custom preset supplies no pattern: the user's own actions and role descriptions are what renders."""
+    """The custom preset supplies no pattern: the user's own actions and role descriptions render."""
     action = {
         "name": "close_case",
         "description": "Close a field case with a resolution note.",

@@ -104,6 +104,19 @@ NOT_RUN_HERE = {
         f"`make -n up STACK={STACKS[0]}` must show the build and `pulumi up -s {STACKS[0]}` with "
         "the policy pack; `make preview` runs that build for real before a recording fake pulumi",
     ),
+    **{
+        command: NotRun(
+            "erasing acme would take away the data the other commands read, on the one stack this test runs",
+            "tests/erasure/test_makefile.py runs these three lines of the README with the template's "
+            "Makefile (a stand-in pulumi giving the stack's outputs), and tests/erasure/test_local_stack.py "
+            "erases a running local stack's tenant through the same CLI",
+        )
+        for command in (
+            f"make erase-tenant TENANT=acme STACK={STACKS[0]} DRY_RUN=1",
+            f"make erase-tenant TENANT=acme STACK={STACKS[0]} CONFIRM=acme",
+            "make erase-tenant TENANT=acme STACK=local CONFIRM=acme",
+        )
+    },
 }
 # The banner's commands, run here as written.
 BANNER_RUNS = {

@@ -113,7 +113,7 @@ def test_default_project_imports_only_the_public_api(default_project: Path) -> N
 
 
 def test_custom_preset_project_passes_its_own_tests_and_lint(template_repo: Path, tmp_path: Path) -> None:
-    """The custom preset's defaults (no actions yet, an approver and an admin role) make a project that passes."""
+    """The custom preset's defaults (no actions, an approver and an admin role) make a project that passes."""
     project = render(template_repo, tmp_path / "project", {"preset": "custom"})
     result = run(["make", "test", f"VENV={SHARED_VENV}"], cwd=project)
     assert "passed" in result.stdout

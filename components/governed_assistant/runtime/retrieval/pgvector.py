@@ -49,6 +49,10 @@ class PgvectorRetriever:
             for text, source, score in rows
         ]
 
+    def close(self) -> None:
+        """Close the session's connection (a stopping local stack; a Lambda keeps its own)."""
+        self._session.close()
+
 
 def replace_source(
     session: TenantSession,

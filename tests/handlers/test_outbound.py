@@ -129,7 +129,9 @@ def test_respond_withholds_everything_when_the_guardrail_is_unavailable(stack: S
     stack.bedrock.fail_guardrail()
     job, event = respond_denied(stack, HOSTILE_REFUND, ["not_authorized: no"])
     assert job["status"] == "rejected"
-    assert job["result"]["proposal"]["resourceId"] == WITHHELD_MARKER
+    proposal = job["result"]["proposal"]
+    assert (proposal["actionType"], proposal["resourceId"]) == ("issue_refund", WITHHELD_MARKER)
+    assert set(proposal["parameters"].values()) == {50, WITHHELD_MARKER}  # still a mapping: the shape holds
     assert job["error"] == f"Denied: {WITHHELD_MARKER}"
     assert event.details["outbound"]["outcome"] == "unscreened"
     assert "ThrottlingException" in event.details["outbound"]["error"]

@@ -1,11 +1,12 @@
 """Model-written values on their way out of the system, screened by the output guardrail first.
 
 The answer text has its own step (``guardrail_output``). Everything else the model wrote that a
-person reads later is screened here: every string of a proposal (its ``resourceId``, its
-parameters' values and names, and on a denial whatever the model put in them) and the gate's
-reasons, which quote those values. The approval step screens them before it stores the approval
-and its summary; the respond step before it writes a job's result. A value the guardrail blocks
-is replaced by ``WITHHELD_MARKER``, one it anonymizes is masked, and the step's decision event
+person reads later is screened here: every string of a proposal but its action type (its
+``resourceId`` and ``tenantId``, its parameters' values and names, on a denial whatever the model
+put in them) and the gate's reasons, which quote those values. The approval step screens them
+before it stores the approval and its summary; the respond step before it writes a job's result.
+A value the guardrail blocks is replaced by ``WITHHELD_MARKER`` (a name, by the marker and a
+number: the proposal keeps its shape), one it anonymizes is masked, and the step's decision event
 says which (by name, never by text) under ``outbound``. When the guardrail cannot be reached,
 every value is withheld: the record is still written, without what could not be screened.
 
@@ -29,6 +30,7 @@ from governed_assistant.runtime.guardrails import (
 
 _PROPOSAL = "proposal"
 _REASONS = "reasons"
+_ACTION_TYPE = f"{_PROPOSAL}.actionType"
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,11 @@ def screen_outbound(env: Environment, proposal: Mapping[str, Any], reasons: Sequ
     """``proposal`` (wire form) and ``reasons`` with every string screened as the assistant's output."""
     texts = [str(reason) for reason in reasons]
     # The proposal's own field names are the contract's (or, for a malformed one, this package's);
-    # the names inside its parameters are the model's, and are screened with their values.
-    values = text_values(dict(proposal), _PROPOSAL, keys=False) | text_values(texts, _REASONS)
+    # the names inside its parameters are the model's, and are screened with their values. Its
+    # action type is an identifier the contract bounds (64 letters, digits, "_" and "-": a spec
+    # action's name once the gate allowed it): nothing to screen, and a marker would break it.
+    found = text_values(dict(proposal), _PROPOSAL, keys=False) | text_values(texts, _REASONS)
+    values = {name: text for name, text in found.items() if name != _ACTION_TYPE}
     screened = screen_values(env.guardrail, values)
     return Outbound(
         replace_text_values(dict(proposal), screened.values, _PROPOSAL),

@@ -87,15 +87,11 @@ class BedrockEndpoint:
         messages, verdicts = self._screen_input(request.get("messages"))
         blocked = next((verdict for verdict in verdicts if verdict[1].blocked), None)
         if blocked is not None:
-            content = [{"text": blocked[1].text}]
-            reply: dict[str, Any] = _reply(
-                content, CONVERSE_INTERVENED, {"inputTokens": 0, "outputTokens": 0}
-            )
+            reply = _intervened_reply(blocked[1].text)
         else:
             reply = self.model.converse(model_id, {**request, "messages": messages})
             verdicts += self._screen_output(reply)
-        intervened = [assessment for assessment, result in verdicts if result.outcome != "passed"]
-        if intervened:
+        if any(result.outcome != "passed" for _, result in verdicts):
             reply["stopReason"] = CONVERSE_INTERVENED
             if trace:
                 reply["trace"] = {"guardrail": self._trace(verdicts)}
@@ -122,8 +118,7 @@ class BedrockEndpoint:
             content = []
             for block in message.get("content", []):
                 text = block_text(block) if isinstance(block, Mapping) else None
-                assessed = text is not None and ("guardContent" in block if guarded else "text" in block)
-                if not assessed or text is None:  # (text is None whenever not assessed; for mypy)
+                if text is None or ("guardContent" not in block if guarded else "text" not in block):
                     content.append(block)
                     continue
                 response = self.guardrail.apply("INPUT", [{"text": {"text": text}}])
@@ -181,13 +176,12 @@ def _with_text(block: Mapping[str, Any], text: str) -> dict[str, Any]:
     return {**block, "guardContent": {**guarded, "text": {**guarded["text"], "text": text}}}
 
 
-def _reply(content: list[dict[str, Any]], stop_reason: str, usage: Mapping[str, int]) -> dict[str, Any]:
-    """A Converse response body with botocore's shape."""
-    tokens = {"inputTokens": usage["inputTokens"], "outputTokens": usage["outputTokens"]}
+def _intervened_reply(message: str) -> dict[str, Any]:
+    """The Converse response (botocore's shape) when the input was blocked: the model never ran."""
     return {
-        "output": {"message": {"role": "assistant", "content": content}},
-        "stopReason": stop_reason,
-        "usage": {**tokens, "totalTokens": tokens["inputTokens"] + tokens["outputTokens"]},
+        "output": {"message": {"role": "assistant", "content": [{"text": message}]}},
+        "stopReason": CONVERSE_INTERVENED,
+        "usage": {"inputTokens": 0, "outputTokens": 0, "totalTokens": 0},
         "metrics": {"latencyMs": 1},
     }
 

@@ -117,12 +117,14 @@ def test_screen_values_unreachable_guardrail_withholds_everything(bedrock: Any, 
             id="values",
         ),
         pytest.param(
-            {"x.p.note#key": WITHHELD_MARKER}, {"id": "r-1", "p": WITHHELD_MARKER}, id="withheld-key"
+            {"x.p.note#key": WITHHELD_MARKER, "x.p.tags#key": WITHHELD_MARKER},
+            {"id": "r-1", "p": {WITHHELD_MARKER: "n", f"{WITHHELD_MARKER} (2)": ["t"]}},
+            id="withheld-keys",
         ),
     ],
 )
 def test_replace_text_values_puts_screened_values_back(replacements: dict[str, str], expected: Any) -> None:
-    """Values go back where ``text_values`` found them; a mapping with a withheld name is withheld whole."""
+    """Values go back where ``text_values`` found them; a mapping keeps every entry, names withheld too."""
     tree = {"id": "r-1", "p": {"note": "n", "tags": ["t"]}}
     assert set(text_values(tree, "x", keys=False)) == {
         "x.id",

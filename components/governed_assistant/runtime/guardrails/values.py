@@ -107,8 +107,8 @@ def text_values(tree: Any, path: str = "", *, keys: bool = True) -> dict[str, st
 def replace_text_values(tree: Any, values: Mapping[str, str], path: str = "") -> Any:
     """``tree`` with each string named in ``values`` (``text_values``' names) replaced by its value.
 
-    A mapping one of whose keys is withheld is withheld whole: its entries mean nothing unnamed
-    (and so is one whose masked keys collide, rather than lose an entry).
+    Every mapping stays a mapping with all its entries, so the tree keeps its shape (a client's
+    schema still holds): a replaced key that would collide with another gets `` (n)`` appended.
     """
     if isinstance(tree, str):
         return values.get(path, tree)
@@ -117,9 +117,11 @@ def replace_text_values(tree: Any, values: Mapping[str, str], path: str = "") ->
         for key, value in tree.items():
             child = f"{path}.{key}" if path else str(key)
             new_key = values.get(child + KEY_SUFFIX, key) if isinstance(key, str) else key
-            if new_key == WITHHELD_MARKER or new_key in rebuilt:
-                return WITHHELD_MARKER
-            rebuilt[new_key] = replace_text_values(value, values, child)
+            unique, n = new_key, 1
+            while unique in rebuilt:
+                n += 1
+                unique = f"{new_key} ({n})"
+            rebuilt[unique] = replace_text_values(value, values, child)
         return rebuilt
     if isinstance(tree, list | tuple):
         return [replace_text_values(value, values, f"{path}[{index}]") for index, value in enumerate(tree)]

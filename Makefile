@@ -23,15 +23,18 @@ $(VENV)/.installed: requirements-template.txt components/pyproject.toml
 # The demo project installs its own .venv from its own requirements files, as a user's
 # would, so a dependency missing from them fails here. The default assistant (Pattern A) runs
 # scenarios 1-6; the workflow-aware (B) and insights-to-action (C) presets, rendered beside it
-# and sharing its .venv, add 7 and 8. Any deviation fails the run.
-demo: install ## render sample assistants into build/ and run the eight scenarios on their local stacks
-	rm -rf $(DEMO_DIR) $(DEMO_DIR)-workflow $(DEMO_DIR)-insights
+# and sharing its .venv, add 7 and 8, and the default with pgvector retrieval adds 9 (skipped,
+# saying why, where no PostgreSQL with pgvector is installed). Any deviation fails the run.
+demo: install ## render sample assistants into build/ and run the nine scenarios on their local stacks
+	rm -rf $(DEMO_DIR) $(DEMO_DIR)-workflow $(DEMO_DIR)-insights $(DEMO_DIR)-retrieval
 	$(VENV)/bin/copier copy --trust --defaults --vcs-ref HEAD . $(DEMO_DIR)
 	$(MAKE) --no-print-directory -C $(DEMO_DIR) demo
 	$(VENV)/bin/copier copy --trust --defaults --vcs-ref HEAD --data preset=workflow-aware . $(DEMO_DIR)-workflow
 	$(MAKE) --no-print-directory -C $(DEMO_DIR)-workflow demo VENV=$(abspath $(DEMO_DIR))/.venv ARGS="--only 7"
 	$(VENV)/bin/copier copy --trust --defaults --vcs-ref HEAD --data preset=insights-to-action . $(DEMO_DIR)-insights
 	$(MAKE) --no-print-directory -C $(DEMO_DIR)-insights demo VENV=$(abspath $(DEMO_DIR))/.venv ARGS="--only 8"
+	$(VENV)/bin/copier copy --trust --defaults --vcs-ref HEAD --data retrieval_backend=pgvector . $(DEMO_DIR)-retrieval
+	$(MAKE) --no-print-directory -C $(DEMO_DIR)-retrieval demo VENV=$(abspath $(DEMO_DIR))/.venv ARGS="--only 9"
 
 test: install lint ## lint, then the whole suite (renders every preset, runs their tests, updates)
 	$(PY) -m pytest

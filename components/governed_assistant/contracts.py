@@ -18,8 +18,8 @@ from governed_assistant.errors import shown
 JobStatus = Literal["accepted", "processing", "awaiting_approval", "complete", "failed", "rejected"]
 GateOutcome = Literal["allow", "approve", "deny", "shadow"]
 Stage = Literal[
-    "guardrail_input", "retrieve", "reason", "gate", "approval_requested", "approval_decided",
-    "execute", "compensate", "guardrail_output", "complete",
+    "guardrail_input", "retrieve", "guardrail_context", "reason", "gate", "approval_requested",
+    "approval_decided", "execute", "compensate", "guardrail_output", "complete",
 ]  # fmt: skip
 DECISION_EVENT_SCHEMA_VERSION = 1
 

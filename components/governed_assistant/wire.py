@@ -77,6 +77,8 @@ ENV_MODEL_ID: Final = "GOVERNED_MODEL_ID"
 ENV_DAILY_TOKEN_BUDGET: Final = "GOVERNED_DAILY_TOKEN_BUDGET"  # noqa: S105 - a variable name, not a secret
 # How long an approval waits; unset, DEFAULT_APPROVAL_TIMEOUT_SECONDS below.
 ENV_APPROVAL_TIMEOUT_SECONDS: Final = "GOVERNED_APPROVAL_TIMEOUT_SECONDS"
+# The console's URL, the link in the approvers' notice; unset, the console's path on the API.
+ENV_CONSOLE_URL: Final = "GOVERNED_CONSOLE_URL"
 # The roles an insight-triggered job acts with (comma-separated).
 ENV_INSIGHT_ROLES: Final = "GOVERNED_INSIGHT_ROLES"
 

@@ -58,6 +58,8 @@ def _walk(shape: Shape, value: Any, path: str, *, nested: bool) -> Iterator[str]
     if value is UNCHECKED:
         return
     kind = shape.type_name
+    if kind == "structure" and shape.metadata.get("document"):
+        return  # a document (a tool's JSON schema, say) is free-form JSON: the model states nothing of it
     if kind == "structure":
         yield from _structure(shape, value, path, nested=nested)
     elif kind == "list":
@@ -93,7 +95,7 @@ def _walk(shape: Shape, value: Any, path: str, *, nested: bool) -> Iterator[str]
     elif kind == "blob":
         size = len(value.encode() if isinstance(value, str) else value)
         yield from _count(shape, size, path, "bytes")
-    # timestamps and documents carry no constraints the models state.
+    # timestamps carry no constraints the models state.
 
 
 def _structure(shape: Shape, value: Any, path: str, *, nested: bool) -> Iterator[str]:

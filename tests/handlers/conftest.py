@@ -18,7 +18,8 @@ from governed_assistant.runtime.jobs.tables import create_tables
 from governed_assistant.runtime.telemetry import MemorySink, recorder_from_env
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
-from handler_harness import BUS, GUARDRAIL_ID, REGION, Bedrock, Stack, write_actions
+from governed_assistant.spec.model import DeniedTopic, Guardrails
+from handler_harness import BUS, GUARDRAIL_ID, REGION, Bedrock, LocalScreen, Stack, write_actions
 from moto import mock_aws
 
 from tests.conftest import preset_document
@@ -122,3 +123,24 @@ def stack(preset: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
             environment.reset()
             for name in [name for name in sys.modules if name == package or name.startswith(f"{package}.")]:
                 del sys.modules[name]
+
+
+# What the local guardrail acts on in the ``screen`` fixture, besides prompt attacks in input.
+SCREEN_GUARDRAILS = Guardrails(
+    denied_topics=[
+        DeniedTopic(
+            name="Legal advice", definition="Interpreting laws, contracts or regulations as a lawyer."
+        )
+    ],
+    pii_entities=["EMAIL"],
+    pii_action="anonymize",
+)
+
+
+@pytest.fixture
+def screen(stack: Stack) -> LocalScreen:
+    """The handlers' guardrail answered by the local guardrail (``SCREEN_GUARDRAILS``), by content;
+    the model stays stubbed."""
+    local = LocalScreen(stack.spec.model_copy(update={"guardrails": SCREEN_GUARDRAILS}))
+    stack.env._parts["guardrail"] = local.guardrail
+    return local

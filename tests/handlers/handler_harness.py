@@ -12,8 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
+from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
+from botocore.validate import validate_parameters
 from governed_assistant.handlers.environment import Environment
+from governed_assistant.local.guardrail import LocalGuardrail
+from governed_assistant.runtime.guardrails import Guardrail
 from governed_assistant.runtime.telemetry import MemorySink
 from governed_assistant.spec import AssistantSpec
 from governed_assistant.testing import TokenIssuer, identity_claims
@@ -21,7 +26,7 @@ from governed_assistant.testing import TokenIssuer, identity_claims
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 BUS = "governed-bus"
-GUARDRAIL_ID = "gr-test"
+GUARDRAIL_ID = "grtest"  # botocore's GuardrailIdentifier pattern: lower-case letters and digits
 MODEL_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 # The identity provider API Gateway's JWT authorizer trusts; its tokens passed the authorizer.
 PROVIDER = TokenIssuer()
@@ -114,6 +119,19 @@ class Bedrock:
     def fail_guardrail(self) -> None:
         self.stubber.add_client_error("apply_guardrail", "ThrottlingException", "slow down", 429)
 
+    def intervene(self, message: str, assessment: Mapping[str, Any]) -> None:
+        """The Converse call's guardrail intervened: its message instead of the model's, and its trace."""
+        self.stubber.add_response(
+            "converse",
+            {
+                "output": {"message": {"role": "assistant", "content": [{"text": message}]}},
+                "stopReason": "guardrail_intervened",
+                "usage": {"inputTokens": 0, "outputTokens": 0, "totalTokens": 0},
+                "metrics": {"latencyMs": 12},
+                "trace": {"guardrail": {"inputAssessment": {GUARDRAIL_ID: dict(assessment)}}},
+            },
+        )
+
     def _converse(self, content: list[dict[str, Any]], stop: str, tokens_in: int, tokens_out: int) -> None:
         self.stubber.add_response(
             "converse",
@@ -134,6 +152,31 @@ class Bedrock:
             "apply_guardrail",
             {"usage": _guardrail_usage(), "action": action, "outputs": outputs, "assessments": assessments},
         )
+
+
+class LocalScreen:
+    """A real bedrock-runtime client whose ApplyGuardrail the local guardrail answers, by content.
+
+    The stubbed client answers in queue order; this one judges each text as the local stack does
+    (denied topics, PII, the prompt-attack approximation), so a test can plant a hostile value
+    anywhere and see it caught. Requests are serialized by botocore and each answer is checked
+    against the ApplyGuardrail output shape; ``calls`` holds ``(source, text)`` in order.
+    """
+
+    def __init__(self, spec: AssistantSpec) -> None:
+        self.local = LocalGuardrail(spec)
+        self.calls: list[tuple[str, str]] = []
+        self.client = boto3.client("bedrock-runtime", region_name=REGION)
+        self.client.meta.events.register("before-call.bedrock-runtime.ApplyGuardrail", self._answer)
+        self.guardrail = Guardrail(self.client, GUARDRAIL_ID, "1")
+
+    def _answer(self, model: Any, params: Mapping[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        body = json.loads(params["body"])
+        self.calls.append((body["source"], "\n".join(block["text"]["text"] for block in body["content"])))
+        parsed = self.local.apply(body["source"], body["content"])
+        validate_parameters(parsed, model.output_shape)
+        metadata = {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RequestId": "local", "RetryAttempts": 0}
+        return AWSResponse(params["url"], 200, {}, None), {**parsed, "ResponseMetadata": metadata}
 
 
 def _guardrail_usage() -> dict[str, int]:

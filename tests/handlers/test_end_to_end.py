@@ -132,6 +132,7 @@ def test_malformed_tool_use_is_denied_at_the_gate_and_never_executed(
             "update_ticket_status",
             {"resourceId": "acme-1\x00", "tenantId": "acme", "parameters": {"status": "solved"}},
         )
+        stack.bedrock.screen_pass()  # the denial's result: what the model wrote, screened before it is kept
         execution = client.start_execution(stateMachineArn=arn, input=json.dumps(detail))["executionArn"]
         status = wait(client, execution)
     assert ledger(stack.ledger_path) == [], "the executor ran a malformed proposal"
@@ -139,6 +140,10 @@ def test_malformed_tool_use_is_denied_at_the_gate_and_never_executed(
     record = job(stack, detail["jobId"])
     assert record["status"] == "rejected"
     assert record["result"]["decision"]["reasonCodes"] == ["malformed_proposal"]
+    assert record["result"]["proposal"]["malformed"] is True and "[withheld" not in json.dumps(
+        record["result"]
+    )
+    stack.bedrock.stubber.assert_no_pending_responses()
     assert [(e.stage, e.outcome) for e in events][1:3] == [("reason", "malformed_proposal"), ("gate", "deny")]
     assert "execute" not in {e.stage for e in events}
 
@@ -155,6 +160,7 @@ def test_approved_action_waits_for_an_approver_then_runs(stack: Stack, machine: 
             "parameters": {"amount": 20, "currency": "EUR", "reason": "broken item"},
         },
     )
+    stack.bedrock.screen_pass()  # the approval's proposal and reasons, before an approver reads them
     execution = client.start_execution(stateMachineArn=arn, input=json.dumps(detail))["executionArn"]
     listing = api_event("GET", "/approvals", user="sam", roles=("supervisor",), route_key="GET /approvals")
     deadline = time.monotonic() + 30
@@ -174,6 +180,9 @@ def test_approved_action_waits_for_an_approver_then_runs(stack: Stack, machine: 
     assert wait(client, execution) == "SUCCEEDED"
     assert job(stack, detail["jobId"])["status"] == "complete"
     assert [line["action"] for line in ledger(stack.ledger_path)] == ["issue_refund"]
+    (approval_listed,) = pending
+    assert approval_listed["details"]["proposal"]["parameters"]["reason"] == "broken item"
+    stack.bedrock.stubber.assert_no_pending_responses()
 
 
 def test_kill_switch_on_while_awaiting_approval_stops_the_job(stack: Stack, machine: tuple[Any, str]) -> None:
@@ -183,6 +192,8 @@ def test_kill_switch_on_while_awaiting_approval_stops_the_job(stack: Stack, mach
     refund = {"resourceId": "acme-7", "tenantId": "acme",
               "parameters": {"amount": 20, "currency": "EUR", "reason": "broken item"}}  # fmt: skip
     stack.bedrock.propose("issue_refund", refund)
+    stack.bedrock.screen_pass()  # the approval's proposal and reasons
+    stack.bedrock.screen_pass()  # the failed job's result, which carries the proposal
     execution = client.start_execution(stateMachineArn=arn, input=json.dumps(detail))["executionArn"]
     listing = api_event("GET", "/approvals", user="sam", roles=("supervisor",), route_key="GET /approvals")
     deadline = time.monotonic() + 30
@@ -215,6 +226,8 @@ def test_kill_switch_on_while_awaiting_approval_stops_the_job(stack: Stack, mach
     ran = [(line["function"], line["completed"]) for line in ledger(stack.ledger_path)]
     assert ran == [("compensate", [])]
     assert [(e.stage, e.outcome) for e in events if e.stage == "execute"] == [("execute", "deny")]
+    assert record["result"]["proposal"]["resourceId"] == "acme-7"
+    stack.bedrock.stubber.assert_no_pending_responses()
 
 
 def switch_kill_switch(stack: Stack, on: bool) -> None:

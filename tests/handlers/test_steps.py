@@ -160,21 +160,22 @@ def test_reason_malformed_tool_use_reaches_gate_as_malformed_and_is_denied(
 
 
 def test_reason_with_retrieval_cites_sources_in_the_prompt(stack: Stack) -> None:
-    """Retrieved passages go into the prompt with their sources; the answer lists them."""
+    """Retrieved passages, screened, go into the prompt with their sources; the answer lists them."""
     retriever = FakeRetriever()
     stack.env._parts["retriever"] = retriever
     sent: list[dict[str, Any]] = []
     stack.bedrock.client.meta.events.register(
         "provide-client-params.bedrock-runtime.Converse", lambda params, **_: sent.append(params)
     )
+    stack.bedrock.screen_pass()
     stack.bedrock.answer("Refunds take 5 days [1].")
     with capture_events() as events:
         result = reason.handler({"jobId": new_job(stack), "context": ALICE, "message": "refund time?"}, None)
     assert retriever.asked == [("acme", "refund time?")]
     prompt = json.dumps(sent[0]["messages"])
-    assert "[1] (source: kb://acme/refunds.md)" in prompt and "Refunds take 5 days." in prompt
+    assert 'ref=\\"1\\" source=\\"kb://acme/refunds.md\\"' in prompt and "Refunds take 5 days." in prompt
     assert result["sources"] == [{"ref": 1, "source": "kb://acme/refunds.md", "score": 0.91}]
-    assert [e.stage for e in events] == ["retrieve", "reason"]
+    assert [e.stage for e in events] == ["retrieve", "guardrail_context", "reason"]
 
 
 def test_gate_allows_a_proposal_within_policy(stack: Stack) -> None:
@@ -249,6 +250,7 @@ def approval_event(job_id: str, asked: dict[str, Any] | None = None) -> dict[str
 def test_approval_stores_token_server_side_and_notifies_without_it(stack: Stack) -> None:
     """The approval is stored for the job's requester, the topic hears of it without the token."""
     job_id = decided_job(stack, REFUND, "approve")
+    stack.bedrock.screen_pass()
     with capture_events() as events:
         result = approval.handler(approval_event(job_id), None)
     assert status_of(stack, job_id) == ("awaiting_approval", "approval_requested")
@@ -260,6 +262,7 @@ def test_approval_stores_token_server_side_and_notifies_without_it(stack: Stack)
     decided = stack.env.approvals.decide(approver, result["approvalId"], True, approver_roles=["supervisor"])
     assert decided.task_token == "tok-123"  # noqa: S105 - a test token, not a secret
     assert [(e.stage, e.outcome) for e in events] == [("approval_requested", "requested")]
+    assert events[0].details["outbound"] == {"outcome": "passed"}
 
 
 def execute_event(job_id: str, **changes: Any) -> dict[str, Any]:
@@ -378,6 +381,8 @@ def test_respond_maps_outcome_to_final_status(
 ) -> None:
     """Each recorded outcome ends the job in its status, with the last decision event."""
     job_id = decided_job(stack, outcome=decision)
+    if outcome != "complete":
+        stack.bedrock.screen_pass()  # the result carries the proposal and the gate's reasons
     state = {"jobId": job_id, "context": ALICE, "message": "m", "results": {},
              "reasoning": {"kind": "proposal", "proposal": proposal()},
              "decision": {"outcome": "deny", "risk": 0.2, "reasons": ["not_authorized: no"]},
@@ -393,9 +398,11 @@ def test_respond_maps_outcome_to_final_status(
     assert job.result is not None and job.result.get("shadow", False) is shadow
     assert (job.error is None) is (status == "complete")
     assert [(e.stage, e.outcome) for e in events] == [("complete", outcome)]
-    # A redelivery leaves what the user was told as it is.
+    assert job.result.get("proposal", proposal()) == proposal()  # screened, and nothing withheld
+    # A redelivery leaves what the user was told as it is (and screens nothing again).
     respond.handler({"outcome": "failed", "state": state}, None)
     assert stack.env.jobs.load("acme", job_id).status == status
+    stack.bedrock.stubber.assert_no_pending_responses()
 
 
 def test_step_payload_without_context_is_refused(stack: Stack) -> None:

@@ -28,7 +28,13 @@ from governed_assistant.runtime.model import CircuitOpenError, InMemoryTokenUsag
 from governed_assistant.runtime.telemetry import StageMetrics
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
-from governed_assistant.wire import ENV_METRICS_NAMESPACE, ENV_POWERTOOLS_SERVICE_NAME, ENV_TELEMETRY_SINK
+from governed_assistant.wire import (
+    ENV_GUARDRAIL_ID,
+    ENV_GUARDRAIL_VERSION,
+    ENV_METRICS_NAMESPACE,
+    ENV_POWERTOOLS_SERVICE_NAME,
+    ENV_TELEMETRY_SINK,
+)
 
 from tests.conftest import PRESETS, REPO_ROOT, answer_mode_document, preset_document
 from tests.infra.test_reasoning import COLLECTION, DATABASE, KNOWLEDGE_BASE, SETUP
@@ -439,8 +445,15 @@ def test_breaker_open_alarm_watches_the_metric_the_runtime_emits(
         a for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.name.endswith("-breaker-open")
     ]
     variables = functions(run)["reason"].inputs["environment"]["variables"]
-    # The reason function as deployed: its metrics namespace, service name and telemetry sink.
-    for variable in (ENV_METRICS_NAMESPACE, ENV_POWERTOOLS_SERVICE_NAME, ENV_TELEMETRY_SINK):
+    # The reason function as deployed: its metrics namespace, service name, telemetry sink and the
+    # guardrail every Converse call carries.
+    for variable in (
+        ENV_METRICS_NAMESPACE,
+        ENV_POWERTOOLS_SERVICE_NAME,
+        ENV_TELEMETRY_SINK,
+        ENV_GUARDRAIL_ID,
+        ENV_GUARDRAIL_VERSION,
+    ):
         monkeypatch.setenv(variable, variables[variable])
     for variable in ("POWERTOOLS_METRICS_DISABLED", "POWERTOOLS_DEV"):
         monkeypatch.delenv(variable, raising=False)

@@ -339,9 +339,19 @@ def test_grant_table_decides_each_steps_reach() -> None:
     ]
     assert reach["respond"] == [
         ("approvals_table", "dynamodb:GetItem"),
+        ("guardrail", "bedrock:ApplyGuardrail"),
         ("jobs_table", "dynamodb:GetItem"),
         ("jobs_table", "dynamodb:UpdateItem"),
     ]
+    # The steps that let model-written values out screen them, with the stack's guardrail and no other.
+    assert [step for step in STEPS if any(r == "guardrail" for r, _ in reach[step])] == [
+        "approval",
+        "guardrail_output",
+        "respond",
+    ]
+    assert all(
+        action == "bedrock:ApplyGuardrail" for step in STEPS for r, action in reach[step] if r == "guardrail"
+    )
     assert {grant.sid for grant in BASELINE_GRANTS} == {"OwnLogs", "Tracing"}
     assert all(grant.reason for step in STEPS for grant in step_grants(step))
 

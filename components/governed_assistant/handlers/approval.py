@@ -7,6 +7,12 @@ anything else is denied as a security event. The job records the approval's id a
 stored with its task token - which stays server-side - and the approvers are told on the SNS
 topic, without the token. The state machine waits until the
 API's ``POST /approvals/{id}`` resumes it, or its timeout denies it. Emits ``approval_requested``.
+
+What the model wrote reaches an approver only through the output guardrail: the stored
+approval's proposal, the gate's reasons and the summary built from them are screened first
+(``governed_assistant.handlers.outbound``; the event's ``outbound`` says what was withheld). The
+notification carries none of it: the approval's, job's and tenant's ids, who asked, the action's
+name (one of the spec's: the gate approves no other), the deadline and a link to the console.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from governed_assistant.contracts import ActionProposal
 from governed_assistant.handlers.authority import job_context, require_decision
 from governed_assistant.handlers.environment import Environment, required_env
 from governed_assistant.handlers.exceptions import HandlerConfigError, StepInputError
+from governed_assistant.handlers.outbound import Outbound, screen_outbound
 from governed_assistant.handlers.steps import (
     advance,
     context_of,
@@ -35,6 +42,8 @@ from governed_assistant.wire import (
     DEFAULT_APPROVAL_TIMEOUT_SECONDS,
     ENV_APPROVAL_TIMEOUT_SECONDS,
     ENV_APPROVAL_TOPIC_ARN,
+    ENV_CONSOLE_URL,
+    ROUTE_CONSOLE,
 )
 
 STEP = "approval"
@@ -62,43 +71,47 @@ def _approval(env: Environment, event: Mapping[str, Any], _: Any) -> dict[str, A
     require_decision(env, STEP, "approval_requested", recorded, requester, raw_proposal, approved=False)
     approval_id = uuid.uuid4().hex
     with env.recorder.stage(job_id, requester, "approval_requested") as stage:
+        outbound = screen_outbound(
+            env, proposal.model_dump(mode="json", by_alias=True), decision.get("reasons") or ()
+        )
+        stage.details = {"outbound": outbound.screened.details()}
         env.jobs.record_approval(requester.tenant_id, job_id, approval_id)
         advance(env.jobs, requester.tenant_id, job_id, "awaiting_approval", "approval_requested")
         view = env.approvals.request(
             requester,
             job_id,
-            _summary(proposal, decision),
+            _summary(proposal.action_type, outbound, decision),
             token,
             datetime.now(UTC) + timedelta(seconds=_timeout_seconds()),
-            details={"proposal": proposal.model_dump(mode="json", by_alias=True), "decision": decision},
+            details={"proposal": outbound.proposal, "decision": {**decision, "reasons": outbound.reasons}},
             approval_id=approval_id,
         )
         _notify(env, topic, view, proposal)
         stage.outcome = "requested"
-        stage.details = {"approvalId": view.approval_id, "expiresAt": view.expires_at.isoformat()}
+        stage.details |= {"approvalId": view.approval_id, "expiresAt": view.expires_at.isoformat()}
     return {"approvalId": view.approval_id, "status": view.status}
 
 
-def _summary(proposal: ActionProposal, decision: Mapping[str, Any]) -> str:
-    risk = decision.get("risk")
-    reasons = [str(reason) for reason in decision.get("reasons") or []]
-    text = f"{proposal.action_type} on {proposal.resource_id} (risk {risk})"
-    if reasons:
-        text += ": " + "; ".join(reasons)
+def _summary(action_type: str, outbound: Outbound, decision: Mapping[str, Any]) -> str:
+    """``<action> on <resource> (risk r): <reasons>``, from the screened resource id and reasons."""
+    resource = outbound.proposal.get("resourceId")
+    text = f"{action_type} on {resource} (risk {decision.get('risk')})"
+    if outbound.reasons:
+        text += ": " + "; ".join(outbound.reasons)
     return text[:4000]
 
 
 def _notify(env: Environment, topic: str, view: ApprovalView, proposal: ActionProposal) -> None:
-    """Tell the approvers; the message names the approval, never its task token."""
+    """Tell the approvers: ids, the action's name and a link; never the task token, and nothing the
+    model wrote (the approver reads the screened proposal in the console, through the API)."""
     message = {
         "approvalId": view.approval_id,
         "jobId": view.job_id,
         "tenantId": view.tenant_id,
         "requestedBy": view.requested_by,
         "actionType": proposal.action_type,
-        "resourceId": proposal.resource_id,
-        "summary": view.summary,
         "expiresAt": view.expires_at.isoformat(),
+        "link": console_link(),
     }
     env.client("sns").publish(
         TopicArn=topic,
@@ -107,6 +120,16 @@ def _notify(env: Environment, topic: str, view: ApprovalView, proposal: ActionPr
         # Subscriptions may filter by tenant, so each tenant's approvers hear only of their own.
         MessageAttributes={"tenantId": {"DataType": "String", "StringValue": view.tenant_id}},
     )
+
+
+def console_link() -> str:
+    """Where an approver decides: $GOVERNED_CONSOLE_URL, else the console's path on the stack's API.
+
+    The deployed stack cannot give this step the API's URL (the API is built after the execution
+    layer and needs its tables), so in AWS the link is the path to append to the ``api_url``
+    output; the local stack sets the whole URL.
+    """
+    return os.environ.get(ENV_CONSOLE_URL) or ROUTE_CONSOLE.split(" ", 1)[1]
 
 
 def _timeout_seconds() -> int:

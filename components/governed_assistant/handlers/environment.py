@@ -269,11 +269,20 @@ class Environment:
 
         return self._part("usage_store", build)
 
+    def close(self) -> None:
+        """Close the connections the parts hold (the pgvector retriever's); a stopping local stack's call."""
+        with self._lock:
+            retriever = self._parts.get("retriever")
+        close = getattr(retriever, "close", None)
+        if callable(close):
+            close()
+
     def model_client(self, snapshot: RolloutSnapshot) -> ModelClient:
         """The model client for the tenant's variant, its breaker set from the flags snapshot.
 
         One breaker per model id per process, so its failure count survives invocations; each time
-        it opens, the opening is counted (``_breaker_opened``).
+        it opens, the opening is counted (``_breaker_opened``). Every call carries the spec's
+        guardrail (Converse's ``guardrailConfig``); GuardrailConfigError when none is configured.
         """
         from governed_assistant.runtime.flags import STABLE_VARIANT
         from governed_assistant.runtime.model import CircuitBreaker, ModelClient
@@ -297,6 +306,7 @@ class Environment:
                     system_prompt=self._system_prompt(None if stable else variant.prompt),
                     usage_store=self.usage_store,
                     breaker=breaker,
+                    guardrail_config=self.guardrail.converse_config(),
                 )
             return client
 
@@ -366,15 +376,10 @@ def configure(environment: Environment) -> Environment:
 
 
 def reset() -> None:
-    """Forget the current Environment; the next ``current()`` builds a fresh one from env vars.
-
-    A retriever it built is closed first: a direct PostgreSQL connection (the local stack's
-    pgvector) must not outlive the stack that started the server.
-    """
+    """Forget the current Environment, closing what it holds open (``Environment.close``); the next
+    ``current()`` builds a fresh one from env vars."""
     global _CURRENT
     with _CURRENT_LOCK:
-        previous, _CURRENT = _CURRENT, None
-    retriever = previous._parts.get("retriever") if previous is not None else None
-    close = getattr(retriever, "close", None)
-    if callable(close):
-        close()
+        forgotten, _CURRENT = _CURRENT, None
+    if forgotten is not None:
+        forgotten.close()

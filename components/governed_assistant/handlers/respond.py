@@ -7,6 +7,11 @@ terminal (a redelivered event) is left as it is. It writes only to the job named
 the state's tenant, for that job's own user and roles, and only an outcome the job's recorded
 decision may end with (``ENDINGS_BY_DECISION``); anything else is denied as a security event and
 nothing is written. Emits ``complete``.
+
+A result that carries what the model wrote (every ending but ``complete``, whose text the output
+guardrail step screened: the proposal, and the gate's reasons that quote it) is screened before
+it is written (``governed_assistant.handlers.outbound``); the event's ``outbound`` says what was
+withheld.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from governed_assistant.handlers.authority import (
 from governed_assistant.handlers.environment import Environment
 from governed_assistant.handlers.exceptions import StepInputError
 from governed_assistant.handlers.logs import LOGGER
+from governed_assistant.handlers.outbound import screened_state
 from governed_assistant.handlers.steps import (
     advance,
     context_of,
@@ -73,10 +79,15 @@ def _respond(env: Environment, event: Mapping[str, Any], _: Any) -> dict[str, An
     # Only the job named, for its own tenant and user, and only with an ending its decision allows.
     job, context = job_context(env, STEP, "complete", job_id, claimed)
     _require_ending(env, job, context, outcome)
-    result, error = final_result(outcome, state)
     with env.recorder.stage(job_id, context, "complete") as stage:
         stage.outcome = outcome
+        screened = None
+        if outcome != "complete" and job.status not in TERMINAL_STATUSES:  # a redelivery writes nothing
+            state, screened = screened_state(env, state)
+        result, error = final_result(outcome, state)
         stage.details = {"status": status, **({"error": error} if error else {})}
+        if screened is not None:
+            stage.details["outbound"] = screened.details()
         try:
             advance(env.jobs, context.tenant_id, job_id, status, "complete", result=result, error=error)
         except InvalidTransitionError as refused:

@@ -1,9 +1,10 @@
 """``SpecGuardrail``: the Bedrock guardrail built from ``assistant.yaml`` (and its published version).
 
-The conversation layer screens every input with it, the reasoning layer passes it to
-Converse, the execution layer's output step screens every answer. Those three layers need
-it, and the conversation layer needs the execution layer's tables, so the guardrail is a
-component of its own: ``GovernedAssistant`` builds it first and hands it to all three.
+The conversation layer screens every input with it; the reasoning layer screens each retrieved
+passage with it and passes it to Converse; the execution layer's approval, output and respond
+steps screen every model-written value that leaves. Those three layers need it, and the
+conversation layer needs the execution layer's tables, so the guardrail is a component of its
+own: ``GovernedAssistant`` builds it first and hands it to all three.
 ``ConversationLayer`` builds one itself when none is given (a conversation layer on its own).
 """
 

@@ -97,7 +97,8 @@ class ReasoningLayerArgs(TypedDict):
     environment: Mapping[str, pulumi.Input[str]]
     """Variables the reason function gets (metrics namespace, flags...), besides its own."""
     guardrail_arn: pulumi.Input[str]
-    """The spec's guardrail, applied to every Converse call."""
+    """The spec's guardrail: every Converse call carries it, and each retrieved passage is screened
+    with it; both need ``bedrock:ApplyGuardrail`` on it, the function's only grant on a guardrail."""
     guardrail_version: pulumi.Input[str]
     """The guardrail version to apply."""
     protect_data: bool

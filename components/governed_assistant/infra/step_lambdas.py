@@ -92,7 +92,7 @@ def create_step_lambda(
     for grant in STEP_GRANTS[step]:
         if grant.resource in ENV_BY_RESOURCE:
             environment[ENV_BY_RESOURCE[grant.resource]] = settings.values[grant.resource]
-    if step == "guardrail_output":
+    if any(grant.resource == "guardrail" for grant in STEP_GRANTS[step]):
         environment[ENV_GUARDRAIL_VERSION] = settings.guardrail_version
     function_settings = FunctionSettings(
         function_name=physical_name(spec.slug, stack, label, limit=64),

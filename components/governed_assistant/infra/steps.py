@@ -54,6 +54,7 @@ _IDEMPOTENCY = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "
 _JOB_DECISION: Final = "check the input against the job's user and recorded decision"
 _GRANTED: Final = "check that the job's approval was granted"
 _FLAGS_READ: Final = ("appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration")
+_SCREEN: Final = ("bedrock:ApplyGuardrail",)
 
 STEP_GRANTS: Final[Mapping[Step, tuple[Grant, ...]]] = MappingProxyType(
     {
@@ -69,12 +70,14 @@ STEP_GRANTS: Final[Mapping[Step, tuple[Grant, ...]]] = MappingProxyType(
             Grant("Flags", _FLAGS_READ, "flags", "read shadow mode, canary and kill switch"),
         ),
         # Every step after the gate re-reads the job: its recorded decision, not the step's input,
-        # says what may run (governed_assistant.handlers.authority).
+        # says what may run (governed_assistant.handlers.authority). The steps that let model-written
+        # values out (approval, the output guardrail, respond) screen them with the stack's guardrail.
         "approval": (
             Grant("ApprovalsWrite", ("dynamodb:PutItem",), "approvals_table", "store the task token"),
             Grant("ApprovalNotify", ("sns:Publish",), "approval_topic", "ask the approvers"),
             Grant("JobsRead", ("dynamodb:GetItem",), "jobs_table", _JOB_DECISION),
             Grant("JobsUpdate", ("dynamodb:UpdateItem",), "jobs_table", "mark the job awaiting_approval"),
+            Grant("Guardrail", _SCREEN, "guardrail", "screen the proposal an approver will read"),
         ),
         "execute": (
             Grant("Idempotency", _IDEMPOTENCY, "idempotency_table", "run each action at most once"),
@@ -89,15 +92,12 @@ STEP_GRANTS: Final[Mapping[Step, tuple[Grant, ...]]] = MappingProxyType(
             Grant("ApprovalsRead", ("dynamodb:GetItem",), "approvals_table", _GRANTED),
             Grant("JobsUpdate", ("dynamodb:UpdateItem",), "jobs_table", "record the compensation"),
         ),
-        "guardrail_output": (
-            Grant(
-                "Guardrail", ("bedrock:ApplyGuardrail",), "guardrail", "screen the answer before it leaves"
-            ),
-        ),
+        "guardrail_output": (Grant("Guardrail", _SCREEN, "guardrail", "screen the answer before it leaves"),),
         "respond": (
             Grant("JobsRead", ("dynamodb:GetItem",), "jobs_table", _JOB_DECISION),
             Grant("ApprovalsRead", ("dynamodb:GetItem",), "approvals_table", _GRANTED),
             Grant("JobsUpdate", ("dynamodb:UpdateItem",), "jobs_table", "write the final status and result"),
+            Grant("Guardrail", _SCREEN, "guardrail", "screen the proposal a job's result carries"),
         ),
     }
 )

@@ -25,8 +25,9 @@ STEP_FUNCTIONS: Final = ("reason", "gate", "approval", "execute", "compensate", 
 API_FUNCTION: Final = "api"
 INSIGHT_FUNCTION: Final = "insight"
 
-# Local guardrail: one id and its working draft, as ApplyGuardrail addresses it.
-LOCAL_GUARDRAIL_ID: Final = "local-guardrail"
+# Local guardrail: one id and its working draft, as ApplyGuardrail and Converse address it. The id
+# fits botocore's GuardrailIdentifier pattern (lower-case letters and digits), as Bedrock requires.
+LOCAL_GUARDRAIL_ID: Final = "localguardrail"
 LOCAL_GUARDRAIL_VERSION: Final = "DRAFT"
 
 # Dev tokens live this long: a working day, so the tokens `make dev` prints last the session.

@@ -19,6 +19,7 @@ from governed_assistant.local.resources import LocalResources
 from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import (
     ENV_BY_RESOURCE,
+    ENV_CONSOLE_URL,
     ENV_EVENT_BUS,
     ENV_FLAGS_FILE,
     ENV_GUARDRAIL_VERSION,
@@ -52,6 +53,7 @@ def handler_environment(
     guardrail_version: str,
     flags_file: Path,
     events_db: Path,
+    console_url: str | None = None,
 ) -> dict[str, str]:
     """Every variable the local stack sets; ``bedrock_url=None`` means real Bedrock, real credentials."""
     claims = spec.identity.claims
@@ -87,6 +89,9 @@ def handler_environment(
         ENV_TELEMETRY_SINK: "sqlite",
         ENV_TELEMETRY_DB: str(events_db),
     }
+    if console_url is not None:
+        # The console without its key: the approvers' notice links to it, the key stays in the banner.
+        environment[ENV_CONSOLE_URL] = console_url
     if bedrock_url is not None:
         environment["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = bedrock_url
         # Offline, credentials are moto's fakes: a stray call can never reach a real account.

@@ -10,7 +10,11 @@ reads it as it reads Bedrock's. It approximates the real guardrail; it is not on
   Entities that need a model (NAME, ADDRESS, AGE, USERNAME, ...) are not detected locally; the
   stack says which at start-up. ``pii_action`` decides BLOCKED or ANONYMIZED, as in the spec, and
   anonymized text reads ``{EMAIL}``, as Bedrock masks it.
-- Content filters (hate, insults, prompt attacks...) are not applied locally.
+- Prompt attacks (on ``INPUT`` only: Bedrock's filter never acts on output) are found by phrases
+  (``PROMPT_ATTACK_PHRASES``: "ignore previous instructions", "you are now", "system prompt"...).
+  Bedrock's filter is a classifier; a reworded or encoded attack it would catch passes here, and
+  a harmless question that quotes a phrase ("where is the system prompt file?") is blocked.
+- The other content filters (hate, insults, sexual, violence, misconduct) are not applied locally.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 # The guardrail's own messages, exactly as the infra layer configures the deployed one.
-from governed_assistant.infra.guardrail import BLOCKED_INPUT_MESSAGE, BLOCKED_OUTPUT_MESSAGE
+from governed_assistant.infra.guardrail import BLOCKED_INPUT_MESSAGE, BLOCKED_OUTPUT_MESSAGE, CONTENT_FILTERS
 from governed_assistant.spec.model import AssistantSpec, DeniedTopic
 
 _STOPWORDS: Final = frozenset(
@@ -113,6 +117,27 @@ _PII_PATTERNS: Final[dict[str, tuple[re.Pattern[str], Callable[[re.Match[str]], 
 }
 SUPPORTED_PII: Final = tuple(_PII_PATTERNS)
 
+# The prompt-attack approximation: what an injected instruction or a jailbreak typically says.
+_GAP = r"(?:\s+(?:all|any|the|your|my|of|these|those|every|everything))*\s+"
+PROMPT_ATTACK_PHRASES: Final = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        rf"\b(?:ignore|disregard|forget|override|bypass){_GAP}(?:previous|prior|above|earlier|preceding|"
+        r"former|original|system|developer)\s+(?:instructions?|rules|directions|prompts?|guidelines)\b",
+        r"\byou\s+are\s+now\b",
+        r"\bsystem\s+prompt\b",
+        r"\bnew\s+instructions\s*:",
+        r"\bdo\s+anything\s+now\b",
+        r"\bdeveloper\s+mode\b",
+    )
+)
+_PROMPT_ATTACK_STRENGTH: Final = CONTENT_FILTERS["PROMPT_ATTACK"][0]
+
+
+def prompt_attack(text: str) -> bool:
+    """Whether ``text`` says one of ``PROMPT_ATTACK_PHRASES`` (the local filter's whole judgement)."""
+    return any(pattern.search(text) for pattern in PROMPT_ATTACK_PHRASES)
+
 
 def unsupported_pii(spec: AssistantSpec) -> list[str]:
     """The spec's PII entities the local guardrail cannot detect (they pass unseen locally)."""
@@ -128,7 +153,8 @@ class PiiHit:
 
 
 class LocalGuardrail:
-    """The spec's denied topics and PII entities, applied to text as ApplyGuardrail would."""
+    """The spec's denied topics and PII entities, and the prompt-attack filter on input, applied to
+    text as ApplyGuardrail would (approximately: see the module docstring)."""
 
     def __init__(self, spec: AssistantSpec) -> None:
         guardrails = spec.guardrails
@@ -142,7 +168,20 @@ class LocalGuardrail:
         text = "\n".join(texts)
         topics = [matcher.topic for matcher in self.topics if matcher.matches(text)]
         hits = self._pii(text)
+        attack = source == "INPUT" and prompt_attack(text)
         assessment: dict[str, Any] = {}
+        if attack:
+            assessment["contentPolicy"] = {
+                "filters": [
+                    {
+                        "type": "PROMPT_ATTACK",
+                        "confidence": "HIGH",
+                        "filterStrength": _PROMPT_ATTACK_STRENGTH,
+                        "action": "BLOCKED",
+                        "detected": True,
+                    }
+                ]
+            }
         if topics:
             assessment["topicPolicy"] = {
                 "topics": [
@@ -155,12 +194,13 @@ class LocalGuardrail:
                 "piiEntities": [
                     {"match": hit.match, "type": hit.entity, "action": self.pii_action, "detected": True}
                     for hit in hits
-                ]
+                ],
+                "regexes": [],  # required by botocore's shape, though the spec defines none
             }
-        usage = _usage(text, bool(self.topics), bool(self.pii_entities))
+        usage = _usage(text, bool(self.topics), bool(self.pii_entities), content=source == "INPUT")
         if not assessment:
             return {"usage": usage, "action": "NONE", "outputs": [], "assessments": [{}]}
-        if topics or self.pii_action == "BLOCKED":
+        if topics or attack or self.pii_action == "BLOCKED":
             message = BLOCKED_INPUT_MESSAGE if source == "INPUT" else BLOCKED_OUTPUT_MESSAGE
             outputs = [{"text": message}]
             reason = "Guardrail blocked."
@@ -198,14 +238,27 @@ def _mask(text: str, hits: list[PiiHit]) -> str:
     return masked
 
 
-def _usage(text: str, topics: bool, pii: bool) -> dict[str, int]:
+def _usage(text: str, topics: bool, pii: bool, *, content: bool) -> dict[str, int]:
     # Bedrock bills a text unit per 1,000 characters for each policy it ran.
     units = max(1, -(-len(text) // 1000))
     return {
         "topicPolicyUnits": units if topics else 0,
-        "contentPolicyUnits": 0,
+        "contentPolicyUnits": units if content else 0,
         "wordPolicyUnits": 0,
         "sensitiveInformationPolicyUnits": units if pii else 0,
         "sensitiveInformationPolicyFreeUnits": 0,
         "contextualGroundingPolicyUnits": 0,
     }
+
+
+class LocalApplyGuardrail:
+    """The local guardrail in process, behind the one method ``runtime.guardrails.Guardrail`` calls
+    (``apply_guardrail``): for tests that screen without a server (``testing.StepHarness``)."""
+
+    def __init__(self, spec: AssistantSpec) -> None:
+        self.guardrail = LocalGuardrail(spec)
+        self.requests: list[dict[str, Any]] = []
+
+    def apply_guardrail(self, **request: Any) -> dict[str, Any]:
+        self.requests.append(request)
+        return self.guardrail.apply(str(request["source"]), request["content"])

@@ -1,6 +1,7 @@
 """The scripted model: ``local/model-script.yaml`` rules -> Converse responses, as botocore parses them.
 
-A rule matches the text of the last user message with a regular expression (``when``) and answers
+A rule matches the text of the last user message (its ``text`` and ``guardContent`` blocks: the
+question and any passages retrieval put before it) with a regular expression (``when``) and answers
 with a tool use (``tool_use: {name, input}``), a plain answer (``answer``) or a Bedrock error
 (``error: ThrottlingException``); ``usage`` gives its token counts (estimated when absent). The
 first matching rule wins. With ``defaults: true`` (the default) the spec adds, after the file's
@@ -167,15 +168,23 @@ def conversation_tenant(messages: Sequence[Mapping[str, Any]]) -> str | None:
     return None
 
 
+def block_text(block: Mapping[str, Any]) -> str | None:
+    """A content block's text as the model reads it: a ``text`` block's, or a ``guardContent``'s."""
+    if "text" in block:
+        return str(block["text"])
+    guarded = block.get("guardContent")
+    if isinstance(guarded, Mapping) and isinstance(guarded.get("text"), Mapping):
+        return str(guarded["text"].get("text", ""))
+    return None
+
+
 def last_user_text(messages: Sequence[Mapping[str, Any]]) -> str:
-    """The last user turn's text, without the block naming the tenant (rules match what the user said)."""
+    """The last user turn's text (passages included, as a model reads them), without the block naming
+    the tenant: rules match what the model was given to read, as a real model would be swayed by it."""
     for message in reversed(messages):
         if message.get("role") == "user":
-            return "\n".join(
-                str(block["text"])
-                for block in message.get("content", [])
-                if "text" in block and tenant_in_text(str(block["text"])) is None
-            )
+            texts = (block_text(block) for block in message.get("content", []))
+            return "\n".join(text for text in texts if text is not None and tenant_in_text(text) is None)
     return ""
 
 

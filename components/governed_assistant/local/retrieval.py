@@ -10,10 +10,14 @@ PostgreSQL with pgvector (or no embedder) is installed, retrieval is turned off 
 from __future__ import annotations
 
 import importlib.util
+import tempfile
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final
 
+from governed_assistant.local.exceptions import LocalStackError
 from governed_assistant.runtime.retrieval.constants import LOCAL_MODEL_ID
 from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import ENV_DB_DSN, ENV_EMBEDDING_MODEL_ID, ENV_RETRIEVAL_BACKEND
@@ -59,6 +63,25 @@ def start_local_retrieval(spec: AssistantSpec, cleanup: ExitStack) -> LocalRetri
         "a tenant's documents go in with the ingest command under Try",
         cluster.owner_dsn,
     )
+
+
+def ingest_documents(local: LocalRetrieval, tenant_id: str, documents: Mapping[str, str]) -> None:
+    """Add ``documents`` (file name -> text) to ``tenant_id``'s knowledge in the running local store,
+    as ``python -m governed_assistant.runtime.retrieval.ingest`` would; raises when retrieval is off."""
+    if local.owner_dsn is None:
+        raise LocalStackError(f"retrieval is off, so nothing can be ingested: {local.note or 'no store'}")
+    from governed_assistant.runtime.retrieval.ingest import ingest_folder
+    from governed_assistant.runtime.retrieval.minilm import MiniLmEmbedder
+    from governed_assistant.runtime.retrieval.postgres import PsycopgSession
+
+    owner = PsycopgSession(local.owner_dsn)
+    try:
+        with tempfile.TemporaryDirectory(prefix="governed-ingest-") as folder:
+            for name, text in documents.items():
+                (Path(folder) / name).write_text(text, encoding="utf-8")
+            ingest_folder(owner, MiniLmEmbedder(), tenant_id, Path(folder))
+    finally:
+        owner.close()
 
 
 def _importable(name: str) -> bool:

@@ -309,6 +309,7 @@ class LocalStack:
             guardrail_version=LOCAL_GUARDRAIL_VERSION,
             flags_file=self.flags_file,
             events_db=self.events_db,
+            console_url=f"{self.api_url}{ROUTE_CONSOLE.split(' ', 1)[1]}",
         )
         self.retrieval = start_local_retrieval(spec, cleanup)
         self.environment |= self.retrieval.environment

@@ -8,8 +8,10 @@ In an owner's test (the forged-input cases in ``tests/test_step_authority.py``):
         harness.run("execute", {"jobId": job.job_id, "context": ..., "proposal": ..., ...})
 
 Inside the block the handlers use an Environment of the spec with in-memory jobs and approvals,
-a memory sink for decision events and rollout flags with every tenant live (``kill_switch`` on
-if asked). Action modules are imported only when a step really runs one.
+a memory sink for decision events, rollout flags with every tenant live (``kill_switch`` on
+if asked), and the local guardrail in process for the spec's (it approximates Bedrock's:
+``governed_assistant.local.guardrail``), which the approval and respond steps screen
+model-written values with. Action modules are imported only when a step really runs one.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from governed_assistant.runtime.flags import (
     Variant,
     build_flags_document,
 )
+from governed_assistant.runtime.guardrails import Guardrail
+from governed_assistant.runtime.guardrails.constants import DEFAULT_GUARDRAIL_VERSION
 from governed_assistant.runtime.jobs import InMemoryJobStore, proposal_digest
 from governed_assistant.runtime.telemetry import DecisionRecorder, MemorySink
 
@@ -37,6 +41,25 @@ if TYPE_CHECKING:
 
 # The steps a harness can call: governed_assistant.handlers.<step>.handler.
 STEPS = ("gate", "approval", "execute", "compensate", "respond")
+# The in-process guardrail's id, as the steps' ApplyGuardrail requests name it.
+GUARDRAIL_ID = "stepharness"
+
+
+class LocalGuardrailClient:
+    """ApplyGuardrail answered in process by the local guardrail, for ``spec``. It is imported on the
+    first call: it ships with the offline stack, which a harness that screens nothing never loads."""
+
+    def __init__(self, spec: AssistantSpec) -> None:
+        self._spec = spec
+        self._client: Any = None
+
+    def apply_guardrail(self, **request: Any) -> dict[str, Any]:
+        if self._client is None:
+            from governed_assistant.local.guardrail import LocalApplyGuardrail
+
+            self._client = LocalApplyGuardrail(self._spec)
+        response: dict[str, Any] = self._client.apply_guardrail(**request)
+        return response
 
 
 class StepHarness:
@@ -55,6 +78,7 @@ class StepHarness:
             approvals=self.approvals,
             recorder=DecisionRecorder(self.sink),
             flags=RolloutFlags(FixedFlagsStore(document), fallback_variant=Variant.stable(spec)),
+            guardrail=Guardrail(LocalGuardrailClient(spec), GUARDRAIL_ID, DEFAULT_GUARDRAIL_VERSION),
         )
 
     def __enter__(self) -> StepHarness:

@@ -14,3 +14,8 @@ BLOCKED: Final = "BLOCKED"
 ANONYMIZED: Final = "ANONYMIZED"
 # What the user is told when the guardrail blocks and its response carries no message.
 FALLBACK_BLOCKED_MESSAGE: Final = "Sorry, I can't help with that request."
+# What stands in for a model-written value the output guardrail blocked (or could not screen),
+# wherever that value would have left the system: a job's result, an approval, its summary.
+WITHHELD_MARKER: Final = "[withheld by the output guardrail]"
+# Converse's stopReason when the guardrail on the call (``guardrailConfig``) intervened.
+CONVERSE_INTERVENED: Final = "guardrail_intervened"

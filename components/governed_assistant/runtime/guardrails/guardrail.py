@@ -1,8 +1,10 @@
-"""Bedrock Guardrails' ApplyGuardrail on the user's input and on the assistant's output."""
+"""Bedrock Guardrails' ApplyGuardrail on what the model reads and what the assistant says; the same
+guardrail as Converse's ``guardrailConfig``."""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from governed_assistant.runtime.guardrails.base import BedrockApplyGuardrail
 from governed_assistant.runtime.guardrails.constants import DEFAULT_GUARDRAIL_VERSION
@@ -34,8 +36,19 @@ class Guardrail:
         self.version = version or os.environ.get(ENV_GUARDRAIL_VERSION) or DEFAULT_GUARDRAIL_VERSION
         self._client = client
 
+    def converse_config(self) -> dict[str, Any]:
+        """Converse's ``guardrailConfig`` for this guardrail, with its trace (what it found) enabled."""
+        return {
+            "guardrailIdentifier": self.guardrail_id,
+            "guardrailVersion": self.version,
+            "trace": "enabled",
+        }
+
     def check_input(self, text: str) -> GuardrailResult:
-        """Screen what the user asked, before the model sees it."""
+        """Screen what the model is about to read (the user's message, a retrieved passage).
+
+        Bedrock applies the prompt-attack filter to input only: text checked here is what it sees.
+        """
         return self.check(text, "INPUT")
 
     def check_output(self, text: str) -> GuardrailResult:

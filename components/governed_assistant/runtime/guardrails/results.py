@@ -7,7 +7,7 @@ BLOCKED finding blocks; otherwise ANONYMIZED findings mean the text was masked.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -57,7 +57,7 @@ def result_from_response(response: Mapping[str, Any], source: GuardrailSource, t
     """The verdict an ApplyGuardrail response gives on ``text``."""
     if response.get("action") != INTERVENED:
         return GuardrailResult("passed", source, text)
-    findings = tuple(_findings(response.get("assessments", [])))
+    findings = findings_of(response.get("assessments", []))
     outputs = [output.get("text", "") for output in response.get("outputs", [])]
     actions = {finding.action for finding in findings}
     if ANONYMIZED in actions and BLOCKED not in actions and outputs and outputs[0]:
@@ -68,7 +68,13 @@ def result_from_response(response: Mapping[str, Any], source: GuardrailSource, t
     return GuardrailResult("blocked", source, message, findings)
 
 
-def _findings(assessments: list[dict[str, Any]]) -> Iterator[GuardrailFinding]:
+def findings_of(assessments: Iterable[Mapping[str, Any]]) -> tuple[GuardrailFinding, ...]:
+    """Every finding of botocore ``GuardrailAssessment``s: ApplyGuardrail's ``assessments``, or the
+    ``inputAssessment`` / ``outputAssessments`` of a Converse response's ``trace.guardrail``."""
+    return tuple(_findings(assessments))
+
+
+def _findings(assessments: Iterable[Mapping[str, Any]]) -> Iterator[GuardrailFinding]:
     for assessment in assessments:
         for topic in assessment.get("topicPolicy", {}).get("topics", []):
             yield GuardrailFinding("topic", topic["name"], topic["action"])

@@ -34,7 +34,7 @@ from governed_assistant.runtime.model.exceptions import (
     ModelRequestError,
     ModelUnavailableError,
 )
-from governed_assistant.runtime.model.results import ModelResult, parse_output
+from governed_assistant.runtime.model.results import ModelResult, guardrail_trace_findings, parse_output
 from governed_assistant.runtime.model.retry import RetryPolicy, full_jitter
 
 
@@ -52,6 +52,7 @@ class ModelClient:
         breaker: CircuitBreaker | None = None,
         retry: RetryPolicy | None = None,
         inference_config: Mapping[str, Any] | None = None,
+        guardrail_config: Mapping[str, Any] | None = None,
         clock: Clock = time.time,
         sleep: Sleep = time.sleep,
         jitter: Jitter = full_jitter,
@@ -68,6 +69,9 @@ class ModelClient:
         self.breaker = breaker or CircuitBreaker(model_id, clock=clock)
         self.retry = retry or RetryPolicy()
         self.inference_config = dict(inference_config or {})
+        # Converse's guardrailConfig: the guardrail assesses the messages' guardContent blocks and
+        # the model's text; it does not read tool use input (the handlers screen that themselves).
+        self.guardrail_config = dict(guardrail_config or {})
         self._client = client
         self._clock = clock
         self._sleep = sleep
@@ -118,6 +122,8 @@ class ModelClient:
             request["inferenceConfig"] = dict(self.inference_config)
         if tool_config:
             request["toolConfig"] = dict(tool_config)
+        if self.guardrail_config:
+            request["guardrailConfig"] = dict(self.guardrail_config)
         return request
 
     def _after_failure(self, attempt: int, code: str, message: str) -> None:
@@ -150,6 +156,7 @@ class ModelClient:
             latency_ms=max(0.0, (self._clock() - started) * 1000.0),
             model_latency_ms=int(response.get("metrics", {}).get("latencyMs", 0)),
             attempts=attempts,
+            guardrail_findings=guardrail_trace_findings(response),
         )
 
 

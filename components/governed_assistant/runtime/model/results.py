@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from governed_assistant.runtime.guardrails.constants import CONVERSE_INTERVENED
+from governed_assistant.runtime.guardrails.results import findings_of
 from governed_assistant.runtime.model.base import TokenUsage
 from governed_assistant.runtime.model.exceptions import ModelResponseError
 
@@ -36,6 +39,13 @@ class ModelResult:
     latency_ms: float  # wall time of the whole call, retries and backoff included
     model_latency_ms: int  # Bedrock's own metrics.latencyMs for the attempt that succeeded
     attempts: int
+    guardrail_findings: tuple[str, ...] = ()
+    """What the call's guardrail acted on (``policy:name:action``), from the response's trace."""
+
+    @property
+    def guardrail_intervened(self) -> bool:
+        """The guardrail on the call blocked (or masked) the input or the model's text."""
+        return self.stop_reason == CONVERSE_INTERVENED
 
     @property
     def input_tokens(self) -> int:
@@ -61,3 +71,18 @@ def parse_output(response: dict[str, Any], model_id: str) -> ToolUse | TextAnswe
             f"stop_reason={response.get('stopReason')}; check the prompt and the tool configuration"
         )
     return TextAnswer(text)
+
+
+def guardrail_trace_findings(response: Mapping[str, Any]) -> tuple[str, ...]:
+    """The acting findings of a Converse response's ``trace.guardrail`` (input, then output), in order."""
+    trace = response.get("trace", {}).get("guardrail", {})
+    findings = findings_of(_assessments(trace))
+    acted = (f"{f.policy}:{f.name}:{f.action}" for f in findings if f.action in ("BLOCKED", "ANONYMIZED"))
+    return tuple(dict.fromkeys(acted))
+
+
+def _assessments(trace: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    # inputAssessment: guardrail id -> assessment; outputAssessments: guardrail id -> [assessment].
+    yield from trace.get("inputAssessment", {}).values()
+    for assessments in trace.get("outputAssessments", {}).values():
+        yield from assessments

@@ -46,8 +46,9 @@ from governed_assistant.wire import (
 )
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
-# The stages whose "blocked" outcome is a guardrail's refusal (GuardrailBlocked).
-GUARDRAIL_STAGES = frozenset({"guardrail_input", "guardrail_output"})
+# The stages whose "blocked" outcome is a guardrail's refusal (GuardrailBlocked): the user's
+# message, a retrieved passage (dropped from the prompt), the answer.
+GUARDRAIL_STAGES = frozenset({"guardrail_input", "guardrail_context", "guardrail_output"})
 
 
 class StageMetrics:

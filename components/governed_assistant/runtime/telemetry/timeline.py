@@ -71,6 +71,11 @@ def _notes(event: DecisionEvent) -> str:
     reasons = reasons_of(event.details)
     if reasons:
         notes.append(f"reasons: {', '.join(reasons)}")
+    # What the output guardrail withheld or masked of the model-written values a step let out.
+    outbound = event.details.get("outbound")
+    if isinstance(outbound, Mapping) and outbound.get("outcome") not in (None, "passed"):
+        replaced = [*outbound.get("withheld", []), *outbound.get("masked", [])]
+        notes.append(f"outbound {outbound['outcome']}: {', '.join(map(str, replaced))}")
     if "error" in event.details:
         notes.append(f"error={event.details['error']}")
     if event.details.get(SECURITY_EVENT_KEY) is True:

@@ -75,8 +75,11 @@ def test_planted_document_is_dropped_and_the_trace_says_where(
     assert "gate" not in trace.split("guardrail_context", 1)[1], trace
 
 
-def test_planted_document_scenario_skips_a_spec_without_retrieval(tmp_path: Path) -> None:
+def test_planted_document_scenario_skips_a_spec_without_retrieval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A spec that does not retrieve has nothing to plant in: the scenario says so and is skipped."""
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "CRITICAL")  # run_demo sets it for good otherwise
     project = _project(tmp_path, preset_document("bounded-action"))
     report = tmp_path / "report.json"
     run_demo(project, only=[PLANTED_SCENARIO], report=report, state_dir=tmp_path / "state", out=io.StringIO())

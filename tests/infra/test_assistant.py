@@ -353,12 +353,17 @@ def test_dependencies_archive_becomes_a_layer_version(tmp_path: Path) -> None:
 
 
 def test_stateful_resources_follow_protect_data() -> None:
-    """protect_data turns on deletion protection for the jobs and approvals tables."""
+    """protect_data turns on every table's deletion protection (jobs, approvals, idempotency, usage)."""
     run = build(make_spec(), protect_data=True)
     protected = {
         t.name for t in run.of_type("aws:dynamodb/table:Table") if t.inputs.get("deletionProtectionEnabled")
     }
-    assert protected == {f"{NAME}-execution-jobs", f"{NAME}-execution-approvals"}
+    assert protected == {
+        f"{NAME}-execution-jobs",
+        f"{NAME}-execution-approvals",
+        f"{NAME}-execution-idempotency",
+        f"{NAME}-reasoning-usage",
+    }
 
 
 @pytest.mark.parametrize(

@@ -111,7 +111,10 @@ class GovernedAssistantArgs(TypedDict):
     code: AssistantCode
     """The functions' code and dependencies."""
     protect_data: bool
-    """Refuse to delete stateful resources (tables, user pool, domain) on ``pulumi destroy``."""
+    """Protect the stack's data (``storage.data_options``: tables, user pool, buckets, database,
+    search domain and collection): Pulumi refuses to delete or replace them, AWS's own deletion
+    protection is on where the service has one, and a resource dropped from the program stays in
+    AWS. ``program.deploy_assistant`` turns it on for production stacks (``is_production``)."""
     cors_allow_origins: NotRequired[Sequence[str]]
     """Browser origins allowed to call the API; none by default."""
     throttling_burst_limit: NotRequired[int]

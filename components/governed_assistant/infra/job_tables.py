@@ -11,6 +11,8 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
+from governed_assistant.infra.storage import data_options
+
 
 def create_job_table(
     parent: pulumi.Resource,
@@ -35,5 +37,5 @@ def create_job_table(
         ttl=aws.dynamodb.TableTtlArgs(attribute_name=ttl, enabled=True),
         deletion_protection_enabled=protect,
         tags=dict(tags),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=data_options(parent, protect=protect),
     )

@@ -28,7 +28,14 @@ from governed_assistant.runtime.model import CircuitOpenError, InMemoryTokenUsag
 from governed_assistant.runtime.telemetry import StageMetrics
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
-from governed_assistant.wire import ENV_METRICS_NAMESPACE, ENV_POWERTOOLS_SERVICE_NAME, ENV_TELEMETRY_SINK
+from governed_assistant.testing import lambda_context
+from governed_assistant.wire import (
+    DEFAULT_METRICS_NAMESPACE,
+    ENV_METRICS_NAMESPACE,
+    ENV_POWERTOOLS_METRICS_NAMESPACE,
+    ENV_POWERTOOLS_SERVICE_NAME,
+    ENV_TELEMETRY_SINK,
+)
 
 from tests.conftest import PRESETS, REPO_ROOT, answer_mode_document, preset_document
 from tests.infra.test_reasoning import COLLECTION, DATABASE, KNOWLEDGE_BASE, SETUP
@@ -306,6 +313,28 @@ def test_log_sink_keeps_firehose_out_of_every_function(preset_runs: dict[str, Mo
         assert "firehose" not in json.dumps(policy_of(run, function)), name
 
 
+def test_every_function_is_traced_and_names_its_service_and_metrics_namespace(
+    deploy_runs: dict[str, MockRun],
+) -> None:
+    """Every function runs with X-Ray active, may send traces, and names its service; each that records
+    events names the metrics namespace in Powertools' variable, not in the one before 0.5.0."""
+    for case, run in deploy_runs.items():
+        for function in run.of_type("aws:lambda/function:Function"):
+            where = f"{case}: {function.name}"
+            variables = function.inputs["environment"]["variables"]
+            assert function.inputs["tracingConfig"] == {"mode": "Active"}, where
+            assert variables.get(ENV_POWERTOOLS_SERVICE_NAME), where
+            tracing = [
+                statement
+                for statement in policy_of(run, function).values()
+                if set(statement["Action"]) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+            ]
+            assert [statement["Resource"] for statement in tracing] == ["*"], where
+            assert ENV_METRICS_NAMESPACE not in variables, where
+            if ENV_TELEMETRY_SINK in variables:
+                assert variables[ENV_POWERTOOLS_METRICS_NAMESPACE] == DEFAULT_METRICS_NAMESPACE, where
+
+
 def test_firehose_sink_grants_the_stream_named_up_front() -> None:
     """With the firehose sink each event-writing function may PutRecordBatch on the stream built last."""
     spec = make_spec("insights-to-action")
@@ -414,7 +443,7 @@ def test_guardrail_blocks_alarm_watches_the_metric_the_runtime_emits(preset_runs
     variables = functions(run)["api"].inputs["environment"]["variables"]
     stream = io.StringIO()
     metrics = StageMetrics(
-        variables["GOVERNED_METRICS_NAMESPACE"], variables["POWERTOOLS_SERVICE_NAME"], stream=stream
+        variables["POWERTOOLS_METRICS_NAMESPACE"], variables["POWERTOOLS_SERVICE_NAME"], stream=stream
     )
     metrics.observe(
         DecisionEvent(
@@ -445,7 +474,7 @@ def test_breaker_open_alarm_watches_the_metric_the_runtime_emits(
     ]
     variables = functions(run)["reason"].inputs["environment"]["variables"]
     # The reason function as deployed: its metrics namespace, service name and telemetry sink.
-    for variable in (ENV_METRICS_NAMESPACE, ENV_POWERTOOLS_SERVICE_NAME, ENV_TELEMETRY_SINK):
+    for variable in (ENV_POWERTOOLS_METRICS_NAMESPACE, ENV_POWERTOOLS_SERVICE_NAME, ENV_TELEMETRY_SINK):
         monkeypatch.setenv(variable, variables[variable])
     for variable in ("POWERTOOLS_METRICS_DISABLED", "POWERTOOLS_DEV"):
         monkeypatch.delenv(variable, raising=False)
@@ -475,7 +504,7 @@ def test_breaker_open_alarm_watches_the_metric_the_runtime_emits(
                     "converse", service_error_code="InternalServerException", http_status_code=500
                 )
                 try:
-                    reason.handler(event, None)
+                    reason.handler(event, lambda_context())
                 except CircuitOpenError:
                     break
                 except ModelUnavailableError:
@@ -484,7 +513,7 @@ def test_breaker_open_alarm_watches_the_metric_the_runtime_emits(
                 pytest.fail("the breaker never opened")
             # While it stays open, calls fail fast and count nothing more.
             with pytest.raises(CircuitOpenError):
-                reason.handler(event, None)
+                reason.handler(event, lambda_context())
     finally:
         environment.reset()
     emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]

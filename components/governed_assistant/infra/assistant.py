@@ -64,7 +64,7 @@ from governed_assistant.wire import (
     ENV_APPCONFIG_APPLICATION,
     ENV_APPCONFIG_ENVIRONMENT,
     ENV_APPCONFIG_PROFILE,
-    ENV_METRICS_NAMESPACE,
+    ENV_POWERTOOLS_METRICS_NAMESPACE,
     ENV_TELEMETRY_SINK,
     ENV_TELEMETRY_STREAM,
 )
@@ -174,7 +174,7 @@ class GovernedAssistant(pulumi.ComponentResource):
         code = self._create_code(args["code"])
         namespace = args.get("metrics_namespace", DEFAULT_METRICS_NAMESPACE)
         telemetry, stream_arn = self._telemetry(args.get("telemetry_sink", "log"))
-        telemetry[ENV_METRICS_NAMESPACE] = namespace
+        telemetry[ENV_POWERTOOLS_METRICS_NAMESPACE] = namespace
 
         # Rollout, and with the firehose sink every function that sends events, name resources the
         # observability layer builds last (it watches the others): they take those resources' ARNs

@@ -54,6 +54,7 @@ bench: install ## print every benchmark's figures (ten minutes or so; retrieval_
 	$(PY) bench/infra_eval.py
 	$(PY) bench/aws_validators.py
 	$(PY) bench/handler_cold_import.py
+	$(PY) bench/handler_cold_import.py --in-lambda
 	$(PY) bench/retrieval_rls.py
 	$(PY) bench/copy_to_first_job.py
 	$(PY) bench/local_load.py

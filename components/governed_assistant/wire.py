@@ -111,9 +111,14 @@ ENV_FLAGS_MAX_AGE: Final = "GOVERNED_FLAGS_MAX_AGE"
 ENV_TELEMETRY_SINK: Final = "GOVERNED_TELEMETRY_SINK"
 ENV_TELEMETRY_STREAM: Final = "GOVERNED_TELEMETRY_STREAM"
 ENV_TELEMETRY_DB: Final = "GOVERNED_TELEMETRY_DB"
+# The CloudWatch namespace of the runtime's metrics: Powertools' own variable, set on every function
+# that records decision events. The runtime still reads GOVERNED_METRICS_NAMESPACE when it is unset
+# (what functions deployed before 0.5.0 were given).
+ENV_POWERTOOLS_METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
 ENV_METRICS_NAMESPACE: Final = "GOVERNED_METRICS_NAMESPACE"
 ENV_METRICS_TENANT_DIMENSION: Final = "GOVERNED_METRICS_TENANT_DIMENSION"
-# Set on every function to the spec's slug; Powertools reads it too, hence its own name.
+# Set on every function to the spec's slug; Powertools reads it too (the Logger's and the Tracer's
+# service, the metrics' service dimension), hence its own name.
 ENV_POWERTOOLS_SERVICE_NAME: Final = "POWERTOOLS_SERVICE_NAME"
 
 # Environment variables: the local stack.

@@ -12,19 +12,22 @@ from botocore.stub import ANY, Stubber
 from governed_assistant.contracts import TenantContext
 from governed_assistant.handlers import api
 from governed_assistant.handlers.constants import MAX_BODY_BYTES
-from governed_assistant.testing import capture_events
+from governed_assistant.testing import capture_events, lambda_context
 from handler_harness import REGION, Stack, api_event, body_of
 
 MESSAGES = "POST /messages"
 
 
 def post_message(body: Any = None, **options: Any) -> dict[str, Any]:
-    return api.handler(api_event("POST", "/messages", body=body, route_key=MESSAGES, **options), None)
+    return api.handler(
+        api_event("POST", "/messages", body=body, route_key=MESSAGES, **options), lambda_context()
+    )
 
 
 def get_job(job_id: str, **options: Any) -> dict[str, Any]:
     return api.handler(
-        api_event("GET", f"/jobs/{job_id}", route_key="GET /jobs/{id}", path_id=job_id, **options), None
+        api_event("GET", f"/jobs/{job_id}", route_key="GET /jobs/{id}", path_id=job_id, **options),
+        lambda_context(),
     )
 
 
@@ -163,7 +166,7 @@ def test_post_message_bad_request_is_a_4xx_that_says_why(
 )
 def test_unknown_route_is_a_4xx(stack: Stack, method: str, path: str, status: int, code: str) -> None:
     """A request no route serves is refused before anything else is read."""
-    response = api.handler(api_event(method, path), None)
+    response = api.handler(api_event(method, path), lambda_context())
     assert (response["statusCode"], body_of(response)["error"]) == (status, code)
 
 
@@ -175,7 +178,7 @@ def test_request_context_http_not_an_object_is_a_4xx(stack: Stack, http: Any) ->
     """An event whose requestContext.http is not an object is refused as no route, not a 500."""
     event = api_event("GET", "/nowhere")
     event["requestContext"]["http"] = http
-    assert api.handler(event, None)["statusCode"] == 404
+    assert api.handler(event, lambda_context())["statusCode"] == 404
 
 
 def test_post_message_base64_body_is_decoded(stack: Stack) -> None:
@@ -183,7 +186,7 @@ def test_post_message_base64_body_is_decoded(stack: Stack) -> None:
     stack.bedrock.screen_pass()
     event = api_event("POST", "/messages", route_key=MESSAGES)
     event |= {"body": base64.b64encode(b'{"message": "hi"}').decode(), "isBase64Encoded": True}
-    assert api.handler(event, None)["statusCode"] == 202
+    assert api.handler(event, lambda_context())["statusCode"] == 202
 
 
 def test_unexpected_failure_is_a_500_with_request_id(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -230,7 +233,7 @@ def events_request(job_id: str, last: str | None = None, **options: Any) -> dict
         headers=headers,
         **options,
     )
-    return api.handler(event, None)
+    return api.handler(event, lambda_context())
 
 
 def test_job_events_stream_progress_and_resume_after_last_event_id(stack: Stack) -> None:
@@ -281,7 +284,7 @@ def decide(approval_id: str, decision: str = "approve", **options: Any) -> dict[
         "POST", f"/approvals/{approval_id}", route_key="POST /approvals/{id}", path_id=approval_id,
         body={"decision": decision, "comment": "ok"}, **options,
     )  # fmt: skip
-    return api.handler(event, None)
+    return api.handler(event, lambda_context())
 
 
 def test_get_approvals_lists_pending_without_task_tokens(stack: Stack) -> None:
@@ -289,7 +292,7 @@ def test_get_approvals_lists_pending_without_task_tokens(stack: Stack) -> None:
     approval_id = request_approval(stack)
     request_approval(stack, tenant="globex")
     event = api_event("GET", "/approvals", user="sam", roles=("supervisor",), route_key="GET /approvals")
-    response = api.handler(event, None)
+    response = api.handler(event, lambda_context())
     assert response["statusCode"] == 200
     assert [a["approvalId"] for a in body_of(response)["approvals"]] == [approval_id]
     assert "secret-task-token" not in response["body"]
@@ -298,7 +301,9 @@ def test_get_approvals_lists_pending_without_task_tokens(stack: Stack) -> None:
 def test_get_approvals_non_approver_is_refused(stack: Stack) -> None:
     """Someone without an approver role cannot list approvals."""
     request_approval(stack)
-    response = api.handler(api_event("GET", "/approvals", user="bob", route_key="GET /approvals"), None)
+    response = api.handler(
+        api_event("GET", "/approvals", user="bob", route_key="GET /approvals"), lambda_context()
+    )
     assert (response["statusCode"], body_of(response)["error"]) == (403, "not_approver")
 
 
@@ -366,7 +371,7 @@ def test_post_approval_deeply_nested_body_is_a_400(stack: Stack, raw_body: str) 
         "POST", f"/approvals/{approval_id}", route_key="POST /approvals/{id}", path_id=approval_id,
         user="sam", roles=("supervisor",), raw_body=raw_body,
     )  # fmt: skip
-    response = api.handler(event, None)
+    response = api.handler(event, lambda_context())
     assert (response["statusCode"], body_of(response)["error"]) == (400, "body_too_deep")
     context = TenantContext(tenant_id="acme", user_id="sam", roles=("supervisor",), request_id="r")
     assert stack.env.approvals.get(context, approval_id, approver_roles=["supervisor"]).status == "pending"
@@ -385,7 +390,7 @@ def test_post_approval_bad_decision_is_a_400(stack: Stack) -> None:
         "POST", f"/approvals/{approval_id}", route_key="POST /approvals/{id}", path_id=approval_id,
         user="sam", roles=("supervisor",), body={"decision": "maybe"},
     )  # fmt: skip
-    response = api.handler(event, None)
+    response = api.handler(event, lambda_context())
     assert (response["statusCode"], body_of(response)["error"]) == (400, "invalid_field")
 
 
@@ -401,7 +406,7 @@ def test_console_is_served_without_a_token_with_its_policy(
     stack: Stack, route_key: str | None, path: str, media: str
 ) -> None:
     """No authorizer ran and no token came: the console's page and script answer 200 with the policy."""
-    response = api.handler(api_event("GET", path, tenant=None, route_key=route_key), None)
+    response = api.handler(api_event("GET", path, tenant=None, route_key=route_key), lambda_context())
     headers = response["headers"]
     assert response["statusCode"] == 200 and headers["content-type"].startswith(media)
     assert "default-src 'self'" in headers["content-security-policy"]
@@ -410,5 +415,5 @@ def test_console_is_served_without_a_token_with_its_policy(
 
 def test_console_route_other_method_is_405(stack: Stack) -> None:
     """The console's path serves GET only."""
-    response = api.handler(api_event("POST", "/console", tenant=None), None)
+    response = api.handler(api_event("POST", "/console", tenant=None), lambda_context())
     assert (response["statusCode"], body_of(response)["error"]) == (405, "method_not_allowed")

@@ -12,6 +12,7 @@ from typing import Any
 
 from governed_assistant.handlers import api
 from governed_assistant.runtime.identity import flatten_claims
+from governed_assistant.testing import lambda_context
 from governed_assistant.wire import ROUTES
 from handler_harness import PROVIDER, Stack, api_event
 from hypothesis import HealthCheck, event, given, settings
@@ -177,7 +178,7 @@ def test_api_handler_arbitrary_request_never_5xx_nor_job_when_refused(stack: Sta
     """Whatever the body, headers, path and claims, the answer is a 2xx or 4xx; a refusal creates no job."""
     stack.bedrock.screen_pass()
     before = _jobs(stack)
-    response = api.handler(request, None)
+    response = api.handler(request, lambda_context())
     status = response["statusCode"]
     event(f"{status} {json.loads(response['body']).get('error') if response.get('body') else ''}")
     assert status < 500, (status, response.get("body"))
@@ -205,7 +206,7 @@ def test_api_handler_arbitrary_body_from_a_verified_user_never_5xx_nor_job_when_
     )  # fmt: skip
     request["isBase64Encoded"] = encoded
     before = _jobs(stack)
-    response = api.handler(request, None)
+    response = api.handler(request, lambda_context())
     status = response["statusCode"]
     event(f"{status} {json.loads(response['body']).get('error')}")
     assert status < 500, (status, response["body"])

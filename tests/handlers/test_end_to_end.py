@@ -26,7 +26,7 @@ from governed_assistant.infra.asl import build_definition, render_definition
 from governed_assistant.local.lambda_endpoint import serve_lambda
 from governed_assistant.runtime.approvals import send_decision
 from governed_assistant.runtime.flags import KILL_SWITCH, build_flags_document, write_flags_file
-from governed_assistant.testing import capture_events
+from governed_assistant.testing import capture_events, lambda_context
 from handler_harness import ACCOUNT, REGION, Stack, api_event, body_of, ledger
 
 FUNCTIONS = {"reason": reason, "gate": gate, "approval": approval, "execute": execute,
@@ -57,7 +57,8 @@ def machine(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any
 def accept(stack: Stack, message: str) -> dict[str, Any]:
     stack.bedrock.screen_pass()
     response = api.handler(
-        api_event("POST", "/messages", body={"message": message}, route_key="POST /messages"), None
+        api_event("POST", "/messages", body={"message": message}, route_key="POST /messages"),
+        lambda_context(),
     )
     assert response["statusCode"] == 202
     (accepted,) = stack.accepted_events()
@@ -77,7 +78,7 @@ def wait(client: Any, execution: str, until: tuple[str, ...] = ("SUCCEEDED", "FA
 
 def job(stack: Stack, job_id: str) -> dict[str, Any]:
     route = api_event("GET", f"/jobs/{job_id}", route_key="GET /jobs/{id}", path_id=job_id)
-    return dict(body_of(api.handler(route, None)))
+    return dict(body_of(api.handler(route, lambda_context())))
 
 
 def test_allowed_action_runs_once_and_completes_with_a_full_decision_chain(
@@ -116,7 +117,7 @@ def test_allowed_action_runs_once_and_completes_with_a_full_decision_chain(
             route_key="GET /jobs/{id}/events",
             path_id=detail["jobId"],
         ),
-        None,
+        lambda_context(),
     )["body"]
     assert '"stage":"execute:update_ticket_status"' in stream and '"status":"complete"' in stream
 
@@ -164,7 +165,7 @@ def test_approved_action_waits_for_an_approver_then_runs(stack: Stack, machine: 
     execution = client.start_execution(stateMachineArn=arn, input=json.dumps(detail))["executionArn"]
     listing = api_event("GET", "/approvals", user="sam", roles=("supervisor",), route_key="GET /approvals")
     deadline = time.monotonic() + 30
-    while not (pending := body_of(api.handler(listing, None))["approvals"]):
+    while not (pending := body_of(api.handler(listing, lambda_context()))["approvals"]):
         assert time.monotonic() < deadline, "no approval was requested"
         time.sleep(0.05)
     assert job(stack, detail["jobId"])["status"] == "awaiting_approval"
@@ -174,7 +175,7 @@ def test_approved_action_waits_for_an_approver_then_runs(stack: Stack, machine: 
     decided = api.handler(
         api_event("POST", f"/approvals/{approval_id}", route_key="POST /approvals/{id}", path_id=approval_id,
                   user="sam", roles=("supervisor",), body={"decision": "approve"}),
-        None,
+        lambda_context(),
     )  # fmt: skip
     assert decided["statusCode"] == 200
     assert wait(client, execution) == "SUCCEEDED"
@@ -197,23 +198,26 @@ def test_kill_switch_on_while_awaiting_approval_stops_the_job(stack: Stack, mach
     execution = client.start_execution(stateMachineArn=arn, input=json.dumps(detail))["executionArn"]
     listing = api_event("GET", "/approvals", user="sam", roles=("supervisor",), route_key="GET /approvals")
     deadline = time.monotonic() + 30
-    while not (pending := body_of(api.handler(listing, None))["approvals"]):
+    while not (pending := body_of(api.handler(listing, lambda_context()))["approvals"]):
         assert time.monotonic() < deadline, "no approval was requested"
         time.sleep(0.05)
     # Someone who can invoke the execute function sends the proposal with a changed amount.
     forged = {**refund, "actionType": "issue_refund", "parameters": {**refund["parameters"], "amount": 5000}}
     with pytest.raises(StepDeniedError, match="proposal_mismatch"):
         execute.handler({"jobId": detail["jobId"], "context": detail["context"], "proposal": forged,
-                         "action": "issue_refund", "step": None, "results": {}}, None)  # fmt: skip
+                         "action": "issue_refund", "step": None, "results": {}},
+                        lambda_context())  # fmt: skip
     switch_kill_switch(stack, True)
     approval_id = pending[0]["approvalId"]
     refused = api.handler(
         api_event("POST", f"/approvals/{approval_id}", route_key="POST /approvals/{id}", path_id=approval_id,
                   user="sam", roles=("supervisor",), body={"decision": "approve"}),
-        None,
+        lambda_context(),
     )  # fmt: skip
     assert (refused["statusCode"], body_of(refused)["error"]) == (409, "kill_switch")
-    assert [a["approvalId"] for a in body_of(api.handler(listing, None))["approvals"]] == [approval_id]
+    assert [a["approvalId"] for a in body_of(api.handler(listing, lambda_context()))["approvals"]] == [
+        approval_id
+    ]
     # A grant that raced the switch (recorded, and the task resumed) still runs nothing.
     approver = TenantContext(tenant_id="acme", user_id="sam", roles=("supervisor",), request_id="r")
     with capture_events() as events:

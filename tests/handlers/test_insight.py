@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from governed_assistant.handlers import insight
 from governed_assistant.handlers.exceptions import InsightEventError
-from governed_assistant.testing import capture_events
+from governed_assistant.testing import capture_events, lambda_context
 from handler_harness import Stack
 
 DETAIL = {
@@ -26,7 +26,7 @@ def insight_event(
 @pytest.mark.parametrize("preset", ["insights-to-action"])
 def test_insight_creates_job_and_puts_job_accepted(stack: Stack) -> None:
     """The insight's tenant and user own the job; the framed message goes to the execution layer."""
-    result = insight.handler(insight_event(), None)
+    result = insight.handler(insight_event(), lambda_context())
     job = stack.env.jobs.load("acme", result["jobId"])
     assert (job.tenant_id, job.user_id, job.status) == ("acme", "olga", "accepted")
     (accepted,) = stack.accepted_events()
@@ -44,7 +44,7 @@ def test_insight_creates_job_and_puts_job_accepted(stack: Stack) -> None:
 def test_insight_roles_come_from_the_environment(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     """An operator may let insight jobs act with a spec role."""
     monkeypatch.setenv("GOVERNED_INSIGHT_ROLES", "platform-operator")
-    insight.handler(insight_event(), None)
+    insight.handler(insight_event(), lambda_context())
     assert stack.accepted_events()[0]["detail"]["context"]["roles"] == ["platform-operator"]
 
 
@@ -67,7 +67,7 @@ def test_insight_invalid_event_is_refused_and_creates_nothing(stack: Stack, even
     """An insight that is not exactly the documented shape, from the trusted source, records nothing
     but a security event."""
     with capture_events() as events, pytest.raises(InsightEventError, match=problem):
-        insight.handler(event, None)
+        insight.handler(event, lambda_context())
     ((stage, outcome, details),) = [(e.stage, e.outcome, e.details) for e in events]
     assert (stage, outcome, details["security_event"]) == ("guardrail_input", "deny", True)
     assert details["reason"].startswith("untrusted_insight: ")

@@ -27,6 +27,7 @@ from governed_assistant.handlers.openapi import GATE_REASON_CODES, document_json
 from governed_assistant.runtime.gate import ReasonCode
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
+from governed_assistant.testing import lambda_context
 from governed_assistant.wire import (
     CONSOLE_ROUTES,
     LOCAL_ROUTES,
@@ -189,7 +190,7 @@ def _call(route: str, path: str, **options: Any) -> dict[str, Any]:
     path_id = path.rsplit("/", 2)[1] if path.endswith("/events") else path.rsplit("/", 1)[1]
     if "{id}" not in route:
         path_id = None
-    return api.handler(api_event(method, path, route_key=route, path_id=path_id, **options), None)
+    return api.handler(api_event(method, path, route_key=route, path_id=path_id, **options), lambda_context())
 
 
 def test_handler_failures_answer_as_documented(

@@ -15,7 +15,7 @@ from governed_assistant.runtime.flags import KILL_SWITCH, build_flags_document, 
 from governed_assistant.runtime.jobs import proposal_digest
 from governed_assistant.runtime.retrieval import RetrievedChunk
 from governed_assistant.runtime.telemetry import SECURITY_EVENT_KEY
-from governed_assistant.testing import capture_events
+from governed_assistant.testing import capture_events, lambda_context
 from handler_harness import Stack, ledger
 
 ALICE = {"tenantId": "acme", "userId": "alice", "roles": ["agent"], "requestId": "r-1"}
@@ -65,7 +65,9 @@ def test_reason_answer_records_model_and_tokens(stack: Stack) -> None:
     stack.bedrock.answer("Tickets close when solved.", input_tokens=111, output_tokens=22)
     job_id = new_job(stack)
     with capture_events() as events:
-        result = reason.handler({"jobId": job_id, "context": ALICE, "message": "How do tickets close?"}, None)
+        result = reason.handler(
+            {"jobId": job_id, "context": ALICE, "message": "How do tickets close?"}, lambda_context()
+        )
     assert result == {"kind": "answer", "text": "Tickets close when solved.", "sources": []}
     (event,) = events
     assert (event.stage, event.outcome, event.input_tokens, event.output_tokens) == (
@@ -83,7 +85,9 @@ def test_reason_tool_use_becomes_a_proposal(stack: Stack) -> None:
         "update_ticket_status",
         {"resourceId": "acme-1", "tenantId": "acme", "parameters": {"status": "solved", "note": None}},
     )
-    result = reason.handler({"jobId": new_job(stack), "context": ALICE, "message": "close acme-1"}, None)
+    result = reason.handler(
+        {"jobId": new_job(stack), "context": ALICE, "message": "close acme-1"}, lambda_context()
+    )
     assert result == {"kind": "proposal", "proposal": proposal(parameters={"status": "solved", "note": None})}
 
 
@@ -144,8 +148,10 @@ def test_reason_malformed_tool_use_reaches_gate_as_malformed_and_is_denied(
     stack.bedrock.propose("update_ticket_status", tool_input)
     job_id = new_job(stack)
     with capture_events() as events:
-        result = reason.handler({"jobId": job_id, "context": ALICE, "message": "close it"}, None)
-        decision = gate.handler({"jobId": job_id, "context": ALICE, "proposal": result["proposal"]}, None)
+        result = reason.handler({"jobId": job_id, "context": ALICE, "message": "close it"}, lambda_context())
+        decision = gate.handler(
+            {"jobId": job_id, "context": ALICE, "proposal": result["proposal"]}, lambda_context()
+        )
     sent = result["proposal"]
     assert sent["malformed"] is True and location in sent["problem"]
     assert not {"actionType", "resourceId", "tenantId", "parameters"} & set(sent), sent
@@ -170,7 +176,9 @@ def test_reason_with_retrieval_cites_sources_in_the_prompt(stack: Stack) -> None
     stack.bedrock.screen_pass()
     stack.bedrock.answer("Refunds take 5 days [1].")
     with capture_events() as events:
-        result = reason.handler({"jobId": new_job(stack), "context": ALICE, "message": "refund time?"}, None)
+        result = reason.handler(
+            {"jobId": new_job(stack), "context": ALICE, "message": "refund time?"}, lambda_context()
+        )
     assert retriever.asked == [("acme", "refund time?")]
     prompt = json.dumps(sent[0]["messages"])
     assert 'ref=\\"1\\" source=\\"kb://acme/refunds.md\\"' in prompt and "Refunds take 5 days." in prompt
@@ -182,7 +190,7 @@ def test_gate_allows_a_proposal_within_policy(stack: Stack) -> None:
     """A valid, owned, permitted, low-risk proposal is allowed."""
     job_id = new_job(stack)
     with capture_events() as events:
-        decision = gate.handler({"jobId": job_id, "context": ALICE, "proposal": proposal()}, None)
+        decision = gate.handler({"jobId": job_id, "context": ALICE, "proposal": proposal()}, lambda_context())
     assert (decision["outcome"], decision["securityEvent"]) == ("allow", False)
     assert [(e.stage, e.outcome) for e in events] == [("gate", "allow")]
 
@@ -193,7 +201,7 @@ def test_gate_proposal_for_another_tenant_is_denied_as_security_event(stack: Sta
     with capture_events() as events:
         decision = gate.handler(
             {"jobId": job_id, "context": ALICE, "proposal": proposal(resource="globex-1", tenant="globex")},
-            None,
+            lambda_context(),
         )
     assert decision["outcome"] == "deny"
     assert "tenant_mismatch" in decision["reasonCodes"] and decision["securityEvent"] is True
@@ -213,7 +221,9 @@ def test_gate_uses_the_job_record_not_a_forged_state_context(stack: Stack, forge
     job_id = new_job(stack)
     forged_proposal = proposal(resource=f"{forged['tenantId']}-1", tenant=forged["tenantId"])
     with capture_events() as events:
-        decision = gate.handler({"jobId": job_id, "context": forged, "proposal": forged_proposal}, None)
+        decision = gate.handler(
+            {"jobId": job_id, "context": forged, "proposal": forged_proposal}, lambda_context()
+        )
     assert (decision["outcome"], decision["reasonCodes"], decision["securityEvent"]) == (
         "deny",
         ["job_mismatch"],
@@ -233,7 +243,7 @@ def test_gate_high_risk_needs_approval(stack: Stack) -> None:
             "context": ALICE,
             "proposal": proposal("issue_refund", parameters=parameters),
         },
-        None,
+        lambda_context(),
     )
     assert (decision["outcome"], decision["reasonCodes"]) == ("approve", ["approval_required"])
 
@@ -252,7 +262,7 @@ def test_approval_stores_token_server_side_and_notifies_without_it(stack: Stack)
     job_id = decided_job(stack, REFUND, "approve")
     stack.bedrock.screen_pass()
     with capture_events() as events:
-        result = approval.handler(approval_event(job_id), None)
+        result = approval.handler(approval_event(job_id), lambda_context())
     assert status_of(stack, job_id) == ("awaiting_approval", "approval_requested")
     assert stack.env.jobs.load("acme", job_id).approval_id == result["approvalId"]
     (notice,) = stack.approval_notices()
@@ -273,8 +283,8 @@ def execute_event(job_id: str, **changes: Any) -> dict[str, Any]:
 def test_execute_same_event_twice_runs_the_action_once(stack: Stack) -> None:
     """A redelivered execute event gets the first run's result; the action ran once."""
     job_id = decided_job(stack)
-    first = execute.handler(execute_event(job_id), None)
-    second = execute.handler(execute_event(job_id), None)
+    first = execute.handler(execute_event(job_id), lambda_context())
+    second = execute.handler(execute_event(job_id), lambda_context())
     assert first == second
     assert first["status"] == "succeeded"
     assert [line["function"] for line in ledger(stack.ledger_path)] == ["execute"]
@@ -287,7 +297,7 @@ def test_execute_failed_result_raises_and_a_retry_runs_again(stack: Stack) -> No
     event = execute_event(job_id, proposal=proposal(resource="acme-broken"))
     for _ in range(2):
         with pytest.raises(ActionFailedError, match="update_ticket_status execute broke"):
-            execute.handler(event, None)
+            execute.handler(event, lambda_context())
     assert len(ledger(stack.ledger_path)) == 2
 
 
@@ -307,7 +317,7 @@ def test_execute_tampered_state_never_runs(
 ) -> None:
     """An execute payload that disagrees with itself or the job record runs nothing."""
     with pytest.raises(error):
-        execute.handler(execute_event(decided_job(stack), **changes), None)
+        execute.handler(execute_event(decided_job(stack), **changes), lambda_context())
     assert ledger(stack.ledger_path) == []
 
 
@@ -320,7 +330,7 @@ def test_execute_workflow_step_gets_step_and_prior_results(stack: Stack) -> None
     event = {"jobId": job_id, "context": ALICE, "proposal": proposal(action.name, parameters=parameters),
              "action": action.name, "step": action.steps[1],
              "results": {action.steps[0]: {"status": "succeeded"}}}  # fmt: skip
-    result = execute.handler(event, None)
+    result = execute.handler(event, lambda_context())
     assert result["data"] == {"function": action.steps[1]}
     (line,) = ledger(stack.ledger_path)
     assert (line["step"], line["completed"]) == (action.steps[1], [action.steps[0]])
@@ -335,8 +345,8 @@ def test_compensate_runs_once_with_the_cause(stack: Stack) -> None:
     event = {"jobId": job_id, "context": ALICE, "proposal": proposal(), "action": "update_ticket_status",
              "results": {}, "error": error}  # fmt: skip
     with capture_events() as events:
-        assert compensate.handler(event, None)["status"] == "succeeded"
-        compensate.handler(event, None)
+        assert compensate.handler(event, lambda_context())["status"] == "succeeded"
+        compensate.handler(event, lambda_context())
     (line,) = ledger(stack.ledger_path)
     assert (line["function"], line["cause"]) == ("compensate", "ConnectionError: downstream refused")
     assert [e.stage for e in events] == ["compensate", "compensate"]
@@ -361,7 +371,7 @@ def test_guardrail_output_screens_the_answer(
     {"pass": stack.bedrock.screen_pass, "anonymize": lambda: stack.bedrock.screen_anonymize("Mail {EMAIL}"),
      "block": lambda: stack.bedrock.screen_block("Sorry, no.")}[screen]()  # fmt: skip
     event = {"jobId": new_job(stack), "context": ALICE, "reasoning": reasoning, "results": results}
-    result = guardrail_output.handler(event, None)
+    result = guardrail_output.handler(event, lambda_context())
     assert (result["text"], result["outcome"]) == expected
 
 
@@ -389,7 +399,7 @@ def test_respond_maps_outcome_to_final_status(
              "output": {"text": "Done.", "outcome": "passed"},
              "error": {"Error": "ConnectionError", "Cause": "{}"}}  # fmt: skip
     with capture_events() as events:
-        assert respond.handler({"outcome": outcome, "state": state}, None) == {
+        assert respond.handler({"outcome": outcome, "state": state}, lambda_context()) == {
             "recorded": outcome,
             "status": status,
         }
@@ -400,7 +410,7 @@ def test_respond_maps_outcome_to_final_status(
     assert [(e.stage, e.outcome) for e in events] == [("complete", outcome)]
     assert job.result.get("proposal", proposal()) == proposal()  # screened, and nothing withheld
     # A redelivery leaves what the user was told as it is (and screens nothing again).
-    respond.handler({"outcome": "failed", "state": state}, None)
+    respond.handler({"outcome": "failed", "state": state}, lambda_context())
     assert stack.env.jobs.load("acme", job_id).status == status
     stack.bedrock.stubber.assert_no_pending_responses()
 
@@ -408,7 +418,7 @@ def test_respond_maps_outcome_to_final_status(
 def test_step_payload_without_context_is_refused(stack: Stack) -> None:
     """A task payload without a valid context is refused, never completed from elsewhere."""
     with pytest.raises(StepInputError, match="context"):
-        gate.handler({"jobId": new_job(stack), "proposal": proposal()}, None)
+        gate.handler({"jobId": new_job(stack), "proposal": proposal()}, lambda_context())
 
 
 def test_environment_is_the_configured_one(stack: Stack) -> None:
@@ -425,7 +435,7 @@ def security_denials(events: Any) -> list[tuple[str, str, list[str]]]:
 def test_gate_records_its_decision_and_the_proposals_digest_on_the_job(stack: Stack) -> None:
     """The gate's outcome and the digest of the exact proposal it judged are on the job."""
     job_id = new_job(stack)
-    gate.handler({"jobId": job_id, "context": ALICE, "proposal": REFUND}, None)
+    gate.handler({"jobId": job_id, "context": ALICE, "proposal": REFUND}, lambda_context())
     job = stack.env.jobs.load("acme", job_id)
     assert (job.decision, job.proposal_digest) == ("approve", proposal_digest(REFUND))
 
@@ -433,10 +443,10 @@ def test_gate_records_its_decision_and_the_proposals_digest_on_the_job(stack: St
 def test_gate_job_decided_for_another_proposal_is_denied_as_security_event(stack: Stack) -> None:
     """A second gate input for a decided job, with another proposal, is denied; the first decision stays."""
     job_id = new_job(stack)
-    gate.handler({"jobId": job_id, "context": ALICE, "proposal": proposal()}, None)
+    gate.handler({"jobId": job_id, "context": ALICE, "proposal": proposal()}, lambda_context())
     forged = proposal(parameters={"status": "closed"})
     with capture_events() as events:
-        decision = gate.handler({"jobId": job_id, "context": ALICE, "proposal": forged}, None)
+        decision = gate.handler({"jobId": job_id, "context": ALICE, "proposal": forged}, lambda_context())
     assert (decision["outcome"], decision["reasonCodes"], decision["securityEvent"]) == (
         "deny",
         ["job_mismatch"],
@@ -449,7 +459,7 @@ def test_gate_job_decided_for_another_proposal_is_denied_as_security_event(stack
 def _awaiting_approval(stack: Stack) -> tuple[str, dict[str, Any]]:
     """A refund job the gate sent to approval, whose approval is still pending."""
     job_id = decided_job(stack, REFUND, "approve")
-    approval.handler(approval_event(job_id), None)
+    approval.handler(approval_event(job_id), lambda_context())
     return job_id, execute_event(job_id, proposal=REFUND, action="issue_refund")
 
 
@@ -512,7 +522,7 @@ def test_execute_input_the_job_record_does_not_back_is_denied_as_security_event(
     job_id, event = forge(stack)
     before = stack.env.jobs.load("acme", job_id)
     with capture_events() as events, pytest.raises(StepDeniedError, match=code) as denied:
-        execute.handler(event, None)
+        execute.handler(event, lambda_context())
     assert denied.value.code == code
     assert ledger(stack.ledger_path) == []
     assert security_denials(events) == [("execute", "deny", [code])]
@@ -522,7 +532,7 @@ def test_execute_input_the_job_record_does_not_back_is_denied_as_security_event(
 def test_execute_approved_proposal_runs_once_granted(stack: Stack) -> None:
     """The proposal an approver granted runs, exactly as the gate decided it."""
     job_id, event = _changed_amount(stack)
-    result = execute.handler({**event, "proposal": REFUND}, None)
+    result = execute.handler({**event, "proposal": REFUND}, lambda_context())
     assert result["status"] == "succeeded"
     assert [line["action"] for line in ledger(stack.ledger_path)] == ["issue_refund"]
     assert status_of(stack, job_id)[0] == "processing"
@@ -537,11 +547,11 @@ def test_execute_kill_switch_on_mid_workflow_denies_the_next_step(stack: Stack) 
     job_id = decided_job(stack, asked)
     first = {"jobId": job_id, "context": ALICE, "proposal": asked, "action": action.name,
              "step": action.steps[0], "results": {}}  # fmt: skip
-    execute.handler(first, None)
+    execute.handler(first, lambda_context())
     switch_kill_switch(stack, True)
     second = {**first, "step": action.steps[1], "results": {action.steps[0]: {"status": "succeeded"}}}
     with capture_events() as events, pytest.raises(StepDeniedError, match="kill_switch"):
-        execute.handler(second, None)
+        execute.handler(second, lambda_context())
     assert [line["step"] for line in ledger(stack.ledger_path)] == [action.steps[0]]
     ((stage, outcome, details),) = [(e.stage, e.outcome, e.details) for e in events]
     assert (stage, outcome, details["reasonCodes"], SECURITY_EVENT_KEY in details) == (
@@ -557,7 +567,7 @@ def test_execute_kill_switch_on_after_approval_denies_the_action(stack: Stack) -
     job_id, event = _changed_amount(stack)
     switch_kill_switch(stack, True)
     with pytest.raises(StepDeniedError, match="kill_switch"):
-        execute.handler({**event, "proposal": REFUND}, None)
+        execute.handler({**event, "proposal": REFUND}, lambda_context())
     assert ledger(stack.ledger_path) == []
     assert status_of(stack, job_id)[0] == "awaiting_approval"
 
@@ -583,7 +593,7 @@ def test_compensate_input_the_job_record_does_not_back_undoes_nothing(
     event = {**event, "error": {"Error": "ConnectionError", "Cause": "{}"}}
     event.pop("step")
     with capture_events() as events, pytest.raises(StepDeniedError, match=code):
-        compensate.handler(event, None)
+        compensate.handler(event, lambda_context())
     assert ledger(stack.ledger_path) == []
     assert security_denials(events) == [("compensate", "deny", [code])]
 
@@ -602,7 +612,7 @@ def test_approval_input_the_job_record_does_not_back_asks_no_one(
     """Only the proposal the gate sent to approval is put before an approver."""
     job_id = decided_job(stack, REFUND, outcome)
     with capture_events() as events, pytest.raises(StepDeniedError, match=code):
-        approval.handler(approval_event(job_id, asked), None)
+        approval.handler(approval_event(job_id, asked), lambda_context())
     assert stack.approval_notices() == []
     assert security_denials(events) == [("approval_requested", "deny", [code])]
     assert status_of(stack, job_id) == ("accepted", "accepted")
@@ -635,6 +645,6 @@ def test_respond_state_the_job_record_does_not_back_writes_nothing(
     job_id = decided_job(stack, outcome=decision)
     before = stack.env.jobs.load("acme", job_id)
     with capture_events() as events, pytest.raises(StepDeniedError, match=code):
-        respond.handler({"outcome": outcome, "state": _respond_state(job_id, context)}, None)
+        respond.handler({"outcome": outcome, "state": _respond_state(job_id, context)}, lambda_context())
     assert stack.env.jobs.load("acme", job_id) == before
     assert security_denials(events) == [("complete", "deny", [code])]

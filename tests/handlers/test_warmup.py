@@ -14,6 +14,7 @@ from governed_assistant.handlers.environment import MODEL_CLIENT_CONFIG, Environ
 from governed_assistant.handlers.warmup import WARMUP_MAX_TOKENS, WARMUP_PROMPT, WarmupError
 from governed_assistant.runtime.actions import tool_config
 from governed_assistant.spec import AssistantSpec
+from governed_assistant.testing import lambda_context
 
 MODEL_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 REFUSAL = "tools.0.custom: For 'array' type, property 'maxItems' is not supported"
@@ -62,7 +63,7 @@ def test_warmup_compiles_the_reason_steps_tool_config(
     """One Converse call with the reason step's tool config, no tool forced, one token; a summary back."""
     _, stubber = bedrock
     stubber.add_response("converse", _response(), _request(spec))
-    summary = warmup.handler({"modelId": MODEL_ID}, None)
+    summary = warmup.handler({"modelId": MODEL_ID}, lambda_context())
     assert summary["modelId"] == MODEL_ID
     assert summary["toolConfigs"] == 1
     (call,) = summary["calls"]
@@ -84,7 +85,7 @@ def test_warmup_unsupported_schema_fails_with_bedrocks_message(
         expected_params=_request(spec),
     )
     with pytest.raises(WarmupError) as raised:
-        warmup.handler({"modelId": MODEL_ID}, None)
+        warmup.handler({"modelId": MODEL_ID}, lambda_context())
     assert REFUSAL in str(raised.value)
     assert "error_code=ValidationException" in str(raised.value)
     assert "assistant.yaml" in str(raised.value)
@@ -100,7 +101,7 @@ def test_warmup_unsupported_schema_fails_with_bedrocks_message(
 def test_warmup_unusable_input_is_refused(bedrock: tuple[Any, Stubber], event: Any) -> None:
     """An input that is not an object, or names no usable model, fails before any call."""
     with pytest.raises(WarmupError, match=r"modelId|object"):
-        warmup.handler(event, None)
+        warmup.handler(event, lambda_context())
 
 
 def test_model_client_read_timeout_covers_a_grammar_compile(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,10 +28,13 @@ from governed_assistant.runtime.model import CircuitOpenError, InMemoryTokenUsag
 from governed_assistant.runtime.telemetry import StageMetrics
 from governed_assistant.spec import AssistantSpec, parse_spec
 from governed_assistant.spec.answers import render_spec_yaml
+from governed_assistant.testing import lambda_context
 from governed_assistant.wire import (
+    DEFAULT_METRICS_NAMESPACE,
     ENV_GUARDRAIL_ID,
     ENV_GUARDRAIL_VERSION,
     ENV_METRICS_NAMESPACE,
+    ENV_POWERTOOLS_METRICS_NAMESPACE,
     ENV_POWERTOOLS_SERVICE_NAME,
     ENV_TELEMETRY_SINK,
 )
@@ -312,6 +315,28 @@ def test_log_sink_keeps_firehose_out_of_every_function(preset_runs: dict[str, Mo
         assert "firehose" not in json.dumps(policy_of(run, function)), name
 
 
+def test_every_function_is_traced_and_names_its_service_and_metrics_namespace(
+    deploy_runs: dict[str, MockRun],
+) -> None:
+    """Every function runs with X-Ray active, may send traces, and names its service; each that records
+    events names the metrics namespace in Powertools' variable, not in the one before 0.5.0."""
+    for case, run in deploy_runs.items():
+        for function in run.of_type("aws:lambda/function:Function"):
+            where = f"{case}: {function.name}"
+            variables = function.inputs["environment"]["variables"]
+            assert function.inputs["tracingConfig"] == {"mode": "Active"}, where
+            assert variables.get(ENV_POWERTOOLS_SERVICE_NAME), where
+            tracing = [
+                statement
+                for statement in policy_of(run, function).values()
+                if set(statement["Action"]) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+            ]
+            assert [statement["Resource"] for statement in tracing] == ["*"], where
+            assert ENV_METRICS_NAMESPACE not in variables, where
+            if ENV_TELEMETRY_SINK in variables:
+                assert variables[ENV_POWERTOOLS_METRICS_NAMESPACE] == DEFAULT_METRICS_NAMESPACE, where
+
+
 def test_firehose_sink_grants_the_stream_named_up_front() -> None:
     """With the firehose sink each event-writing function may PutRecordBatch on the stream built last."""
     spec = make_spec("insights-to-action")
@@ -359,12 +384,17 @@ def test_dependencies_archive_becomes_a_layer_version(tmp_path: Path) -> None:
 
 
 def test_stateful_resources_follow_protect_data() -> None:
-    """protect_data turns on deletion protection for the jobs and approvals tables."""
+    """protect_data turns on every table's deletion protection (jobs, approvals, idempotency, usage)."""
     run = build(make_spec(), protect_data=True)
     protected = {
         t.name for t in run.of_type("aws:dynamodb/table:Table") if t.inputs.get("deletionProtectionEnabled")
     }
-    assert protected == {f"{NAME}-execution-jobs", f"{NAME}-execution-approvals"}
+    assert protected == {
+        f"{NAME}-execution-jobs",
+        f"{NAME}-execution-approvals",
+        f"{NAME}-execution-idempotency",
+        f"{NAME}-reasoning-usage",
+    }
 
 
 @pytest.mark.parametrize(
@@ -415,7 +445,7 @@ def test_guardrail_blocks_alarm_watches_the_metric_the_runtime_emits(preset_runs
     variables = functions(run)["api"].inputs["environment"]["variables"]
     stream = io.StringIO()
     metrics = StageMetrics(
-        variables["GOVERNED_METRICS_NAMESPACE"], variables["POWERTOOLS_SERVICE_NAME"], stream=stream
+        variables["POWERTOOLS_METRICS_NAMESPACE"], variables["POWERTOOLS_SERVICE_NAME"], stream=stream
     )
     metrics.observe(
         DecisionEvent(
@@ -448,7 +478,7 @@ def test_breaker_open_alarm_watches_the_metric_the_runtime_emits(
     # The reason function as deployed: its metrics namespace, service name, telemetry sink and the
     # guardrail every Converse call carries.
     for variable in (
-        ENV_METRICS_NAMESPACE,
+        ENV_POWERTOOLS_METRICS_NAMESPACE,
         ENV_POWERTOOLS_SERVICE_NAME,
         ENV_TELEMETRY_SINK,
         ENV_GUARDRAIL_ID,
@@ -483,7 +513,7 @@ def test_breaker_open_alarm_watches_the_metric_the_runtime_emits(
                     "converse", service_error_code="InternalServerException", http_status_code=500
                 )
                 try:
-                    reason.handler(event, None)
+                    reason.handler(event, lambda_context())
                 except CircuitOpenError:
                     break
                 except ModelUnavailableError:
@@ -492,7 +522,7 @@ def test_breaker_open_alarm_watches_the_metric_the_runtime_emits(
                 pytest.fail("the breaker never opened")
             # While it stays open, calls fail fast and count nothing more.
             with pytest.raises(CircuitOpenError):
-                reason.handler(event, None)
+                reason.handler(event, lambda_context())
     finally:
         environment.reset()
     emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]

@@ -278,14 +278,20 @@ def test_tables_have_their_keys_encryption_and_recovery(
 
 
 @pytest.mark.parametrize("protect", [True, False])
-def test_protect_data_guards_jobs_and_approvals_only(spec: AssistantSpec, protect: bool) -> None:
-    """Deletion protection follows protect_data on jobs and approvals; idempotency records are disposable."""
+def test_protect_data_guards_every_table(spec: AssistantSpec, protect: bool) -> None:
+    """protect_data protects every table, in Pulumi and in AWS: the idempotency records too, as
+    replacing their table while jobs run could execute a retried action twice."""
     run = build(spec, protect_data=protect)
     protected = {
-        r.name.removeprefix(f"{LAYER}-"): r.inputs["deletionProtectionEnabled"]
+        r.name.removeprefix(f"{LAYER}-"): (
+            r.inputs["deletionProtectionEnabled"],
+            r.protect,
+            r.retain_on_delete,
+        )
         for r in run.of_type("aws:dynamodb/table:Table")
     }
-    assert protected == {"jobs": protect, "approvals": protect, "idempotency": False}
+    expected = (protect, protect, protect)
+    assert protected == {"jobs": expected, "approvals": expected, "idempotency": expected}
 
 
 @pytest.mark.parametrize("step", STEPS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import zipfile
 
 import pytest
@@ -45,13 +44,3 @@ def test_reference_assistant_ships_only_its_owners_files_in_the_code_zip(program
     with zipfile.ZipFile(REPO_ROOT / "build" / "code.zip") as code:
         names = set(code.namelist())
     assert names == {"assistant.yaml"}
-
-
-def test_generated_readme_lists_exactly_the_stack_settings_the_program_reads() -> None:
-    """The generated README's per-stack keys are exactly the ones deploy_assistant reads."""
-    program = (REPO_ROOT / "components" / "governed_assistant" / "infra" / "program.py").read_text()
-    read = set(re.findall(r'config\.get(?:_bool|_int|_float|_object)?\("(\w+)"', program))
-    readme = (REPO_ROOT / "template" / "README.md.jinja").read_text()
-    table = readme.split("Per-stack settings", 1)[1].split("\n\n", 2)[1]
-    listed = {key for row in table.splitlines() for key in re.findall(r"`(\w+)`", row.split("|")[1])}
-    assert read and listed == read

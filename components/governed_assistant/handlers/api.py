@@ -33,7 +33,7 @@ from governed_assistant.handlers.constants import SSE_RETRY_MS
 from governed_assistant.handlers.environment import Environment, current
 from governed_assistant.handlers.exceptions import ApiError, DispatchError
 from governed_assistant.handlers.jobstart import dispatch_job
-from governed_assistant.handlers.logs import LOGGER
+from governed_assistant.handlers.logs import API_REQUEST_ID, LOGGER
 from governed_assistant.handlers.responses import (
     ApprovalList,
     MessageAccepted,
@@ -47,6 +47,7 @@ from governed_assistant.handlers.responses import (
 )
 from governed_assistant.handlers.routing import allowed_methods, match_route
 from governed_assistant.handlers.sse import format_sse, parse_last_event_id
+from governed_assistant.handlers.tracing import TRACER
 from governed_assistant.handlers.validation import DecisionBody, MessageBody, parse_body
 from governed_assistant.runtime.approvals import (
     ApprovalAlreadyDecidedError,
@@ -89,6 +90,8 @@ INVALID_APPROVAL: Final = "invalid_approval"
 _CLOSED_TASK_ERRORS = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
 
 
+@LOGGER.inject_lambda_context(correlation_id_path=API_REQUEST_ID)
+@TRACER.capture_lambda_handler(capture_response=False)
 def handler(event: Any, lambda_context: Any) -> Response:
     env = current()
     request_id = _request_id(event)

@@ -28,6 +28,7 @@ from governed_assistant.contracts import ActionProposal
 from governed_assistant.handlers.authority import job_context, require_decision
 from governed_assistant.handlers.environment import Environment, required_env
 from governed_assistant.handlers.exceptions import HandlerConfigError, StepInputError
+from governed_assistant.handlers.logs import JOB_REQUEST_ID, LOGGER
 from governed_assistant.handlers.outbound import Outbound, screen_outbound
 from governed_assistant.handlers.steps import (
     advance,
@@ -37,6 +38,7 @@ from governed_assistant.handlers.steps import (
     proposal_of,
     run_step,
 )
+from governed_assistant.handlers.tracing import TRACER
 from governed_assistant.runtime.approvals import ApprovalView
 from governed_assistant.wire import (
     DEFAULT_APPROVAL_TIMEOUT_SECONDS,
@@ -51,6 +53,8 @@ STEP = "approval"
 _MAX_SUBJECT_CHARS = 100
 
 
+@LOGGER.inject_lambda_context(correlation_id_path=JOB_REQUEST_ID)
+@TRACER.capture_lambda_handler(capture_response=False)
 def handler(event: Any, lambda_context: Any) -> dict[str, Any]:
     result: dict[str, Any] = run_step(STEP, event, lambda_context, _approval)
     return result

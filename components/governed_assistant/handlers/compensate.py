@@ -20,6 +20,7 @@ from governed_assistant.handlers.authority import job_context, require_decision
 from governed_assistant.handlers.dispatch import run_compensation
 from governed_assistant.handlers.environment import Environment
 from governed_assistant.handlers.exceptions import ActionFailedError, StepInputError
+from governed_assistant.handlers.logs import JOB_REQUEST_ID, LOGGER
 from governed_assistant.handlers.steps import (
     context_of,
     error_summary,
@@ -28,10 +29,13 @@ from governed_assistant.handlers.steps import (
     proposal_of,
     run_step,
 )
+from governed_assistant.handlers.tracing import TRACER
 
 STEP: Final = "compensate"
 
 
+@LOGGER.inject_lambda_context(correlation_id_path=JOB_REQUEST_ID)
+@TRACER.capture_lambda_handler(capture_response=False)
 def handler(event: Any, lambda_context: Any) -> dict[str, Any]:
     result: dict[str, Any] = run_step(STEP, event, lambda_context, _compensate)
     return result

@@ -22,6 +22,7 @@ from governed_assistant.handlers.authority import job_context, require_decision,
 from governed_assistant.handlers.dispatch import run_action
 from governed_assistant.handlers.environment import Environment
 from governed_assistant.handlers.exceptions import ActionFailedError, StepInputError
+from governed_assistant.handlers.logs import JOB_REQUEST_ID, LOGGER
 from governed_assistant.handlers.steps import (
     advance,
     context_of,
@@ -30,6 +31,7 @@ from governed_assistant.handlers.steps import (
     proposal_of,
     run_step,
 )
+from governed_assistant.handlers.tracing import TRACER
 
 # Annotations only: importing the spec package at run time loads YAML and builds its model,
 # which a handler's cold import should not pay (tests/handlers/test_wiring.py checks).
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
 STEP: Final = "execute"
 
 
+@LOGGER.inject_lambda_context(correlation_id_path=JOB_REQUEST_ID)
+@TRACER.capture_lambda_handler(capture_response=False)
 def handler(event: Any, lambda_context: Any) -> dict[str, Any]:
     result: dict[str, Any] = run_step(STEP, event, lambda_context, _execute)
     return result

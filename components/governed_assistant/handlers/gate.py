@@ -17,8 +17,9 @@ from typing import Any, Final
 from governed_assistant.contracts import GateDecision, TenantContext
 from governed_assistant.handlers.authority import JOB_MISMATCH
 from governed_assistant.handlers.environment import Environment
-from governed_assistant.handlers.logs import LOGGER
+from governed_assistant.handlers.logs import JOB_REQUEST_ID, LOGGER
 from governed_assistant.handlers.steps import context_of, job_id_of, run_step
+from governed_assistant.handlers.tracing import TRACER
 from governed_assistant.runtime.gate import GateFlags, evaluate
 from governed_assistant.runtime.jobs import DecisionConflictError, JobNotFoundError, proposal_digest
 from governed_assistant.runtime.telemetry import SECURITY_EVENT_KEY
@@ -26,6 +27,8 @@ from governed_assistant.runtime.telemetry import SECURITY_EVENT_KEY
 STEP: Final = "gate"
 
 
+@LOGGER.inject_lambda_context(correlation_id_path=JOB_REQUEST_ID)
+@TRACER.capture_lambda_handler(capture_response=False)
 def handler(event: Any, lambda_context: Any) -> dict[str, Any]:
     result: dict[str, Any] = run_step(STEP, event, lambda_context, _gate)
     return result

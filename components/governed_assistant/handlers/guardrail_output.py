@@ -13,12 +13,16 @@ from typing import Any, Final
 
 from governed_assistant.handlers.constants import MAX_ANSWER_CHARS
 from governed_assistant.handlers.environment import Environment
+from governed_assistant.handlers.logs import JOB_REQUEST_ID, LOGGER
 from governed_assistant.handlers.steps import context_of, job_id_of, mapping_of, run_step
+from governed_assistant.handlers.tracing import TRACER
 
 STEP: Final = "guardrail_output"
 NOTHING_TO_REPORT = "The request was handled; there is nothing more to report."
 
 
+@LOGGER.inject_lambda_context(correlation_id_path=JOB_REQUEST_ID)
+@TRACER.capture_lambda_handler(capture_response=False)
 def handler(event: Any, lambda_context: Any) -> dict[str, Any]:
     result: dict[str, Any] = run_step(STEP, event, lambda_context, _screen)
     return result

@@ -30,7 +30,8 @@ from governed_assistant.handlers.constants import DEFAULT_INSIGHT_ROLES, MAX_MES
 from governed_assistant.handlers.environment import Environment, current
 from governed_assistant.handlers.exceptions import InsightEventError
 from governed_assistant.handlers.jobstart import dispatch_job
-from governed_assistant.handlers.logs import LOGGER
+from governed_assistant.handlers.logs import EVENT_ID, LOGGER
+from governed_assistant.handlers.tracing import TRACER
 from governed_assistant.runtime.identity.constants import MAX_USER_ID_CHARS, TENANT_ID_PATTERN
 from governed_assistant.runtime.jobs.constants import JOB_ID_PATTERN
 from governed_assistant.wire import ENV_INSIGHT_ROLES, INSIGHT_DETAIL_TYPE, INSIGHT_EVENT_SOURCE
@@ -63,6 +64,8 @@ class InsightDetail(BaseModel):
         return value
 
 
+@LOGGER.inject_lambda_context(correlation_id_path=EVENT_ID)
+@TRACER.capture_lambda_handler(capture_response=False)
 def handler(event: Any, lambda_context: Any) -> dict[str, Any]:
     env = current()
     try:

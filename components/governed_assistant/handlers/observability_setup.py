@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from typing import Any, Final, Protocol
 
 from governed_assistant.handlers.exceptions import HandlerError
+from governed_assistant.handlers.logs import LOGGER
+from governed_assistant.handlers.tracing import TRACER
 
 SERVICE: Final = "es"
 SESSION_NAME: Final = "governed-observability-setup"
@@ -131,6 +133,8 @@ def master_credentials(sts: StsClient, role_arn: str) -> Any:
     return Credentials(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"])
 
 
+@LOGGER.inject_lambda_context
+@TRACER.capture_lambda_handler(capture_response=False)
 def handler(event: Mapping[str, Any], lambda_context: Any) -> dict[str, Any]:
     """The Invocation's entry point."""
     import boto3  # type: ignore[import-untyped]  # boto3 ships no type hints

@@ -29,10 +29,11 @@ from governed_assistant.contracts import TenantContext
 from governed_assistant.handlers.constants import MAX_MESSAGE_CHARS, RETRIEVAL_LIMIT
 from governed_assistant.handlers.environment import Environment
 from governed_assistant.handlers.exceptions import StepInputError
-from governed_assistant.handlers.logs import LOGGER
+from governed_assistant.handlers.logs import JOB_REQUEST_ID, LOGGER
 from governed_assistant.handlers.passages import Passage, screen_passages
 from governed_assistant.handlers.prompting import cited_sources, converse_messages
 from governed_assistant.handlers.steps import context_of, job_id_of, run_step
+from governed_assistant.handlers.tracing import TRACER
 from governed_assistant.runtime.actions import (
     ProposalError,
     action_catalog,
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
 STEP = "reason"
 
 
+@LOGGER.inject_lambda_context(correlation_id_path=JOB_REQUEST_ID)
+@TRACER.capture_lambda_handler(capture_response=False)
 def handler(event: Any, lambda_context: Any) -> dict[str, Any]:
     result: dict[str, Any] = run_step(STEP, event, lambda_context, _reason)
     return result

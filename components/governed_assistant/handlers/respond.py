@@ -29,7 +29,7 @@ from governed_assistant.handlers.authority import (
 )
 from governed_assistant.handlers.environment import Environment
 from governed_assistant.handlers.exceptions import StepInputError
-from governed_assistant.handlers.logs import LOGGER
+from governed_assistant.handlers.logs import LOGGER, STATE_REQUEST_ID
 from governed_assistant.handlers.outbound import screened_state
 from governed_assistant.handlers.steps import (
     advance,
@@ -39,6 +39,7 @@ from governed_assistant.handlers.steps import (
     mapping_of,
     run_step,
 )
+from governed_assistant.handlers.tracing import TRACER
 from governed_assistant.runtime.jobs import TERMINAL_STATUSES, InvalidTransitionError
 from governed_assistant.wire import OUTCOMES
 
@@ -63,6 +64,8 @@ ENDINGS_BY_DECISION: Mapping[GateOutcome | None, frozenset[str]] = {
 EXPIRED_MESSAGE = "No approver decided before the deadline; the action was not run."
 
 
+@LOGGER.inject_lambda_context(correlation_id_path=STATE_REQUEST_ID)
+@TRACER.capture_lambda_handler(capture_response=False)
 def handler(event: Any, lambda_context: Any) -> dict[str, Any]:
     result: dict[str, Any] = run_step(STEP, event, lambda_context, _respond)
     return result

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from governed_assistant.handlers.exceptions import StepInputError
+from governed_assistant.handlers.logs import LOGGER
+from governed_assistant.handlers.tracing import TRACER
 from governed_assistant.runtime.retrieval.constants import READER_ROLE, TENANT_FIELD
 from governed_assistant.runtime.retrieval.data_api import DataApiSession
 from governed_assistant.runtime.retrieval.migration import apply_migration
@@ -100,6 +102,8 @@ def setup(event: dict[str, Any], clients: SetupClients) -> dict[str, Any]:
     raise StepInputError(STEP, "backend", f"expected 'pgvector' or 'opensearch', got {backend!r}")
 
 
+@LOGGER.inject_lambda_context
+@TRACER.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     import boto3  # type: ignore[import-untyped]  # boto3 ships no type hints
 

@@ -21,18 +21,18 @@ import base64
 import binascii
 import gzip
 import json
-import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, Protocol
 
 from governed_assistant.contracts import DecisionEvent
 from governed_assistant.handlers.exceptions import HandlerError
+from governed_assistant.handlers.logs import FIREHOSE_INVOCATION_ID, LOGGER
+from governed_assistant.handlers.tracing import TRACER
 from governed_assistant.runtime.telemetry.constants import FIREHOSE_MAX_BATCH_RECORDS
 from governed_assistant.runtime.telemetry.exceptions import EventFormatError
 from governed_assistant.runtime.telemetry.wire import from_wire, to_json_line
 
-LOGGER = logging.getLogger(__name__)
 GZIP_MAGIC: Final = b"\x1f\x8b"
 Result = Literal["Ok", "Dropped", "ProcessingFailed"]
 
@@ -155,6 +155,8 @@ def _firehose_client() -> FirehoseClient:
     return client
 
 
+@LOGGER.inject_lambda_context(correlation_id_path=FIREHOSE_INVOCATION_ID)
+@TRACER.capture_lambda_handler(capture_response=False)
 def handler(event: Mapping[str, Any], lambda_context: Any) -> dict[str, Any]:
     """Firehose's transformation entry point."""
     return transform(event)

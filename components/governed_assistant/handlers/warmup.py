@@ -27,6 +27,7 @@ from typing import Any, Final
 from governed_assistant.handlers.environment import Environment, current
 from governed_assistant.handlers.exceptions import HandlerError
 from governed_assistant.handlers.logs import LOGGER
+from governed_assistant.handlers.tracing import TRACER
 from governed_assistant.wire import ENV_MODEL_ID
 
 WARMUP_PROMPT: Final = "Reply with OK."
@@ -37,6 +38,8 @@ class WarmupError(HandlerError):
     """When the input is unusable, or Bedrock refuses a tool config (the deploy fails with this)."""
 
 
+@LOGGER.inject_lambda_context
+@TRACER.capture_lambda_handler(capture_response=False)
 def handler(event: Any, lambda_context: Any) -> dict[str, Any]:
     if not isinstance(event, Mapping):
         raise WarmupError(f"Warm-up input must be an object, got={type(event).__name__}")

@@ -66,7 +66,7 @@ from governed_assistant.wire import (
     ENV_APPCONFIG_APPLICATION,
     ENV_APPCONFIG_ENVIRONMENT,
     ENV_APPCONFIG_PROFILE,
-    ENV_METRICS_NAMESPACE,
+    ENV_POWERTOOLS_METRICS_NAMESPACE,
     ENV_TELEMETRY_SINK,
     ENV_TELEMETRY_STREAM,
 )
@@ -113,7 +113,10 @@ class GovernedAssistantArgs(TypedDict):
     code: AssistantCode
     """The functions' code and dependencies."""
     protect_data: bool
-    """Refuse to delete stateful resources (tables, user pool, domain) on ``pulumi destroy``."""
+    """Protect the stack's data (``storage.data_options``: tables, user pool, buckets, database,
+    search domain and collection): Pulumi refuses to delete or replace them, AWS's own deletion
+    protection is on where the service has one, and a resource dropped from the program stays in
+    AWS. ``program.deploy_assistant`` turns it on for production stacks (``is_production``)."""
     cors_allow_origins: NotRequired[Sequence[str]]
     """Browser origins allowed to call the API; none by default."""
     throttling_burst_limit: NotRequired[int]
@@ -176,7 +179,7 @@ class GovernedAssistant(pulumi.ComponentResource):
         code = self._create_code(args["code"])
         namespace = args.get("metrics_namespace", DEFAULT_METRICS_NAMESPACE)
         telemetry, stream_arn = self._telemetry(args.get("telemetry_sink", "log"))
-        telemetry[ENV_METRICS_NAMESPACE] = namespace
+        telemetry[ENV_POWERTOOLS_METRICS_NAMESPACE] = namespace
 
         # Rollout, and with the firehose sink every function that sends events, name resources the
         # observability layer builds last (it watches the others): they take those resources' ARNs

@@ -92,7 +92,7 @@ class ConversationLayerArgs(TypedDict):
     event_bus_arn: pulumi.Input[str]
     """The execution layer's bus, where the function puts "job accepted"."""
     protect_data: bool
-    """Turn on the user pool's deletion protection; on for production."""
+    """Protect the user pool (``storage.data_options``, and its deletion protection); on for production."""
     table_names: NotRequired[Mapping[str, pulumi.Input[str]]]
     """``{"jobs": ..., "approvals": ..., "event_bus": ...}``: the names the function's variables
     carry (``GovernedAssistant`` passes them); the ARNs above otherwise, which the APIs accept too."""

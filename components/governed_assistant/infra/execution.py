@@ -53,7 +53,7 @@ class ExecutionLayerArgs(TypedDict):
     ``arn:aws:appconfig:<region>:<account>:application/<app>/environment/<env>/configuration/<profile>``;
     its identifiers reach the gate through ``environment``."""
     protect_data: bool
-    """Refuse to delete the jobs and approvals tables on ``pulumi destroy``; on for production."""
+    """Protect the jobs, approvals and idempotency tables (``storage.data_options``); on for production."""
     decision_stream_arn: NotRequired[pulumi.Input[str]]
     """The Firehose stream the functions put decision events on (``firehose`` telemetry sink);
     left out with the log sink, and then no function may touch Firehose."""
@@ -123,8 +123,9 @@ class ExecutionLayer(pulumi.ComponentResource):
         approvals = create_job_table(
             self, f"{name}-approvals", ("pk", "sk"), ttl="expiresAt", protect=protect, tags=tags
         )
+        # Protected too: without its records a retried step could run an action twice.
         idempotency = create_job_table(
-            self, f"{name}-idempotency", ("id",), ttl="expiration", protect=False, tags=tags
+            self, f"{name}-idempotency", ("id",), ttl="expiration", protect=protect, tags=tags
         )
         topic = aws.sns.Topic(
             f"{name}-approvals",

@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 from governed_assistant.errors import GovernanceError
 from governed_assistant.infra.functions import physical_name
+from governed_assistant.infra.storage import data_options
 from governed_assistant.spec.model import COGNITO_ROLES_CLAIM, COGNITO_TENANT_PREFIX, AssistantSpec
 
 
@@ -77,7 +78,7 @@ def create_user_pool(
         ],
         deletion_protection="ACTIVE" if protect else "INACTIVE",
         tags=tags,
-        opts=child,
+        opts=data_options(parent, protect=protect),
     )
     for role, description in spec.roles.items():
         aws.cognito.UserGroup(

@@ -12,6 +12,8 @@ from typing import Final
 import pulumi
 import pulumi_aws as aws
 
+from governed_assistant.infra.storage import data_options
+
 # How far back a point-in-time restore reaches (DynamoDB's maximum, and its default): also how
 # long an erased tenant's records can come back from a restore (README "Erase a tenant").
 PITR_RECOVERY_DAYS: Final = 35
@@ -42,5 +44,5 @@ def create_job_table(
         ttl=aws.dynamodb.TableTtlArgs(attribute_name=ttl, enabled=True),
         deletion_protection_enabled=protect,
         tags=dict(tags),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=data_options(parent, protect=protect),
     )

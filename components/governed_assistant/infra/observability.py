@@ -68,7 +68,7 @@ class ObservabilityLayerArgs(TypedDict):
     alarm_actions: Sequence[pulumi.Input[str]]
     """Where alarms notify (SNS topic ARNs encrypted with a key CloudWatch may use); may be empty."""
     protect_data: bool
-    """Refuse to delete the domain and the failed-events bucket on ``pulumi destroy``."""
+    """Protect the domain and the failed-events bucket (``storage.data_options``); on for production."""
 
 
 class ObservabilityLayer(pulumi.ComponentResource):

@@ -24,6 +24,7 @@ from governed_assistant.infra.functions import (
     physical_name,
 )
 from governed_assistant.infra.retrieval import EMBEDDING_DIMENSIONS, RetrievalArgs, RetrievalStore
+from governed_assistant.infra.storage import data_options
 from governed_assistant.wire import (
     ENV_DB_CLUSTER_ARN,
     ENV_DB_NAME,
@@ -122,7 +123,7 @@ class VectorDatabase(RetrievalStore):
             skip_final_snapshot=not protect,
             final_snapshot_identifier=f"{cluster_id}-final" if protect else None,
             tags=self._tags,
-            opts=child,
+            opts=data_options(self, protect=protect),
         )
         instance = aws.rds.ClusterInstance(
             f"{self._name}-database-writer",

@@ -8,17 +8,25 @@ A project's ``__main__.py`` is three lines::
 
 It is the only file that creates ``pulumi.Config()``; this module reads the values it is handed.
 What is the same in every stack lives in assistant.yaml; what differs per stack lives in
-Pulumi.<stack>.yaml (``pulumi config set -s <stack> <key> <value>``), all optional:
+Pulumi.<stack>.yaml (``pulumi config set -s <stack> <key> <value>``), all optional. Pulumi.yaml
+declares each (``config:``) with its type, so the CLI refuses a value of another type, and with
+a default, which is the program's own (a stack without the setting gets the same resources):
 
-    protectData            keep tables, user pool and search domain on destroy (default: on in prod)
+    protectData            protect the stack's data (tables, user pool, buckets, database, search
+                           domain and collection) from deletion and replacement; production stacks
+                           (``is_production``: prod, production, prod-*...) always are
     corsAllowOrigins       browser origins allowed to call the API (list; default none)
     throttlingBurstLimit   API burst limit, throttlingRateLimit  API requests per second
     dailyTokenBudget       tokens one tenant may spend per UTC day
     telemetrySink          log (default) or firehose: how decision events reach OpenSearch
     alarmTopicArns         SNS topics the alarms notify (list)
     searchDomain           {"instance_type", "instance_count", "volume_gb"} of the OpenSearch domain
+                           ({}: the stack's default size, ``default_domain``)
     dependenciesLayerArn   an existing layer with requirements.txt's packages (else build/layer.zip)
     architecture           arm64 (default) or x86_64: what the layer was built for
+
+The ``aws:`` settings (``aws:region``...) configure the stack's one explicit provider, which tags
+every resource (``governed_assistant.infra.provider``).
 
 The functions' code (the owner's actions/, policies/, prompts/ and assistant.yaml) is zipped on
 every run, byte for byte reproducibly, so unchanged code never redeploys. The governance package
@@ -33,6 +41,7 @@ import pulumi
 
 from governed_assistant.infra.assistant import AssistantCode, GovernedAssistant, GovernedAssistantArgs
 from governed_assistant.infra.packaging import build_code
+from governed_assistant.infra.provider import aws_settings, stack_provider
 from governed_assistant.spec import load_spec
 from governed_assistant.spec.model import is_production
 from governed_assistant.wire import ROUTE_CONSOLE
@@ -53,7 +62,9 @@ def deploy_assistant(config: pulumi.Config, stack: str, project_dir: Path = Path
     args: GovernedAssistantArgs = {
         "spec": spec,
         "code": code,
-        "protect_data": config.get_bool("protectData", is_production(stack)) or False,
+        # Pulumi.yaml's default (false) reaches the program as if the stack had set it, so "unset"
+        # cannot mean "as the stack's kind says": a production stack's data is always protected.
+        "protect_data": is_production(stack) or bool(config.get_bool("protectData")),
         "telemetry_sink": "firehose" if config.get("telemetrySink") == "firehose" else "log",
         "cors_allow_origins": config.get_object("corsAllowOrigins") or [],
         "alarm_actions": config.get_object("alarmTopicArns") or [],
@@ -67,7 +78,9 @@ def deploy_assistant(config: pulumi.Config, stack: str, project_dir: Path = Path
     if domain := config.get_object("searchDomain"):
         args["search_domain"] = domain
 
-    assistant = GovernedAssistant(spec.slug, args)
+    # Every resource (and invoke) below inherits this provider: its default tags reach them all.
+    provider = stack_provider(spec.slug, slug=spec.slug, stack=stack, settings=aws_settings())
+    assistant = GovernedAssistant(spec.slug, args, pulumi.ResourceOptions(providers=[provider]))
     pulumi.export("api_url", assistant.api_url)
     # The console (GET /console) is served by the same API; $default's invoke URL ends with a slash.
     pulumi.export("console_url", assistant.api_url.apply(lambda url: url.rstrip("/") + CONSOLE_PATH))

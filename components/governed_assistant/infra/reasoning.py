@@ -50,6 +50,7 @@ from governed_assistant.infra.retrieval import (
     RetrievalStore,
     SearchCollection,
 )
+from governed_assistant.infra.storage import data_options
 from governed_assistant.runtime.model.constants import DEFAULT_DAILY_TOKEN_BUDGET
 from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import (
@@ -102,7 +103,8 @@ class ReasoningLayerArgs(TypedDict):
     guardrail_version: pulumi.Input[str]
     """The guardrail version to apply."""
     protect_data: bool
-    """Keep the retrieval store's data on ``pulumi destroy`` (database snapshot, documents bucket)."""
+    """Protect the usage table and the retrieval store's data (``storage.data_options``: database,
+    collection, documents bucket; a final database snapshot); on for production."""
     setup_handler: NotRequired[str]
     """Prepares the retrieval store (creates the vector index, or applies ``schema_sql``); required
     unless ``retrieval.backend`` is ``none``."""
@@ -200,7 +202,7 @@ class ReasoningLayer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         store = self._create_retrieval(args, role)
-        usage = self._create_usage_table()
+        usage = self._create_usage_table(protect=args["protect_data"])
         stream = args.get("decision_stream_arn")
         statements = [
             *model_invoke_statements(
@@ -284,8 +286,9 @@ class ReasoningLayer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _create_usage_table(self) -> aws.dynamodb.Table:
-        # Counters, rebuilt within a day if lost: never deletion-protected, but encrypted and
+    def _create_usage_table(self, *, protect: bool) -> aws.dynamodb.Table:
+        # Counters, rebuilt within a day if lost; but until then every tenant's daily token budget
+        # starts again, so a production stack protects them like its other tables. Encrypted and
         # recoverable like every table of the stack. Records expire after USAGE_RETENTION_DAYS.
         return aws.dynamodb.Table(
             f"{self._name}-usage",
@@ -301,8 +304,9 @@ class ReasoningLayer(pulumi.ComponentResource):
             ),
             server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
             ttl=aws.dynamodb.TableTtlArgs(attribute_name="expiresAt", enabled=True),
+            deletion_protection_enabled=protect,
             tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=data_options(self, protect=protect),
         )
 
     def _create_retrieval(self, args: ReasoningLayerArgs, role: aws.iam.Role) -> RetrievalStore | None:

@@ -32,7 +32,7 @@ from governed_assistant.infra.functions import (
     physical_name,
     policy_document,
 )
-from governed_assistant.infra.storage import private_bucket
+from governed_assistant.infra.storage import data_options, private_bucket
 from governed_assistant.runtime.retrieval.constants import DOCUMENTS_PREFIX
 from governed_assistant.wire import (
     ENV_COLLECTION_ENDPOINT,
@@ -70,7 +70,7 @@ class RetrievalArgs(TypedDict):
     embedding_model_id: str
     """The Bedrock embedding model, e.g. ``amazon.titan-embed-text-v2:0`` (1024 dimensions)."""
     protect_data: bool
-    """Keep the store's data on ``pulumi destroy``."""
+    """Protect the store's data (``storage.data_options``); on for production."""
 
 
 class SearchCollectionArgs(RetrievalArgs):
@@ -185,7 +185,7 @@ class SearchCollection(RetrievalStore):
             type="VECTORSEARCH",
             standby_replicas="ENABLED",
             tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[encryption, network]),
+            opts=data_options(self, protect=self._args["protect_data"], depends_on=[encryption, network]),
         )
         setup_role = self._create_role("setup", "lambda.amazonaws.com")
         principals: dict[str, pulumi.Input[str]] = {

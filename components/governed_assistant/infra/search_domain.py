@@ -35,6 +35,7 @@ from governed_assistant.infra.functions import (
     policy_document,
     service_role,
 )
+from governed_assistant.infra.storage import data_options
 from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import ENV_POWERTOOLS_SERVICE_NAME
 
@@ -185,7 +186,7 @@ def _create_domain(
             ),
         ),
         tags=dict(settings.tags),
-        opts=pulumi.ResourceOptions(parent=parent, protect=settings.protect),
+        opts=data_options(parent, protect=settings.protect),
     )
     # Only the master user (and the setup function acting as it) and Firehose reach the
     # domain at all; fine-grained access control then narrows what each may do.

@@ -1,8 +1,15 @@
-"""Buckets as every layer wants them: private, encrypted, versioned, reachable over TLS only."""
+"""Where the stack keeps data: the options every data-holding resource takes, and buckets as every
+layer wants them (private, encrypted, versioned, reachable over TLS only).
+
+What holds data, and so takes ``data_options``: the DynamoDB tables (jobs, approvals, idempotency
+records, token usage), the Cognito user pool, the buckets (knowledge-base documents, failed
+decision events), the Aurora cluster, the OpenSearch domain and the OpenSearch Serverless
+collection. Log groups expire by retention and are left out.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -10,12 +17,32 @@ import pulumi_aws as aws
 from governed_assistant.infra.functions import policy_document
 
 
+def data_options(
+    parent: pulumi.Resource, *, protect: bool, depends_on: Sequence[pulumi.Resource] = ()
+) -> pulumi.ResourceOptions:
+    """The options of a resource that holds the stack's data.
+
+    With ``protect`` (``protect_data``: on in production stacks) Pulumi refuses to delete or
+    replace it (``protect``) until someone runs ``pulumi state unprotect``; and should it then
+    leave the program, it is dropped from the stack but kept in AWS (``retain_on_delete``).
+    """
+    return pulumi.ResourceOptions(
+        parent=parent, protect=protect, retain_on_delete=protect, depends_on=list(depends_on)
+    )
+
+
 def private_bucket(
     name: str, *, prefix: str, protect: bool, tags: Mapping[str, str], parent: pulumi.Resource
 ) -> aws.s3.Bucket:
     """An S3 bucket ``name`` that is private, encrypted (SSE-S3), versioned and TLS-only."""
     child = pulumi.ResourceOptions(parent=parent)
-    bucket = aws.s3.Bucket(name, bucket_prefix=prefix, force_destroy=not protect, tags=dict(tags), opts=child)
+    bucket = aws.s3.Bucket(
+        name,
+        bucket_prefix=prefix,
+        force_destroy=not protect,
+        tags=dict(tags),
+        opts=data_options(parent, protect=protect),
+    )
     aws.s3.BucketPublicAccessBlock(
         f"{name}-private",
         bucket=bucket.id,

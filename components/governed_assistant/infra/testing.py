@@ -36,6 +36,8 @@ from governed_assistant.spec.models import region_partition
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
+# Explicit providers register as resources of type ``pulumi:providers:<package>``.
+PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 
 
 def _known_invokes(region: str, partition: str) -> dict[str, dict[str, Any]]:
@@ -78,6 +80,15 @@ class RegisteredResource:
     """What the mocks answered (its ``arn``, ids...)."""
     order: int = 0
     """Its place in the order the program registered resources (0 first)."""
+    id: str = ""
+    """The id the mocks gave it (empty for components)."""
+    provider: str = ""
+    """The provider reference (``<provider urn>::<id>``) it was registered with; empty for the
+    default provider (and for components, which have none)."""
+    protect: bool | None = None
+    """Its ``protect`` option; None when not set on it."""
+    retain_on_delete: bool | None = None
+    """Its ``retain_on_delete`` option; None when not set on it."""
 
 
 @dataclass
@@ -147,13 +158,25 @@ class MockRun:
         return sorted(found)
 
     def orphans(self) -> list[RegisteredResource]:
-        """Cloud resources registered outside any component: every one must have ``parent=``."""
+        """Cloud resources registered outside any component: every one must have ``parent=``.
+
+        A provider is no cloud resource: the program creates it at the top and hands it down.
+        """
         return [
             resource
             for resource in self.resources
             if resource.custom
+            and not resource.type.startswith(PROVIDER_TYPE_PREFIX)
             and (not resource.parent or _urn_type(resource.parent) == "pulumi:pulumi:Stack")
         ]
+
+    def providers(self) -> dict[str, RegisteredResource]:
+        """The explicit providers the program created, by the reference resources name them with."""
+        return {
+            f"{resource.urn}::{resource.id}": resource
+            for resource in self.resources
+            if resource.type.startswith(PROVIDER_TYPE_PREFIX)
+        }
 
 
 def _urn_type(urn: str) -> str:
@@ -385,6 +408,10 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 },
                 outputs=dict(outputs),
                 order=order,
+                id=response.id,
+                provider=request.provider,
+                protect=request.protect if request.HasField("protect") else None,
+                retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else None,
             )
         )
         return response

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from governed_assistant.local.servers import Listen, RunningServer, bind_http
+from governed_assistant.testing.context import LambdaContext
 from governed_assistant.wire import ENV_LOCAL_LAMBDA_PORT
 
 Handler = Callable[[Any, Any], Any]
@@ -28,20 +29,6 @@ _PATH_PREFIX = "/2015-03-31/functions/"
 _PATH_SUFFIX = "/invocations"
 # Lambda's own limit on a synchronous request payload.
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class LambdaContext:
-    """The attributes of Lambda's context object that handlers and Powertools read."""
-
-    function_name: str
-    aws_request_id: str
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = ""
-    function_version: str = "$LATEST"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 300_000
 
 
 @dataclass

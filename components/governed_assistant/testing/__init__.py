@@ -4,6 +4,7 @@
     api_gateway_context, http_api_event   who the API function takes a token's sender to be, behind
                                       API Gateway, and the event its JWT authorizer hands over
     capture_events                    the decision events a block of code records
+    lambda_context, LambdaContext     the context object Lambda hands a handler
     InMemory{Job,Approval}Store, InMemoryOwners   stores with the DynamoDB ones' rules
     StepHarness                       a step's handler on in-memory stores, for a spec
     run_program, MockRun              a project's Pulumi program under the SDK's mocks
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from governed_assistant.runtime.approvals import InMemoryApprovalStore
 from governed_assistant.runtime.gate import InMemoryOwners
 from governed_assistant.runtime.jobs import InMemoryJobStore
+from governed_assistant.testing.context import LambdaContext, lambda_context
 from governed_assistant.testing.events import capture_events
 from governed_assistant.testing.gateway import api_gateway_context, http_api_event
 from governed_assistant.testing.tokens import TokenIssuer, identity_claims
@@ -42,6 +44,7 @@ __all__ = [
     "InMemoryApprovalStore",
     "InMemoryJobStore",
     "InMemoryOwners",
+    "LambdaContext",
     "MockRun",
     "StepHarness",
     "TokenIssuer",
@@ -49,6 +52,7 @@ __all__ = [
     "capture_events",
     "http_api_event",
     "identity_claims",
+    "lambda_context",
     "run_program",
 ]
 

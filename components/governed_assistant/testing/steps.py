@@ -35,6 +35,7 @@ from governed_assistant.runtime.guardrails import Guardrail
 from governed_assistant.runtime.guardrails.constants import DEFAULT_GUARDRAIL_VERSION
 from governed_assistant.runtime.jobs import InMemoryJobStore, proposal_digest
 from governed_assistant.runtime.telemetry import DecisionRecorder, MemorySink
+from governed_assistant.testing.context import lambda_context
 
 if TYPE_CHECKING:
     from governed_assistant.spec.model import AssistantSpec
@@ -99,8 +100,8 @@ class StepHarness:
         return self.jobs.record_decision(job.tenant_id, job.job_id, outcome, proposal_digest(proposal))
 
     def run(self, step: str, event: Mapping[str, Any]) -> Any:
-        """Call the step's handler with ``event``, as Step Functions would (no Lambda context)."""
+        """Call the step's handler with ``event``, as Step Functions would (through Lambda)."""
         if step not in STEPS:
             raise ValueError(f"not a step the harness runs, step={step!r}; use one of {list(STEPS)}")
         module = importlib.import_module(f"governed_assistant.handlers.{step}")
-        return module.handler(dict(event), None)
+        return module.handler(dict(event), lambda_context(f"governed-{step}"))

@@ -10,8 +10,10 @@ import pytest
 from governed_assistant.contracts import TenantContext
 from governed_assistant.runtime.telemetry import DecisionRecorder, MemorySink, StageMetrics
 from governed_assistant.wire import (
+    DEFAULT_METRICS_NAMESPACE,
     ENV_METRICS_NAMESPACE,
     ENV_METRICS_TENANT_DIMENSION,
+    ENV_POWERTOOLS_METRICS_NAMESPACE,
     ENV_POWERTOOLS_SERVICE_NAME,
 )
 
@@ -22,7 +24,12 @@ MODEL_EVENT = make_event(stage="reason", latency_ms=820.0, model_id="m", input_t
 
 @pytest.fixture(autouse=True)
 def metrics_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (ENV_METRICS_NAMESPACE, ENV_METRICS_TENANT_DIMENSION, ENV_POWERTOOLS_SERVICE_NAME):
+    for name in (
+        ENV_METRICS_NAMESPACE,
+        ENV_POWERTOOLS_METRICS_NAMESPACE,
+        ENV_METRICS_TENANT_DIMENSION,
+        ENV_POWERTOOLS_SERVICE_NAME,
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
     monkeypatch.delenv("POWERTOOLS_DEV", raising=False)
@@ -57,11 +64,32 @@ def test_stage_metrics_model_event_emits_latency_and_tokens_by_stage() -> None:
     assert (document["tenantId"], document["jobId"], document["modelId"]) == ("acme", "job-1", "m")
 
 
+@pytest.mark.parametrize(
+    ("powertools", "ours", "expected"),
+    [
+        pytest.param("Governed/pt", "Governed/ours", "Governed/pt", id="powertools-wins"),
+        pytest.param(None, "Governed/ours", "Governed/ours", id="pre-0.5-variable"),
+        pytest.param(None, None, DEFAULT_METRICS_NAMESPACE, id="default"),
+    ],
+)
+def test_stage_metrics_namespace_prefers_powertools_variable_then_the_older_one(
+    monkeypatch: pytest.MonkeyPatch, powertools: str | None, ours: str | None, expected: str
+) -> None:
+    """POWERTOOLS_METRICS_NAMESPACE names the namespace; GOVERNED_METRICS_NAMESPACE still does without it."""
+    for name, value in ((ENV_POWERTOOLS_METRICS_NAMESPACE, powertools), (ENV_METRICS_NAMESPACE, ours)):
+        if value is not None:
+            monkeypatch.setenv(name, value)
+    stream = io.StringIO()
+    StageMetrics(stream=stream).observe(MODEL_EVENT)
+    (document,) = _documents(stream)
+    assert _definition(document)[0] == expected
+
+
 def test_stage_metrics_env_configuration_sets_namespace_service_and_tenant_dimension(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Namespace, service and the per-tenant opt-in come from the environment."""
-    monkeypatch.setenv(ENV_METRICS_NAMESPACE, "Governed/prod")
+    monkeypatch.setenv(ENV_POWERTOOLS_METRICS_NAMESPACE, "Governed/prod")
     monkeypatch.setenv(ENV_POWERTOOLS_SERVICE_NAME, "refunds")
     monkeypatch.setenv(ENV_METRICS_TENANT_DIMENSION, "true")
     stream = io.StringIO()

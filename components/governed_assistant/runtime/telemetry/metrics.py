@@ -15,6 +15,10 @@ A guardrail stage that blocked adds a line counting ``GuardrailBlocked`` by ``se
 the metric and dimension set the guardrail-blocks alarm watches. Outside the events, the model
 client's circuit breaker opening writes a line counting ``CircuitBreakerOpen`` by ``service``
 alone (``breaker_opened``), which the breaker-open alarm, and so AppConfig's rollback, watches.
+
+The namespace resolves as Powertools' own does: the argument, else ``POWERTOOLS_METRICS_NAMESPACE``
+(the stack sets it on every function that records events), else ``GOVERNED_METRICS_NAMESPACE``
+(what functions deployed before 0.5.0 were given), else ``GovernedAssistant``.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from governed_assistant.wire import (
     DIMENSION_TENANT,
     ENV_METRICS_NAMESPACE,
     ENV_METRICS_TENANT_DIMENSION,
+    ENV_POWERTOOLS_METRICS_NAMESPACE,
     ENV_POWERTOOLS_SERVICE_NAME,
     METRIC_BREAKER_OPEN,
     METRIC_GUARDRAIL_BLOCKED,
@@ -62,7 +67,12 @@ class StageMetrics:
         tenant_dimension: bool | None = None,
         stream: TextIO | None = None,
     ) -> None:
-        self.namespace = namespace or os.environ.get(ENV_METRICS_NAMESPACE) or DEFAULT_METRICS_NAMESPACE
+        self.namespace = (
+            namespace
+            or os.environ.get(ENV_POWERTOOLS_METRICS_NAMESPACE)
+            or os.environ.get(ENV_METRICS_NAMESPACE)  # what functions deployed before 0.5.0 were given
+            or DEFAULT_METRICS_NAMESPACE
+        )
         self.service = service or os.environ.get(ENV_POWERTOOLS_SERVICE_NAME) or DEFAULT_SERVICE_NAME
         if tenant_dimension is None:
             tenant_dimension = os.environ.get(ENV_METRICS_TENANT_DIMENSION, "").strip().lower() in _TRUE

@@ -9,7 +9,7 @@ from governed_assistant.contracts import GateOutcome, TenantContext
 from governed_assistant.handlers import approval, respond
 from governed_assistant.runtime.guardrails import WITHHELD_MARKER
 from governed_assistant.runtime.jobs import proposal_digest
-from governed_assistant.testing import capture_events
+from governed_assistant.testing import capture_events, lambda_context
 from handler_harness import LocalScreen, Stack
 
 ALICE = {"tenantId": "acme", "userId": "alice", "roles": ["agent"], "requestId": "r-1"}
@@ -37,7 +37,7 @@ def request_approval(stack: Stack, proposal: dict[str, Any]) -> tuple[str, list[
     job_id = decided_job(stack, proposal, "approve")
     event = {"jobId": job_id, "context": ALICE, "proposal": proposal, "decision": APPROVE, "taskToken": "t"}
     with capture_events() as events:
-        approval_id = approval.handler(event, None)["approvalId"]
+        approval_id = approval.handler(event, lambda_context())["approvalId"]
     return approval_id, events
 
 
@@ -86,7 +86,7 @@ def respond_denied(stack: Stack, proposal: dict[str, Any], reasons: list[str]) -
         "decision": {"outcome": "deny", "risk": 0.2, "reasons": reasons},
     }
     with capture_events() as events:
-        respond.handler({"outcome": "denied", "state": state}, None)
+        respond.handler({"outcome": "denied", "state": state}, lambda_context())
     (event,) = events
     return stack.env.jobs.load("acme", job_id).model_dump(mode="json", by_alias=True), event
 

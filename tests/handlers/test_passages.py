@@ -12,7 +12,7 @@ from governed_assistant.handlers.passages import Passage
 from governed_assistant.handlers.prompting import PASSAGES_PREAMBLE, converse_messages, passage_text
 from governed_assistant.runtime.actions.tenants import tenant_context_text
 from governed_assistant.runtime.retrieval import RetrievedChunk
-from governed_assistant.testing import capture_events
+from governed_assistant.testing import capture_events, lambda_context
 from handler_harness import GUARDRAIL_ID, LocalScreen, Stack
 
 from tests.aws_validators import shape_problems
@@ -52,7 +52,7 @@ def ask(
     )
     job_id = stack.env.jobs.create(TenantContext(tenant_id="acme", user_id="alice", request_id="r-1")).job_id
     with capture_events() as events:
-        result = reason.handler({"jobId": job_id, "context": ALICE, "message": message}, None)
+        result = reason.handler({"jobId": job_id, "context": ALICE, "message": message}, lambda_context())
     (request,) = sent
     return result, events, request
 

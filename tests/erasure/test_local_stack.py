@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,7 +39,7 @@ BUCKET = "assistant-local-documents"
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Path]:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A project whose spec retrieves (so the stack runs pgvector), with sample actions installed."""
     if not (status := local_postgres_status()).available:
         skip_or_fail_in_ci(f"no local PostgreSQL with pgvector: {status.reason}")
@@ -58,7 +57,7 @@ def project(tmp_path: Path) -> Iterator[Path]:
         (root / "policies" / f"{role}.cedar").write_text(starter_policy(spec, role))
     before = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "actions"}
     install_sample_actions(spec)
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "CRITICAL")
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "CRITICAL")  # for this test only: later ones log at INFO
     logging.getLogger("moto").setLevel(logging.CRITICAL)
     yield root
     for name in [name for name in sys.modules if name.split(".")[0] == "actions"]:

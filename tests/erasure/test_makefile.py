@@ -19,6 +19,7 @@ from pathlib import Path
 import jinja2
 import pytest
 from governed_assistant.spec.answers import render_spec_yaml
+from governed_assistant.spec.model import is_production
 
 from tests.conftest import PACKAGE_ROOT, REPO_ROOT, preset_answers, preset_document
 
@@ -33,6 +34,7 @@ def readme_commands() -> list[str]:
                 "deny_threshold": 0.9, "identity_provider": "cognito", "tenant_claim": "custom:tenantId",
                 "user_claim": "sub", "roles_claim": "cognito:groups"}  # fmt: skip
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701 - Markdown
+    environment.globals["is_production"] = is_production  # as extensions/spec_extension.py registers it
     text = environment.from_string((REPO_ROOT / "template" / "README.md.jinja").read_text()).render(**answers)
     section = text.split("## Erase a tenant", 1)[1].split("\n## ", 1)[0]
     (block, *_) = re.findall(r"```sh\n(.*?)```", section, re.DOTALL)

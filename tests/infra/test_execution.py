@@ -274,7 +274,7 @@ def test_tables_have_their_keys_encryption_and_recovery(
     assert inputs.get("rangeKey") == (keys[1][0] if len(keys) > 1 else None)
     assert inputs["ttl"] == {"attributeName": ttl, "enabled": True}
     assert inputs["serverSideEncryption"] == {"enabled": True}
-    assert inputs["pointInTimeRecovery"] == {"enabled": True}
+    assert inputs["pointInTimeRecovery"] == {"enabled": True, "recoveryPeriodInDays": 35}  # DynamoDB max
 
 
 @pytest.mark.parametrize("protect", [True, False])

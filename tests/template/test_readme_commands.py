@@ -196,7 +196,10 @@ def _environment(tools: Path, port: int) -> dict[str, str]:
     if not (copier_bin / "copier").exists():
         (copier_bin / "copier").symlink_to(SHARED_VENV / "bin" / "copier")
     # No PYTHONPATH: the project imports the governance package it pinned, not this tree's.
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"} | GIT_IDENTITY
+    # Not make's own variables either: under `make test` they would make every make here a sub-make
+    # that prints "Entering directory" around its output, as a user's shell never does.
+    ours = {"PYTHONPATH", "MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"}
+    env = {key: value for key, value in os.environ.items() if key not in ours} | GIT_IDENTITY
     return env | {
         "VENV": str(SHARED_VENV),
         "PATH": f"{copier_bin}{os.pathsep}{env['PATH']}",

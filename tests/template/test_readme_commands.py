@@ -104,6 +104,11 @@ NOT_RUN_HERE = {
         f"`make -n up STACK={STACKS[0]}` must show the build and `pulumi up -s {STACKS[0]}` with "
         "the policy pack; `make preview` runs that build for real before a recording fake pulumi",
     ),
+    "make security-report": NotRun(
+        "it reads a whole `make test` run's results, and that run takes minutes",
+        "tests/template/test_security_report.py runs `make test`, then `make security-report`, in a "
+        "project rendered the same way, and holds the document to the run",
+    ),
     **{
         command: NotRun(
             "erasing acme would take away the data the other commands read, on the one stack this test runs",

@@ -65,6 +65,8 @@ def test_erasure_output_names_the_stores_the_program_created(runs: dict[str, Any
         targets.events_endpoint == domain.outputs["endpoint"] and targets.events_index == "decision-events-*"
     )
     assert targets.retrieval_backend == backend and targets.log_retention_days == 30
+    failed = _named(run, "aws:s3/bucket:Bucket", "-failed")
+    assert targets.failed_events_bucket == failed.outputs["bucket"]
     if backend == "knowledge-base":
         bucket = _named(run, "aws:s3/bucket:Bucket", "-documents")
         source = _named(run, "aws:bedrock/agentDataSource:AgentDataSource", "-source")
@@ -100,20 +102,13 @@ def test_readme_backup_windows_are_the_programs(runs: dict[str, Any]) -> None:
 
 
 def test_readme_log_and_history_windows_are_the_programs(runs: dict[str, Any]) -> None:
-    """Log groups keep the spec's retention (the README's default), the failed-events bucket expires
-    on it, and the fixed AWS windows are the ones the erasure report prints."""
+    """Log groups keep the spec's retention (the README's default), and the fixed AWS windows are the
+    ones the erasure report prints."""
     run, _ = runs["knowledge-base"]
     default = Observability().retention_days
     assert {int(g.inputs["retentionInDays"]) for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")} == {
         default
     }
-    (lifecycle,) = run.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
-    (rule,) = lifecycle.inputs["rules"]
-    assert (
-        int(rule["expiration"]["days"])
-        == int(rule["noncurrentVersionExpiration"]["noncurrentDays"])
-        == default
-    )
     assert f"({default} days unless you changed it)" in SECTION
     assert f"stays {EXECUTION_HISTORY_DAYS} days after it closed" in SECTION
     assert (
@@ -138,3 +133,16 @@ def test_reference_program_exports_the_erasure_output(monkeypatch: pytest.Monkey
         REPO_ROOT, project="governed-assistant", stack="dev", config={"dependenciesLayerArn": LAYER_ARN}
     )
     assert "erasure" in exported
+
+
+def test_erasure_without_opensearch_names_no_failed_events_bucket() -> None:
+    """observability.opensearch off: no stream, no failed-events bucket, nothing to erase there."""
+    captured: dict[str, Any] = {}
+    spec = make_spec(observability={"opensearch": False})
+
+    def program() -> None:
+        GovernedAssistant(NAME, assistant_args(spec)).erasure_targets.apply(captured.update)
+
+    run = run_with_mocks(program, project=spec.slug)
+    assert not [r for r in run.of_type("aws:s3/bucket:Bucket") if r.name.endswith("-failed")]
+    assert ErasureTargets.from_outputs({"erasure": captured}).failed_events_bucket is None

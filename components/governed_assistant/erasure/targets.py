@@ -48,6 +48,8 @@ class ErasureTargets:
     """A direct PostgreSQL connection as the table owner (the local stack's)."""
     events_endpoint: str | None = None
     """The decision-event domain's endpoint (observability.opensearch)."""
+    failed_events_bucket: str | None = None
+    """Where Firehose keeps the decision events the domain could not index."""
     events_index: str = "decision-events-*"
     events_db: Path | None = None
     """The local stack's decision events file."""
@@ -83,6 +85,7 @@ class ErasureTargets:
             db_owner_secret_arn=retrieval.get("master_secret_arn"),
             db_name=retrieval.get("database"),
             events_endpoint=erasure.get("events_endpoint") or None,
+            failed_events_bucket=erasure.get("failed_events_bucket") or None,
             events_index=str(erasure.get("events_index") or "decision-events-*"),
             log_retention_days=_days(erasure.get("log_retention_days")),
             backups={name: int(days) for name, days in (erasure.get("backups") or {}).items()},
@@ -178,6 +181,10 @@ def build_erasers(
         erasers.append(
             SearchDocumentsEraser(transport, targets.events_index, f"decision events {targets.events_index}")
         )
+    if targets.failed_events_bucket:
+        from governed_assistant.erasure.stores.failed_events import FailedEventsEraser
+
+        erasers.append(FailedEventsEraser(client("s3"), targets.failed_events_bucket))
     if targets.events_db is not None:
         from governed_assistant.erasure.stores.local_events import LocalEventsEraser
 

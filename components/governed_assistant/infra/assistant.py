@@ -249,6 +249,7 @@ class GovernedAssistant(pulumi.ComponentResource):
             state_machine_arn=execution.state_machine_arn,
             retrieval=reasoning.retrieval,
             events_endpoint=observability.domain_endpoint,
+            failed_events_bucket=observability.failed_events_bucket,
         )
         return named.apply(lambda resolved: {**resolved, **fixed})
 

@@ -63,9 +63,17 @@ class DecisionDeliverySettings:
     account: pulumi.Input[str]
 
 
+@dataclass(frozen=True)
+class DecisionDelivery:
+    """The delivery stream, and the bucket it keeps the events it could not index in."""
+
+    stream: aws.kinesis.FirehoseDeliveryStream
+    failed_events_bucket: aws.s3.Bucket
+
+
 def create_decision_delivery(
     parent: pulumi.Resource, name: str, settings: DecisionDeliverySettings
-) -> aws.kinesis.FirehoseDeliveryStream:
+) -> DecisionDelivery:
     """The stream ``<name>-decisions``, its transformation, logs and failed-events bucket, and one
     subscription filter per event log group (``<name>-events-<i>``)."""
     spec = settings.spec
@@ -199,7 +207,7 @@ def create_decision_delivery(
         opts=child,
     )
     _subscribe_event_log_groups(parent, name, settings, stream, put_back)
-    return stream
+    return DecisionDelivery(stream, bucket)
 
 
 def _create_transform(

@@ -29,7 +29,11 @@ import pulumi_aws as aws
 
 from governed_assistant.infra.alarms import ROLLBACK_ALARMS, AlarmSettings, create_alarms
 from governed_assistant.infra.dashboard import create_dashboard, create_decision_chain_query
-from governed_assistant.infra.decision_delivery import DecisionDeliverySettings, create_decision_delivery
+from governed_assistant.infra.decision_delivery import (
+    DecisionDelivery,
+    DecisionDeliverySettings,
+    create_decision_delivery,
+)
 from governed_assistant.infra.execution import check_archive
 from governed_assistant.infra.functions import LambdaCode, service_role
 from governed_assistant.infra.search_domain import (
@@ -76,6 +80,8 @@ class ObservabilityLayer(pulumi.ComponentResource):
     """The Firehose stream decision events flow through; None when OpenSearch is off."""
     domain_endpoint: pulumi.Output[str | None]
     """The OpenSearch domain's HTTPS endpoint; None when OpenSearch is off."""
+    failed_events_bucket: pulumi.Output[str | None]
+    """The bucket Firehose keeps the events it could not index in; None when OpenSearch is off."""
     setup_role_arn: pulumi.Output[str | None]
     """The role the master user's trust policy must allow; None when OpenSearch is off."""
     master_user_arn: pulumi.Output[str | None]
@@ -105,12 +111,14 @@ class ObservabilityLayer(pulumi.ComponentResource):
         delivery_stream_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         delivery_stream_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         domain_endpoint: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        failed_events_bucket: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         setup_role_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         master_user_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if spec.observability.opensearch:
-            stream, search = self._create_search_pipeline(args)
-            delivery_stream_name = stream.name
-            delivery_stream_arn = stream.arn
+            delivery, search = self._create_search_pipeline(args)
+            delivery_stream_name = delivery.stream.name
+            delivery_stream_arn = delivery.stream.arn
+            failed_events_bucket = delivery.failed_events_bucket.bucket
             domain_endpoint = search.domain.endpoint
             setup_role_arn = search.setup_role.arn
             master_user_arn = pulumi.Output.from_input(search.master_user_arn)
@@ -142,6 +150,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
         self.delivery_stream_name = delivery_stream_name
         self.delivery_stream_arn = delivery_stream_arn
         self.domain_endpoint = domain_endpoint
+        self.failed_events_bucket = failed_events_bucket
         self.setup_role_arn = setup_role_arn
         self.master_user_arn = master_user_arn
         self.dashboard_url = pulumi.Output.concat(
@@ -154,6 +163,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
             {
                 "delivery_stream_name": self.delivery_stream_name,
                 "domain_endpoint": self.domain_endpoint,
+                "failed_events_bucket": self.failed_events_bucket,
                 "setup_role_arn": self.setup_role_arn,
                 "master_user_arn": self.master_user_arn,
                 "dashboard_url": self.dashboard_url,
@@ -165,7 +175,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
 
     def _create_search_pipeline(
         self, args: ObservabilityLayerArgs
-    ) -> tuple[aws.kinesis.FirehoseDeliveryStream, SearchDomain]:
+    ) -> tuple[DecisionDelivery, SearchDomain]:
         spec = self._spec
         # Firehose's role comes first: the domain lets it in and maps it to the writer role,
         # and the stream delivers with it.
@@ -187,7 +197,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
                 tags=self._tags,
             ),
         )
-        stream = create_decision_delivery(
+        delivery = create_decision_delivery(
             self,
             self._name,
             DecisionDeliverySettings(
@@ -205,4 +215,4 @@ class ObservabilityLayer(pulumi.ComponentResource):
                 account=self._account,
             ),
         )
-        return stream, search
+        return delivery, search

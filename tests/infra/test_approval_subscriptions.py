@@ -95,25 +95,29 @@ def entry(**changes: Any) -> dict[str, Any]:
         pytest.param([entry(protocol="application")], ["protocol is not allowed"], id="application"),
         pytest.param([entry(protocol="firehose")], ["protocol is not allowed"], id="firehose"),
         pytest.param(
-            [entry(endpoint="approvers")], ["[0].endpoint is not a email endpoint"], id="email-no-at"
+            [entry(endpoint="approvers")],
+            ["[0].endpoint is not an endpoint of protocol email"],
+            id="email-no-at",
         ),
         pytest.param(
             [entry(protocol="sqs", endpoint=f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:q")],
-            ["not a sqs endpoint", "arn:aws:sqs:"],
+            ["not an endpoint of protocol sqs", "arn:aws:sqs:"],
             id="sqs-given-a-topic",
         ),
         pytest.param(
             [entry(protocol="lambda", endpoint=ACME_QUEUE)],
-            ["not a lambda endpoint"],
+            ["not an endpoint of protocol lambda"],
             id="lambda-given-a-queue",
         ),
         pytest.param(
             [entry(protocol="https", endpoint="http://approvals.example/sns")],
-            ["not a https endpoint", "https://"],
+            ["not an endpoint of protocol https", "https://"],
             id="https-given-http",
         ),
         pytest.param(
-            [entry(protocol="https", endpoint="https:///sns")], ["not a https endpoint"], id="https-no-host"
+            [entry(protocol="https", endpoint="https:///sns")],
+            ["not an endpoint of protocol https"],
+            id="https-no-host",
         ),
         pytest.param(
             [entry(), {**entry()}], ["approvalSubscriptions[1] repeats an earlier entry"], id="repeated"

@@ -29,8 +29,8 @@ from governed_assistant.errors import GovernanceError
 from governed_assistant.runtime.identity.constants import TENANT_ID_PATTERN
 from governed_assistant.wire import APPROVAL_TENANT_ATTRIBUTE
 
-Protocol = Literal["email", "sqs", "lambda", "https"]
-ALLOWED_PROTOCOLS: Final[tuple[str, ...]] = get_args(Protocol)
+ApproverProtocol = Literal["email", "sqs", "lambda", "https"]
+ALLOWED_PROTOCOLS: Final[tuple[str, ...]] = get_args(ApproverProtocol)
 SETTING: Final = "approvalSubscriptions"
 FILTER_POLICY_SCOPE: Final = "MessageAttributes"
 _KEYS: Final = ("tenantId", "protocol", "endpoint")
@@ -60,7 +60,7 @@ class ApprovalSubscription(TypedDict):
 
     tenant_id: str
     """The tenant whose requests it hears of (a tenant id, as the identity provider's claim carries it)."""
-    protocol: Protocol
+    protocol: ApproverProtocol
     """How SNS delivers: ``email``, ``sqs``, ``lambda`` or ``https``."""
     endpoint: str
     """The address, queue ARN, function ARN or ``https://`` URL."""
@@ -99,7 +99,7 @@ def _entry(index: int, entry: object) -> ApprovalSubscription:
     if unknown or missing:
         raise ApprovalSubscriptionError(
             f"{where} has unknown keys {unknown} or lacks non-empty string keys {missing}, entry={entry!r}; "
-            f"give exactly {list(_KEYS)}"
+            f"give exactly {list(_KEYS)}, each a string (quote a value of digits in Pulumi.<stack>.yaml)"
         )
     tenant, protocol, endpoint = (str(entry[key]) for key in _KEYS)
     if not TENANT_ID_PATTERN.fullmatch(tenant):
@@ -115,10 +115,10 @@ def _entry(index: int, entry: object) -> ApprovalSubscription:
         )
     if not _endpoint_fits(protocol, endpoint):
         raise ApprovalSubscriptionError(
-            f"{where}.endpoint is not a {protocol} endpoint, endpoint={endpoint!r}; "
+            f"{where}.endpoint is not an endpoint of protocol {protocol}, endpoint={endpoint!r}; "
             f"give one like {_example(protocol)!r}"
         )
-    return {"tenant_id": tenant, "protocol": cast(Protocol, protocol), "endpoint": endpoint}
+    return {"tenant_id": tenant, "protocol": cast(ApproverProtocol, protocol), "endpoint": endpoint}
 
 
 def _endpoint_fits(protocol: str, endpoint: str) -> bool:

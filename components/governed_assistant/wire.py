@@ -81,6 +81,9 @@ ENV_APPROVAL_TIMEOUT_SECONDS: Final = "GOVERNED_APPROVAL_TIMEOUT_SECONDS"
 ENV_CONSOLE_URL: Final = "GOVERNED_CONSOLE_URL"
 # The roles an insight-triggered job acts with (comma-separated).
 ENV_INSIGHT_ROLES: Final = "GOVERNED_INSIGHT_ROLES"
+# The message attribute every approval notice carries its tenant in: each approver's subscription
+# filters on it (governed_assistant.infra.approval_subscriptions), so it names one tenant's approvers.
+APPROVAL_TENANT_ATTRIBUTE: Final = "tenantId"
 
 # Environment variables: retrieval.
 

@@ -1248,6 +1248,37 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
             ),
         )
     ],
+    "aws:sns/topicPolicy:TopicPolicy": lambda i: [
+        (
+            "sns",
+            "SetTopicAttributes",
+            {**pick(i, {"TopicArn": "arn", "AttributeValue": "policy"}), "AttributeName": "Policy"},
+        )
+    ],
+    "aws:sns/topicSubscription:TopicSubscription": lambda i: [
+        (
+            "sns",
+            "Subscribe",
+            pick(
+                i,
+                {
+                    "TopicArn": "topic",
+                    "Protocol": "protocol",
+                    "Endpoint": "endpoint",
+                    "Attributes": attributes(
+                        {
+                            "FilterPolicy": "filterPolicy",
+                            "FilterPolicyScope": "filterPolicyScope",
+                            "RawMessageDelivery": "rawMessageDelivery",
+                            "RedrivePolicy": "redrivePolicy",
+                            "DeliveryPolicy": "deliveryPolicy",
+                        }
+                    ),
+                    "ReturnSubscriptionArn": lambda _: True,
+                },
+            ),
+        )
+    ],
     "aws:sqs/queue:Queue": lambda i: [
         (
             "sqs",

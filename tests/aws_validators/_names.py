@@ -198,6 +198,8 @@ UNNAMED: Mapping[str, str] = {
         "part of its bucket"
     ),
     "aws:s3/bucketVersioning:BucketVersioning": "part of its bucket",
+    "aws:sns/topicPolicy:TopicPolicy": "part of its topic",
+    "aws:sns/topicSubscription:TopicSubscription": "AWS gives it an ARN",
     "aws:sqs/queuePolicy:QueuePolicy": "part of its queue",
 }
 """Types whose AWS resource has no name of its own, each with why."""

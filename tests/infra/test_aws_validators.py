@@ -73,13 +73,31 @@ def answer_mode_run(_: Path) -> MockRun:
 
 
 def stack_settings_run(_: Path) -> MockRun:
-    """The Firehose sink, protected data, alarm topics and CORS origins all set."""
+    """The Firehose sink, protected data, alarm topics, CORS origins, approvers of each protocol: all set."""
     return build(
         make_spec("insights-to-action", retrieval={"backend": "pgvector"}),
         telemetry_sink="firehose",
         protect_data=True,
         alarm_actions=[f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:on-call"],
         cors_allow_origins=["https://app.example.com"],
+        approval_subscriptions=[
+            {"tenant_id": "acme", "protocol": "email", "endpoint": "approvers@acme.example"},
+            {
+                "tenant_id": "acme",
+                "protocol": "sqs",
+                "endpoint": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:acme-approvals",
+            },
+            {
+                "tenant_id": "globex",
+                "protocol": "lambda",
+                "endpoint": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:globex-approvals",
+            },
+            {
+                "tenant_id": "initech",
+                "protocol": "https",
+                "endpoint": "https://approvals.initech.example/sns",
+            },
+        ],
     )
 
 

@@ -40,6 +40,8 @@ EXPECTED_INVENTORY = {
     "governed:execution:ExecutionLayer": 1,
     "aws:dynamodb/table:Table": 3,
     "aws:sns/topic:Topic": 1,
+    # The topic's policy: subscriptions from this account only, over approver protocols only.
+    "aws:sns/topicPolicy:TopicPolicy": 1,
     "aws:lambda/function:Function": len(STEPS),
     "aws:cloudwatch/logGroup:LogGroup": len(STEPS) + 1,
     # A role and an inline policy per step, the state machine's and the trigger's.
@@ -90,6 +92,7 @@ def execution_args(spec: AssistantSpec, **overrides: Any) -> ExecutionLayerArgs:
         "guardrail_version": "1",
         "flags_arn": FLAGS_ARN,
         "protect_data": False,
+        "account_id": ACCOUNT_ID,
         "insight_handler": "governed_assistant.handlers.insight.handler",
     }
     args.update(overrides)  # type: ignore[typeddict-item]

@@ -532,6 +532,66 @@ def test_topics_encrypted(inputs: dict[str, Any], found: list[str]) -> None:
     assert_violations(invariants.topics_encrypted("aws:sns/topic:Topic", "t", inputs), found)
 
 
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+ONE_TENANT = "does not name exactly one tenant"
+
+
+def subscription(filter_policy: Any, scope: Any = "MessageAttributes") -> dict[str, Any]:
+    inputs = {"topic": "arn:aws:sns:us-east-1:123456789012:approvals", "protocol": "email"}
+    if filter_policy is not None:
+        inputs["filterPolicy"] = (
+            filter_policy if isinstance(filter_policy, str) else json.dumps(filter_policy)
+        )
+    if scope is not None:
+        inputs["filterPolicyScope"] = scope
+    return inputs
+
+
+@pytest.mark.parametrize(
+    ("inputs", "found"),
+    [
+        pytest.param(subscription({"tenantId": ["acme"]}), [], id="one-tenant-pass"),
+        pytest.param(subscription({"tenantId": ["acme:eu@x.y"]}), [], id="tenant-with-punctuation-pass"),
+        pytest.param(subscription(None), [ONE_TENANT], id="no-filter"),
+        pytest.param(subscription(None, scope=None), ["scope is None", ONE_TENANT], id="no-filter-no-scope"),
+        pytest.param(
+            subscription({"tenantId": ["acme"]}, scope="MessageBody"),
+            ["scope is 'MessageBody'"],
+            id="filters-the-body",
+        ),
+        pytest.param(subscription({"tenantId": ["acme", "globex"]}), [ONE_TENANT], id="two-tenants"),
+        pytest.param(subscription({"tenantId": []}), [ONE_TENANT], id="no-tenant"),
+        pytest.param(subscription({"tenantId": "acme"}), [ONE_TENANT], id="value-not-a-list"),
+        pytest.param(subscription({"tenantId": [{"prefix": "ac"}]}), [ONE_TENANT], id="prefix"),
+        pytest.param(
+            subscription({"tenantId": [{"anything-but": ["globex"]}]}), [ONE_TENANT], id="anything-but"
+        ),
+        pytest.param(subscription({"tenantId": [{"exists": True}]}), [ONE_TENANT], id="exists"),
+        pytest.param(subscription({"tenantId": [{"wildcard": "*"}]}), [ONE_TENANT], id="wildcard"),
+        pytest.param(subscription({"tenantId": ["*"]}), [ONE_TENANT], id="star-is-not-a-tenant"),
+        pytest.param(subscription({"tenantId": [7]}), [ONE_TENANT], id="number"),
+        pytest.param(
+            subscription({"$or": [{"tenantId": ["acme"]}, {"actionType": ["issue_refund"]}]}),
+            [ONE_TENANT],
+            id="or-lets-others-through",
+        ),
+        pytest.param(
+            subscription({"tenantId": ["acme"], "actionType": ["issue_refund"]}), [ONE_TENANT], id="extra-key"
+        ),
+        pytest.param(subscription("{not json"), ["not valid JSON"], id="not-json"),
+        pytest.param(subscription(["acme"]), [ONE_TENANT], id="not-an-object"),
+    ],
+)
+def test_approval_subscriptions_name_one_tenant(inputs: dict[str, Any], found: list[str]) -> None:
+    """Every subscription filters on message attributes for one tenant, by exact match."""
+    assert_violations(invariants.approval_subscriptions_name_one_tenant(SUBSCRIPTION, "s", inputs), found)
+
+
+def test_approval_subscriptions_name_one_tenant_ignores_other_types() -> None:
+    """Only subscriptions are judged: a topic has no filter policy to name a tenant in."""
+    assert invariants.approval_subscriptions_name_one_tenant("aws:sns/topic:Topic", "t", {}) == []
+
+
 def assert_violations(violations: list[str], found: list[str]) -> None:
     assert len(violations) == len(found), violations
     for violation, fragment in zip(violations, found, strict=True):

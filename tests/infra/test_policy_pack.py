@@ -111,7 +111,11 @@ def test_pack_declares_every_invariant_as_mandatory(analyzer: analyzer_pb2_grpc.
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty())
     assert info.name == "governed-assistant"
     names = {policy.name for policy in info.policies}
-    assert {"tables-encrypted-and-recoverable", "every-step-has-one-policy"} <= names
+    assert {
+        "tables-encrypted-and-recoverable",
+        "every-step-has-one-policy",
+        "approval-subscriptions-name-one-tenant",
+    } <= names
     assert len(names) >= 10
     assert {policy.enforcementLevel for policy in info.policies} == {analyzer_pb2.MANDATORY}
 
@@ -151,6 +155,22 @@ def test_pack_blocks_a_stack_missing_a_step_policy(
     remaining = [r for r in program.resources if r.custom and r is not dropped]
     (message,) = analyze_stack(analyzer, remaining)
     assert repr(str(dropped.inputs["name"]).removeprefix(STEP_POLICY)) in message
+
+
+def test_pack_blocks_an_approval_subscription_that_hears_every_tenant(
+    analyzer: analyzer_pb2_grpc.AnalyzerStub,
+) -> None:
+    """An approver's subscription passes with its one-tenant filter and is blocked without it."""
+    approver = {"tenant_id": "acme", "protocol": "email", "endpoint": "approvers@acme.example"}
+    run = build(make_spec(), approval_subscriptions=[approver])
+    (subscription,) = run.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert analyze(analyzer, subscription) == []
+    unfiltered = {k: v for k, v in subscription.inputs.items() if k != "filterPolicy"}
+    broken = RegisteredResource(
+        subscription.urn, subscription.type, subscription.name, subscription.parent, True, unfiltered
+    )
+    (message,) = analyze(analyzer, broken)
+    assert "does not name exactly one tenant" in message
 
 
 def test_policy_pack_files_are_template_owned() -> None:

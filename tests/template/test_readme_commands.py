@@ -110,6 +110,19 @@ NOT_RUN_HERE = {
         "project rendered the same way, and holds the document to the run",
     ),
     **{
+        f"pulumi config set -s {STACKS[0]} --path 'approvalSubscriptions[0].{key}' {value}": NotRun(
+            "needs the Pulumi CLI and a Pulumi backend, neither of which exists here (DESIGN.md)",
+            "tests/infra/test_approval_subscriptions.py reads these three lines from the template's "
+            "README, sets what they set as the stack's config and runs the program under mocks: one "
+            "subscription, filtered to acme",
+        )
+        for key, value in (
+            ("tenantId", "acme"),
+            ("protocol", "email"),
+            ("endpoint", "approvers@acme.example"),
+        )
+    },
+    **{
         command: NotRun(
             "erasing acme would take away the data the other commands read, on the one stack this test runs",
             "tests/erasure/test_makefile.py runs these three lines of the README with the template's "

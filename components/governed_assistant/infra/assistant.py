@@ -36,6 +36,7 @@ import pulumi_aws as aws
 
 from governed_assistant.errors import GovernanceError
 from governed_assistant.infra.alarms import ROLLBACK_ALARMS, alarm_name
+from governed_assistant.infra.approval_subscriptions import ApprovalSubscription
 from governed_assistant.infra.conversation import ConversationLayer, ConversationLayerArgs
 from governed_assistant.infra.decision_delivery import delivery_stream_name
 from governed_assistant.infra.decision_index import INDEX_PATTERN
@@ -132,6 +133,9 @@ class GovernedAssistantArgs(TypedDict):
     """The CloudWatch namespace of the runtime's metrics; ``GovernedAssistant`` by default."""
     alarm_actions: NotRequired[Sequence[pulumi.Input[str]]]
     """SNS topics the alarms notify; none by default."""
+    approval_subscriptions: NotRequired[Sequence[ApprovalSubscription]]
+    """Who hears of each tenant's approval requests: one endpoint per entry, subscribed with a filter
+    naming its one tenant; none by default."""
     search_domain: NotRequired[DomainSize]
     """The OpenSearch domain's capacity; ``default_domain(<stack>)`` otherwise."""
     search_master_user_arn: NotRequired[pulumi.Input[str]]
@@ -315,6 +319,8 @@ class GovernedAssistant(pulumi.ComponentResource):
             "guardrail_version": guardrail.guardrail_version,
             "flags_arn": rollout.flags_arn,
             "protect_data": protect,
+            "account_id": self._account,
+            "approval_subscriptions": args.get("approval_subscriptions", ()),
         }
         insights = spec.pattern == INSIGHTS_PATTERN
         if insights:

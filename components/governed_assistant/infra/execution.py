@@ -9,18 +9,20 @@ Lambda with a role of its own. The layer composes its parts, each in a module of
     step_lambdas   one function per step, its role and policy built from its grants
     state_machine  the state machine, its role and execution logs
     job_trigger    the bus, the "job accepted" rule and its target, the dead-letter queue
+    approval_subscriptions  the approval topic's policy, each tenant's approvers' subscriptions
     insights       Pattern C's insight trigger
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from governed_assistant.infra.approval_subscriptions import ApprovalSubscription, create_approval_delivery
 from governed_assistant.infra.functions import LambdaCode
 from governed_assistant.infra.insights import InsightSettings, create_insight_trigger
 from governed_assistant.infra.job_tables import create_job_table
@@ -54,6 +56,11 @@ class ExecutionLayerArgs(TypedDict):
     its identifiers reach the gate through ``environment``."""
     protect_data: bool
     """Protect the jobs, approvals and idempotency tables (``storage.data_options``); on for production."""
+    account_id: pulumi.Input[str]
+    """The stack's AWS account: the only one whose principals may subscribe to the approval topic."""
+    approval_subscriptions: NotRequired[Sequence[ApprovalSubscription]]
+    """The approvers' endpoints, each subscribed with a filter naming its one tenant; none by default
+    (``approval_subscriptions.parse_approval_subscriptions`` reads the stack setting)."""
     decision_stream_arn: NotRequired[pulumi.Input[str]]
     """The Firehose stream the functions put decision events on (``firehose`` telemetry sink);
     left out with the log sink, and then no function may touch Firehose."""
@@ -132,6 +139,10 @@ class ExecutionLayer(pulumi.ComponentResource):
             kms_master_key_id="alias/aws/sns",
             tags=self._tags,
             opts=pulumi.ResourceOptions(parent=self),
+        )
+        # One topic carries every tenant's requests: each approver hears of its own tenant's only.
+        create_approval_delivery(
+            self, f"{name}-approvals", topic, args.get("approval_subscriptions", ()), args["account_id"]
         )
         resources: dict[ResourceKey, pulumi.Input[str]] = {
             "jobs_table": jobs.arn,

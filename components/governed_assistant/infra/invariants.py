@@ -28,8 +28,9 @@ from governed_assistant.infra.steps import (
     Grant,
     step_grants,
 )
+from governed_assistant.runtime.identity.constants import TENANT_ID_PATTERN
 from governed_assistant.spec.model import AssistantSpec
-from governed_assistant.wire import CONSOLE_ROUTES
+from governed_assistant.wire import APPROVAL_TENANT_ATTRIBUTE, CONSOLE_ROUTES
 
 ResourceCheck = Callable[[str, str, Mapping[str, Any]], list[str]]
 """A check of one resource: ``(type, name, inputs) -> violations``."""
@@ -405,6 +406,45 @@ def topics_encrypted(resource_type: str, name: str, inputs: Mapping[str, Any]) -
     return [f"{resource_type} {name!r}: not encrypted; set kms_master_key_id (e.g. 'alias/aws/sns')"]
 
 
+def approval_subscriptions_name_one_tenant(
+    resource_type: str, name: str, inputs: Mapping[str, Any]
+) -> list[str]:
+    """Every SNS subscription filters on message attributes for exactly one tenant, by exact match."""
+    # The approval topic is the only topic the stack creates (the alarms notify topics the owner
+    # brings), and it carries every tenant's requests: a subscription that lets through more than
+    # one tenantId - no filter, a second value, a prefix, anything-but, exists - crosses tenants.
+    if resource_type != catalog.TOPIC_SUBSCRIPTION:
+        return []
+    where = f"{resource_type} {name!r}"
+    fix = f'set filter_policy to {{"{APPROVAL_TENANT_ATTRIBUTE}": ["<tenant>"]}}'
+    problems = []
+    if inputs.get("filterPolicyScope") != "MessageAttributes":
+        problems.append(
+            f"{where}: filter policy scope is {inputs.get('filterPolicyScope')!r}; the tenant is a message "
+            "attribute, set filter_policy_scope='MessageAttributes'"
+        )
+    raw = inputs.get("filterPolicy")
+    try:
+        policy = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError as error:
+        return [*problems, f"{where}: filter policy is not valid JSON ({error.msg}); {fix}"]
+    values = policy.get(APPROVAL_TENANT_ATTRIBUTE) if isinstance(policy, Mapping) else None
+    exact = (
+        isinstance(policy, Mapping)
+        and set(policy) == {APPROVAL_TENANT_ATTRIBUTE}
+        and isinstance(values, list)
+        and len(values) == 1
+        and isinstance(values[0], str)
+        and TENANT_ID_PATTERN.fullmatch(values[0]) is not None
+    )
+    if not exact:
+        problems.append(
+            f"{where}: filter policy {raw!r} does not name exactly one tenant; it would hear of other "
+            f"tenants' approval requests - {fix}"
+        )
+    return problems
+
+
 # ---------------------------------------------------------------------- all together
 
 
@@ -422,6 +462,7 @@ def resource_checks(spec: AssistantSpec) -> dict[str, ResourceCheck]:
         "feature-flags-valid": feature_flags_valid,
         "log-groups-retained": partial(log_groups_retained, days=spec.observability.retention_days),
         "topics-encrypted": topics_encrypted,
+        "approval-subscriptions-name-one-tenant": approval_subscriptions_name_one_tenant,
     }
 
 

@@ -24,6 +24,9 @@ a default, which is the program's own (a stack without the setting gets the same
                            ({}: the stack's default size, ``default_domain``)
     dependenciesLayerArn   an existing layer with requirements.txt's packages (else build/layer.zip)
     architecture           arm64 (default) or x86_64: what the layer was built for
+    approvalSubscriptions  who hears of each tenant's approval requests: a list of {"tenantId",
+                           "protocol" (email, sqs, lambda, https), "endpoint"}, each subscribed with a
+                           filter naming its one tenant (``approval_subscriptions``)
 
 The ``aws:`` settings (``aws:region``...) configure the stack's one explicit provider, which tags
 every resource (``governed_assistant.infra.provider``).
@@ -39,6 +42,7 @@ from pathlib import Path
 
 import pulumi
 
+from governed_assistant.infra.approval_subscriptions import parse_approval_subscriptions
 from governed_assistant.infra.assistant import AssistantCode, GovernedAssistant, GovernedAssistantArgs
 from governed_assistant.infra.packaging import build_code
 from governed_assistant.infra.provider import aws_settings, stack_provider
@@ -68,6 +72,9 @@ def deploy_assistant(config: pulumi.Config, stack: str, project_dir: Path = Path
         "telemetry_sink": "firehose" if config.get("telemetrySink") == "firehose" else "log",
         "cors_allow_origins": config.get_object("corsAllowOrigins") or [],
         "alarm_actions": config.get_object("alarmTopicArns") or [],
+        "approval_subscriptions": parse_approval_subscriptions(
+            config.get_object("approvalSubscriptions") or []
+        ),
     }
     if (burst := config.get_int("throttlingBurstLimit")) is not None:
         args["throttling_burst_limit"] = burst

@@ -84,6 +84,13 @@ CONTROLS: Final[tuple[Control, ...]] = (
         (scenario("a high-risk action waits for an approver of the same tenant"),),
     ),
     Control(
+        "approval-notices-reach-their-tenant-only",
+        "execution",
+        "Every approver subscription the stack creates (approvalSubscriptions) filters the approval topic "
+        "on exactly one tenant's id, so an approver receives only that tenant's notices.",
+        ("tests/test_infra.py::test_governance_invariants_hold",),
+    ),
+    Control(
         "steps-rederive-authority-from-records",
         "execution",
         "The executor re-derives what was decided from the job record: a job awaiting approval, a changed "

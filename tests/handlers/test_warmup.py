@@ -15,8 +15,10 @@ from governed_assistant.handlers.warmup import WARMUP_MAX_TOKENS, WARMUP_PROMPT,
 from governed_assistant.runtime.actions import tool_config
 from governed_assistant.spec import AssistantSpec
 from governed_assistant.testing import lambda_context
+from governed_assistant.wire import ENV_BY_RESOURCE, ENV_GUARDRAIL_VERSION
 
 MODEL_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+GUARDRAIL_ARN = "arn:aws:bedrock:us-east-1:123456789012:guardrail/abc123def456"
 REFUSAL = "tools.0.custom: For 'array' type, property 'maxItems' is not supported"
 
 
@@ -35,6 +37,13 @@ def _request(spec: AssistantSpec) -> dict[str, Any]:
         "messages": [{"role": "user", "content": [{"text": WARMUP_PROMPT}]}],
         "inferenceConfig": {"maxTokens": WARMUP_MAX_TOKENS},
         "toolConfig": {**tool_config(spec), "toolChoice": {"auto": {}}},
+        # The spec's guardrail, as the stack names it to the function: the role allows no model
+        # call without it.
+        "guardrailConfig": {
+            "guardrailIdentifier": GUARDRAIL_ARN,
+            "guardrailVersion": "3",
+            "trace": "enabled",
+        },
     }
 
 
@@ -48,7 +57,9 @@ def _response() -> dict[str, Any]:
 
 
 @pytest.fixture
-def bedrock(spec: AssistantSpec) -> Iterator[tuple[Any, Stubber]]:
+def bedrock(spec: AssistantSpec, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Stubber]]:
+    monkeypatch.setenv(ENV_BY_RESOURCE["guardrail"], GUARDRAIL_ARN)
+    monkeypatch.setenv(ENV_GUARDRAIL_VERSION, "3")
     client = _client()
     with Stubber(client) as stubber:
         environment.configure(Environment(spec=spec, clients={"bedrock-runtime": client}))

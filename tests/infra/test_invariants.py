@@ -254,6 +254,63 @@ def test_model_allows(resource: str, model_id: str, allowed: bool) -> None:
     assert model_allows(resource, model_id) is allowed
 
 
+GUARDRAIL = "arn:aws:bedrock:us-east-1:123456789012:guardrail/abc123"
+CHAT_MODEL = f"arn:aws:bedrock:us-east-1::foundation-model/{MODEL}"
+EMBEDDING = "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0"
+
+
+def guarded(resource: Any, *identifiers: Any, **equals: Any) -> dict[str, Any]:
+    statement = allow(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], resource)
+    if identifiers:
+        value = identifiers[0] if len(identifiers) == 1 else list(identifiers)
+        equals["bedrock:GuardrailIdentifier"] = value
+    if equals:
+        statement["Condition"] = {"StringEquals": equals}
+    return statement
+
+
+@pytest.mark.parametrize(
+    ("inputs", "found"),
+    [
+        pytest.param(policy(guarded(CHAT_MODEL, f"{GUARDRAIL}:1")), [], id="numbered-version-pass"),
+        pytest.param(policy(guarded(CHAT_MODEL, f"{GUARDRAIL}:DRAFT")), [], id="draft-pass"),
+        pytest.param(
+            policy(guarded(CHAT_MODEL, f"{GUARDRAIL}:1", **{"bedrock:InferenceProfileArn": "arn:p"})),
+            [],
+            id="with-profile-condition-pass",
+        ),
+        pytest.param(policy(guarded(EMBEDDING)), [], id="embedding-model-needs-none-pass"),
+        pytest.param(
+            policy(guarded(CHAT_MODEL)), ["without requiring the guardrail (found none)"], id="none"
+        ),
+        pytest.param(
+            policy(guarded([EMBEDDING, CHAT_MODEL])),
+            ["without requiring the guardrail"],
+            id="embedding-and-chat",
+        ),
+        pytest.param(policy(guarded(CHAT_MODEL, GUARDRAIL)), ["without requiring"], id="no-version"),
+        pytest.param(policy(guarded(CHAT_MODEL, "*")), ["without requiring"], id="any-guardrail"),
+        pytest.param(
+            policy(guarded(CHAT_MODEL, f"{GUARDRAIL}:1", f"{GUARDRAIL}:2")), ["without requiring"], id="two"
+        ),
+        pytest.param(
+            policy(
+                {
+                    **allow(["bedrock:InvokeModel"], CHAT_MODEL),
+                    "Condition": {"StringLike": {"bedrock:GuardrailIdentifier": f"{GUARDRAIL}:*"}},
+                }
+            ),
+            ["without requiring"],
+            id="pattern-not-equals",
+        ),
+        pytest.param(policy(allow(["bedrock:ApplyGuardrail"], GUARDRAIL)), [], id="not-an-invoke-pass"),
+    ],
+)
+def test_model_calls_carry_the_guardrail(inputs: dict[str, Any], found: list[str]) -> None:
+    """A grant to call the chat model holds only with one guardrail version on the call."""
+    assert_violations(invariants.model_calls_carry_the_guardrail(ROLE_POLICY, "p", inputs), found)
+
+
 @pytest.mark.parametrize(
     ("inputs", "found"),
     [

@@ -265,10 +265,34 @@ def test_model_statements_follow_the_kind_of_model_id(kind: str, expected: dict[
     assert {sid: s["Resource"] for sid, s in invoke.items()} == expected
     for statement in invoke.values():
         assert statement["Action"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    guardrail = {"bedrock:GuardrailIdentifier": f"{GUARDRAIL_ARN}:1"}
     if "InvokeRoutedModel" in invoke:
         assert invoke["InvokeRoutedModel"]["Condition"] == {
-            "StringEquals": {"bedrock:InferenceProfileArn": MODEL_IDS["profile-arn"]}
+            "StringEquals": {"bedrock:InferenceProfileArn": MODEL_IDS["profile-arn"], **guardrail}
         }
+    for sid, statement in invoke.items():
+        if sid != "InvokeRoutedModel":
+            assert statement["Condition"] == {"StringEquals": guardrail}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_model_call_must_carry_the_guardrail_version_the_stack_deploys(backend: str) -> None:
+    """IAM refuses a Converse without the spec's guardrail: the reason and warm-up roles may call the
+    model only with the guardrail version the layer was given; the embedding model needs none."""
+    run = build(make_spec(backend), guardrail_version="7")
+    for name in (f"{LAYER}-reason-policy", f"{LAYER}-warmup-policy"):
+        policy = only(run, "aws:iam/rolePolicy:RolePolicy", name)
+        for statement in statements(policy):
+            if "bedrock:InvokeModel" not in statement["Action"]:
+                continue
+            equals = statement.get("Condition", {}).get("StringEquals", {})
+            if statement["Resource"].endswith(f"foundation-model/{EMBEDDING_MODEL_ID}"):
+                assert "bedrock:GuardrailIdentifier" not in equals
+            else:
+                assert equals["bedrock:GuardrailIdentifier"] == f"{GUARDRAIL_ARN}:7", (name, statement)
+        assert invariants.model_calls_carry_the_guardrail(policy.type, policy.name, policy.inputs) == []
+    warmup = only(run, "aws:lambda/function:Function", f"{LAYER}-warmup").inputs["environment"]["variables"]
+    assert (warmup["GOVERNED_GUARDRAIL_ID"], warmup["GOVERNED_GUARDRAIL_VERSION"]) == (GUARDRAIL_ARN, "7")
 
 
 def test_reason_function_applies_the_guardrail_and_knows_its_model(runs: dict[str, MockRun]) -> None:

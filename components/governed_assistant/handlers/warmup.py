@@ -12,7 +12,8 @@ config is the reason step's own (``action_catalog(spec).tool_config()``, the dep
 same for every tenant, so one Converse call compiles the deployment's one grammar: one user turn,
 ``toolChoice`` ``auto`` (no tool forced) and one output token, the cheapest valid request that
 still compiles it. The client is the reason step's (``Environment.client("bedrock-runtime")``),
-whose read timeout covers a compile.
+whose read timeout covers a compile. The call carries the spec's guardrail (``guardrailConfig``), as
+every model call must: the role's grant on the model names the guardrail (``bedrock:GuardrailIdentifier``).
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def warm_up(env: Environment, event: Mapping[str, Any]) -> dict[str, Any]:
     config = deployed_tool_config(spec)
     digest = tool_config_digest(config)
     started = time.monotonic()
-    response = _converse(env.client("bedrock-runtime"), model_id, config, digest)
+    guardrail = env.guardrail.converse_config()
+    response = _converse(env.client("bedrock-runtime"), model_id, config, digest, guardrail)
     call = {
         "toolConfigSha256": digest,
         "tools": len(config["tools"]),
@@ -82,13 +84,16 @@ def warm_up(env: Environment, event: Mapping[str, Any]) -> dict[str, Any]:
     return {"modelId": model_id, "toolConfigs": 1, "calls": [call]}
 
 
-def _converse(client: Any, model_id: str, config: Mapping[str, Any], digest: str) -> dict[str, Any]:
+def _converse(
+    client: Any, model_id: str, config: Mapping[str, Any], digest: str, guardrail: Mapping[str, Any]
+) -> dict[str, Any]:
     try:
         response: dict[str, Any] = client.converse(
             modelId=model_id,
             messages=[{"role": "user", "content": [{"text": WARMUP_PROMPT}]}],
             inferenceConfig={"maxTokens": WARMUP_MAX_TOKENS},
             toolConfig={**config, "toolChoice": {"auto": {}}},
+            guardrailConfig=dict(guardrail),
         )
     except Exception as error:
         details = getattr(error, "response", {}).get("Error") if hasattr(error, "response") else None

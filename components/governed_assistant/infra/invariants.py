@@ -287,6 +287,33 @@ def bedrock_invoke_limited(
     return problems
 
 
+# ``bedrock:GuardrailIdentifier``'s value: a guardrail's ARN and a version (a number, or DRAFT).
+_GUARDRAIL_IDENTIFIER = re.compile(r"^arn:[a-z-]+:bedrock:[a-z0-9-]+:\d{12}:guardrail/[^:/]+:(?:\d+|DRAFT)$")
+
+
+def model_calls_carry_the_guardrail(
+    resource_type: str, name: str, inputs: Mapping[str, Any], *, embedding_model_id: str = EMBEDDING_MODEL_ID
+) -> list[str]:
+    """Every grant to invoke a model other than the embedding model (which takes no guardrail) holds
+    only when the call carries one guardrail version: ``StringEquals`` on ``bedrock:GuardrailIdentifier``."""
+    statements, problems = _statements(resource_type, name, inputs)
+    for statement in filter(_allows, statements):
+        if not catalog.BEDROCK_INVOKE_ACTIONS & set(map(str, _as_list(statement.get("Action")))):
+            continue
+        resources = list(map(str, _as_list(statement.get("Resource"))))
+        if resources and all(model_allows(resource, embedding_model_id) for resource in resources):
+            continue
+        equals = (statement.get("Condition") or {}).get("StringEquals") or {}
+        guardrails = _as_list(equals.get("bedrock:GuardrailIdentifier"))
+        if len(guardrails) != 1 or not _GUARDRAIL_IDENTIFIER.match(str(guardrails[0])):
+            problems.append(
+                f"{resource_type} {name!r}: {_label(statement)} invokes a model without requiring the "
+                f"guardrail (found {guardrails or 'none'}); add Condition StringEquals "
+                "bedrock:GuardrailIdentifier '<guardrail ARN>:<version>' (see model_invoke_statements)"
+            )
+    return problems
+
+
 # ---------------------------------------------------------------------- resources by type
 
 
@@ -455,6 +482,7 @@ def resource_checks(spec: AssistantSpec) -> dict[str, ResourceCheck]:
         "wildcard-resources-justified": wildcard_resources_justified,
         "step-roles-match-grants": step_roles_match_grants,
         "bedrock-invoke-limited": partial(bedrock_invoke_limited, model_ids=invocable_models(spec)),
+        "model-calls-carry-the-guardrail": model_calls_carry_the_guardrail,
         "routes-have-jwt-authorizer": routes_have_jwt_authorizer,
         "tables-encrypted-and-recoverable": tables_encrypted_and_recoverable,
         "state-machine-logs-events-without-data": state_machine_logs_events_without_data,

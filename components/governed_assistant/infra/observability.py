@@ -173,9 +173,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
             }
         )
 
-    def _create_search_pipeline(
-        self, args: ObservabilityLayerArgs
-    ) -> tuple[DecisionDelivery, SearchDomain]:
+    def _create_search_pipeline(self, args: ObservabilityLayerArgs) -> tuple[DecisionDelivery, SearchDomain]:
         spec = self._spec
         # Firehose's role comes first: the domain lets it in and maps it to the writer role,
         # and the stream delivers with it.

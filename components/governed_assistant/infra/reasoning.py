@@ -69,6 +69,9 @@ WARMUP_POLICY_NAME: Final = "governed-warmup"
 # and the client retries a timed-out read.
 WARMUP_TIMEOUT_SECONDS: Final = 900
 INVOKE_ACTIONS: Final = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
+# The condition key Bedrock sets from a model call's guardrail (Converse's guardrailConfig, or
+# InvokeModel's guardrail headers): ``<guardrail ARN>:<version>``. Embedding models take no guardrail.
+GUARDRAIL_CONDITION: Final = "bedrock:GuardrailIdentifier"
 # Above the model client's read timeout, which covers a strict tool's grammar compile.
 TIMEOUT_SECONDS: Final = MODEL_READ_TIMEOUT_SECONDS + 60
 MEMORY_MB: Final = 1024
@@ -129,10 +132,31 @@ class ReasoningLayerArgs(TypedDict):
     step runs the stable variant with the default breaker (flags fail closed)."""
 
 
+def guardrail_identifier(guardrail_arn: pulumi.Input[str], version: pulumi.Input[str]) -> pulumi.Output[str]:
+    """``bedrock:GuardrailIdentifier``'s value for a guardrail version: ``<guardrail ARN>:<version>``."""
+    return pulumi.Output.concat(guardrail_arn, ":", version)
+
+
 def model_invoke_statements(
+    model_id: str,
+    *,
+    partition: pulumi.Input[str],
+    region: pulumi.Input[str],
+    account: pulumi.Input[str],
+    guardrail: pulumi.Input[str],
+) -> list[dict[str, Any]]:
+    """The statements that let a role invoke ``model_id`` (model, profile id or profile ARN), nothing
+    else, and only with ``guardrail`` on the call (``guardrail_identifier``): IAM refuses a Converse
+    or InvokeModel that does not carry the spec's guardrail, whatever the code sends."""
+    statements = _model_statements(model_id, partition=partition, region=region, account=account)
+    for statement in statements:
+        statement.setdefault("Condition", {}).setdefault("StringEquals", {})[GUARDRAIL_CONDITION] = guardrail
+    return statements
+
+
+def _model_statements(
     model_id: str, *, partition: pulumi.Input[str], region: pulumi.Input[str], account: pulumi.Input[str]
 ) -> list[dict[str, Any]]:
-    """The statements that let a role invoke ``model_id`` (model, profile id or profile ARN), nothing else."""
     if model_id.startswith("arn:"):
         kind, _, profile_id = model_id.split(":", 5)[5].partition("/")
         statements = [allow("InvokeModel", INVOKE_ACTIONS, model_id)]
@@ -204,9 +228,10 @@ class ReasoningLayer(pulumi.ComponentResource):
         store = self._create_retrieval(args, role)
         usage = self._create_usage_table(protect=args["protect_data"])
         stream = args.get("decision_stream_arn")
+        guardrail = guardrail_identifier(args["guardrail_arn"], args["guardrail_version"])
         statements = [
             *model_invoke_statements(
-                self._spec.model_id, partition=partition, region=region, account=account
+                self._spec.model_id, partition=partition, region=region, account=account, guardrail=guardrail
             ),
             allow("Guardrail", ["bedrock:ApplyGuardrail"], args["guardrail_arn"]),
             allow("TokenUsage", ["dynamodb:GetItem", "dynamodb:UpdateItem"], usage.arn),
@@ -258,8 +283,13 @@ class ReasoningLayer(pulumi.ComponentResource):
             tags=self._tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        # The warm-up converses with the guardrail too: the role allows no model call without it.
         invoke = model_invoke_statements(
-            self._spec.model_id, partition=partition, region=region, account=account
+            self._spec.model_id,
+            partition=partition,
+            region=region,
+            account=account,
+            guardrail=guardrail_identifier(args["guardrail_arn"], args["guardrail_version"]),
         )
         settings = FunctionSettings(
             function_name=physical_name(self._spec.slug, self._stack, "warmup", limit=64),
@@ -267,9 +297,15 @@ class ReasoningLayer(pulumi.ComponentResource):
             code=args["code"],
             role=role,
             policy_name=WARMUP_POLICY_NAME,
-            statements=lambda own_logs: [*invoke, *logs_and_tracing(own_logs)],
+            statements=lambda own_logs: [
+                *invoke,
+                allow("Guardrail", ["bedrock:ApplyGuardrail"], args["guardrail_arn"]),
+                *logs_and_tracing(own_logs),
+            ],
             environment={
                 ENV_MODEL_ID: self._spec.model_id,
+                ENV_BY_RESOURCE["guardrail"]: args["guardrail_arn"],
+                ENV_GUARDRAIL_VERSION: args["guardrail_version"],
                 ENV_POWERTOOLS_SERVICE_NAME: self._spec.slug,
             },
             timeout=WARMUP_TIMEOUT_SECONDS,

@@ -284,6 +284,7 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
                     "Type": "type",
                     "Validators": ("validators", {"Type": "type", "Content": "content"}),
                     "RetrievalRoleArn": "retrievalRoleArn",
+                    "KmsKeyIdentifier": "kmsKeyIdentifier",
                     "Tags": "tags",
                 },
             ),
@@ -298,6 +299,7 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
                 {
                     "ConfigurationVersion": "configurationVersion",
                     "Description": "description",
+                    "KmsKeyIdentifier": "kmsKeyIdentifier",
                     "Tags": "tags",
                 },
             ),
@@ -846,6 +848,38 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
             ),
         )
     ],
+    # The key's policy goes through parliament (POLICY_DOCUMENTS); here its other fields. Rotation and
+    # the deletion window are separate calls (EnableKeyRotation, ScheduleKeyDeletion).
+    "aws:kms/key:Key": lambda i: [
+        (
+            "kms",
+            "CreateKey",
+            pick(
+                i,
+                {
+                    "Policy": "policy",
+                    "Description": "description",
+                    "KeyUsage": "keyUsage",
+                    "KeySpec": "customerMasterKeySpec",
+                    "Tags": tag_list("TagKey", "TagValue"),
+                },
+            ),
+        ),
+        *(
+            [
+                (
+                    "kms",
+                    "ScheduleKeyDeletion",
+                    {"KeyId": UNCHECKED, "PendingWindowInDays": int(i["deletionWindowInDays"])},
+                )
+            ]
+            if i.get("deletionWindowInDays") is not None
+            else []
+        ),
+    ],
+    "aws:kms/alias:Alias": lambda i: [
+        ("kms", "CreateAlias", {"AliasName": i.get("name"), "TargetKeyId": UNCHECKED}),
+    ],
     "aws:lambda/function:Function": lambda i: [
         (
             "lambda",
@@ -1048,6 +1082,8 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
                     "MasterUsername": "masterUsername",
                     "ManageMasterUserPassword": "manageMasterUserPassword",
                     "StorageEncrypted": "storageEncrypted",
+                    "KmsKeyId": "kmsKeyId",
+                    "MasterUserSecretKmsKeyId": "masterUserSecretKmsKeyId",
                     "BackupRetentionPeriod": "backupRetentionPeriod",
                     "DeletionProtection": "deletionProtection",
                     "EnableHttpEndpoint": "enableHttpEndpoint",
@@ -1219,6 +1255,14 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
                         or None
                     ),
                     "tracingConfiguration": ("tracingConfiguration", {"enabled": "enabled"}),
+                    "encryptionConfiguration": (
+                        "encryptionConfiguration",
+                        {
+                            "type": "type",
+                            "kmsKeyId": "kmsKeyId",
+                            "kmsDataKeyReusePeriodSeconds": "kmsDataKeyReusePeriodSeconds",
+                        },
+                    ),
                     "tags": tag_list("key", "value"),
                 },
             ),

@@ -69,6 +69,9 @@ class ObservabilityLayerArgs(TypedDict):
     """Where alarms notify (SNS topic ARNs encrypted with a key CloudWatch may use); may be empty."""
     protect_data: bool
     """Protect the domain and the failed-events bucket (``storage.data_options``); on for production."""
+    kms_key_arn: NotRequired[pulumi.Input[str]]
+    """The stack's key (``kms_key`` in assistant.yaml): every store, log group and function of the
+    layer is encrypted with it, and the roles may use it; AWS's keys without it."""
 
 
 class ObservabilityLayer(pulumi.ComponentResource):
@@ -185,6 +188,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
                 size=args["domain"],
                 protect=args["protect_data"],
                 tags=self._tags,
+                kms_key_arn=args.get("kms_key_arn"),
             ),
         )
         stream = create_decision_delivery(
@@ -203,6 +207,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
                 region=self._region,
                 partition=self._partition,
                 account=self._account,
+                kms_key_arn=args.get("kms_key_arn"),
             ),
         )
         return stream, search

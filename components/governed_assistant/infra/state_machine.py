@@ -15,12 +15,16 @@ import pulumi
 import pulumi_aws as aws
 
 from governed_assistant.infra.asl import REASON, build_definition, render_definition
+from governed_assistant.infra.encryption import key_use
 from governed_assistant.infra.functions import physical_name, policy_document, service_role
 from governed_assistant.infra.steps import STEPS, Step, definition_steps
 from governed_assistant.spec.model import AssistantSpec
 
 # Step Functions delivers execution logs through CloudWatch Logs' vended-log APIs, which
 # AWS documents with Resource "*" only.
+# How long Step Functions reuses a data key of the stack's key (60 to 900 seconds): five minutes
+# spares most KMS calls and keeps a disabled key from going unnoticed for long.
+KEY_REUSE_SECONDS: Final = 300
 STATE_MACHINE_LOG_DELIVERY_ACTIONS: Final = frozenset(
     {
         "logs:CreateLogDelivery",
@@ -43,6 +47,7 @@ def create_state_machine(
     functions: Mapping[Step, aws.lambda_.Function],
     reason_arn: pulumi.Input[str],
     tags: Mapping[str, str],
+    key_arn: pulumi.Input[str] | None = None,
 ) -> aws.sfn.StateMachine:
     """``<name>-jobs``, with its logs (``<name>-states-logs``), role and policy (``<name>-states-*``)."""
     stack = pulumi.get_stack()
@@ -52,6 +57,7 @@ def create_state_machine(
         f"{name}-states-logs",
         name_prefix=f"/aws/vendedlogs/states/{physical_name(spec.slug, stack, limit=64)}-",
         retention_in_days=spec.observability.retention_days,
+        kms_key_id=key_arn,
         tags=dict(tags),
         opts=child,
     )
@@ -88,6 +94,8 @@ def create_state_machine(
                     ],
                     "Resource": "*",
                 },
+                # Step Functions encrypts the definition and execution history with the stack's key.
+                *key_use(key_arn),
             ]
         ),
         opts=child,
@@ -114,6 +122,15 @@ def create_state_machine(
             log_destination=pulumi.Output.concat(log_group.arn, ":*"),
         ),
         tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(enabled=True),
+        encryption_configuration=(
+            aws.sfn.StateMachineEncryptionConfigurationArgs(
+                type="CUSTOMER_MANAGED_KMS_KEY",
+                kms_key_id=key_arn,
+                kms_data_key_reuse_period_seconds=KEY_REUSE_SECONDS,
+            )
+            if key_arn is not None
+            else None
+        ),
         tags=dict(tags),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[policy]),
     )

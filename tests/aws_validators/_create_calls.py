@@ -869,6 +869,17 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
             [
                 (
                     "kms",
+                    "EnableKeyRotation",
+                    {"KeyId": UNCHECKED, "RotationPeriodInDays": int(i["rotationPeriodInDays"])},
+                )
+            ]
+            if i.get("rotationPeriodInDays") is not None
+            else []
+        ),
+        *(
+            [
+                (
+                    "kms",
                     "ScheduleKeyDeletion",
                     {"KeyId": UNCHECKED, "PendingWindowInDays": int(i["deletionWindowInDays"])},
                 )

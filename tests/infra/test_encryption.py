@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from governed_assistant.infra.invariants import (
     check_resources,
+    resource_checks,
     step_roles_match_grants,
     stores_share_one_key,
     stores_use_the_key,
@@ -25,7 +26,7 @@ from governed_assistant.infra.invariants import (
 from governed_assistant.infra.steps import STEP_POLICY_PREFIX, step_grants
 from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, mock_arn
 
-from tests.conftest import PRESETS
+from tests.conftest import PRESETS, REPO_ROOT
 from tests.infra.test_assistant import BACKENDS, NAME, build, make_spec
 
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -459,3 +460,62 @@ def test_queue_uses_the_key_instead_of_sqs_managed_encryption() -> None:
     """SQS takes one server-side encryption: with the key, SQS-managed SSE is off (AWS refuses both)."""
     (queue,) = program("bounded-action", "none", KEY).of_type("aws:sqs/queue:Queue")
     assert queue.inputs["kmsMasterKeyId"] == KEY and queue.inputs.get("sqsManagedSseEnabled") is False
+
+
+# ------------------------------------------------------------- the README's "Encryption keys"
+
+README = (REPO_ROOT / "template" / "README.md.jinja").read_text()
+SECTION = " ".join(
+    README.split("### Encryption keys", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0].split()
+)
+# Each store the README lists, and the resource type that is it.
+README_STORES = {
+    "DynamoDB table": TABLE,
+    "S3 bucket (SSE-KMS with an S3 Bucket Key)": BUCKET_SSE,
+    "SNS topic": "aws:sns/topic:Topic",
+    "SQS queue": "aws:sqs/queue:Queue",
+    "CloudWatch log group": LOG_GROUP,
+    "Firehose stream": "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+    "OpenSearch domain": "aws:opensearch/domain:Domain",
+    "and collection": SERVERLESS_POLICY,
+    "Aurora cluster and its secrets": "aws:secretsmanager/secret:Secret",
+    "the AppConfig flags": "aws:appconfig/configurationProfile:ConfigurationProfile",
+    "the state machine": "aws:sfn/stateMachine:StateMachine",
+    "every function's environment": "aws:lambda/function:Function",
+}
+
+
+def test_readme_lists_every_store_that_uses_the_key() -> None:
+    """Each store the README says uses the key does, in the programs with them (knowledge base, pgvector)."""
+    stores = [
+        s
+        for backend in ("knowledge-base", "pgvector")
+        for s in keyed_stores(program("bounded-action", backend, KEY))
+    ]
+    for words, kind in README_STORES.items():
+        assert words in SECTION, words
+        assert [key for stored_kind, _, key in stores if stored_kind == kind], kind
+    assert {key for _, _, key in stores} == {KEY}
+    assert "aws:rds/cluster:Cluster" in {kind for kind, _, _ in stores}
+
+
+def test_readme_key_numbers_and_alias_are_the_programs() -> None:
+    """The created key's rotation, deletion window and alias are the README's."""
+    run = program("bounded-action", "none", "create")
+    (key,) = run.of_type("aws:kms/key:Key")
+    (alias,) = run.of_type("aws:kms/alias:Alias")
+    assert f"rotated every {key.inputs['rotationPeriodInDays']:g} days" in SECTION
+    assert f"deleted no sooner than {key.inputs['deletionWindowInDays']:g} days" in SECTION
+    assert "`alias/<slug>-<stack>-data`" in SECTION
+    spec = make_spec(kms_key="create")
+    assert alias.inputs["name"] == f"alias/{spec.slug.replace('_', '-')}-test-data"
+
+
+def test_readme_names_the_pack_policies_and_the_default() -> None:
+    """The policies the README names are the pack's; none is the spec's default."""
+    pack = (REPO_ROOT / "template" / "policypack" / "__main__.py").read_text()
+    assert "stores-use-the-key" in resource_checks(make_spec())
+    assert '"stores-share-one-key"' in pack
+    assert "`stores-use-the-key` and `stores-share-one-key`" in SECTION
+    assert "`none` (the default)" in SECTION and make_spec().kms_key == "none"
+    assert "(`kms:Decrypt`, `kms:GenerateDataKey`)" in SECTION

@@ -33,6 +33,8 @@ from governed_assistant.spec.model import KMS_KEY_CREATE, AssistantSpec
 # AWS deletes a key no sooner than 7 days after it is scheduled, and no later than 30: the longest
 # wait leaves the most time to notice that data still needs it.
 DELETION_WINDOW_DAYS: Final = 30
+# KMS rotates a key every 90 to 2560 days; a year is its default and what most audits ask.
+ROTATION_DAYS: Final = 365
 # The services that keep the stack's data with the key, as ``kms:ViaService`` names them
 # (``<service>.<region>.amazonaws.com``): es is the OpenSearch domain, aoss its serverless collection.
 VIA_SERVICES: Final = (
@@ -161,6 +163,7 @@ def stack_key(
         key_usage="ENCRYPT_DECRYPT",
         customer_master_key_spec="SYMMETRIC_DEFAULT",
         enable_key_rotation=True,
+        rotation_period_in_days=ROTATION_DAYS,
         deletion_window_in_days=DELETION_WINDOW_DAYS,
         policy=key_policy(partition=partition, region=region, account=account),
         tags={"assistant": spec.slug},

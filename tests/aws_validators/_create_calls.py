@@ -509,7 +509,15 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
         (
             "events",
             "CreateEventBus",
-            pick(i, {"Name": "name", "Description": "description", "Tags": tag_list()}),
+            pick(
+                i,
+                {
+                    "Name": "name",
+                    "Description": "description",
+                    "KmsKeyIdentifier": "kmsKeyIdentifier",
+                    "Tags": tag_list(),
+                },
+            ),
         )
     ],
     "aws:cloudwatch/eventRule:EventRule": lambda i: [

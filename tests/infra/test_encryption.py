@@ -61,6 +61,7 @@ WITH_KEY = [
     pytest.param(LOG_GROUP, {"kmsKeyId": KEY}, id="log-group"),
     pytest.param("aws:sns/topic:Topic", {"kmsMasterKeyId": KEY}, id="topic"),
     pytest.param("aws:sqs/queue:Queue", {"kmsMasterKeyId": KEY}, id="queue"),
+    pytest.param("aws:cloudwatch/eventBus:EventBus", {"kmsKeyIdentifier": KEY}, id="event-bus"),
     pytest.param(
         "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
         {"serverSideEncryption": {"enabled": True, "keyType": "CUSTOMER_MANAGED_CMK", "keyArn": KEY}},
@@ -248,6 +249,8 @@ def keyed_stores(run: MockRun) -> list[tuple[str, str, Any]]:
             found.append((r.type, r.name, i.get("kmsKeyId")))
         elif r.type in ("aws:sns/topic:Topic", "aws:sqs/queue:Queue"):
             found.append((r.type, r.name, i.get("kmsMasterKeyId")))
+        elif r.type == "aws:cloudwatch/eventBus:EventBus":
+            found.append((r.type, r.name, i.get("kmsKeyIdentifier")))
         elif r.type == "aws:lambda/function:Function":
             found.append((r.type, r.name, i.get("kmsKeyArn")))
         elif r.type == "aws:rds/cluster:Cluster":
@@ -280,7 +283,9 @@ def test_every_store_uses_the_key_per_preset_and_backend(
     run = program(preset, backend, kms_key)
     spec = make_spec(preset, kms_key=kms_key, retrieval={"backend": backend})
     stores = keyed_stores(run)
-    assert {kind for kind, _, _ in stores} >= {TABLE, LOG_GROUP, "aws:sns/topic:Topic", "aws:sqs/queue:Queue"}
+    assert {kind for kind, _, _ in stores} >= {
+        TABLE, LOG_GROUP, "aws:sns/topic:Topic", "aws:sqs/queue:Queue", "aws:cloudwatch/eventBus:EventBus",
+    }  # fmt: skip
     assert [(kind, name) for kind, name, key in stores if key != key_arn] == []
     assert check_resources(run.resources, spec) == []
 
@@ -366,6 +371,22 @@ def test_key_policy_cloudwatch_logs_for_this_accounts_log_groups_only() -> None:
         "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:*"
     }
     assert {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"} <= set(logs["Action"])
+
+
+def test_key_policy_eventbridge_for_this_accounts_buses_only() -> None:
+    """EventBridge may encrypt events on this account's buses only (the bus ARN in the encryption context)."""
+    statements = key_statements()
+    buses = statements["EventBridgeBuses"]
+    assert buses["Principal"] == {"Service": "events.amazonaws.com"}
+    assert sorted(buses["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert buses["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT_ID}
+    (operator,) = set(buses["Condition"]) - {"StringEquals"}
+    assert buses["Condition"][operator] == {
+        "kms:EncryptionContext:aws:events:event-bus:arn": f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/*"
+    }
+    describe = statements["EventBridgeDescribesKey"]
+    assert describe["Action"] == ["kms:DescribeKey"]
+    assert describe["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
 
 
 def test_key_policy_eventbridge_for_this_accounts_rules_only() -> None:
@@ -474,6 +495,7 @@ README_STORES = {
     "S3 bucket (SSE-KMS with an S3 Bucket Key)": BUCKET_SSE,
     "SNS topic": "aws:sns/topic:Topic",
     "SQS queue": "aws:sqs/queue:Queue",
+    "EventBridge bus": "aws:cloudwatch/eventBus:EventBus",
     "CloudWatch log group": LOG_GROUP,
     "Firehose stream": "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
     "OpenSearch domain": "aws:opensearch/domain:Domain",

@@ -2,7 +2,7 @@
 
 With ``kms_key: none`` nothing here runs and every store keeps AWS-owned or AWS-managed keys.
 Otherwise every layer is handed the key's ARN (``kms_key_arn``) and encrypts its tables, buckets,
-topic, queue, log groups, delivery stream, search domain and collection, database, secret,
+topic, queue, bus, log groups, delivery stream, search domain and collection, database, secret,
 flags, state machine and functions' environment with it (``invariants.stores_use_the_key``
 proves it), and each role that reads or writes those stores may use the key (``key_use``).
 
@@ -13,7 +13,8 @@ documentation for each service asks:
   through the services the stack keeps data in (``kms:ViaService``), from its own account;
 * CloudWatch Logs' regional principal, for this account's log groups only
   (``kms:EncryptionContext:aws:logs:arn``);
-* EventBridge, to put unstarted jobs on the encrypted dead-letter queue, for this account's rules only;
+* EventBridge, for this account's buses (``kms:EncryptionContext:aws:events:event-bus:arn``), and
+  to put unstarted jobs on the encrypted dead-letter queue, for this account's rules only;
 * CloudWatch Logs' delivery service, to write an encrypted state machine's execution logs.
 
 A key brought by ARN must allow the same; the stack cannot change another key's policy.
@@ -114,6 +115,30 @@ def key_policy(
                         )
                     }
                 },
+            },
+            {
+                "Sid": "EventBridgeBuses",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": list(KEY_USE_ACTIONS),
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": in_account,
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:events:event-bus:arn": pulumi.Output.concat(
+                            "arn:", partition, ":events:", region, ":", account, ":event-bus/*"
+                        )
+                    },
+                },
+            },
+            {
+                # EventBridge checks the key is symmetric; DescribeKey carries no encryption context.
+                "Sid": "EventBridgeDescribesKey",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": ["kms:DescribeKey"],
+                "Resource": "*",
+                "Condition": {"StringEquals": in_account},
             },
             {
                 "Sid": "EventBridgeDeadLetters",

@@ -101,6 +101,7 @@ KEY_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = MappingProxyType(
         "aws:cloudwatch/logGroup:LogGroup": (("kmsKeyId",),),
         "aws:sns/topic:Topic": (("kmsMasterKeyId",),),
         "aws:sqs/queue:Queue": (("kmsMasterKeyId",),),
+        "aws:cloudwatch/eventBus:EventBus": (("kmsKeyIdentifier",),),
         "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": (("serverSideEncryption", "keyArn"),),
         "aws:kinesis/stream:Stream": (("kmsKeyId",),),
         "aws:opensearch/domain:Domain": (("encryptAtRest", "kmsKeyId"),),

@@ -29,7 +29,9 @@ def create_job_trigger(
 ) -> aws.cloudwatch.EventBus:
     """``<name>-bus``, the rule ``<name>-job-accepted`` and its target ``<name>-start-job``."""
     child = pulumi.ResourceOptions(parent=parent)
-    bus = aws.cloudwatch.EventBus(f"{name}-bus", tags=dict(tags), opts=child)
+    # Jobs on the bus (and the rule's pattern and target) are encrypted with the stack's key when it
+    # has one: the key's policy lets EventBridge use it for this account's buses.
+    bus = aws.cloudwatch.EventBus(f"{name}-bus", kms_key_identifier=key_arn, tags=dict(tags), opts=child)
     rule = aws.cloudwatch.EventRule(
         f"{name}-job-accepted",
         name=JOB_RULE_NAME,

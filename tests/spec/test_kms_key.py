@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 from governed_assistant.spec import SpecError, parse_spec
-from governed_assistant.spec.answers import render_spec_yaml
+from governed_assistant.spec.answers import answer_error, render_spec_yaml
+
+from tests.conftest import REPO_ROOT
 
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 
@@ -90,3 +93,34 @@ def test_kms_key_of_another_region_is_refused(document: dict[str, Any]) -> None:
         _parse(document, kms_key=f"arn:aws:kms:eu-west-1:111122223333:key/{KEY_ID}")
     (problem,) = [problem for problem in caught.value.problems if problem.where == "kms_key"]
     assert "eu-west-1" in problem.message and document["region"] in problem.message
+
+
+QUESTION = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())["kms_key"]
+
+
+def test_copier_question_defaults_to_none_and_validates_with_the_spec() -> None:
+    """copier.yml asks kms_key as text, default none, checked by the spec's rules (the README's table row)."""
+    assert (QUESTION["type"], QUESTION["default"]) == ("str", "none")
+    assert QUESTION["validator"] == "{{ check_answer('kms_key') }}"
+    row = next(
+        line for line in (REPO_ROOT / "README.md").read_text().splitlines() if line.startswith("| `kms_key`")
+    )
+    assert "`none`" in row and "`create`" in row and "not an alias" in row
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragment"),
+    [
+        pytest.param("none", "", id="none"),
+        pytest.param("create", "", id="create"),
+        pytest.param(f"arn:aws:kms:eu-west-3:111122223333:key/{KEY_ID}", "", id="arn-of-the-region"),
+        pytest.param("alias/support-ops", "an alias names a key", id="alias"),
+        pytest.param(
+            f"arn:aws:kms:us-east-1:111122223333:key/{KEY_ID}", "the key is in us-east-1", id="other-region"
+        ),
+    ],
+)
+def test_copier_answer_is_judged_against_the_answered_region(answer: str, fragment: str) -> None:
+    """The validator accepts none, create and a key of the answered region, and says what is wrong else."""
+    error = answer_error("kms_key", {"aws_region": "eu-west-3", "kms_key": answer})
+    assert (fragment in error and error != "") if fragment else error == ""

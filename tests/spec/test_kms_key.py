@@ -121,6 +121,6 @@ def test_copier_question_defaults_to_none_and_validates_with_the_spec() -> None:
     ],
 )
 def test_copier_answer_is_judged_against_the_answered_region(answer: str, fragment: str) -> None:
-    """The validator accepts none, create and a key of the answered region, and says what is wrong else."""
+    """The validator accepts none, create and a key of the answered region; others are refused, with why."""
     error = answer_error("kms_key", {"aws_region": "eu-west-3", "kms_key": answer})
     assert (fragment in error and error != "") if fragment else error == ""

@@ -22,6 +22,7 @@ from governed_assistant.infra.invariants import (
     step_roles_match_grants,
     stores_share_one_key,
     stores_use_the_key,
+    wildcard_resources_justified,
 )
 from governed_assistant.infra.steps import STEP_POLICY_PREFIX, step_grants
 from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, mock_arn
@@ -541,3 +542,12 @@ def test_readme_names_the_pack_policies_and_the_default() -> None:
     assert "`stores-use-the-key` and `stores-share-one-key`" in SECTION
     assert "`none` (the default)" in SECTION and make_spec().kms_key == "none"
     assert "(`kms:Decrypt`, `kms:GenerateDataKey`)" in SECTION
+
+
+def test_resource_star_is_the_key_itself_only_in_a_key_policy() -> None:
+    """In a key policy Resource '*' means that key (KMS's rule): it passes; in a role policy it does not."""
+    statement = {"Sid": "Use", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": "*"}
+    document = {"policy": json.dumps({"Statement": [statement]})}
+    assert wildcard_resources_justified("aws:kms/key:Key", "k", document) == []
+    (violation,) = wildcard_resources_justified(ROLE_POLICY, "p", document)
+    assert "kms:Decrypt" in violation

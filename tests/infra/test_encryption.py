@@ -551,3 +551,15 @@ def test_resource_star_is_the_key_itself_only_in_a_key_policy() -> None:
     assert wildcard_resources_justified("aws:kms/key:Key", "k", document) == []
     (violation,) = wildcard_resources_justified(ROLE_POLICY, "p", document)
     assert "kms:Decrypt" in violation
+
+
+def test_state_machine_role_uses_the_key_for_its_own_state_machine_only() -> None:
+    """Step Functions' role may use the key only with its state machine's ARN as encryption context."""
+    run = program("bounded-action", "none", KEY)
+    (machine,) = run.of_type("aws:sfn/stateMachine:StateMachine")
+    (policy,) = [r for r in run.of_type(ROLE_POLICY) if r.name.endswith("-states-policy")]
+    (grant,) = key_grants(json.loads(policy.inputs["policy"])["Statement"])
+    expected = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{machine.inputs['name']}"
+    assert grant["Condition"] == {
+        "StringEquals": {"kms:EncryptionContext:aws:states:stateMachineArn": expected}
+    }

@@ -669,9 +669,19 @@ def own_answer(question: str, given: Mapping[str, Any]) -> st.SearchStrategy[Any
         "canary_percent": lambda: st.sampled_from([0, 1, 99, 100]) | st.integers(0, 100),
         "opensearch": st.booleans,
         "retention_days": lambda: st.sampled_from(RETENTION_DAYS),
+        "kms_key": lambda: kms_keys(given["aws_region"]),
         "stacks": lambda: st.lists(STACK_NAMES, min_size=1, max_size=6, unique=True),
     }
     return own[question]()
+
+
+def kms_keys(region: str) -> st.SearchStrategy[str]:
+    """The keys a stack in ``region`` may use: none, create, or a key ARN of its region and partition."""
+    arn = f"arn:{region_partition(region)}:kms:{region}:{ACCOUNT_ID}:key/"
+    key_ids = st.one_of(
+        st.uuids().map(str), st.from_regex(r"[0-9a-f]{32}", fullmatch=True).map(lambda hexa: f"mrk-{hexa}")
+    )
+    return st.one_of(st.sampled_from(["none", "create"]), key_ids.map(lambda key: arn + key))
 
 
 def _at_least(approval: float) -> st.SearchStrategy[float]:
@@ -763,6 +773,15 @@ for _question, *_bad in (
     ("pii_action", "redact"),
     ("canary_percent", -1, 101),
     ("retention_days", 0, 31, 10000, -1),
+    (
+        "kms_key",
+        "",
+        "None",
+        "alias/support-ops",
+        "1234abcd-12ab-34cd-56ef-1234567890ab",
+        f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:alias/support-ops",
+        f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab\n",
+    ),
     ("stacks", [], None, "dev, prod", ["Prod"], ["s" * 33], ["dev", "dev"], ["dev prod"], ["dev\n"], [5]),
 ):
     corruption(_replace(_question, *_bad))
@@ -786,6 +805,15 @@ def _role_description_broken(draw: st.DrawFn, answers: dict[str, Any]) -> tuple[
         }[how]
     answers["roles"] = roles
     return f"role {role!r} {how}", "roles"
+
+
+@corruption
+def _key_of_another_region(draw: st.DrawFn, answers: dict[str, Any]) -> tuple[str, str]:
+    """A key ARN of a region other than the stack's: AWS services use a key only in its own region."""
+    region = answers["aws_region"]
+    other = "eu-west-1" if region != "eu-west-1" else "us-east-1"
+    answers["kms_key"] = f"arn:aws:kms:{other}:{ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    return f"kms_key of {other} in {region}", "kms_key"
 
 
 @corruption

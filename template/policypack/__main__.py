@@ -57,25 +57,23 @@ def _resource_policy(name: str, check: Check) -> ResourceValidationPolicy:
     return ResourceValidationPolicy(name=name, description=_summary(check), validate=validate)
 
 
-def policies(spec_path: Path = PROJECT_ROOT / "assistant.yaml") -> list[Policy]:
-    """One policy per invariant, bound to the project's spec."""
-    from governed_assistant import every_step_has_one_policy, load_spec, resource_checks
-
-    spec = load_spec(spec_path)
-
-    def validate_stack(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _stack_policy(check: Callable[[list[_Resource]], list[str]], name: str) -> StackValidationPolicy:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         resources = [_Resource(r.resource_type, r.name, r.props) for r in args.resources]
-        for violation in every_step_has_one_policy(resources):
+        for violation in check(resources):
             report_violation(violation, None)
 
+    return StackValidationPolicy(name=name, description=_summary(check), validate=validate)
+
+
+def policies(spec_path: Path = PROJECT_ROOT / "assistant.yaml") -> list[Policy]:
+    """One policy per invariant, bound to the project's spec."""
+    from governed_assistant import every_step_has_one_policy, load_spec, resource_checks, stores_share_one_key
+
+    spec = load_spec(spec_path)
     built: list[Policy] = [_resource_policy(name, check) for name, check in resource_checks(spec).items()]
-    built.append(
-        StackValidationPolicy(
-            name="every-step-has-one-policy",
-            description=_summary(every_step_has_one_policy),
-            validate=validate_stack,
-        )
-    )
+    built.append(_stack_policy(every_step_has_one_policy, "every-step-has-one-policy"))
+    built.append(_stack_policy(stores_share_one_key, "stores-share-one-key"))
     return built
 
 

@@ -284,6 +284,7 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
                     "Type": "type",
                     "Validators": ("validators", {"Type": "type", "Content": "content"}),
                     "RetrievalRoleArn": "retrievalRoleArn",
+                    "KmsKeyIdentifier": "kmsKeyIdentifier",
                     "Tags": "tags",
                 },
             ),
@@ -298,6 +299,7 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
                 {
                     "ConfigurationVersion": "configurationVersion",
                     "Description": "description",
+                    "KmsKeyIdentifier": "kmsKeyIdentifier",
                     "Tags": "tags",
                 },
             ),
@@ -507,7 +509,15 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
         (
             "events",
             "CreateEventBus",
-            pick(i, {"Name": "name", "Description": "description", "Tags": tag_list()}),
+            pick(
+                i,
+                {
+                    "Name": "name",
+                    "Description": "description",
+                    "KmsKeyIdentifier": "kmsKeyIdentifier",
+                    "Tags": tag_list(),
+                },
+            ),
         )
     ],
     "aws:cloudwatch/eventRule:EventRule": lambda i: [
@@ -846,6 +856,49 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
             ),
         )
     ],
+    # The key's policy goes through parliament (POLICY_DOCUMENTS); here its other fields. Rotation and
+    # the deletion window are separate calls (EnableKeyRotation, ScheduleKeyDeletion).
+    "aws:kms/key:Key": lambda i: [
+        (
+            "kms",
+            "CreateKey",
+            pick(
+                i,
+                {
+                    "Policy": "policy",
+                    "Description": "description",
+                    "KeyUsage": "keyUsage",
+                    "KeySpec": "customerMasterKeySpec",
+                    "Tags": tag_list("TagKey", "TagValue"),
+                },
+            ),
+        ),
+        *(
+            [
+                (
+                    "kms",
+                    "EnableKeyRotation",
+                    {"KeyId": UNCHECKED, "RotationPeriodInDays": int(i["rotationPeriodInDays"])},
+                )
+            ]
+            if i.get("rotationPeriodInDays") is not None
+            else []
+        ),
+        *(
+            [
+                (
+                    "kms",
+                    "ScheduleKeyDeletion",
+                    {"KeyId": UNCHECKED, "PendingWindowInDays": int(i["deletionWindowInDays"])},
+                )
+            ]
+            if i.get("deletionWindowInDays") is not None
+            else []
+        ),
+    ],
+    "aws:kms/alias:Alias": lambda i: [
+        ("kms", "CreateAlias", {"AliasName": i.get("name"), "TargetKeyId": UNCHECKED}),
+    ],
     "aws:lambda/function:Function": lambda i: [
         (
             "lambda",
@@ -1048,6 +1101,8 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
                     "MasterUsername": "masterUsername",
                     "ManageMasterUserPassword": "manageMasterUserPassword",
                     "StorageEncrypted": "storageEncrypted",
+                    "KmsKeyId": "kmsKeyId",
+                    "MasterUserSecretKmsKeyId": "masterUserSecretKmsKeyId",
                     "BackupRetentionPeriod": "backupRetentionPeriod",
                     "DeletionProtection": "deletionProtection",
                     "EnableHttpEndpoint": "enableHttpEndpoint",
@@ -1219,6 +1274,14 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
                         or None
                     ),
                     "tracingConfiguration": ("tracingConfiguration", {"enabled": "enabled"}),
+                    "encryptionConfiguration": (
+                        "encryptionConfiguration",
+                        {
+                            "type": "type",
+                            "kmsKeyId": "kmsKeyId",
+                            "kmsDataKeyReusePeriodSeconds": "kmsDataKeyReusePeriodSeconds",
+                        },
+                    ),
                     "tags": tag_list("key", "value"),
                 },
             ),

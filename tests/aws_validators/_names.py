@@ -174,6 +174,10 @@ RULES: Mapping[str, NameRule] = {
     "aws:sfn/stateMachine:StateMachine": NameRule(
         "name", 80, r"[0-9A-Za-z_-]+", "botocore states CreateStateMachine name", prefix_prop="namePrefix"
     ),
+    # The KMS API reference (CreateAlias): 1-256 characters, "alias/" then letters, digits, / _ -.
+    "aws:kms/alias:Alias": NameRule(
+        "name", 256, r"alias/[a-zA-Z0-9/_-]+", "botocore kms CreateAlias AliasName", prefix_prop="namePrefix"
+    ),
     "aws:sns/topic:Topic": NameRule(
         "name", 256, r"[A-Za-z0-9_-]+(\.fifo)?", "botocore sns CreateTopic Name", prefix_prop="namePrefix"
     ),
@@ -189,6 +193,7 @@ UNNAMED: Mapping[str, str] = {
     "aws:appconfig/deployment:Deployment": "AWS numbers it",
     "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion": "AWS numbers it",
     "aws:bedrock/guardrailVersion:GuardrailVersion": "AWS numbers it",
+    "aws:kms/key:Key": "AWS gives it an id; its alias names it",
     "aws:lambda/invocation:Invocation": "a call, not a resource",
     "aws:opensearch/domainPolicy:DomainPolicy": "part of its domain",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "part of its bucket",

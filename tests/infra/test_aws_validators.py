@@ -125,6 +125,15 @@ def longest_slug_run(backend: str, _: Path) -> MockRun:
     )
 
 
+KMS_KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def kms_key_run(kms_key: str, backend: str, _: Path) -> MockRun:
+    """Every store encrypted with the stack's key (created, or brought by ARN), the Firehose sink on."""
+    spec = make_spec("insights-to-action", kms_key=kms_key, retrieval={"backend": backend})
+    return build(spec, telemetry_sink="firehose")
+
+
 CASES: dict[str, Callable[[Path], MockRun]] = {
     **{f"preset-{preset}": partial(preset_run, preset) for preset in PRESETS},
     **{f"backend-{backend}": partial(backend_run, backend) for backend in BACKENDS[1:]},
@@ -133,9 +142,13 @@ CASES: dict[str, Callable[[Path], MockRun]] = {
     "dependencies-layer": dependencies_layer_run,
     # With the longest slug and stack name the spec allows, every name must still fit.
     **{f"longest-slug-{backend}": partial(longest_slug_run, backend) for backend in BACKENDS},
+    # The stack's key: the key's policy through parliament, each store's key field through botocore.
+    **{f"kms-create-{backend}": partial(kms_key_run, "create", backend) for backend in BACKENDS},
+    "kms-arn-pgvector": partial(kms_key_run, KMS_KEY_ARN, "pgvector"),
+    "kms-arn-knowledge-base": partial(kms_key_run, KMS_KEY_ARN, "knowledge-base"),
 }
 """Every program shape: each preset, each retrieval backend ("none" is the bounded-action
-preset's), answer mode, the stack settings, a published layer, the longest names."""
+preset's), answer mode, the stack settings, a published layer, the longest names, the stack's key."""
 
 
 @pytest.fixture(scope="module")

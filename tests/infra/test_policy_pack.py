@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -35,12 +36,10 @@ TABLE = "aws:dynamodb/table:Table"
 STEP_POLICY = "governed-step-"  # each execution step's role policy is named governed-step-<step>
 
 
-@pytest.fixture(scope="module")
-def analyzer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
-    """The pack served from a project directory, as ``pulumi preview --policy-pack policypack`` serves it."""
-    project = tmp_path_factory.mktemp("project")
+def _serve(project: Path, document: dict[str, Any]) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """The pack served from ``project``, with ``document`` as its assistant.yaml."""
     shutil.copytree(PACK, project / "policypack")
-    (project / "assistant.yaml").write_text(render_spec_yaml(preset_document()))
+    (project / "assistant.yaml").write_text(render_spec_yaml(document))
     process = subprocess.Popen(
         [sys.executable, "-u", "policypack"],
         cwd=project,
@@ -59,6 +58,12 @@ def analyzer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[analyzer_pb2_
     finally:
         process.kill()
         process.communicate(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def analyzer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """The pack served from a project directory, as ``pulumi preview --policy-pack policypack`` serves it."""
+    yield from _serve(tmp_path_factory.mktemp("project"), preset_document())
 
 
 def _wire_value(value: Any) -> Any:
@@ -197,3 +202,36 @@ def test_make_preview_and_up_pass_the_pack() -> None:
     for verb in ("preview", "up"):
         (line,) = [line for line in recipes.splitlines() if line.startswith(f"\tpulumi {verb} ")]
         assert "--policy-pack policypack" in line
+
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.fixture(scope="module")
+def kms_analyzer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """The pack of a project whose assistant.yaml sets ``kms_key`` to a key's ARN."""
+    yield from _serve(tmp_path_factory.mktemp("kms-project"), {**preset_document(), "kms_key": KEY})
+
+
+def test_pack_with_kms_key_passes_its_program_and_blocks_a_store_off_the_key(
+    kms_analyzer: analyzer_pb2_grpc.AnalyzerStub,
+) -> None:
+    """With kms_key set, the program on that key passes; a table on DynamoDB's own key is blocked, and so is a
+    stack whose log groups name two keys."""
+    run = build(make_spec(kms_key=KEY))
+    assert [m for r in run.resources if r.custom for m in analyze(kms_analyzer, r)] == []
+    assert analyze_stack(kms_analyzer, [r for r in run.resources if r.custom]) == []
+    table = run.of_type(TABLE)[0]
+    off_key = RegisteredResource(
+        table.urn, table.type, table.name, table.parent, True,
+        {**table.inputs, "serverSideEncryption": {"enabled": True}},
+    )  # fmt: skip
+    (message,) = analyze(kms_analyzer, off_key)
+    assert "serverSideEncryption.kmsKeyArn" in message and KEY in message
+    group = run.of_type("aws:cloudwatch/logGroup:LogGroup")[0]
+    other = KEY.replace("1234abcd", "99999999")
+    moved = RegisteredResource(
+        group.urn, group.type, group.name, group.parent, True, {**group.inputs, "kmsKeyId": other}
+    )
+    stack = [moved if r is group else r for r in run.resources if r.custom]
+    assert any("2 different keys" in m for m in analyze_stack(kms_analyzer, stack))

@@ -62,6 +62,7 @@ BAD_ANSWERS = [
     ),
     pytest.param({"project_slug": "My App"}, "project_slug", "not a valid project slug", id="slug"),
     pytest.param({"retention_days": 31}, "retention_days", "retention period", id="retention"),
+    pytest.param({"kms_key": "alias/support-ops"}, "kms_key", "an alias names a key", id="kms-key-alias"),
     pytest.param({"stacks": ["dev", "dev"]}, "stacks", "duplicate stack", id="stacks"),
     pytest.param({"pii_entities": ["SSN"]}, "pii_entities", "'SSN'", id="pii"),
     pytest.param(
@@ -148,6 +149,7 @@ def test_copy_valid_answer_file_renders_its_answers(template_repo: Path, tmp_pat
         "project_name": "Billing Desk",
         "approval_threshold": 0.6,
         "retention_days": 90,
+        "kms_key": "create",
         "stacks": "[dev, staging]",
         "identity_provider": "oidc",
     }
@@ -160,6 +162,7 @@ def test_copy_valid_answer_file_renders_its_answers(template_repo: Path, tmp_pat
         ["dev", "staging"],
     )
     assert spec["observability"]["retention_days"] == 90
+    assert spec["kms_key"] == "create"
     assert spec["identity"]["issuer"] == "https://login.example.com/"
 
 

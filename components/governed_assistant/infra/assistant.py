@@ -40,6 +40,7 @@ from governed_assistant.infra.approval_subscriptions import ApprovalSubscription
 from governed_assistant.infra.conversation import ConversationLayer, ConversationLayerArgs
 from governed_assistant.infra.decision_delivery import delivery_stream_name
 from governed_assistant.infra.decision_index import INDEX_PATTERN
+from governed_assistant.infra.encryption import stack_key
 from governed_assistant.infra.entrypoints import HANDLERS
 from governed_assistant.infra.execution import (
     INSIGHTS_PATTERN,
@@ -180,6 +181,16 @@ class GovernedAssistant(pulumi.ComponentResource):
         self._region = aws.get_region_output(opts=invoke_opts).region
         self._account = aws.get_caller_identity_output(opts=invoke_opts).account_id
         self._partition = aws.get_partition_output(opts=invoke_opts).partition
+        # The stack's key (assistant.yaml's kms_key), first: every layer encrypts with it.
+        self._key_arn = stack_key(
+            name,
+            self._spec,
+            stack=self._stack,
+            partition=self._partition,
+            region=self._region,
+            account=self._account,
+            parent=self,
+        )
         code = self._create_code(args["code"])
         namespace = args.get("metrics_namespace", DEFAULT_METRICS_NAMESPACE)
         telemetry, stream_arn = self._telemetry(args.get("telemetry_sink", "log"))
@@ -279,6 +290,9 @@ class GovernedAssistant(pulumi.ComponentResource):
         }
         if "rollout_strategy" in args:
             rollout_args["strategy"] = args["rollout_strategy"]
+        key_arn = self._key_arn
+        if key_arn is not None:
+            rollout_args["kms_key_arn"] = key_arn
         rollout = RolloutLayer(f"{name}-rollout", rollout_args, child)
         flags_environment = {
             ENV_APPCONFIG_APPLICATION: rollout.application_id,
@@ -303,6 +317,8 @@ class GovernedAssistant(pulumi.ComponentResource):
             reasoning_args["daily_token_budget"] = args["daily_token_budget"]
         if stream_arn is not None:
             reasoning_args["decision_stream_arn"] = stream_arn
+        if key_arn is not None:
+            reasoning_args["kms_key_arn"] = key_arn
         reasoning = ReasoningLayer(f"{name}-reasoning", reasoning_args, child)
 
         execution_args: ExecutionLayerArgs = {
@@ -327,6 +343,8 @@ class GovernedAssistant(pulumi.ComponentResource):
             execution_args["insight_handler"] = HANDLERS["insight"]
         if stream_arn is not None:
             execution_args["decision_stream_arn"] = stream_arn
+        if key_arn is not None:
+            execution_args["kms_key_arn"] = key_arn
         execution = ExecutionLayer(f"{name}-execution", execution_args, child)
 
         conversation_args: ConversationLayerArgs = {
@@ -353,6 +371,8 @@ class GovernedAssistant(pulumi.ComponentResource):
                 conversation_args[key] = args[key]
         if stream_arn is not None:
             conversation_args["decision_stream_arn"] = stream_arn
+        if key_arn is not None:
+            conversation_args["kms_key_arn"] = key_arn
         conversation = ConversationLayer(f"{name}-conversation", conversation_args, child)
 
         # Lists of known length, so observability creates its filters and alarms without apply().
@@ -381,6 +401,8 @@ class GovernedAssistant(pulumi.ComponentResource):
         }
         if "search_master_user_arn" in args:
             observability_args["master_user_arn"] = args["search_master_user_arn"]
+        if key_arn is not None:
+            observability_args["kms_key_arn"] = key_arn
         observability = ObservabilityLayer(f"{name}-observability", observability_args, child)
         return conversation, reasoning, execution, observability
 

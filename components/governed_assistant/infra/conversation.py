@@ -93,6 +93,9 @@ class ConversationLayerArgs(TypedDict):
     """The execution layer's bus, where the function puts "job accepted"."""
     protect_data: bool
     """Protect the user pool (``storage.data_options``, and its deletion protection); on for production."""
+    kms_key_arn: NotRequired[pulumi.Input[str]]
+    """The stack's key (``kms_key`` in assistant.yaml): every store, log group and function of the
+    layer is encrypted with it, and the roles may use it; AWS's keys without it."""
     table_names: NotRequired[Mapping[str, pulumi.Input[str]]]
     """``{"jobs": ..., "approvals": ..., "event_bus": ...}``: the names the function's variables
     carry (``GovernedAssistant`` passes them); the ARNs above otherwise, which the APIs accept too."""
@@ -238,6 +241,7 @@ class ConversationLayer(pulumi.ComponentResource):
             timeout=TIMEOUT_SECONDS,
             memory_mb=MEMORY_MB,
             retention_days=self._spec.observability.retention_days,
+            kms_key_arn=args.get("kms_key_arn"),
         )
         return governed_function(f"{self._name}-api", settings, parent=self, tags=self._tags)
 
@@ -331,6 +335,7 @@ class ConversationLayer(pulumi.ComponentResource):
             f"{self._name}-access-logs",
             name=f"/aws/apigateway/{physical_name(self._spec.slug, self._stack, 'api-access', limit=64)}",
             retention_in_days=self._spec.observability.retention_days,
+            kms_key_id=args.get("kms_key_arn"),
             tags=self._tags,
             opts=child,
         )

@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from governed_assistant.infra.decision_index import INDEX_PREFIX
+from governed_assistant.infra.encryption import key_use
 from governed_assistant.infra.functions import (
     FunctionSettings,
     LambdaCode,
@@ -61,6 +62,8 @@ class DecisionDeliverySettings:
     region: pulumi.Input[str]
     partition: pulumi.Input[str]
     account: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str] | None = None
+    """The stack's key (``kms_key``); None keeps AWS's keys."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ def create_decision_delivery(
         f"{name}-delivery-logs",
         name_prefix=f"/aws/kinesisfirehose/{physical_name(spec.slug, stack, limit=64)}-",
         retention_in_days=spec.observability.retention_days,
+        kms_key_id=settings.kms_key_arn,
         tags=dict(settings.tags),
         opts=child,
     )
@@ -139,6 +143,8 @@ def create_decision_delivery(
                     "Action": ["logs:PutLogEvents"],
                     "Resource": pulumi.Output.concat(delivery_logs.arn, ":*"),
                 },
+                # The failed-events bucket is encrypted with the stack's key when it has one.
+                *key_use(settings.kms_key_arn),
             ]
         ),
         opts=child,
@@ -148,7 +154,9 @@ def create_decision_delivery(
         name=delivery_stream_name(spec.slug, stack),
         destination="opensearch",
         server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
-            enabled=True, key_type="AWS_OWNED_CMK"
+            enabled=True,
+            key_type="AWS_OWNED_CMK" if settings.kms_key_arn is None else "CUSTOMER_MANAGED_CMK",
+            key_arn=settings.kms_key_arn,
         ),
         opensearch_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationArgs(
             domain_arn=domain.arn,
@@ -232,6 +240,7 @@ def _create_transform(
             timeout=TRANSFORM_TIMEOUT_SECONDS,
             memory_mb=TRANSFORM_MEMORY_MB,
             retention_days=spec.observability.retention_days,
+            kms_key_arn=settings.kms_key_arn,
         ),
         parent=parent,
         tags=settings.tags,
@@ -298,6 +307,7 @@ def _create_failed_events_bucket(
         protect=settings.protect,
         tags=settings.tags,
         parent=parent,
+        key_arn=settings.kms_key_arn,
     )
     # Failed documents are kept as long as the index would have kept them.
     retention = settings.spec.observability.retention_days

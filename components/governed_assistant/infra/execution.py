@@ -64,6 +64,9 @@ class ExecutionLayerArgs(TypedDict):
     decision_stream_arn: NotRequired[pulumi.Input[str]]
     """The Firehose stream the functions put decision events on (``firehose`` telemetry sink);
     left out with the log sink, and then no function may touch Firehose."""
+    kms_key_arn: NotRequired[pulumi.Input[str]]
+    """The stack's key (``kms_key`` in assistant.yaml): every store, log group and function of the
+    layer is encrypted with it, and the roles may use it; AWS's keys without it."""
     insight_handler: NotRequired[str]
     """The insight function's handler; required by Pattern C (``insights-to-action``), unused elsewhere."""
 
@@ -124,19 +127,32 @@ class ExecutionLayer(pulumi.ComponentResource):
             )
         protect = args["protect_data"]
         tags = self._tags
+        key_arn = args.get("kms_key_arn")
         jobs = create_job_table(
-            self, f"{name}-jobs", ("pk", "sk"), ttl="expiresAt", protect=protect, tags=tags
+            self, f"{name}-jobs", ("pk", "sk"), ttl="expiresAt", protect=protect, tags=tags, key_arn=key_arn
         )
         approvals = create_job_table(
-            self, f"{name}-approvals", ("pk", "sk"), ttl="expiresAt", protect=protect, tags=tags
+            self,
+            f"{name}-approvals",
+            ("pk", "sk"),
+            ttl="expiresAt",
+            protect=protect,
+            tags=tags,
+            key_arn=key_arn,
         )
         # Protected too: without its records a retried step could run an action twice.
         idempotency = create_job_table(
-            self, f"{name}-idempotency", ("id",), ttl="expiration", protect=protect, tags=tags
+            self,
+            f"{name}-idempotency",
+            ("id",),
+            ttl="expiration",
+            protect=protect,
+            tags=tags,
+            key_arn=key_arn,
         )
         topic = aws.sns.Topic(
             f"{name}-approvals",
-            kms_master_key_id="alias/aws/sns",
+            kms_master_key_id=key_arn if key_arn is not None else "alias/aws/sns",
             tags=self._tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -171,6 +187,7 @@ class ExecutionLayer(pulumi.ComponentResource):
             resources=resources,
             values=values,
             tags=tags,
+            kms_key_arn=key_arn,
         )
         functions: dict[Step, aws.lambda_.Function] = {}
         log_groups: list[aws.cloudwatch.LogGroup] = []
@@ -185,8 +202,11 @@ class ExecutionLayer(pulumi.ComponentResource):
             functions=functions,
             reason_arn=args["reason_function_arn"],
             tags=tags,
+            key_arn=key_arn,
         )
-        bus = create_job_trigger(self, name, slug=self._spec.slug, state_machine=state_machine, tags=tags)
+        bus = create_job_trigger(
+            self, name, slug=self._spec.slug, state_machine=state_machine, tags=tags, key_arn=key_arn
+        )
         function_names = [functions[step].name for step in STEPS]
         group_names = [group.name for group in log_groups]
         if insights:
@@ -204,6 +224,7 @@ class ExecutionLayer(pulumi.ComponentResource):
                     bus=bus,
                     decision_stream_arn=stream_arn,
                     tags=self._tags,
+                    kms_key_arn=key_arn,
                 ),
             )
             function_names.append(insight.name)

@@ -19,6 +19,8 @@ from typing import Any, Literal, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from governed_assistant.infra.steps import KEY_USE_ACTIONS, KEY_USE_SID
+
 # pulumi_aws 7.x warns (DeprecationWarning) while it loads its lambda_ and s3 packages, about
 # renamed resources this code never uses; under `filterwarnings = error` the first test to
 # touch them would fail for it. Load both once, quietly.
@@ -125,6 +127,9 @@ class FunctionSettings:
     timeout: int
     memory_mb: int
     retention_days: int
+    kms_key_arn: pulumi.Input[str] | None = None
+    """The stack's key (``kms_key``): it encrypts the log group and the environment, and the role
+    may use it (``encryption.key_use``); None keeps AWS's keys."""
 
 
 def governed_function(
@@ -139,14 +144,19 @@ def governed_function(
         f"{name}-logs",
         name=f"/aws/lambda/{settings.function_name}",
         retention_in_days=settings.retention_days,
+        kms_key_id=settings.kms_key_arn,
         tags=dict(tags),
         opts=pulumi.ResourceOptions(parent=parent),
     )
+    statements = [*settings.statements(pulumi.Output.concat(log_group.arn, ":*"))]
+    if settings.kms_key_arn is not None:
+        # The stores the function reads and writes are encrypted with the stack's key.
+        statements.append(allow(KEY_USE_SID, KEY_USE_ACTIONS, settings.kms_key_arn))
     policy = aws.iam.RolePolicy(
         f"{name}-policy",
         name=settings.policy_name,
         role=settings.role.id,
-        policy=policy_document(settings.statements(pulumi.Output.concat(log_group.arn, ":*"))),
+        policy=policy_document(statements),
         opts=pulumi.ResourceOptions(parent=parent),
     )
     code = settings.code
@@ -162,6 +172,7 @@ def governed_function(
         timeout=settings.timeout,
         memory_size=settings.memory_mb,
         environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(settings.environment)),
+        kms_key_arn=settings.kms_key_arn,
         tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
         logging_config=aws.lambda_.FunctionLoggingConfigArgs(
             log_format="JSON",

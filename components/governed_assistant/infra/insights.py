@@ -56,6 +56,8 @@ class InsightSettings:
     bus: aws.cloudwatch.EventBus
     decision_stream_arn: pulumi.Input[str] | None
     tags: Mapping[str, str]
+    kms_key_arn: pulumi.Input[str] | None = None
+    """The stack's key (``kms_key``); None keeps AWS's keys."""
 
 
 def create_insight_trigger(
@@ -103,6 +105,7 @@ def create_insight_trigger(
             timeout=TIMEOUT_SECONDS,
             memory_mb=MEMORY_MB,
             retention_days=spec.observability.retention_days,
+            kms_key_arn=settings.kms_key_arn,
         ),
         parent=parent,
         tags=tags,

@@ -29,7 +29,7 @@ from governed_assistant.infra.steps import (
     step_grants,
 )
 from governed_assistant.runtime.identity.constants import TENANT_ID_PATTERN
-from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.spec.model import KMS_KEY_CREATE, KMS_KEY_NONE, AssistantSpec
 from governed_assistant.wire import APPROVAL_TENANT_ATTRIBUTE, CONSOLE_ROUTES
 
 ResourceCheck = Callable[[str, str, Mapping[str, Any]], list[str]]
@@ -113,14 +113,17 @@ def no_wildcard_actions(resource_type: str, name: str, inputs: Mapping[str, Any]
 
 
 def wildcard_resources_justified(resource_type: str, name: str, inputs: Mapping[str, Any]) -> list[str]:
-    """``Resource: "*"`` only for actions AWS authorizes on nothing narrower (the catalog's allow-list)."""
+    """``Resource: "*"`` only for actions AWS authorizes on nothing narrower (the catalog's allow-list),
+    and in a KMS key policy, where it means that key."""
     statements, problems = _statements(resource_type, name, inputs)
+    # In a key policy, Resource "*" is the key itself (a key policy can name no other resource).
+    is_key_policy = resource_type == catalog.KEY
     for statement in filter(_allows, statements):
         if "NotResource" in statement:
             problems.append(
                 f"{resource_type} {name!r}: {_label(statement)} uses NotResource; list the resources instead"
             )
-        if "*" not in _as_list(statement.get("Resource")):
+        if is_key_policy or "*" not in _as_list(statement.get("Resource")):
             continue
         unjustified = sorted(
             str(action)
@@ -157,7 +160,7 @@ def _grant_resource_problem(grant: Grant, resource: str) -> str | None:
 
 def step_roles_match_grants(resource_type: str, name: str, inputs: Mapping[str, Any]) -> list[str]:
     """A step's policy is exactly its row of ``STEP_GRANTS`` plus logs and traces (and, optionally,
-    ``OPTIONAL_GRANTS``: Firehose for decision events); its role trusts Lambda."""
+    ``OPTIONAL_GRANTS``: Firehose for decision events, the stack's key); its role trusts Lambda."""
     if resource_type == catalog.ROLE:
         tags = inputs.get("tags") or {}
         if STEP_TAG not in tags:
@@ -178,7 +181,7 @@ def step_roles_match_grants(resource_type: str, name: str, inputs: Mapping[str, 
     step = policy_name.removeprefix(STEP_POLICY_PREFIX)
     if step not in STEPS:
         return [f"{resource_type} {name!r}: {policy_name!r} names no step; steps are {list(STEPS)}"]
-    expected = {grant.sid: grant for grant in step_grants(step, telemetry=True)}
+    expected = {grant.sid: grant for grant in step_grants(step, telemetry=True, key=True)}
     optional = {grant.sid for grant in OPTIONAL_GRANTS}
     statements, problems = _statements(resource_type, name, inputs)
     seen: set[str] = set()
@@ -472,6 +475,90 @@ def approval_subscriptions_name_one_tenant(
     return problems
 
 
+# ---------------------------------------------------------------------- the stack's key
+
+# A KMS key by its ARN: an alias (alias/aws/sns) or an AWS-owned key would not be the stack's key.
+_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-zA-Z-]+$")
+
+
+def _at(inputs: Mapping[str, Any], path: Sequence[str]) -> Any:
+    value: Any = inputs
+    for part in path:
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _named_keys(resource_type: str, inputs: Mapping[str, Any]) -> tuple[list[tuple[str, Any]], list[str]]:
+    """Where a store names its key and what it names there, and what it says that keeps it off the key."""
+    if resource_type == catalog.BUCKET_ENCRYPTION:
+        named, off = [], []
+        for index, rule in enumerate(_as_list(inputs.get("rules"))):
+            default = _at(rule, ("applyServerSideEncryptionByDefault",)) or {}
+            where = f"rules[{index}].applyServerSideEncryptionByDefault"
+            named.append((f"{where}.kmsMasterKeyId", default.get("kmsMasterKeyId")))
+            if default.get("sseAlgorithm") != "aws:kms":
+                off.append(f"{where}.sseAlgorithm is {default.get('sseAlgorithm')!r}, not 'aws:kms'")
+            if _at(rule, ("bucketKeyEnabled",)) is not True:
+                off.append(f"rules[{index}].bucketKeyEnabled is off (every object would call KMS)")
+        return (named or [("rules", None)]), off
+    if resource_type == catalog.SERVERLESS_SECURITY_POLICY:
+        if inputs.get("type") != "encryption":
+            return [], []
+        try:
+            document = json.loads(str(inputs.get("policy")))
+        except json.JSONDecodeError:
+            return [("policy.KmsARN", None)], ["the policy is not valid JSON"]
+        document = document if isinstance(document, Mapping) else {}
+        off = ["policy.AWSOwnedKey is true"] if document.get("AWSOwnedKey") is not False else []
+        return [("policy.KmsARN", document.get("KmsARN"))], off
+    named = [(".".join(path), _at(inputs, path)) for path in catalog.KEY_PATHS.get(resource_type, ())]
+    off = [
+        f"{'.'.join(path)} is {_at(inputs, path)!r}, not {wanted!r}"
+        for path, wanted in catalog.KEY_COMPANIONS.get(resource_type, {}).items()
+        if _at(inputs, path) != wanted
+    ]
+    return named, off
+
+
+def stores_use_the_key(
+    resource_type: str, name: str, inputs: Mapping[str, Any], *, kms_key: str
+) -> list[str]:
+    """With ``kms_key`` set, every store, log group, queue, topic, stream, secret and function names the
+    stack's key (the spec's ARN, or with ``create`` the key the stack creates)."""
+    if kms_key == KMS_KEY_NONE:
+        return []
+    named, off = _named_keys(resource_type, inputs)
+    expected = "the key assistant.yaml's kms_key names" if kms_key == KMS_KEY_CREATE else repr(kms_key)
+    problems = [
+        f"{resource_type} {name!r}: {where} is {value!r}, not {expected}; encrypt it with the stack's key "
+        "(the layer's kms_key_arn)"
+        for where, value in named
+        if not (isinstance(value, str) and _KEY_ARN.fullmatch(value))
+        or (kms_key != KMS_KEY_CREATE and value != kms_key)
+    ]
+    problems += [
+        f"{resource_type} {name!r}: {problem}; with kms_key set it must use the stack's key"
+        for problem in off
+    ]
+    return problems
+
+
+def stores_share_one_key(resources: Iterable[ResourceLike]) -> list[str]:
+    """Stack-wide: every store that names a KMS key names the same one (with ``create``, the stack's)."""
+    users: dict[str, list[str]] = {}
+    for resource in resources:
+        named, _ = _named_keys(resource.type, resource.inputs)
+        for _where, value in named:
+            if isinstance(value, str) and _KEY_ARN.fullmatch(value):
+                users.setdefault(value, []).append(resource.name)
+    if len(users) < 2:
+        return []
+    listed = "; ".join(f"{key}: {sorted(names)[:3]}" for key, names in sorted(users.items()))
+    return [
+        f"the stack's stores name {len(users)} different keys ({listed}); they must all use the stack's key"
+    ]
+
+
 # ---------------------------------------------------------------------- all together
 
 
@@ -491,6 +578,7 @@ def resource_checks(spec: AssistantSpec) -> dict[str, ResourceCheck]:
         "log-groups-retained": partial(log_groups_retained, days=spec.observability.retention_days),
         "topics-encrypted": topics_encrypted,
         "approval-subscriptions-name-one-tenant": approval_subscriptions_name_one_tenant,
+        "stores-use-the-key": partial(stores_use_the_key, kms_key=spec.kms_key),
     }
 
 
@@ -503,4 +591,4 @@ def check_resources(resources: Sequence[ResourceLike], spec: AssistantSpec) -> l
         for check in checks
         for violation in check(resource.type, resource.name, resource.inputs)
     ]
-    return violations + every_step_has_one_policy(resources)
+    return violations + every_step_has_one_policy(resources) + stores_share_one_key(resources)

@@ -68,6 +68,7 @@ GRANT_RESOURCE_SERVICES: Final[Mapping[str, str]] = MappingProxyType(
         "guardrail": "bedrock",
         "flags": "appconfig",
         "decision_stream": "firehose",
+        "stack_key": "kms",
     }
 )
 
@@ -83,3 +84,48 @@ HOSTED_CONFIGURATION: Final = "aws:appconfig/hostedConfigurationVersion:HostedCo
 LOG_GROUP: Final = "aws:cloudwatch/logGroup:LogGroup"
 TOPIC: Final = "aws:sns/topic:Topic"
 TOPIC_SUBSCRIPTION: Final = "aws:sns/topicSubscription:TopicSubscription"
+KEY: Final = "aws:kms/key:Key"
+
+# ---------------------------------------------------------------------- the stack's key
+# Every type that keeps data, logs, messages or configuration, and where its inputs name the KMS key
+# that encrypts it (``kms_key``): each path must name the stack's key. What else must hold for the
+# service to use that key (not its own) is beside it. S3 buckets (``BUCKET_ENCRYPTION``) and
+# OpenSearch Serverless encryption policies (``SERVERLESS_SECURITY_POLICY``) say it inside a list
+# or a JSON document, and the invariant reads them itself.
+BUCKET_ENCRYPTION: Final = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
+SERVERLESS_SECURITY_POLICY: Final = "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy"
+KEY_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = MappingProxyType(
+    {
+        "aws:dynamodb/table:Table": (("serverSideEncryption", "kmsKeyArn"),),
+        "aws:cloudwatch/logGroup:LogGroup": (("kmsKeyId",),),
+        "aws:sns/topic:Topic": (("kmsMasterKeyId",),),
+        "aws:sqs/queue:Queue": (("kmsMasterKeyId",),),
+        "aws:cloudwatch/eventBus:EventBus": (("kmsKeyIdentifier",),),
+        "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": (("serverSideEncryption", "keyArn"),),
+        "aws:kinesis/stream:Stream": (("kmsKeyId",),),
+        "aws:opensearch/domain:Domain": (("encryptAtRest", "kmsKeyId"),),
+        "aws:rds/cluster:Cluster": (("kmsKeyId",), ("masterUserSecretKmsKeyId",)),
+        "aws:secretsmanager/secret:Secret": (("kmsKeyId",),),
+        "aws:appconfig/configurationProfile:ConfigurationProfile": (("kmsKeyIdentifier",),),
+        "aws:appconfig/deployment:Deployment": (("kmsKeyIdentifier",),),
+        "aws:sfn/stateMachine:StateMachine": (("encryptionConfiguration", "kmsKeyId"),),
+        "aws:lambda/function:Function": (("kmsKeyArn",),),
+    }
+)
+KEY_COMPANIONS: Final[Mapping[str, Mapping[tuple[str, ...], object]]] = MappingProxyType(
+    {
+        "aws:dynamodb/table:Table": {("serverSideEncryption", "enabled"): True},
+        "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": {
+            ("serverSideEncryption", "enabled"): True,
+            ("serverSideEncryption", "keyType"): "CUSTOMER_MANAGED_CMK",
+        },
+        "aws:kinesis/stream:Stream": {("encryptionType",): "KMS"},
+        "aws:opensearch/domain:Domain": {("encryptAtRest", "enabled"): True},
+        "aws:rds/cluster:Cluster": {("storageEncrypted",): True},
+        "aws:sfn/stateMachine:StateMachine": {
+            ("encryptionConfiguration", "type"): "CUSTOMER_MANAGED_KMS_KEY"
+        },
+    }
+)

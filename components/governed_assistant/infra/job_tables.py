@@ -27,8 +27,10 @@ def create_job_table(
     ttl: str,
     protect: bool,
     tags: Mapping[str, str],
+    key_arn: pulumi.Input[str] | None = None,
 ) -> aws.dynamodb.Table:
-    """The table ``name``: on-demand, encrypted, point-in-time recovery on, items expiring on ``ttl``."""
+    """The table ``name``: on-demand, encrypted (with ``key_arn``, else DynamoDB's key), point-in-time
+    recovery on, items expiring on ``ttl``."""
     # Jobs and approvals are keyed "<tenant>#<id>": no query can be written that reads
     # them without naming a tenant.
     return aws.dynamodb.Table(
@@ -40,7 +42,7 @@ def create_job_table(
         point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(
             enabled=True, recovery_period_in_days=PITR_RECOVERY_DAYS
         ),
-        server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
+        server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True, kms_key_arn=key_arn),
         ttl=aws.dynamodb.TableTtlArgs(attribute_name=ttl, enabled=True),
         deletion_protection_enabled=protect,
         tags=dict(tags),

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
+from governed_assistant.infra.encryption import key_use
 from governed_assistant.infra.functions import policy_document, service_role
 from governed_assistant.wire import JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE, JOB_RULE_NAME, JOB_TARGET_ID
 
@@ -24,10 +25,13 @@ def create_job_trigger(
     slug: str,
     state_machine: aws.sfn.StateMachine,
     tags: Mapping[str, str],
+    key_arn: pulumi.Input[str] | None = None,
 ) -> aws.cloudwatch.EventBus:
     """``<name>-bus``, the rule ``<name>-job-accepted`` and its target ``<name>-start-job``."""
     child = pulumi.ResourceOptions(parent=parent)
-    bus = aws.cloudwatch.EventBus(f"{name}-bus", tags=dict(tags), opts=child)
+    # Jobs on the bus (and the rule's pattern and target) are encrypted with the stack's key when it
+    # has one: the key's policy lets EventBridge use it for this account's buses.
+    bus = aws.cloudwatch.EventBus(f"{name}-bus", kms_key_identifier=key_arn, tags=dict(tags), opts=child)
     rule = aws.cloudwatch.EventRule(
         f"{name}-job-accepted",
         name=JOB_RULE_NAME,
@@ -58,7 +62,9 @@ def create_job_trigger(
                     "Effect": "Allow",
                     "Action": ["states:StartExecution"],
                     "Resource": state_machine.arn,
-                }
+                },
+                # An encrypted state machine's input is encrypted with the stack's key as it starts.
+                *key_use(key_arn),
             ]
         ),
         opts=child,
@@ -67,7 +73,10 @@ def create_job_trigger(
     # retries, the event lands in this queue, where an alarm or a person finds it.
     dead_letters = aws.sqs.Queue(
         f"{name}-unstarted",
-        sqs_managed_sse_enabled=True,
+        # The stack's key when it has one (its policy lets EventBridge use it for this account's
+        # rules, ``encryption.key_policy``); SQS's own key otherwise.
+        sqs_managed_sse_enabled=key_arn is None,
+        kms_master_key_id=key_arn,
         message_retention_seconds=14 * 24 * 3600,
         tags=dict(tags),
         opts=child,

@@ -73,6 +73,9 @@ class ObservabilityLayerArgs(TypedDict):
     """Where alarms notify (SNS topic ARNs encrypted with a key CloudWatch may use); may be empty."""
     protect_data: bool
     """Protect the domain and the failed-events bucket (``storage.data_options``); on for production."""
+    kms_key_arn: NotRequired[pulumi.Input[str]]
+    """The stack's key (``kms_key`` in assistant.yaml): every store, log group and function of the
+    layer is encrypted with it, and the roles may use it; AWS's keys without it."""
 
 
 class ObservabilityLayer(pulumi.ComponentResource):
@@ -193,6 +196,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
                 size=args["domain"],
                 protect=args["protect_data"],
                 tags=self._tags,
+                kms_key_arn=args.get("kms_key_arn"),
             ),
         )
         delivery = create_decision_delivery(
@@ -211,6 +215,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
                 region=self._region,
                 partition=self._partition,
                 account=self._account,
+                kms_key_arn=args.get("kms_key_arn"),
             ),
         )
         return delivery, search

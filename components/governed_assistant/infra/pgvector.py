@@ -90,6 +90,7 @@ class VectorDatabase(RetrievalStore):
         args = self._args
         schema_sql = args["schema_sql"]
         protect = args["protect_data"]
+        key_arn = args.get("kms_key_arn")
         cluster_id = physical_name(self._slug, self._stack, "vectors", limit=63)
         child = pulumi.ResourceOptions(parent=self)
         # Created here, so the PostgreSQL log keeps the spec's retention rather than forever.
@@ -97,6 +98,7 @@ class VectorDatabase(RetrievalStore):
             f"{self._name}-postgresql-logs",
             name=f"/aws/rds/cluster/{cluster_id}/postgresql",
             retention_in_days=args["retention_days"],
+            kms_key_id=key_arn,
             tags=self._tags,
             opts=child,
         )
@@ -109,7 +111,10 @@ class VectorDatabase(RetrievalStore):
             database_name=self._slug,
             master_username=DB_MASTER_USER,
             manage_master_user_password=True,
+            # The stack's key, when it has one, for the data, its snapshots and the owner's secret.
+            master_user_secret_kms_key_id=key_arn,
             storage_encrypted=True,
+            kms_key_id=key_arn,
             # The Data API: functions query over HTTPS with IAM and a secret, outside any VPC.
             enable_http_endpoint=True,
             serverlessv2_scaling_configuration=aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
@@ -143,6 +148,7 @@ class VectorDatabase(RetrievalStore):
             name_prefix=f"governed/{physical_name(self._slug, self._stack, limit=64)}/reader-",
             description=f"Credentials of {DB_READER_ROLE}, the RLS-bound role the reason function uses.",
             recovery_window_in_days=0 if not protect else 30,
+            kms_key_id=key_arn,
             tags=self._tags,
             opts=child,
         )

@@ -126,6 +126,9 @@ class ReasoningLayerArgs(TypedDict):
     warmup_handler: NotRequired[str]
     """The strict tools' warm-up, invoked on deploy when the spec has actions;
     ``governed_assistant.handlers.warmup.handler`` by default."""
+    kms_key_arn: NotRequired[pulumi.Input[str]]
+    """The stack's key (``kms_key`` in assistant.yaml): every store, log group and function of the
+    layer is encrypted with it, and the roles may use it; AWS's keys without it."""
     flags_arn: NotRequired[pulumi.Input[str]]
     """The rollout flags' AppConfig configuration ARN: the reason step reads the canary variant and the
     breaker settings there; its identifiers reach it through ``environment``. Without it, the reason
@@ -226,7 +229,7 @@ class ReasoningLayer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         store = self._create_retrieval(args, role)
-        usage = self._create_usage_table(protect=args["protect_data"])
+        usage = self._create_usage_table(protect=args["protect_data"], key_arn=args.get("kms_key_arn"))
         stream = args.get("decision_stream_arn")
         guardrail = guardrail_identifier(args["guardrail_arn"], args["guardrail_version"])
         statements = [
@@ -311,6 +314,7 @@ class ReasoningLayer(pulumi.ComponentResource):
             timeout=WARMUP_TIMEOUT_SECONDS,
             memory_mb=256,
             retention_days=self._spec.observability.retention_days,
+            kms_key_arn=args.get("kms_key_arn"),
         )
         function, _ = governed_function(f"{self._name}-warmup", settings, parent=self, tags=self._tags)
         return aws.lambda_.Invocation(
@@ -322,7 +326,7 @@ class ReasoningLayer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _create_usage_table(self, *, protect: bool) -> aws.dynamodb.Table:
+    def _create_usage_table(self, *, protect: bool, key_arn: pulumi.Input[str] | None) -> aws.dynamodb.Table:
         # Counters, rebuilt within a day if lost; but until then every tenant's daily token budget
         # starts again, so a production stack protects them like its other tables. Encrypted and
         # recoverable like every table of the stack. Records expire after USAGE_RETENTION_DAYS.
@@ -338,7 +342,9 @@ class ReasoningLayer(pulumi.ComponentResource):
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(
                 enabled=True, recovery_period_in_days=PITR_RECOVERY_DAYS
             ),
-            server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
+            server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(
+                enabled=True, kms_key_arn=key_arn
+            ),
             ttl=aws.dynamodb.TableTtlArgs(attribute_name="expiresAt", enabled=True),
             deletion_protection_enabled=protect,
             tags=self._tags,
@@ -371,6 +377,8 @@ class ReasoningLayer(pulumi.ComponentResource):
             "embedding_model_id": args.get("embedding_model_id", EMBEDDING_MODEL_ID),
             "protect_data": args["protect_data"],
         }
+        if "kms_key_arn" in args:
+            common["kms_key_arn"] = args["kms_key_arn"]
         child = pulumi.ResourceOptions(parent=self)
         if backend == "pgvector":
             return VectorDatabase(
@@ -417,5 +425,6 @@ class ReasoningLayer(pulumi.ComponentResource):
             timeout=TIMEOUT_SECONDS,
             memory_mb=MEMORY_MB,
             retention_days=self._spec.observability.retention_days,
+            kms_key_arn=args.get("kms_key_arn"),
         )
         return governed_function(f"{self._name}-reason", settings, parent=self, tags=self._tags)

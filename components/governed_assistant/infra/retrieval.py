@@ -17,11 +17,12 @@ and where to look (``environment``); the reasoning layer adds both to the reason
 
 from __future__ import annotations
 
-from typing import Any, Final, TypedDict
+from typing import Any, Final, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from governed_assistant.infra.encryption import key_use
 from governed_assistant.infra.functions import (
     FunctionSettings,
     LambdaCode,
@@ -71,6 +72,8 @@ class RetrievalArgs(TypedDict):
     """The Bedrock embedding model, e.g. ``amazon.titan-embed-text-v2:0`` (1024 dimensions)."""
     protect_data: bool
     """Protect the store's data (``storage.data_options``); on for production."""
+    kms_key_arn: NotRequired[pulumi.Input[str]]
+    """The stack's key (``kms_key``): it encrypts the store, its bucket and its setup function."""
 
 
 class SearchCollectionArgs(RetrievalArgs):
@@ -144,9 +147,17 @@ class RetrievalStore(pulumi.ComponentResource):
             timeout=SETUP_TIMEOUT_SECONDS,
             memory_mb=256,
             retention_days=self._base_args["retention_days"],
+            kms_key_arn=self._base_args.get("kms_key_arn"),
         )
         function, _ = governed_function(f"{self._name}-setup", settings, parent=self, tags=self._tags)
         return function
+
+
+def serverless_encryption(scope: list[dict[str, Any]], key_arn: pulumi.Input[str] | None) -> dict[str, Any]:
+    """The collection's encryption policy: the stack's key, or an AWS-owned key without one."""
+    if key_arn is None:
+        return {"Rules": scope, "AWSOwnedKey": True}
+    return {"Rules": scope, "AWSOwnedKey": False, "KmsARN": key_arn}
 
 
 class SearchCollection(RetrievalStore):
@@ -167,7 +178,7 @@ class SearchCollection(RetrievalStore):
             f"{self._name}-encryption",
             name=collection_name,
             type="encryption",
-            policy=pulumi.Output.json_dumps({"Rules": scope, "AWSOwnedKey": True}),
+            policy=pulumi.Output.json_dumps(serverless_encryption(scope, self._args.get("kms_key_arn"))),
             opts=child,
         )
         # No VPC here: the endpoint is public, and every request still needs SigV4 from a
@@ -276,6 +287,7 @@ class SearchCollection(RetrievalStore):
             protect=self._args["protect_data"],
             tags=self._tags,
             parent=self,
+            key_arn=self._args.get("kms_key_arn"),
         )
         policy = aws.iam.RolePolicy(
             f"{self._name}-kb-policy",
@@ -287,6 +299,8 @@ class SearchCollection(RetrievalStore):
                     allow("Vectors", ["aoss:APIAccessAll"], collection.arn),
                     allow("ListDocuments", ["s3:ListBucket"], bucket.arn),
                     allow("ReadDocuments", ["s3:GetObject"], pulumi.Output.concat(bucket.arn, "/*")),
+                    # The documents are encrypted with the stack's key when it has one.
+                    *key_use(self._args.get("kms_key_arn")),
                 ]
             ),
             opts=pulumi.ResourceOptions(parent=self),

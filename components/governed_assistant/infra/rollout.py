@@ -120,6 +120,8 @@ class RolloutLayerArgs(TypedDict):
     """How flag changes roll out; ``default_strategy(<stack>)`` when left out (production is slower)."""
     flags: NotRequired[dict[str, Any]]
     """The initial flags document; ``build_flags_document(spec)`` (the runtime's) when left out."""
+    kms_key_arn: NotRequired[pulumi.Input[str]]
+    """The stack's key (``kms_key``): it encrypts the hosted flags and their deployments."""
 
 
 class RolloutLayer(pulumi.ComponentResource):
@@ -147,6 +149,7 @@ class RolloutLayer(pulumi.ComponentResource):
         strategy_settings = args.get("strategy") or default_strategy(self._stack)
         check_strategy(strategy_settings)
         document = args.get("flags") or build_flags_document(self._spec)
+        self._key_arn = args.get("kms_key_arn")
 
         application = aws.appconfig.Application(
             f"{name}-app",
@@ -169,6 +172,7 @@ class RolloutLayer(pulumi.ComponentResource):
             configuration_version=version.version_number.apply(str),
             deployment_strategy_id=strategy.id,
             description="the flags document built from assistant.yaml",
+            kms_key_identifier=self._key_arn,
             tags=self._tags,
             # AppConfig reads the environment's alarms, with the monitor role, while the deployment
             # runs: the policy (and, through it, the alarms) must exist before the first one starts.
@@ -272,6 +276,7 @@ class RolloutLayer(pulumi.ComponentResource):
             description="Powertools Feature Flags: shadow mode, kill switch, canary, circuit breaker",
             location_uri="hosted",
             type=PROFILE_TYPE,
+            kms_key_identifier=self._key_arn,
             validators=[
                 aws.appconfig.ConfigurationProfileValidatorArgs(
                     type="JSON_SCHEMA", content=json.dumps(FLAGS_JSON_SCHEMA, sort_keys=True)

@@ -71,6 +71,8 @@ class SearchDomainSettings:
     size: DomainSize
     protect: bool
     tags: Mapping[str, str]
+    kms_key_arn: pulumi.Input[str] | None = None
+    """The stack's key (``kms_key``); None keeps AWS's keys."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ def create_search_domain(parent: pulumi.Resource, name: str, settings: SearchDom
             timeout=SETUP_TIMEOUT_SECONDS,
             memory_mb=SETUP_MEMORY_MB,
             retention_days=spec.observability.retention_days,
+            kms_key_arn=settings.kms_key_arn,
         ),
         parent=parent,
         tags=settings.tags,
@@ -172,7 +175,7 @@ def _create_domain(
         ebs_options=aws.opensearch.DomainEbsOptionsArgs(
             ebs_enabled=True, volume_size=size["volume_gb"], volume_type="gp3"
         ),
-        encrypt_at_rest=aws.opensearch.DomainEncryptAtRestArgs(enabled=True),
+        encrypt_at_rest=aws.opensearch.DomainEncryptAtRestArgs(enabled=True, kms_key_id=settings.kms_key_arn),
         node_to_node_encryption=aws.opensearch.DomainNodeToNodeEncryptionArgs(enabled=True),
         domain_endpoint_options=aws.opensearch.DomainDomainEndpointOptionsArgs(
             enforce_https=True, tls_security_policy=TLS_POLICY

@@ -57,6 +57,8 @@ class StepLambdaSettings:
     values: Mapping[ResourceKey, pulumi.Input[str]]
     """What a step's environment variable carries for a resource it is granted (a table's name...)."""
     tags: Mapping[str, str]
+    kms_key_arn: pulumi.Input[str] | None = None
+    """The stack's key (``kms_key``): ``functions.governed_function`` encrypts with it and grants its use."""
 
 
 def create_step_lambda(
@@ -105,6 +107,7 @@ def create_step_lambda(
         timeout=step_timeout(spec, step),
         memory_mb=MEMORY_MB,
         retention_days=spec.observability.retention_days,
+        kms_key_arn=settings.kms_key_arn,
     )
     return governed_function(f"{name}-{label}", function_settings, parent=parent, tags=tags)
 

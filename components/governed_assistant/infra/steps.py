@@ -30,7 +30,7 @@ class ExecutionLayerError(GovernanceError):
 # "*" is reserved for actions AWS offers no resource-level permission for.
 ResourceKey = Literal[
     "jobs_table", "approvals_table", "idempotency_table", "approval_topic", "guardrail", "flags",
-    "decision_stream", "own_log_group", "*",
+    "decision_stream", "stack_key", "own_log_group", "*",
 ]  # fmt: skip
 
 # The inline policy of step ``s`` is named ``STEP_POLICY_PREFIX + s``: the invariants find it by name.
@@ -115,12 +115,25 @@ BASELINE_GRANTS: Final[tuple[Grant, ...]] = (
 TELEMETRY_GRANT: Final = Grant(
     "DecisionEvents", ("firehose:PutRecordBatch",), "decision_stream", "send decision events to Firehose"
 )
-OPTIONAL_GRANTS: Final[tuple[Grant, ...]] = (TELEMETRY_GRANT,)
+# Only when assistant.yaml sets ``kms_key``: the stores a step reads and writes are encrypted with
+# the stack's key, so its role (every function's, ``functions.governed_function``) may use that key.
+KEY_USE_ACTIONS: Final = ("kms:Decrypt", "kms:GenerateDataKey")
+KEY_USE_SID: Final = "StackKey"
+KEY_GRANT: Final = Grant(
+    KEY_USE_SID, KEY_USE_ACTIONS, "stack_key", "read and write the stores encrypted with the stack's key"
+)
+OPTIONAL_GRANTS: Final[tuple[Grant, ...]] = (TELEMETRY_GRANT, KEY_GRANT)
 
 
-def step_grants(step: Step, *, telemetry: bool = False) -> tuple[Grant, ...]:
-    """Everything step ``step``'s role may do: its own grants, the baseline, and Firehose if ``telemetry``."""
-    return (*STEP_GRANTS[step], *BASELINE_GRANTS, *((TELEMETRY_GRANT,) if telemetry else ()))
+def step_grants(step: Step, *, telemetry: bool = False, key: bool = False) -> tuple[Grant, ...]:
+    """Everything step ``step``'s role may do: its own grants, the baseline, Firehose if ``telemetry``
+    and the stack's key if ``key``."""
+    return (
+        *STEP_GRANTS[step],
+        *BASELINE_GRANTS,
+        *((TELEMETRY_GRANT,) if telemetry else ()),
+        *((KEY_GRANT,) if key else ()),
+    )
 
 
 # How ASL placeholders name the step functions ("${GateFunctionArn}", "${EXECUTOR_ARN}"...):

@@ -56,6 +56,7 @@ QUESTION_PATHS: dict[str, tuple[PathPart, ...]] = {
     "canary_percent": ("rollout", "canary_percent"),
     "opensearch": ("observability", "opensearch"),
     "retention_days": ("observability", "retention_days"),
+    "kms_key": ("kms_key",),
     "stacks": ("stacks",),
 }
 
@@ -87,6 +88,10 @@ _SECTION_COMMENTS = {
     "guardrails": "Bedrock Guardrails on the input and on the output.",
     "rollout": "Start in shadow mode (decide and record, never execute), then canary by tenant.",
     "observability": "Decision events to OpenSearch; log retention in days.",
+    "kms_key": (
+        "The key every store, log group, queue and topic is encrypted with: none (AWS's keys), "
+        "create (one per stack, rotated yearly) or a key ARN of this region."
+    ),
     "stacks": "One Pulumi stack per entry (Pulumi.<stack>.yaml).",
     "actions": "What the model may propose. Each has actions/<name>.py; `make scaffold` adds missing ones.",
 }
@@ -195,6 +200,7 @@ def spec_from_answers(
             "opensearch": answers.get("opensearch", True),
             "retention_days": answers.get("retention_days", 30),
         },
+        "kms_key": answers.get("kms_key", "none"),
         "stacks": answers.get("stacks", ["dev", "prod"]),
         "actions": actions,
     }

@@ -47,6 +47,13 @@ _MODEL_ID = re.compile(
     r"|([a-z]{2}\.)?[a-z0-9-]+\.[\w.:-]+)$"
 )
 _CLAIM = re.compile(r"^[A-Za-z][A-Za-z0-9_:./-]{0,127}$")
+# A KMS key ARN in any partition (aws, aws-cn, aws-us-gov...): a key id, or a multi-Region key's (mrk-...).
+_KMS_KEY_ARN = re.compile(
+    r"^arn:aws[a-z-]*:kms:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d:\d{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$"
+)
+# ``kms_key``'s words: no customer-managed key, or one the stack creates.
+KMS_KEY_NONE: Final = "none"
+KMS_KEY_CREATE: Final = "create"
 # What each pattern above asks for, in words: a refusal says this, never the regular expression.
 PATTERN_WORDS: Final = {
     _STACK.pattern: (
@@ -246,6 +253,23 @@ class Observability(StrictModel):
         return value
 
 
+def _kms_key(value: str) -> str:
+    if value in (KMS_KEY_NONE, KMS_KEY_CREATE) or _KMS_KEY_ARN.fullmatch(value):
+        return value
+    if value.startswith("alias/") or ":alias/" in value:
+        problem = "an alias names a key only until it is moved to another; give the key's ARN"
+    else:
+        problem = "it is neither 'none', 'create' nor a KMS key ARN"
+    raise ValueError(
+        f"{value!r} is not a kms_key: {problem}; use 'none' (AWS-owned and AWS-managed keys), 'create' "
+        "(one customer-managed key per stack) or a key's ARN "
+        "(e.g. 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab')"
+    )
+
+
+KmsKey = Annotated[str, AfterValidator(_kms_key)]
+
+
 class AssistantSpec(StrictModel):
     """The single source of truth for a governed assistant's infrastructure and runtime."""
 
@@ -268,6 +292,9 @@ class AssistantSpec(StrictModel):
     guardrails: Guardrails = Guardrails()
     rollout: Rollout = Rollout()
     observability: Observability = Observability()
+    # The key every data store, log group, queue and topic is encrypted with: 'none' (AWS-owned and
+    # AWS-managed keys), 'create' (one customer-managed key per stack) or an existing key's ARN.
+    kms_key: KmsKey = KMS_KEY_NONE
     stacks: list[Annotated[str, Field(pattern=_STACK.pattern)]] = Field(
         default_factory=lambda: ["dev", "prod"], min_length=1
     )
@@ -280,6 +307,11 @@ class AssistantSpec(StrictModel):
 
     def action(self, name: str) -> Action | None:
         return next((action for action in self.actions if action.name == name), None)
+
+    @property
+    def kms_key_arn(self) -> str | None:
+        """The ARN ``kms_key`` names; None for 'none' and for 'create' (the stack makes that key)."""
+        return None if self.kms_key in (KMS_KEY_NONE, KMS_KEY_CREATE) else self.kms_key
 
     @property
     def resource_types(self) -> list[str]:
@@ -302,11 +334,29 @@ def cross_field_problems(spec: AssistantSpec) -> list[Problem]:
     region = region_problem(spec.model_id, spec.region)
     if region is not None:
         problems.append(Problem(("model_id",), region))
+    problems += _kms_key_problems(spec)
     problems += _identity_problems(spec.identity)
     problems += _role_problems(spec)
     problems += _action_problems(spec)
     problems += _duplicates(spec.stacks, ("stacks",), "stack")
     return problems
+
+
+def _kms_key_problems(spec: AssistantSpec) -> list[Problem]:
+    """A key is regional: every store the stack creates in ``region`` needs a key of that region."""
+    if spec.kms_key_arn is None:
+        return []
+    key_region = spec.kms_key_arn.split(":")[3]
+    if key_region == spec.region:
+        return []
+    return [
+        Problem(
+            ("kms_key",),
+            f"the key is in {key_region}, the stack in region {spec.region}; AWS services use a key "
+            f"only in its own region: give a key (or a multi-Region key's replica) in {spec.region}, "
+            "or 'create'",
+        )
+    ]
 
 
 def _identity_problems(identity: Identity) -> list[Problem]:

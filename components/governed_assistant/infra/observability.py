@@ -31,7 +31,7 @@ from governed_assistant.infra.alarms import ROLLBACK_ALARMS, AlarmSettings, crea
 from governed_assistant.infra.dashboard import create_dashboard, create_decision_chain_query
 from governed_assistant.infra.decision_delivery import DecisionDeliverySettings, create_decision_delivery
 from governed_assistant.infra.execution import check_archive
-from governed_assistant.infra.functions import LambdaCode, service_role
+from governed_assistant.infra.functions import FunctionVpc, LambdaCode, service_role
 from governed_assistant.infra.search_domain import (
     DomainSize,
     SearchDomain,
@@ -69,6 +69,9 @@ class ObservabilityLayerArgs(TypedDict):
     """Where alarms notify (SNS topic ARNs encrypted with a key CloudWatch may use); may be empty."""
     protect_data: bool
     """Protect the domain and the failed-events bucket (``storage.data_options``); on for production."""
+    search_vpc: NotRequired[FunctionVpc]
+    """``network: vpc``: the domain's subnets and group (HTTPS from the functions only); Firehose then
+    delivers through the functions' subnets and group (``code["vpc"]``). A public domain without it."""
 
 
 class ObservabilityLayer(pulumi.ComponentResource):
@@ -185,6 +188,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
                 size=args["domain"],
                 protect=args["protect_data"],
                 tags=self._tags,
+                vpc=args.get("search_vpc"),
             ),
         )
         stream = create_decision_delivery(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Final, TypedDict
+from typing import Final, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -74,6 +74,8 @@ class VectorDatabaseArgs(RetrievalArgs):
     """The cluster's capacity."""
     db_subnet_group_name: pulumi.Input[str] | None
     """The cluster's subnets; None uses the default VPC's."""
+    db_security_group_ids: NotRequired[Sequence[pulumi.Input[str]] | None]
+    """The cluster's security groups (``network: vpc``); None uses the VPC's default group."""
 
 
 class VectorDatabase(RetrievalStore):
@@ -116,6 +118,7 @@ class VectorDatabase(RetrievalStore):
                 min_capacity=args["database"]["min_capacity"], max_capacity=args["database"]["max_capacity"]
             ),
             db_subnet_group_name=args["db_subnet_group_name"],
+            vpc_security_group_ids=args.get("db_security_group_ids"),
             backup_retention_period=BACKUP_RETENTION_DAYS,
             copy_tags_to_snapshot=True,
             enabled_cloudwatch_logs_exports=["postgresql"],

@@ -87,6 +87,10 @@ _SECTION_COMMENTS = {
     "guardrails": "Bedrock Guardrails on the input and on the output.",
     "rollout": "Start in shadow mode (decide and record, never execute), then canary by tenant.",
     "observability": "Decision events to OpenSearch; log retention in days.",
+    "network": (
+        "public: functions and data stores on AWS's public endpoints; vpc: functions in private subnets "
+        "reaching AWS only through VPC endpoints, data stores inside the VPC (README: Private network)."
+    ),
     "stacks": "One Pulumi stack per entry (Pulumi.<stack>.yaml).",
     "actions": "What the model may propose. Each has actions/<name>.py; `make scaffold` adds missing ones.",
 }
@@ -195,6 +199,7 @@ def spec_from_answers(
             "opensearch": answers.get("opensearch", True),
             "retention_days": answers.get("retention_days", 30),
         },
+        "network": answers.get("network", "public"),
         "stacks": answers.get("stacks", ["dev", "prod"]),
         "actions": actions,
     }

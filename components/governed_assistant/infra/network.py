@@ -23,6 +23,7 @@ with OpenSearch on: the transformation puts records back on the stream (and, wit
 
 from __future__ import annotations
 
+import warnings
 from typing import Final, TypedDict
 
 import pulumi
@@ -30,6 +31,12 @@ import pulumi_aws as aws
 
 from governed_assistant.infra.functions import FunctionVpc, physical_name
 from governed_assistant.spec.model import AssistantSpec
+
+# pulumi_aws 7.x warns (DeprecationWarning) while it loads its ec2 package, about a renamed
+# resource this code never uses (as functions.py says of lambda_ and s3). Load it once, quietly.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    _LOADED = (aws.ec2.Vpc,)
 
 VPC_CIDR: Final = "10.0.0.0/16"
 # One private subnet per zone; /20 leaves room for every function's network interfaces.

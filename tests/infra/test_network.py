@@ -404,3 +404,19 @@ def test_nothing_public_violation_reported_in_vpc_mode_only(
 def test_nothing_public_compliant_resource_passes(resource_type: str, inputs: Mapping[str, Any]) -> None:
     """A resource kept inside the VPC has no violation."""
     assert nothing_public_in_vpc_mode(resource_type, "r", inputs, spec=vpc_spec()) == []
+
+
+def test_readme_private_network_names_each_interface_endpoint() -> None:
+    """The README's "Private network" names every interface endpoint some configuration creates."""
+    from governed_assistant.infra.network import interface_services
+
+    from tests.conftest import REPO_ROOT
+
+    text = (REPO_ROOT / "template" / "README.md.jinja").read_text(encoding="utf-8")
+    section = text.split("### Private network", 1)[1].split("\n### ", 1)[0]
+    specs = [vpc_spec(retrieval={"backend": b}) for b in BACKENDS]
+    created = {service for spec in specs for service in interface_services(spec)}
+    named = {service for service in created if f"`{service}`" in section}
+    assert named == created
+    # "the default assistant has seven"
+    assert len(interface_services(vpc_spec())) == 7 and "has seven" in section

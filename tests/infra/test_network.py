@@ -420,3 +420,22 @@ def test_readme_private_network_names_each_interface_endpoint() -> None:
     assert named == created
     # "the default assistant has seven"
     assert len(interface_services(vpc_spec())) == 7 and "has seven" in section
+
+
+def test_security_group_text_rule_refuses_what_ec2_refuses() -> None:
+    """EC2's rule for group and rule descriptions: an apostrophe, or 256 characters, is refused."""
+    from tests.aws_validators._documented import _security_group
+
+    assert list(_security_group({"description": "Functions: HTTPS to the VPC endpoints; S3"})) == []
+    assert len(list(_security_group({"description": "the functions' group"}))) == 1
+    assert len(list(_security_group({"egress": [{"fromPort": 443, "description": "x" * 256}]}))) == 1
+
+
+def test_rendered_spec_says_network_with_its_comment() -> None:
+    """A new project's assistant.yaml carries ``network: public`` under a comment naming both modes."""
+    from governed_assistant.spec.answers import render_spec_yaml, spec_from_answers
+
+    text = render_spec_yaml(spec_from_answers({"project_name": "Support"}))
+    comment, value = text.split("\nnetwork:", 1)[0].rsplit("\n", 1)[1], text.split("\nnetwork:", 1)[1]
+    assert value.startswith(" public\n")
+    assert comment.startswith("# public:") and "vpc:" in comment

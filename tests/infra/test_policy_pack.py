@@ -9,11 +9,13 @@ enforcement level, and the SDK's (de)serialisation of properties are all the rea
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -35,12 +37,11 @@ TABLE = "aws:dynamodb/table:Table"
 STEP_POLICY = "governed-step-"  # each execution step's role policy is named governed-step-<step>
 
 
-@pytest.fixture(scope="module")
-def analyzer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
-    """The pack served from a project directory, as ``pulumi preview --policy-pack policypack`` serves it."""
-    project = tmp_path_factory.mktemp("project")
+@contextlib.contextmanager
+def _serve(project: Path, spec_text: str) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """The pack served from ``project`` with ``spec_text`` as its assistant.yaml."""
     shutil.copytree(PACK, project / "policypack")
-    (project / "assistant.yaml").write_text(render_spec_yaml(preset_document()))
+    (project / "assistant.yaml").write_text(spec_text)
     process = subprocess.Popen(
         [sys.executable, "-u", "policypack"],
         cwd=project,
@@ -59,6 +60,22 @@ def analyzer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[analyzer_pb2_
     finally:
         process.kill()
         process.communicate(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def analyzer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """The pack served from a project directory, as ``pulumi preview --policy-pack policypack`` serves it."""
+    with _serve(tmp_path_factory.mktemp("project"), render_spec_yaml(preset_document())) as stub:
+        yield stub
+
+
+@pytest.fixture(scope="module")
+def vpc_analyzer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """The pack of a project whose assistant.yaml says ``network: vpc``."""
+    with _serve(
+        tmp_path_factory.mktemp("vpc"), render_spec_yaml({**preset_document(), "network": "vpc"})
+    ) as stub:
+        yield stub
 
 
 def _wire_value(value: Any) -> Any:
@@ -151,6 +168,20 @@ def test_pack_blocks_a_stack_missing_a_step_policy(
     remaining = [r for r in program.resources if r.custom and r is not dropped]
     (message,) = analyze_stack(analyzer, remaining)
     assert repr(str(dropped.inputs["name"]).removeprefix(STEP_POLICY)) in message
+
+
+def test_pack_guards_vpc_mode(vpc_analyzer: analyzer_pb2_grpc.AnalyzerStub) -> None:
+    """With network: vpc the program passes the pack, and a function taken out of the VPC is blocked."""
+    program = build(make_spec(network="vpc"))
+    problems = [
+        f"{r.type} {r.name}: {m}" for r in program.resources if r.custom for m in analyze(vpc_analyzer, r)
+    ]
+    assert problems == []
+    function = program.of_type("aws:lambda/function:Function")[0]
+    public = {key: value for key, value in function.inputs.items() if key != "vpcConfig"}
+    broken = RegisteredResource(function.urn, function.type, function.name, function.parent, True, public)
+    (message,) = analyze(vpc_analyzer, broken)
+    assert "runs outside the VPC" in message
 
 
 def test_policy_pack_files_are_template_owned() -> None:

@@ -2,6 +2,8 @@
 
 Children, in the order they are built (each a child of this component, named ``<name>-<part>``):
 
+0. ``PrivateNetwork`` - only with ``network: vpc``: the VPC every function runs in (it travels
+   with the code, ``LambdaCode["vpc"]``) and the data stores sit in.
 1. ``SpecGuardrail`` - the Bedrock guardrail; the conversation, reasoning and execution
    layers all apply it, so it comes first and is handed to each.
 2. ``RolloutLayer`` - the AppConfig flags, and the alarms AppConfig watches while it rolls a

@@ -1,7 +1,9 @@
 """``VectorDatabase``: the ``pgvector`` retrieval store, Aurora Serverless v2 (PostgreSQL).
 
 The Data API (``rds-data``) serves every query over HTTPS, authorized by IAM and a
-Secrets Manager secret, so no function needs a VPC. Tenant isolation is row-level security,
+Secrets Manager secret, so no function needs a VPC. With ``network: vpc`` the cluster is in the
+private network's subnet group and security group, and the functions still query it through the
+Data API (its interface endpoint, ``rds-data``). Tenant isolation is row-level security,
 which the table owner bypasses: the migration function (the store's setup function) applies
 the schema as the owner, whose password RDS manages in Secrets Manager, and sets the
 password of ``governed_reader``, the RLS-bound role, into a secret of its own. That reader

@@ -60,6 +60,53 @@ def tag_list(key: str = "Key", value: str = "Value") -> Callable[[Inputs], Any]:
     return lambda values: [{key: k, value: v} for k, v in (values.get("tags") or {}).items()] or None
 
 
+def ids(prop: str) -> Callable[[Inputs], Any]:
+    """A list of ids (subnets, groups): its length is checked, not the mock ids themselves."""
+    return lambda values: [UNCHECKED] * len(values[prop]) if values.get(prop) is not None else None
+
+
+def _ip_permissions(values: Inputs, prop: str) -> list[dict[str, Any]] | None:
+    """A security group's inline rules as the IpPermissions EC2 takes (sources by id are unchecked)."""
+    rules = []
+    for rule in values.get(prop) or ():
+        described = {"Description": rule["description"]} if rule.get("description") else {}
+        permission = pick(rule, {"IpProtocol": "protocol", "FromPort": "fromPort", "ToPort": "toPort"})
+        if rule.get("cidrBlocks"):
+            permission["IpRanges"] = [{"CidrIp": cidr, **described} for cidr in rule["cidrBlocks"]]
+        if rule.get("securityGroups"):
+            permission["UserIdGroupPairs"] = [
+                {"GroupId": UNCHECKED, **described} for _ in rule["securityGroups"]
+            ]
+        if rule.get("prefixListIds"):
+            permission["PrefixListIds"] = [
+                {"PrefixListId": UNCHECKED, **described} for _ in rule["prefixListIds"]
+            ]
+        rules.append(permission)
+    return rules or None
+
+
+def _security_group(values: Inputs) -> list[Call]:
+    calls: list[Call] = [
+        (
+            "ec2",
+            "CreateSecurityGroup",
+            {
+                "GroupName": values.get("name") or UNCHECKED,
+                "Description": values.get("description"),
+                "VpcId": UNCHECKED,
+            },
+        )
+    ]
+    for operation, prop in (
+        ("AuthorizeSecurityGroupIngress", "ingress"),
+        ("AuthorizeSecurityGroupEgress", "egress"),
+    ):
+        permissions = _ip_permissions(values, prop)
+        if permissions:
+            calls.append(("ec2", operation, {"GroupId": UNCHECKED, "IpPermissions": permissions}))
+    return calls
+
+
 def key_schema(values: Inputs) -> list[dict[str, str]] | None:
     keys = [(values.get("hashKey"), "HASH"), (values.get("rangeKey"), "RANGE")]
     return [{"AttributeName": name, "KeyType": kind} for name, kind in keys if name] or None
@@ -143,6 +190,17 @@ def _opensearch_destination(values: Inputs) -> dict[str, Any] | None:
                 "S3Configuration": ("s3Configuration", _S3_DESTINATION),
                 "ProcessingConfiguration": ("processingConfiguration", _PROCESSING),
                 "CloudWatchLoggingOptions": ("cloudwatchLoggingOptions", _LOGGING_OPTIONS),
+                "VpcConfiguration": lambda v: (
+                    pick(
+                        v.get("vpcConfig"),
+                        {
+                            "SubnetIds": ids("subnetIds"),
+                            "SecurityGroupIds": ids("securityGroupIds"),
+                            "RoleARN": "roleArn",
+                        },
+                    )
+                    or None
+                ),
             },
         )
         or None
@@ -917,6 +975,13 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
                     "Layers": "layers",
                     "Environment": ("environment", {"Variables": "variables"}),
                     "TracingConfig": ("tracingConfig", {"Mode": "mode"}),
+                    "VpcConfig": lambda v: (
+                        pick(
+                            v.get("vpcConfig"),
+                            {"SubnetIds": ids("subnetIds"), "SecurityGroupIds": ids("securityGroupIds")},
+                        )
+                        or None
+                    ),
                     "LoggingConfig": (
                         "loggingConfig",
                         {
@@ -1034,6 +1099,13 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
                         "domainEndpointOptions",
                         {"EnforceHTTPS": "enforceHttps", "TLSSecurityPolicy": "tlsSecurityPolicy"},
                     ),
+                    "VPCOptions": lambda v: (
+                        pick(
+                            v.get("vpcOptions"),
+                            {"SubnetIds": ids("subnetIds"), "SecurityGroupIds": ids("securityGroupIds")},
+                        )
+                        or None
+                    ),
                     "AdvancedSecurityOptions": (
                         "advancedSecurityOptions",
                         {
@@ -1116,6 +1188,8 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
                         },
                     ),
                     "CopyTagsToSnapshot": "copyTagsToSnapshot",
+                    "DBSubnetGroupName": "dbSubnetGroupName",
+                    "VpcSecurityGroupIds": ids("vpcSecurityGroupIds"),
                     "Tags": tag_list(),
                 },
             ),
@@ -1374,6 +1448,76 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
             "sqs",
             "SetQueueAttributes",
             {**pick(i, {"QueueUrl": "queueUrl"}), "Attributes": attributes({"Policy": "policy"})(i)},
+        )
+    ],
+    "aws:ec2/vpc:Vpc": lambda i: [
+        ("ec2", "CreateVpc", pick(i, {"CidrBlock": "cidrBlock", "InstanceTenancy": "instanceTenancy"}))
+    ],
+    "aws:ec2/subnet:Subnet": lambda i: [
+        (
+            "ec2",
+            "CreateSubnet",
+            {
+                "VpcId": UNCHECKED,
+                **pick(i, {"CidrBlock": "cidrBlock", "AvailabilityZone": "availabilityZone"}),
+            },
+        )
+    ],
+    "aws:ec2/routeTable:RouteTable": lambda i: [("ec2", "CreateRouteTable", {"VpcId": UNCHECKED})],
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": lambda i: [
+        ("ec2", "AssociateRouteTable", {"RouteTableId": UNCHECKED, "SubnetId": UNCHECKED})
+    ],
+    "aws:ec2/securityGroup:SecurityGroup": _security_group,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": lambda i: [
+        (
+            "ec2",
+            "CreateVpcEndpoint",
+            {
+                "VpcId": UNCHECKED,
+                **pick(
+                    i,
+                    {
+                        "VpcEndpointType": "vpcEndpointType",
+                        "ServiceName": "serviceName",
+                        "PrivateDnsEnabled": "privateDnsEnabled",
+                        "RouteTableIds": ids("routeTableIds"),
+                        "SubnetIds": ids("subnetIds"),
+                        "SecurityGroupIds": ids("securityGroupIds"),
+                    },
+                ),
+            },
+        )
+    ],
+    "aws:opensearch/serverlessVpcEndpoint:ServerlessVpcEndpoint": lambda i: [
+        (
+            "opensearchserverless",
+            "CreateVpcEndpoint",
+            {
+                "vpcId": UNCHECKED,
+                **pick(
+                    i,
+                    {
+                        "name": "name",
+                        "subnetIds": ids("subnetIds"),
+                        "securityGroupIds": ids("securityGroupIds"),
+                    },
+                ),
+            },
+        )
+    ],
+    "aws:rds/subnetGroup:SubnetGroup": lambda i: [
+        (
+            "rds",
+            "CreateDBSubnetGroup",
+            pick(
+                i,
+                {
+                    "DBSubnetGroupName": "name",
+                    "DBSubnetGroupDescription": "description",
+                    "SubnetIds": ids("subnetIds"),
+                    "Tags": tag_list(),
+                },
+            ),
         )
     ],
 }

@@ -155,7 +155,22 @@ def _iam_size(document: Any) -> int:
     return len(re.sub(r"\s", "", text))
 
 
+# botocore, ec2 CreateSecurityGroup Description and every rule's Description: "Up to 255
+# characters in length. Valid characters: a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*".
+SECURITY_GROUP_TEXT = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{0,255}")
+
+
+def _security_group(inputs: Inputs) -> Iterator[str]:
+    rules = [*(inputs.get("ingress") or ()), *(inputs.get("egress") or ())]
+    texts = [("description", inputs.get("description"))]
+    texts += [(f"rule {rule.get('fromPort')} description", rule.get("description")) for rule in rules]
+    for what, text in texts:
+        if text is not None and not SECURITY_GROUP_TEXT.fullmatch(str(text)):
+            yield f"{what} {text!r} is over 255 characters or has characters EC2 refuses"
+
+
 RULES: Mapping[str, Callable[[Inputs], Iterator[str]]] = {
+    "aws:ec2/securityGroup:SecurityGroup": _security_group,
     "aws:lambda/function:Function": _lambda,
     "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,

@@ -148,6 +148,29 @@ RULES: Mapping[str, NameRule] = {
     "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy": NameRule(
         "name", 32, r"[a-z][a-z0-9-]+", "botocore opensearchserverless PolicyName", minimum=3
     ),
+    # botocore's opensearchserverless VpcEndpointName: 3-32, [a-z][a-z0-9-]+.
+    "aws:opensearch/serverlessVpcEndpoint:ServerlessVpcEndpoint": NameRule(
+        "name", 32, r"[a-z][a-z0-9-]+", "botocore opensearchserverless VpcEndpointName", minimum=3
+    ),
+    # EC2 User Guide, security group rules: "Names can be up to 255 characters [...] a-z, A-Z, 0-9,
+    # spaces, and ._-:/()#,@[]+=&;{}!$*", and a name cannot start with sg-.
+    "aws:ec2/securityGroup:SecurityGroup": NameRule(
+        "name",
+        255,
+        r"(?!sg-)[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]+",
+        "EC2 security group name rules",
+        prefix_prop="namePrefix",
+    ),
+    # botocore rds CreateDBSubnetGroup DBSubnetGroupName: "no more than 255 letters, numbers, periods,
+    # underscores, spaces, or hyphens. Must not be default."
+    "aws:rds/subnetGroup:SubnetGroup": NameRule(
+        "name",
+        255,
+        r"(?!default$)[a-z0-9._ -]+",
+        "botocore rds DBSubnetGroupName documentation",
+        prefix_prop="namePrefix",
+        lowercase=True,
+    ),
     "aws:rds/cluster:Cluster": NameRule(
         "clusterIdentifier", 63, _RDS_IDENTIFIER, _RDS_SOURCE.format("CreateDBCluster DBClusterIdentifier")
     ),
@@ -195,6 +218,11 @@ UNNAMED: Mapping[str, str] = {
     "aws:bedrock/guardrailVersion:GuardrailVersion": "AWS numbers it",
     "aws:kms/key:Key": "AWS gives it an id; its alias names it",
     "aws:lambda/invocation:Invocation": "a call, not a resource",
+    "aws:ec2/vpc:Vpc": "AWS gives it an id (its Name is a tag)",
+    "aws:ec2/subnet:Subnet": "AWS gives it an id",
+    "aws:ec2/routeTable:RouteTable": "AWS gives it an id",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "part of its route table",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "AWS gives it an id; named by its service",
     "aws:opensearch/domainPolicy:DomainPolicy": "part of its domain",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "part of its bucket",
     "aws:s3/bucketPolicy:BucketPolicy": "part of its bucket",

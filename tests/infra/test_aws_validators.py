@@ -134,6 +134,34 @@ def kms_key_run(kms_key: str, backend: str, _: Path) -> MockRun:
     return build(spec, telemetry_sink="firehose")
 
 
+def vpc_run(preset: str, backend: str, _: Path) -> MockRun:
+    """``network: vpc``: the private network, every function and store inside it."""
+    return build(make_spec(preset, retrieval={"backend": backend}, network="vpc"))
+
+
+def vpc_longest_run(backend: str, _: Path) -> MockRun:
+    """``network: vpc`` at the longest slug and stack name, with the Firehose sink and a two-zone domain."""
+    spec = make_spec(
+        "insights-to-action",
+        slug=LONGEST_SLUG,
+        stacks=[LONGEST_STACK],
+        retrieval={"backend": backend},
+        network="vpc",
+    )
+    return run_with_mocks(
+        lambda: GovernedAssistant(
+            spec.slug,
+            assistant_args(
+                spec,
+                telemetry_sink="firehose",
+                search_domain={"instance_type": "r7g.large.search", "instance_count": 2, "volume_gb": 50},
+            ),
+        ),
+        project=spec.slug,
+        stack=LONGEST_STACK,
+    )
+
+
 CASES: dict[str, Callable[[Path], MockRun]] = {
     **{f"preset-{preset}": partial(preset_run, preset) for preset in PRESETS},
     **{f"backend-{backend}": partial(backend_run, backend) for backend in BACKENDS[1:]},
@@ -146,6 +174,10 @@ CASES: dict[str, Callable[[Path], MockRun]] = {
     **{f"kms-create-{backend}": partial(kms_key_run, "create", backend) for backend in BACKENDS},
     "kms-arn-pgvector": partial(kms_key_run, KMS_KEY_ARN, "pgvector"),
     "kms-arn-knowledge-base": partial(kms_key_run, KMS_KEY_ARN, "knowledge-base"),
+    # network: vpc, for every preset and every retrieval backend, and at the longest names.
+    **{f"vpc-preset-{preset}": partial(vpc_run, preset, "none") for preset in PRESETS},
+    **{f"vpc-backend-{backend}": partial(vpc_run, "bounded-action", backend) for backend in BACKENDS[1:]},
+    **{f"vpc-longest-slug-{backend}": partial(vpc_longest_run, backend) for backend in BACKENDS[2:]},
 }
 """Every program shape: each preset, each retrieval backend ("none" is the bounded-action
 preset's), answer mode, the stack settings, a published layer, the longest names, the stack's key."""

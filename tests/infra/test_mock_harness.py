@@ -43,7 +43,7 @@ def test_run_with_mocks_duplicate_urns_are_reported() -> None:
 def test_run_with_mocks_unknown_invoke_fails_the_run() -> None:
     """A data source the mocks do not answer fails loudly instead of returning nothing."""
     with pytest.raises(Exception, match="the mocks do not answer invoke"):
-        run_with_mocks(lambda: aws.get_availability_zones())
+        run_with_mocks(lambda: aws.get_billing_service_account())
     assert issubclass(UnknownInvokeError, AssertionError)
 
 

@@ -9,6 +9,7 @@ enforcement level, and the SDK's (de)serialisation of properties are all the rea
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -36,10 +37,11 @@ TABLE = "aws:dynamodb/table:Table"
 STEP_POLICY = "governed-step-"  # each execution step's role policy is named governed-step-<step>
 
 
-def _serve(project: Path, document: dict[str, Any]) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
-    """The pack served from ``project``, with ``document`` as its assistant.yaml."""
+@contextlib.contextmanager
+def _serve(project: Path, spec_text: str) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """The pack served from ``project`` with ``spec_text`` as its assistant.yaml."""
     shutil.copytree(PACK, project / "policypack")
-    (project / "assistant.yaml").write_text(render_spec_yaml(document))
+    (project / "assistant.yaml").write_text(spec_text)
     process = subprocess.Popen(
         [sys.executable, "-u", "policypack"],
         cwd=project,
@@ -63,7 +65,17 @@ def _serve(project: Path, document: dict[str, Any]) -> Iterator[analyzer_pb2_grp
 @pytest.fixture(scope="module")
 def analyzer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
     """The pack served from a project directory, as ``pulumi preview --policy-pack policypack`` serves it."""
-    yield from _serve(tmp_path_factory.mktemp("project"), preset_document())
+    with _serve(tmp_path_factory.mktemp("project"), render_spec_yaml(preset_document())) as stub:
+        yield stub
+
+
+@pytest.fixture(scope="module")
+def vpc_analyzer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """The pack of a project whose assistant.yaml says ``network: vpc``."""
+    with _serve(
+        tmp_path_factory.mktemp("vpc"), render_spec_yaml({**preset_document(), "network": "vpc"})
+    ) as stub:
+        yield stub
 
 
 def _wire_value(value: Any) -> Any:
@@ -178,6 +190,20 @@ def test_pack_blocks_an_approval_subscription_that_hears_every_tenant(
     assert "does not name exactly one tenant" in message
 
 
+def test_pack_guards_vpc_mode(vpc_analyzer: analyzer_pb2_grpc.AnalyzerStub) -> None:
+    """With network: vpc the program passes the pack, and a function taken out of the VPC is blocked."""
+    program = build(make_spec(network="vpc"))
+    problems = [
+        f"{r.type} {r.name}: {m}" for r in program.resources if r.custom for m in analyze(vpc_analyzer, r)
+    ]
+    assert problems == []
+    function = program.of_type("aws:lambda/function:Function")[0]
+    public = {key: value for key, value in function.inputs.items() if key != "vpcConfig"}
+    broken = RegisteredResource(function.urn, function.type, function.name, function.parent, True, public)
+    (message,) = analyze(vpc_analyzer, broken)
+    assert "runs outside the VPC" in message
+
+
 def test_policy_pack_files_are_template_owned() -> None:
     """Each pack file says the template manages it, and the project file runs Python."""
     for name in ("PulumiPolicy.yaml", "__main__.py", "requirements.txt"):
@@ -210,7 +236,10 @@ KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890
 @pytest.fixture(scope="module")
 def kms_analyzer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
     """The pack of a project whose assistant.yaml sets ``kms_key`` to a key's ARN."""
-    yield from _serve(tmp_path_factory.mktemp("kms-project"), {**preset_document(), "kms_key": KEY})
+    with _serve(
+        tmp_path_factory.mktemp("kms-project"), render_spec_yaml({**preset_document(), "kms_key": KEY})
+    ) as stub:
+        yield stub
 
 
 def test_pack_with_kms_key_passes_its_program_and_blocks_a_store_off_the_key(

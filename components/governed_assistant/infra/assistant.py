@@ -2,6 +2,8 @@
 
 Children, in the order they are built (each a child of this component, named ``<name>-<part>``):
 
+0. ``PrivateNetwork`` - only with ``network: vpc``: the VPC every function runs in (it travels
+   with the code, ``LambdaCode["vpc"]``) and the data stores sit in.
 1. ``SpecGuardrail`` - the Bedrock guardrail; the conversation, reasoning and execution
    layers all apply it, so it comes first and is handed to each.
 2. ``RolloutLayer`` - the AppConfig flags, and the alarms AppConfig watches while it rolls a
@@ -51,6 +53,7 @@ from governed_assistant.infra.execution import (
 from governed_assistant.infra.functions import LambdaCode, physical_name
 from governed_assistant.infra.guardrail import SpecGuardrail
 from governed_assistant.infra.job_tables import PITR_RECOVERY_DAYS
+from governed_assistant.infra.network import PrivateNetwork
 from governed_assistant.infra.observability import ObservabilityLayer, ObservabilityLayerArgs
 from governed_assistant.infra.pgvector import BACKUP_RETENTION_DAYS
 from governed_assistant.infra.reasoning import ReasoningLayer, ReasoningLayerArgs
@@ -192,6 +195,13 @@ class GovernedAssistant(pulumi.ComponentResource):
             parent=self,
         )
         code = self._create_code(args["code"])
+        network = None
+        if self._spec.network == "vpc":
+            # First: every function of every layer runs in its subnets (``code["vpc"]``).
+            network = PrivateNetwork(
+                f"{name}-network", {"spec": self._spec}, pulumi.ResourceOptions(parent=self)
+            )
+            code["vpc"] = network.function_vpc()
         namespace = args.get("metrics_namespace", DEFAULT_METRICS_NAMESPACE)
         telemetry, stream_arn = self._telemetry(args.get("telemetry_sink", "log"))
         telemetry[ENV_POWERTOOLS_METRICS_NAMESPACE] = namespace
@@ -204,7 +214,13 @@ class GovernedAssistant(pulumi.ComponentResource):
         stream = _Later(stream_arn) if stream_arn is not None else None
         try:
             conversation, reasoning, execution, observability = self._create_layers(
-                args, code, telemetry, namespace, watched_alarms.output, stream.output if stream else None
+                args,
+                code,
+                telemetry,
+                namespace,
+                watched_alarms.output,
+                stream.output if stream else None,
+                network,
             )
             watched_alarms.give(observability.rollback_alarm_arns)
             if stream is not None:
@@ -276,6 +292,7 @@ class GovernedAssistant(pulumi.ComponentResource):
         namespace: str,
         watched_alarm_arns: pulumi.Output[list[str]],
         stream_arn: pulumi.Output[str] | None,
+        network: PrivateNetwork | None,
     ) -> tuple[ConversationLayer, ReasoningLayer, ExecutionLayer, ObservabilityLayer]:
         """The guardrail and the five layers, in the order the module's docstring gives."""
         name = self._name
@@ -319,6 +336,12 @@ class GovernedAssistant(pulumi.ComponentResource):
             reasoning_args["decision_stream_arn"] = stream_arn
         if key_arn is not None:
             reasoning_args["kms_key_arn"] = key_arn
+        if network is not None:
+            if network.db_subnet_group_name is not None and network.database_security_group_id is not None:
+                reasoning_args["db_subnet_group_name"] = network.db_subnet_group_name
+                reasoning_args["db_security_group_ids"] = [network.database_security_group_id]
+            if network.collection_endpoint_id is not None:
+                reasoning_args["collection_endpoint_id"] = network.collection_endpoint_id
         reasoning = ReasoningLayer(f"{name}-reasoning", reasoning_args, child)
 
         execution_args: ExecutionLayerArgs = {
@@ -403,6 +426,11 @@ class GovernedAssistant(pulumi.ComponentResource):
             observability_args["master_user_arn"] = args["search_master_user_arn"]
         if key_arn is not None:
             observability_args["kms_key_arn"] = key_arn
+        if network is not None:
+            observability_args["search_vpc"] = {
+                "subnet_ids": network.subnet_ids,
+                "security_group_ids": [network.services_security_group_id],
+            }
         observability = ObservabilityLayer(f"{name}-observability", observability_args, child)
         return conversation, reasoning, execution, observability
 

@@ -22,6 +22,7 @@ from governed_assistant.infra.encryption import key_use
 from governed_assistant.infra.functions import (
     FunctionSettings,
     LambdaCode,
+    allow,
     governed_function,
     logs_and_tracing,
     physical_name,
@@ -33,6 +34,18 @@ from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import ENV_POWERTOOLS_SERVICE_NAME
 
 # Decision events are JSON log lines carrying a schema version; nothing else is forwarded.
+# What Firehose needs to deliver into a VPC domain through network interfaces of its own (Firehose
+# Developer Guide, "Grant Firehose access to an OpenSearch Service destination in a VPC", on "*").
+VPC_DELIVERY_ACTIONS: Final = (
+    "ec2:DescribeVpcs",
+    "ec2:DescribeVpcAttribute",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+)
 DECISION_EVENT_FILTER: Final = "{ $.schemaVersion >= 1 }"
 TRANSFORM_TIMEOUT_SECONDS: Final = 60
 TRANSFORM_MEMORY_MB: Final = 256
@@ -99,6 +112,8 @@ def create_decision_delivery(
         opts=child,
     )
     domain = settings.domain
+    # network: vpc: the domain is in the VPC, so Firehose reaches it as the functions do.
+    vpc = settings.code.get("vpc")
     delivery_policy = aws.iam.RolePolicy(
         f"{name}-delivery-policy",
         name="governed-decision-delivery",
@@ -145,6 +160,7 @@ def create_decision_delivery(
                 },
                 # The failed-events bucket is encrypted with the stack's key when it has one.
                 *key_use(settings.kms_key_arn),
+                *([allow("VpcDelivery", VPC_DELIVERY_ACTIONS, "*")] if vpc is not None else []),
             ]
         ),
         opts=child,
@@ -190,6 +206,15 @@ def create_decision_delivery(
                 enabled=True,
                 log_group_name=delivery_logs.name,
                 log_stream_name=delivery_log_stream.name,
+            ),
+            vpc_config=(
+                aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationVpcConfigArgs(
+                    subnet_ids=list(vpc["subnet_ids"]),
+                    security_group_ids=list(vpc["security_group_ids"]),
+                    role_arn=settings.role.arn,
+                )
+                if vpc is not None
+                else None
             ),
         ),
         tags=dict(settings.tags),

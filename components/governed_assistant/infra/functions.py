@@ -14,7 +14,7 @@ import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypedDict
+from typing import Any, Final, Literal, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -29,8 +29,32 @@ with warnings.catch_warnings():
     _LOADED = (aws.lambda_.Function, aws.s3.Bucket)
 
 
+# What Lambda needs to put a function's network interfaces in a VPC (the Lambda Developer Guide,
+# "Giving Lambda functions access to resources in an Amazon VPC"; the managed policy
+# AWSLambdaVPCAccessExecutionRole grants the same on Resource "*").
+NETWORK_INTERFACE_ACTIONS: Final = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+)
+# Its own inline policy, beside the function's: a step's policy stays exactly its grants.
+NETWORK_POLICY_NAME: Final = "governed-network-interfaces"
+
+
+class FunctionVpc(TypedDict):
+    """Where a function's network interfaces go in ``network: vpc`` (``infra.network``)."""
+
+    subnet_ids: Sequence[pulumi.Input[str]]
+    """The private subnets, one per availability zone."""
+    security_group_ids: Sequence[pulumi.Input[str]]
+    """The functions' security group."""
+
+
 class LambdaCode(TypedDict):
-    """The code every function of a layer runs; one archive, one dependencies layer."""
+    """The code every function of a layer runs (one archive, one dependencies layer), and where."""
 
     archive: pulumi.Archive
     """The handlers' code (``components/`` and ``actions/``), e.g. ``pulumi.FileArchive("build/code")``."""
@@ -40,6 +64,9 @@ class LambdaCode(TypedDict):
     """The Lambda runtime the layer was built for, e.g. ``python3.12``."""
     architecture: Literal["arm64", "x86_64"]
     """The instruction set the layer's compiled wheels target."""
+    vpc: NotRequired[FunctionVpc]
+    """With ``network: vpc``, the subnets and group every function runs in; outside any VPC without it.
+    It travels with the code so that every function of every layer gets it, none forgotten."""
 
 
 def physical_name(*parts: str, limit: int) -> str:
@@ -160,6 +187,19 @@ def governed_function(
         opts=pulumi.ResourceOptions(parent=parent),
     )
     code = settings.code
+    vpc = code.get("vpc")
+    ready: list[pulumi.Resource] = [policy]
+    if vpc is not None:
+        # Lambda checks these permissions when it creates the function, so they come first.
+        ready.append(
+            aws.iam.RolePolicy(
+                f"{name}-network-policy",
+                name=NETWORK_POLICY_NAME,
+                role=settings.role.id,
+                policy=policy_document([allow("NetworkInterfaces", NETWORK_INTERFACE_ACTIONS, "*")]),
+                opts=pulumi.ResourceOptions(parent=parent),
+            )
+        )
     function = aws.lambda_.Function(
         name,
         name=settings.function_name,
@@ -174,6 +214,13 @@ def governed_function(
         environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(settings.environment)),
         kms_key_arn=settings.kms_key_arn,
         tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
+        vpc_config=(
+            aws.lambda_.FunctionVpcConfigArgs(
+                subnet_ids=list(vpc["subnet_ids"]), security_group_ids=list(vpc["security_group_ids"])
+            )
+            if vpc is not None
+            else None
+        ),
         logging_config=aws.lambda_.FunctionLoggingConfigArgs(
             log_format="JSON",
             log_group=log_group.name,
@@ -182,6 +229,6 @@ def governed_function(
         ),
         tags=dict(tags),
         # The policy must exist before the first invocation, not just the role.
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[policy]),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=ready),
     )
     return function, log_group

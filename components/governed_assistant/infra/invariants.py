@@ -559,6 +559,93 @@ def stores_share_one_key(resources: Iterable[ResourceLike]) -> list[str]:
     ]
 
 
+# ---------------------------------------------------------------------- network: vpc
+
+
+def _ingress_from_anywhere(resource_type: str, inputs: Mapping[str, Any]) -> list[str]:
+    """The address ranges meaning "anywhere" that a group, or a rule of its own, lets in."""
+    if resource_type == catalog.SECURITY_GROUP:
+        rules = [rule for rule in _as_list(inputs.get("ingress")) if isinstance(rule, Mapping)]
+        return sorted(
+            {
+                str(cidr)
+                for rule in rules
+                for cidr in (*_as_list(rule.get("cidrBlocks")), *_as_list(rule.get("ipv6CidrBlocks")))
+                if cidr in catalog.ANYWHERE
+            }
+        )
+    if resource_type == catalog.INGRESS_RULE:
+        return sorted(
+            {str(inputs.get(k)) for k in ("cidrIpv4", "cidrIpv6") if inputs.get(k) in catalog.ANYWHERE}
+        )
+    if resource_type == catalog.GROUP_RULE and inputs.get("type") == "ingress":
+        cidrs = (*_as_list(inputs.get("cidrBlocks")), *_as_list(inputs.get("ipv6CidrBlocks")))
+        return sorted({str(cidr) for cidr in cidrs if cidr in catalog.ANYWHERE})
+    return []
+
+
+def _network_policy_problems(name: str, inputs: Mapping[str, Any]) -> list[str]:
+    label = f"{catalog.SECURITY_POLICY} {name!r}"
+    try:
+        rules = json.loads(str(inputs.get("policy")))
+    except json.JSONDecodeError as error:
+        return [f"{label}: the network policy is not valid JSON ({error.msg}); fix the document"]
+    problems = []
+    for rule in _as_list(rules):
+        if not isinstance(rule, Mapping):
+            problems.append(f"{label}: each network rule must be a JSON object; fix the document")
+        elif rule.get("AllowFromPublic") is not False:
+            problems.append(
+                f"{label}: AllowFromPublic is {rule.get('AllowFromPublic')!r}; set it false and let in "
+                "only the collection's VPC endpoint (SourceVPCEs)"
+            )
+        elif not rule.get("SourceVPCEs"):
+            problems.append(f"{label}: no SourceVPCEs; name the collection's VPC endpoint")
+    return problems
+
+
+def nothing_public_in_vpc_mode(
+    resource_type: str, name: str, inputs: Mapping[str, Any], *, spec: AssistantSpec
+) -> list[str]:
+    """With ``network: vpc``, nothing is reachable from the internet and nothing reaches AWS around the VPC:
+    every function and the search domain are in it, the collection lets in only its VPC endpoint, no group
+    lets in 0.0.0.0/0, no subnet gives public addresses, no gateway leads out."""
+    if spec.network != "vpc":
+        return []
+    label = f"{resource_type} {name!r}"
+    if resource_type == catalog.FUNCTION:
+        vpc = inputs.get("vpcConfig")
+        if not isinstance(vpc, Mapping) or not vpc.get("subnetIds") or not vpc.get("securityGroupIds"):
+            return [
+                f"{label}: runs outside the VPC; give it vpc_config (private subnets, the functions' group)"
+            ]
+    if resource_type == catalog.DOMAIN:
+        vpc = inputs.get("vpcOptions")
+        if not isinstance(vpc, Mapping) or not vpc.get("subnetIds"):
+            return [
+                f"{label}: has a public endpoint; give it vpc_options (private subnets, the services' group)"
+            ]
+    if resource_type == catalog.DELIVERY_STREAM:
+        destination = inputs.get("opensearchConfiguration")
+        if isinstance(destination, Mapping) and not destination.get("vpcConfig"):
+            return [
+                f"{label}: delivers to the domain's public endpoint; give opensearch_configuration vpc_config"
+            ]
+    if resource_type == catalog.SECURITY_POLICY and inputs.get("type") == "network":
+        return _network_policy_problems(name, inputs)
+    if wide := _ingress_from_anywhere(resource_type, inputs):
+        return [f"{label}: lets in {wide}; allow ingress from the functions' security group only"]
+    if resource_type == catalog.SUBNET and inputs.get("mapPublicIpOnLaunch") is True:
+        return [f"{label}: gives public IP addresses; set map_public_ip_on_launch false"]
+    if resource_type == catalog.DB_INSTANCE and inputs.get("publiclyAccessible") is True:
+        return [f"{label}: is publicly accessible; set publicly_accessible false"]
+    if resource_type in catalog.INTERNET_PATHS:
+        return [
+            f"{label}: leads to the internet; network: vpc reaches AWS through VPC endpoints only, remove it"
+        ]
+    return []
+
+
 # ---------------------------------------------------------------------- all together
 
 
@@ -579,6 +666,7 @@ def resource_checks(spec: AssistantSpec) -> dict[str, ResourceCheck]:
         "topics-encrypted": topics_encrypted,
         "approval-subscriptions-name-one-tenant": approval_subscriptions_name_one_tenant,
         "stores-use-the-key": partial(stores_use_the_key, kms_key=spec.kms_key),
+        "nothing-public-in-vpc-mode": partial(nothing_public_in_vpc_mode, spec=spec),
     }
 
 

@@ -34,6 +34,17 @@ _VENDED_LOGS = (
     "Resource * only, per the Step Functions logging documentation"
 )
 
+_LAMBDA_ENI = (
+    "network: vpc. Lambda creates and deletes a function's network interfaces with its execution role "
+    "before any interface id exists; the Lambda Developer Guide says DescribeNetworkInterfaces works only "
+    "on Resource * and that a DeleteNetworkInterface without every id may cut the function off, and "
+    "AWSLambdaVPCAccessExecutionRole grants these on *"
+)
+_FIREHOSE_ENI = (
+    "network: vpc. Firehose creates the network interfaces it delivers into a VPC domain through; its "
+    "Developer Guide grants these on Resource * (OpenSearch Service destination in a VPC)"
+)
+
 WILDCARD_RESOURCE_ACTIONS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "xray:PutTraceSegments": _XRAY,
@@ -52,6 +63,16 @@ WILDCARD_RESOURCE_ACTIONS: Final[Mapping[str, str]] = MappingProxyType(
             "CloudWatch metrics have no ARN; scope the statement with the cloudwatch:namespace condition key"
         ),
         "sts:GetCallerIdentity": "it names no resource: it answers who the caller is",
+        "ec2:CreateNetworkInterface": f"{_LAMBDA_ENI}; {_FIREHOSE_ENI}",
+        "ec2:DescribeNetworkInterfaces": f"{_LAMBDA_ENI}; {_FIREHOSE_ENI}",
+        "ec2:DescribeSubnets": f"{_LAMBDA_ENI}; {_FIREHOSE_ENI}",
+        "ec2:DeleteNetworkInterface": f"{_LAMBDA_ENI}; {_FIREHOSE_ENI}",
+        "ec2:AssignPrivateIpAddresses": _LAMBDA_ENI,
+        "ec2:UnassignPrivateIpAddresses": _LAMBDA_ENI,
+        "ec2:DescribeVpcs": _FIREHOSE_ENI,
+        "ec2:DescribeVpcAttribute": _FIREHOSE_ENI,
+        "ec2:DescribeSecurityGroups": _FIREHOSE_ENI,
+        "ec2:CreateNetworkInterfacePermission": _FIREHOSE_ENI,
     }
 )
 
@@ -129,3 +150,25 @@ KEY_COMPANIONS: Final[Mapping[str, Mapping[tuple[str, ...], object]]] = MappingP
         },
     }
 )
+FUNCTION: Final = "aws:lambda/function:Function"
+DOMAIN: Final = "aws:opensearch/domain:Domain"
+SECURITY_POLICY: Final = "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy"
+SECURITY_GROUP: Final = "aws:ec2/securityGroup:SecurityGroup"
+# Ingress written as rules of their own, outside the group (the newer and the older resource).
+INGRESS_RULE: Final = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+GROUP_RULE: Final = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SUBNET: Final = "aws:ec2/subnet:Subnet"
+DB_INSTANCE: Final = "aws:rds/clusterInstance:ClusterInstance"
+DELIVERY_STREAM: Final = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+# What gives a VPC a way out to (or in from) the internet: none may exist in network: vpc.
+INTERNET_PATHS: Final = frozenset(
+    {
+        "aws:ec2/internetGateway:InternetGateway",
+        "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway",
+        "aws:ec2/natGateway:NatGateway",
+        "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment",
+        "aws:ec2/eip:Eip",
+    }
+)
+# Every address, IPv4 and IPv6.
+ANYWHERE: Final = frozenset({"0.0.0.0/0", "::/0"})

@@ -35,7 +35,7 @@ from governed_assistant.infra.decision_delivery import (
     create_decision_delivery,
 )
 from governed_assistant.infra.execution import check_archive
-from governed_assistant.infra.functions import LambdaCode, service_role
+from governed_assistant.infra.functions import FunctionVpc, LambdaCode, service_role
 from governed_assistant.infra.search_domain import (
     DomainSize,
     SearchDomain,
@@ -76,6 +76,9 @@ class ObservabilityLayerArgs(TypedDict):
     kms_key_arn: NotRequired[pulumi.Input[str]]
     """The stack's key (``kms_key`` in assistant.yaml): every store, log group and function of the
     layer is encrypted with it, and the roles may use it; AWS's keys without it."""
+    search_vpc: NotRequired[FunctionVpc]
+    """``network: vpc``: the domain's subnets and group (HTTPS from the functions only); Firehose then
+    delivers through the functions' subnets and group (``code["vpc"]``). A public domain without it."""
 
 
 class ObservabilityLayer(pulumi.ComponentResource):
@@ -197,6 +200,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
                 protect=args["protect_data"],
                 tags=self._tags,
                 kms_key_arn=args.get("kms_key_arn"),
+                vpc=args.get("search_vpc"),
             ),
         )
         delivery = create_decision_delivery(

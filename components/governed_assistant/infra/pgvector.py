@@ -1,7 +1,9 @@
 """``VectorDatabase``: the ``pgvector`` retrieval store, Aurora Serverless v2 (PostgreSQL).
 
 The Data API (``rds-data``) serves every query over HTTPS, authorized by IAM and a
-Secrets Manager secret, so no function needs a VPC. Tenant isolation is row-level security,
+Secrets Manager secret, so no function needs a VPC. With ``network: vpc`` the cluster is in the
+private network's subnet group and security group, and the functions still query it through the
+Data API (its interface endpoint, ``rds-data``). Tenant isolation is row-level security,
 which the table owner bypasses: the migration function (the store's setup function) applies
 the schema as the owner, whose password RDS manages in Secrets Manager, and sets the
 password of ``governed_reader``, the RLS-bound role, into a secret of its own. That reader
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Final, TypedDict
+from typing import Final, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -74,6 +76,8 @@ class VectorDatabaseArgs(RetrievalArgs):
     """The cluster's capacity."""
     db_subnet_group_name: pulumi.Input[str] | None
     """The cluster's subnets; None uses the default VPC's."""
+    db_security_group_ids: NotRequired[Sequence[pulumi.Input[str]] | None]
+    """The cluster's security groups (``network: vpc``); None uses the VPC's default group."""
 
 
 class VectorDatabase(RetrievalStore):
@@ -121,6 +125,7 @@ class VectorDatabase(RetrievalStore):
                 min_capacity=args["database"]["min_capacity"], max_capacity=args["database"]["max_capacity"]
             ),
             db_subnet_group_name=args["db_subnet_group_name"],
+            vpc_security_group_ids=args.get("db_security_group_ids"),
             backup_retention_period=BACKUP_RETENTION_DAYS,
             copy_tags_to_snapshot=True,
             enabled_cloudwatch_logs_exports=["postgresql"],

@@ -119,6 +119,11 @@ class ReasoningLayerArgs(TypedDict):
     """Aurora Serverless v2 capacity (pgvector); 0.5 to 4 ACUs by default."""
     db_subnet_group_name: NotRequired[pulumi.Input[str]]
     """The database's subnets (pgvector); the default VPC's without it."""
+    db_security_group_ids: NotRequired[Sequence[pulumi.Input[str]]]
+    """The database's security groups (pgvector, ``network: vpc``); the VPC's default group without it."""
+    collection_endpoint_id: NotRequired[pulumi.Input[str]]
+    """The serverless collection's VPC endpoint (``network: vpc``): the collection's network policy lets
+    in only it (and Bedrock, for a knowledge base); without it the collection's endpoint is public."""
     daily_token_budget: NotRequired[int]
     """Input plus output tokens one tenant may spend per UTC day; the runtime's default without it."""
     decision_stream_arn: NotRequired[pulumi.Input[str]]
@@ -388,11 +393,18 @@ class ReasoningLayer(pulumi.ComponentResource):
                     "schema_sql": schema_sql or "",
                     "database": args.get("database", DEFAULT_DATABASE),
                     "db_subnet_group_name": args.get("db_subnet_group_name"),
+                    "db_security_group_ids": args.get("db_security_group_ids"),
                 },
                 child,
             )
         return SearchCollection(
-            f"{self._name}-retrieval", {**common, "knowledge_base": backend == "knowledge-base"}, child
+            f"{self._name}-retrieval",
+            {
+                **common,
+                "knowledge_base": backend == "knowledge-base",
+                "vpc_endpoint_id": args.get("collection_endpoint_id"),
+            },
+            child,
         )
 
     def _create_function(

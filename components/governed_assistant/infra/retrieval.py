@@ -79,6 +79,8 @@ class RetrievalArgs(TypedDict):
 class SearchCollectionArgs(RetrievalArgs):
     knowledge_base: bool
     """Put a Bedrock Knowledge Base (and its documents bucket) over the collection."""
+    vpc_endpoint_id: NotRequired[pulumi.Input[str] | None]
+    """The collection's VPC endpoint (``network: vpc``); None leaves the collection's endpoint public."""
 
 
 class RetrievalStore(pulumi.ComponentResource):
@@ -181,13 +183,13 @@ class SearchCollection(RetrievalStore):
             policy=pulumi.Output.json_dumps(serverless_encryption(scope, self._args.get("kms_key_arn"))),
             opts=child,
         )
-        # No VPC here: the endpoint is public, and every request still needs SigV4 from a
-        # principal of the data access policy below.
         network = aws.opensearch.ServerlessSecurityPolicy(
             f"{self._name}-network",
             name=collection_name,
             type="network",
-            policy=pulumi.Output.json_dumps([{"Rules": scope, "AllowFromPublic": True}]),
+            policy=pulumi.Output.json_dumps(
+                network_rules(scope, self._args.get("vpc_endpoint_id"), knowledge_base=knowledge_base)
+            ),
             opts=child,
         )
         collection = aws.opensearch.ServerlessCollection(
@@ -344,6 +346,21 @@ class SearchCollection(RetrievalStore):
             opts=pulumi.ResourceOptions(parent=self),
         )
         return knowledge_base, bucket, source
+
+
+def network_rules(
+    scope: list[dict[str, Any]], vpc_endpoint_id: pulumi.Input[str] | None, *, knowledge_base: bool
+) -> list[dict[str, Any]]:
+    """The collection's network policy: public, or its VPC endpoint alone (and Bedrock, for a KB)."""
+    if vpc_endpoint_id is None:
+        # Public: every request still needs SigV4 from a principal of the data access policy.
+        return [{"Rules": scope, "AllowFromPublic": True}]
+    # Private: the VPC endpoint alone, and Bedrock (an AWS service reaching it privately) when a
+    # knowledge base reads and ingests through it.
+    rule: dict[str, Any] = {"Rules": scope, "AllowFromPublic": False, "SourceVPCEs": [vpc_endpoint_id]}
+    if knowledge_base:
+        rule["SourceServices"] = ["bedrock.amazonaws.com"]
+    return [rule]
 
 
 def _data_access_rules(collection: str, principals: dict[str, pulumi.Input[str]]) -> list[dict[str, Any]]:

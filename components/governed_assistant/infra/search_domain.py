@@ -28,6 +28,7 @@ from governed_assistant.infra.decision_index import (
 )
 from governed_assistant.infra.functions import (
     FunctionSettings,
+    FunctionVpc,
     LambdaCode,
     governed_function,
     logs_and_tracing,
@@ -73,6 +74,8 @@ class SearchDomainSettings:
     tags: Mapping[str, str]
     kms_key_arn: pulumi.Input[str] | None = None
     """The stack's key (``kms_key``); None keeps AWS's keys."""
+    vpc: FunctionVpc | None = None
+    """``network: vpc``: the private subnets and the group that takes HTTPS from the functions alone."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,7 @@ def _create_domain(
                 master_user_arn=master
             ),
         ),
+        vpc_options=_vpc_options(settings.vpc, zones=2 if spread else 1),
         tags=dict(settings.tags),
         opts=data_options(parent, protect=settings.protect),
     )
@@ -217,6 +221,16 @@ def _create_domain(
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return domain, access
+
+
+def _vpc_options(vpc: FunctionVpc | None, *, zones: int) -> aws.opensearch.DomainVpcOptionsArgs | None:
+    # A VPC domain takes one subnet per availability zone it spans: one for a single node, two
+    # with zone awareness over two zones (OpenSearch Service, "Launching your domains within a VPC").
+    if vpc is None:
+        return None
+    return aws.opensearch.DomainVpcOptionsArgs(
+        subnet_ids=list(vpc["subnet_ids"])[:zones], security_group_ids=list(vpc["security_group_ids"])
+    )
 
 
 def _apply_index_setup(

@@ -50,6 +50,13 @@ def _known_invokes(region: str, partition: str) -> dict[str, dict[str, Any]]:
             "id": ACCOUNT_ID,
         },
         "aws:index/getRegion:getRegion": {"name": region, "region": region, "id": region},
+        # Three zones, as most regions have; the private network takes the first two.
+        "aws:index/getAvailabilityZones:getAvailabilityZones": {
+            "names": [f"{region}a", f"{region}b", f"{region}c"],
+            "zoneIds": [f"use1-az{n}" for n in (1, 2, 4)],
+            "state": "available",
+            "id": region,
+        },
         "aws:index/getPartition:getPartition": {
             "partition": partition,
             "dnsSuffix": "amazonaws.com",
@@ -192,6 +199,8 @@ _EXTRA_OUTPUTS: dict[str, dict[str, Any]] = {
     "aws:bedrock/guardrailVersion:GuardrailVersion": {"version": "1"},
     "aws:cognito/userPool:UserPool": {"endpoint": "cognito-idp.{region}.amazonaws.com/{name}-id"},
     "aws:apigatewayv2/api:Api": {"apiEndpoint": "https://{name}.execute-api.{region}.amazonaws.com"},
+    # A gateway endpoint's prefix list (security group rules name it); AWS sets it for gateways only.
+    "aws:ec2/vpcEndpoint:VpcEndpoint": {"prefixListId": "pl-{name}"},
 }
 
 # The ARN AWS gives each type, after ``arn:<partition>:``, in the format the Service

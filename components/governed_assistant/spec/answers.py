@@ -92,6 +92,10 @@ _SECTION_COMMENTS = {
         "The key every store, log group, queue and topic is encrypted with: none (AWS's keys), "
         "create (one per stack, rotated yearly) or a key ARN of this region."
     ),
+    "network": (
+        "public: functions and data stores on AWS's public endpoints; vpc: functions in private subnets "
+        "reaching AWS only through VPC endpoints, data stores inside the VPC (README: Private network)."
+    ),
     "stacks": "One Pulumi stack per entry (Pulumi.<stack>.yaml).",
     "actions": "What the model may propose. Each has actions/<name>.py; `make scaffold` adds missing ones.",
 }
@@ -201,6 +205,7 @@ def spec_from_answers(
             "retention_days": answers.get("retention_days", 30),
         },
         "kms_key": answers.get("kms_key", "none"),
+        "network": answers.get("network", "public"),
         "stacks": answers.get("stacks", ["dev", "prod"]),
         "actions": actions,
     }

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from governed_assistant.runtime.identity.constants import ROLE_NAME_PATTERN
 from governed_assistant.spec.models import check_strict_model, region_problem
@@ -268,6 +268,22 @@ def _kms_key(value: str) -> str:
 
 
 KmsKey = Annotated[str, AfterValidator(_kms_key)]
+# public: today's endpoints (functions outside any VPC; the search domain, the serverless collection
+# and Aurora reached over their public endpoints, every request still signed and authorized).
+# vpc: the functions in private subnets that reach AWS only through VPC endpoints, and every data
+# store inside that VPC (``governed_assistant.infra.network``).
+NETWORK_MODES: Final = ("public", "vpc")
+
+
+def _network(value: object) -> object:
+    # Checked before pydantic's own literal check, so the refusal says what each mode means.
+    if value not in NETWORK_MODES:
+        raise ValueError(
+            f"{value!r} is not a network mode; use 'public' (the functions and data stores on "
+            "AWS's public endpoints, as before) or 'vpc' (the functions in private subnets, reaching AWS "
+            "only through VPC endpoints, and the data stores inside the VPC)"
+        )
+    return value
 
 
 class AssistantSpec(StrictModel):
@@ -295,6 +311,7 @@ class AssistantSpec(StrictModel):
     # The key every data store, log group, queue and topic is encrypted with: 'none' (AWS-owned and
     # AWS-managed keys), 'create' (one customer-managed key per stack) or an existing key's ARN.
     kms_key: KmsKey = KMS_KEY_NONE
+    network: Annotated[Literal["public", "vpc"], BeforeValidator(_network)] = "public"
     stacks: list[Annotated[str, Field(pattern=_STACK.pattern)]] = Field(
         default_factory=lambda: ["dev", "prod"], min_length=1
     )

@@ -34,6 +34,7 @@ from governed_assistant.handlers.environment import Environment, current
 from governed_assistant.handlers.exceptions import ApiError, DispatchError
 from governed_assistant.handlers.jobstart import dispatch_job
 from governed_assistant.handlers.logs import API_REQUEST_ID, LOGGER
+from governed_assistant.handlers.rate_limit import limit_requests
 from governed_assistant.handlers.responses import (
     ApprovalList,
     MessageAccepted,
@@ -99,7 +100,7 @@ def handler(event: Any, lambda_context: Any) -> Response:
         with LOGGER.append_context_keys(requestId=request_id):
             return _serve(env, event, request_id)
     except ApiError as error:
-        return error_response(error.code, error.message, request_id=request_id)
+        return error_response(error.code, error.message, request_id=request_id, headers=error.headers)
     except AuthenticationError as error:
         return error_response("unauthorized", error.message, request_id=request_id)
     except Exception:
@@ -126,6 +127,8 @@ def _serve(env: Environment, event: Any, request_id: str) -> Response:
         return _console(match.route, request_id)
     context = context_from_api_gateway(event, env.claims)
     with LOGGER.append_context_keys(tenantId=context.tenant_id, userId=context.user_id):
+        # First, before any other work: a tenant over its limit costs one counter write, no more.
+        limit_requests(env, context, match.route, event)
         return _ROUTES[match.route](env, context, event, match.path_id)
 
 

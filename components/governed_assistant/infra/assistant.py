@@ -331,6 +331,7 @@ class GovernedAssistant(pulumi.ComponentResource):
             "flags_arn": rollout.flags_arn,
             "jobs_table_arn": execution.jobs_table_arn,
             "approvals_table_arn": execution.approvals_table_arn,
+            "usage_table_arn": reasoning.usage_table_arn,
             "state_machine_arn": execution.state_machine_arn,
             "event_bus_arn": execution.event_bus_arn,
             "protect_data": protect,
@@ -338,6 +339,7 @@ class GovernedAssistant(pulumi.ComponentResource):
             "table_names": {
                 "jobs": execution.jobs_table_name,
                 "approvals": execution.approvals_table_name,
+                "usage": reasoning.usage_table_name,
                 "event_bus": execution.event_bus_name,
             },
         }

@@ -47,6 +47,7 @@ from governed_assistant.wire import (
     ENV_ROLES_CLAIM,
     ENV_STATE_MACHINE_ARN,
     ENV_TENANT_CLAIM,
+    ENV_USAGE_TABLE,
     ENV_USER_CLAIM,
     ROUTES,
 )
@@ -87,6 +88,9 @@ class ConversationLayerArgs(TypedDict):
     """The execution layer's jobs table: the function records and reads jobs there."""
     approvals_table_arn: pulumi.Input[str]
     """The execution layer's approvals table: pending approvals and their task tokens."""
+    usage_table_arn: pulumi.Input[str]
+    """The reasoning layer's usage table: the function counts each tenant's requests there (the
+    per-tenant rate limit, ``governed_assistant.runtime.ratelimit``)."""
     state_machine_arn: pulumi.Input[str]
     """The job state machine, whose approval tasks the function completes."""
     event_bus_arn: pulumi.Input[str]
@@ -94,7 +98,7 @@ class ConversationLayerArgs(TypedDict):
     protect_data: bool
     """Protect the user pool (``storage.data_options``, and its deletion protection); on for production."""
     table_names: NotRequired[Mapping[str, pulumi.Input[str]]]
-    """``{"jobs": ..., "approvals": ..., "event_bus": ...}``: the names the function's variables
+    """``{"jobs": ..., "approvals": ..., "usage": ..., "event_bus": ...}``: the names the function's variables
     carry (``GovernedAssistant`` passes them); the ARNs above otherwise, which the APIs accept too."""
     flags_arn: NotRequired[pulumi.Input[str]]
     """The rollout flags' AppConfig configuration ARN: the function reads the kill switch before it
@@ -218,6 +222,7 @@ class ConversationLayer(pulumi.ComponentResource):
             **args["environment"],
             ENV_BY_RESOURCE["jobs_table"]: names.get("jobs", args["jobs_table_arn"]),
             ENV_BY_RESOURCE["approvals_table"]: names.get("approvals", args["approvals_table_arn"]),
+            ENV_USAGE_TABLE: names.get("usage", args["usage_table_arn"]),
             ENV_BY_RESOURCE["guardrail"]: guardrail.guardrail_arn,
             ENV_GUARDRAIL_VERSION: guardrail.guardrail_version,
             ENV_STATE_MACHINE_ARN: args["state_machine_arn"],
@@ -370,6 +375,8 @@ def api_statements(
             ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem"],
             args["approvals_table_arn"],
         ),
+        # ADD to the tenant's request counter, before anything else the request does.
+        allow("RequestCounters", ["dynamodb:UpdateItem"], args["usage_table_arn"]),
         allow(
             "ApprovalTasks", ["states:SendTaskSuccess", "states:SendTaskFailure"], args["state_machine_arn"]
         ),

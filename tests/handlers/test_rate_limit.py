@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from governed_assistant.contracts import TenantContext
 from governed_assistant.handlers import api
 from governed_assistant.runtime.flags import RolloutFlags, build_flags_document, write_flags_file
 from governed_assistant.runtime.ratelimit import RequestLimiter
@@ -118,3 +119,31 @@ def test_unauthenticated_request_spends_no_tenant_limit(limited: Stack) -> None:
     for _ in range(4):
         assert get_job(tenant=None)["statusCode"] == 401
     assert limited.dynamodb.scan(TableName=USAGE_TABLE)["Items"] == []
+
+
+def stream(job_id: str, last: str | None = None) -> int:
+    headers = {"last-event-id": last} if last is not None else None
+    event = api_event(
+        "GET", f"/jobs/{job_id}/events", route_key="GET /jobs/{id}/events", path_id=job_id, headers=headers
+    )
+    status: int = api.handler(event, lambda_context())["statusCode"]
+    return status
+
+
+def test_stream_reconnects_cost_a_tenth_of_a_request(limited: Stack) -> None:
+    """With three requests a minute, one stream opens and twenty reconnects fit; the twenty-first does not."""
+    job = limited.env.jobs.create(TenantContext(tenant_id="acme", user_id="alice", request_id="r"))
+    assert stream(job.job_id) == 200
+    assert [stream(job.job_id, last="1") for _ in range(20)] == [200] * 20
+    assert stream(job.job_id, last="1") == 429
+
+
+def test_stream_opened_without_last_event_id_costs_a_whole_request(limited: Stack) -> None:
+    """A stream (re)opened without Last-Event-ID is a request like any other: the fourth is refused."""
+    job = limited.env.jobs.create(TenantContext(tenant_id="acme", user_id="alice", request_id="r"))
+    assert [stream(job.job_id) for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_reconnects_to_another_route_cost_a_whole_request(limited: Stack) -> None:
+    """Last-Event-ID on a route other than the stream buys no discount."""
+    assert [get_job(headers={"last-event-id": "1"})["statusCode"] for _ in range(4)] == [404, 404, 404, 429]

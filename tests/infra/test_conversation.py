@@ -16,6 +16,7 @@ from governed_assistant.infra.conversation import (
     DEFAULT_RATE_LIMIT,
     ConversationLayer,
     ConversationLayerArgs,
+    ConversationLayerError,
 )
 from governed_assistant.infra.guardrail import CONTENT_FILTERS, SpecGuardrail
 from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
@@ -354,3 +355,23 @@ def test_missing_code_archive_fails_the_program(spec: AssistantSpec) -> None:
     code = {**lambda_code(), "archive": pulumi.FileArchive("/nonexistent/build/code")}
     with pytest.raises(Exception, match="points at a missing path"):
         build(spec, code=code)
+
+
+@pytest.mark.parametrize(
+    ("setting", "reserved"),
+    [
+        pytest.param({}, 25, id="default"),
+        pytest.param({"reserved_concurrency": 7}, 7, id="set"),
+        pytest.param({"reserved_concurrency": 0}, None, id="zero-reserves-none"),
+    ],
+)
+def test_api_function_reserved_concurrency_per_setting(setting: dict[str, Any], reserved: int | None) -> None:
+    """25 instances are reserved unless the stack says otherwise; 0 leaves the function in the shared pool."""
+    function = only(build(make_spec(), **setting), "aws:lambda/function:Function").inputs
+    assert function.get("reservedConcurrentExecutions") == reserved
+
+
+def test_api_function_negative_reserved_concurrency_is_refused_naming_setting() -> None:
+    """A negative reservation is refused before anything is created, naming the setting to fix."""
+    with pytest.raises(ConversationLayerError, match="apiReservedConcurrency"):
+        build(make_spec(), reserved_concurrency=-1)

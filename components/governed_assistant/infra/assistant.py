@@ -123,6 +123,8 @@ class GovernedAssistantArgs(TypedDict):
     """The API stage's burst limit, across routes (the conversation layer's default otherwise)."""
     throttling_rate_limit: NotRequired[float]
     """The API stage's steady requests per second, across routes."""
+    api_reserved_concurrency: NotRequired[int]
+    """Instances reserved for the API function (the conversation layer's default otherwise); 0: none."""
     daily_token_budget: NotRequired[int]
     """Tokens one tenant may spend per UTC day (the runtime's default otherwise)."""
     telemetry_sink: NotRequired[TelemetrySink]
@@ -346,6 +348,8 @@ class GovernedAssistant(pulumi.ComponentResource):
         for key in ("cors_allow_origins", "throttling_burst_limit", "throttling_rate_limit"):
             if key in args:
                 conversation_args[key] = args[key]
+        if "api_reserved_concurrency" in args:
+            conversation_args["reserved_concurrency"] = args["api_reserved_concurrency"]
         if stream_arn is not None:
             conversation_args["decision_stream_arn"] = stream_arn
         conversation = ConversationLayer(f"{name}-conversation", conversation_args, child)

@@ -57,6 +57,10 @@ IDENTITY_SOURCE: Final = "$request.header.Authorization"
 
 DEFAULT_BURST_LIMIT: Final = 50
 DEFAULT_RATE_LIMIT: Final = 25.0
+# The API function's reserved instances: the stage's 25 requests a second at about a second each.
+# Reserved, the request path keeps them however busy the execution steps get, and cannot take more;
+# 25 of the default 1,000 leave the rest of the account far above the 100 unreserved AWS requires.
+DEFAULT_RESERVED_CONCURRENCY: Final = 25
 TIMEOUT_SECONDS: Final = 29  # API Gateway stops waiting at 30 s.
 MEMORY_MB: Final = 512
 
@@ -72,7 +76,8 @@ ACCESS_LOG_FORMAT: Final = (
 
 
 class ConversationLayerError(GovernanceError):
-    """When the spec's OIDC identity lacks the issuer or audience the authorizer needs."""
+    """When the spec's OIDC identity lacks the issuer or audience the authorizer needs, or a setting is
+    out of range."""
 
 
 class ConversationLayerArgs(TypedDict):
@@ -112,6 +117,9 @@ class ConversationLayerArgs(TypedDict):
     """Requests the stage accepts in a burst, across all routes; 50 by default."""
     throttling_rate_limit: NotRequired[float]
     """Steady requests per second the stage accepts, across all routes; 25 by default."""
+    reserved_concurrency: NotRequired[int]
+    """Instances reserved for the API function (``DEFAULT_RESERVED_CONCURRENCY``); 0 reserves none, so
+    it shares the account's unreserved pool (for an account whose concurrency quota is low)."""
     decision_stream_arn: NotRequired[pulumi.Input[str]]
     """The Firehose stream decision events go to (``firehose`` telemetry sink); left out with the log sink."""
 
@@ -243,6 +251,7 @@ class ConversationLayer(pulumi.ComponentResource):
             timeout=TIMEOUT_SECONDS,
             memory_mb=MEMORY_MB,
             retention_days=self._spec.observability.retention_days,
+            reserved_concurrency=reserved_concurrency(args.get("reserved_concurrency")),
         )
         return governed_function(f"{self._name}-api", settings, parent=self, tags=self._tags)
 
@@ -390,6 +399,19 @@ def api_statements(
         ),
         *logs_and_tracing(own_logs),
     ]
+
+
+def reserved_concurrency(value: int | None) -> int | None:
+    """The function's reserved concurrency: the default when unset, None (the shared pool) for 0."""
+    if value is None:
+        return DEFAULT_RESERVED_CONCURRENCY
+    if value < 0:
+        raise ConversationLayerError(
+            f"API reserved concurrency must be 0 (none) or more, value={value}; set apiReservedConcurrency "
+            "to e.g. 25, or 0 to share the account's unreserved pool"
+        )
+    # Lambda reads a reservation of 0 as "never run": here 0 means none is reserved.
+    return value or None
 
 
 def _route_label(route_key: str) -> str:

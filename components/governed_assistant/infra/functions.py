@@ -125,6 +125,8 @@ class FunctionSettings:
     timeout: int
     memory_mb: int
     retention_days: int
+    reserved_concurrency: int | None = None
+    """Instances reserved for (and the most allowed to) this function; None shares the account's pool."""
 
 
 def governed_function(
@@ -161,6 +163,7 @@ def governed_function(
         handler=settings.handler,
         timeout=settings.timeout,
         memory_size=settings.memory_mb,
+        reserved_concurrent_executions=settings.reserved_concurrency,
         environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(settings.environment)),
         tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
         logging_config=aws.lambda_.FunctionLoggingConfigArgs(

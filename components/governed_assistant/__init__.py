@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         check_resources,
         every_step_has_one_policy,
         resource_checks,
+        stack_checks,
     )
     from governed_assistant.infra.program import deploy_assistant
     from governed_assistant.scaffold import plan_files
@@ -72,6 +73,7 @@ _EXPORTS: dict[str, str] = {
     "check_resources": "governed_assistant.infra.invariants",
     "every_step_has_one_policy": "governed_assistant.infra.invariants",
     "resource_checks": "governed_assistant.infra.invariants",
+    "stack_checks": "governed_assistant.infra.invariants",
 }
 
 __all__ = [
@@ -99,6 +101,7 @@ __all__ = [
     "plan_files",
     "policy_problems",
     "resource_checks",
+    "stack_checks",
 ]
 
 

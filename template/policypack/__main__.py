@@ -57,25 +57,22 @@ def _resource_policy(name: str, check: Check) -> ResourceValidationPolicy:
     return ResourceValidationPolicy(name=name, description=_summary(check), validate=validate)
 
 
-def policies(spec_path: Path = PROJECT_ROOT / "assistant.yaml") -> list[Policy]:
-    """One policy per invariant, bound to the project's spec."""
-    from governed_assistant import every_step_has_one_policy, load_spec, resource_checks
-
-    spec = load_spec(spec_path)
-
-    def validate_stack(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _stack_policy(name: str, check: Callable[[list[_Resource]], list[str]]) -> StackValidationPolicy:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         resources = [_Resource(r.resource_type, r.name, r.props) for r in args.resources]
-        for violation in every_step_has_one_policy(resources):
+        for violation in check(resources):
             report_violation(violation, None)
 
+    return StackValidationPolicy(name=name, description=_summary(check), validate=validate)
+
+
+def policies(spec_path: Path = PROJECT_ROOT / "assistant.yaml") -> list[Policy]:
+    """One policy per invariant, bound to the project's spec."""
+    from governed_assistant import load_spec, resource_checks, stack_checks
+
+    spec = load_spec(spec_path)
     built: list[Policy] = [_resource_policy(name, check) for name, check in resource_checks(spec).items()]
-    built.append(
-        StackValidationPolicy(
-            name="every-step-has-one-policy",
-            description=_summary(every_step_has_one_policy),
-            validate=validate_stack,
-        )
-    )
+    built += [_stack_policy(name, check) for name, check in stack_checks().items()]
     return built
 
 

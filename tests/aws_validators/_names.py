@@ -189,6 +189,7 @@ UNNAMED: Mapping[str, str] = {
     "aws:appconfig/deployment:Deployment": "AWS numbers it",
     "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion": "AWS numbers it",
     "aws:bedrock/guardrailVersion:GuardrailVersion": "AWS numbers it",
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": "part of its function",
     "aws:lambda/invocation:Invocation": "a call, not a resource",
     "aws:opensearch/domainPolicy:DomainPolicy": "part of its domain",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "part of its bucket",

@@ -71,10 +71,11 @@ BACKEND_EXTRA = {
 }
 # The bounded-action assistant without retrieval: 136 resources besides the stack (the warm-up's
 # function, role, policy, logs and invocation among them; the console's two open routes too).
-BASE_COUNT = 136
+BASE_COUNT = 137
 # Per preset, besides the base: Pattern C's insight trigger (function, role, policy, logs, rule,
-# target, permission, its subscription filter and throttle alarm).
-PRESET_EXTRA = {"bounded-action": 0, "workflow-aware": 0, "insights-to-action": 9}
+# target, permission, its subscription filter and throttle alarm; its async invoke config and two
+# dead-letter queues, each with its policy and alarm).
+PRESET_EXTRA = {"bounded-action": 0, "workflow-aware": 0, "insights-to-action": 16}
 
 
 def make_spec(preset: str = "bounded-action", **changes: Any) -> AssistantSpec:

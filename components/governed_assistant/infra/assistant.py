@@ -316,6 +316,7 @@ class GovernedAssistant(pulumi.ComponentResource):
             "guardrail_version": guardrail.guardrail_version,
             "flags_arn": rollout.flags_arn,
             "protect_data": protect,
+            "alarm_actions": list(args.get("alarm_actions", ())),
         }
         insights = spec.pattern == INSIGHTS_PATTERN
         if insights:

@@ -14,7 +14,7 @@ Lambda with a role of its own. The layer composes its parts, each in a module of
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final, NotRequired, TypedDict
 
@@ -59,6 +59,8 @@ class ExecutionLayerArgs(TypedDict):
     left out with the log sink, and then no function may touch Firehose."""
     insight_handler: NotRequired[str]
     """The insight function's handler; required by Pattern C (``insights-to-action``), unused elsewhere."""
+    alarm_actions: NotRequired[Sequence[pulumi.Input[str]]]
+    """SNS topics the dead-letter queues' alarms notify; none by default."""
 
 
 def check_archive(archive: pulumi.Archive, what: str) -> None:
@@ -175,7 +177,15 @@ class ExecutionLayer(pulumi.ComponentResource):
             reason_arn=args["reason_function_arn"],
             tags=tags,
         )
-        bus = create_job_trigger(self, name, slug=self._spec.slug, state_machine=state_machine, tags=tags)
+        alarm_actions = list(args.get("alarm_actions", ()))
+        bus = create_job_trigger(
+            self,
+            name,
+            slug=self._spec.slug,
+            state_machine=state_machine,
+            tags=tags,
+            alarm_actions=alarm_actions,
+        )
         function_names = [functions[step].name for step in STEPS]
         group_names = [group.name for group in log_groups]
         if insights:
@@ -193,6 +203,7 @@ class ExecutionLayer(pulumi.ComponentResource):
                     bus=bus,
                     decision_stream_arn=stream_arn,
                     tags=self._tags,
+                    alarm_actions=alarm_actions,
                 ),
             )
             function_names.append(insight.name)

@@ -82,3 +82,19 @@ GUARDRAIL: Final = "aws:bedrock/guardrail:Guardrail"
 HOSTED_CONFIGURATION: Final = "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion"
 LOG_GROUP: Final = "aws:cloudwatch/logGroup:LogGroup"
 TOPIC: Final = "aws:sns/topic:Topic"
+EVENT_TARGET: Final = "aws:cloudwatch/eventTarget:EventTarget"
+EVENT_INVOKE_CONFIG: Final = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+TOPIC_SUBSCRIPTION: Final = "aws:sns/topicSubscription:TopicSubscription"
+FUNCTION: Final = "aws:lambda/function:Function"
+PERMISSION: Final = "aws:lambda/permission:Permission"
+# Services that invoke a Lambda function asynchronously (Lambda retries, then drops the event
+# unless the function has somewhere to send it).
+ASYNC_INVOKERS: Final = frozenset(
+    {
+        "events.amazonaws.com",
+        "scheduler.amazonaws.com",
+        "sns.amazonaws.com",
+        "s3.amazonaws.com",
+        "logs.amazonaws.com",
+    }
+)

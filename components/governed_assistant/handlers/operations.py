@@ -62,8 +62,8 @@ _DECISION_CODES: Final = (
 GATEWAY_ANSWERS: Final[Mapping[int, str]] = {
     HTTPStatus.UNAUTHORIZED: "The JWT authorizer refused the token (none, expired, not its issuer's).",
     HTTPStatus.TOO_MANY_REQUESTS: (
-        "API Gateway throttled the request (the stack's burst and rate limits, or the WAF's), before "
-        "the tenant's own limit was counted."
+        "API Gateway throttled the request (the stack's burst and rate limits), before the tenant's own "
+        "limit was counted."
     ),
     HTTPStatus.INTERNAL_SERVER_ERROR: "The API function failed without answering.",
     HTTPStatus.SERVICE_UNAVAILABLE: "The local API is still starting, or the function cannot be reached.",

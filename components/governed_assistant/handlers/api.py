@@ -17,7 +17,9 @@ Who is asking comes only from the claims API Gateway's JWT authorizer verified
   on routes without the authorizer: they hold no data, and every call the page makes carries the
   user's token to the routes above.
 
-Every refusal is ``{"error", "message"}`` with a 4xx; an unexpected failure is a 500 with the
+Every request behind the authorizer is first counted against its tenant's rate limit
+(``handlers.rate_limit``): over it, ``429 rate_limited`` with ``Retry-After``, before anything else
+runs. Every refusal is ``{"error", "message"}`` with a 4xx; an unexpected failure is a 500 with the
 request id, logged.
 """
 

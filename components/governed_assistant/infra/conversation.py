@@ -10,9 +10,11 @@ cognito`` the layer creates the user pool, one group per spec role (groups arriv
 never write, so no user can move themselves to another tenant. With ``oidc`` the issuer and audience
 come from the spec.
 
-The API function screens the input with the guardrail, records the job, puts "job accepted"
-on the execution layer's bus and answers 202; it reads jobs and approvals, and completes
-approval tasks (``SendTaskSuccess``/``SendTaskFailure``). Nothing else.
+The API function first counts the request against its tenant's rate limit (the usage table), then
+screens the input with the guardrail, records the job, puts "job accepted" on the execution layer's
+bus and answers 202; it reads jobs and approvals, and completes approval tasks
+(``SendTaskSuccess``/``SendTaskFailure``). Nothing else. It has reserved concurrency
+(``DEFAULT_RESERVED_CONCURRENCY``), so the request path neither starves nor crowds out the steps.
 """
 
 from __future__ import annotations

@@ -51,6 +51,7 @@ format: install ## apply ruff's fixes and formatting
 bench: install ## print every benchmark's figures (ten minutes or so; retrieval_rls needs pgvector)
 	$(PY) bench/copier_copy.py
 	$(PY) bench/gate.py
+	$(PY) bench/rate_limit.py
 	$(PY) bench/infra_eval.py
 	$(PY) bench/aws_validators.py
 	$(PY) bench/handler_cold_import.py

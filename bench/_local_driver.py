@@ -125,6 +125,7 @@ def main() -> int:
     )
     from governed_assistant.local.stack import LocalStack
     from governed_assistant.spec import load_spec
+    from governed_assistant.spec.model import MAX_REQUESTS_PER_MINUTE
 
     imported = time.perf_counter()
     phases = None
@@ -159,7 +160,12 @@ def main() -> int:
 
         governed_assistant.local.stack.start_moto_server = _moto_in_child(project, args.cache_jsonpath)  # type: ignore[assignment]
     with LocalStack.start(project, port=0, model_script=script) as stack:
-        stack.set_flags(live_tenants=LIVE_TENANTS, shadow_tenants=(SHADOW_TENANT,))
+        # The load is many clients of two tenants: it measures the stack, not their rate limit.
+        stack.set_flags(
+            live_tenants=LIVE_TENANTS,
+            shadow_tenants=(SHADOW_TENANT,),
+            rate_limits=dict.fromkeys((*LIVE_TENANTS, SHADOW_TENANT), MAX_REQUESTS_PER_MINUTE),
+        )
         ready = time.perf_counter()
         report = {
             "ready": True,

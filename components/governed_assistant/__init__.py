@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         check_resources,
         every_step_has_one_policy,
         resource_checks,
+        stack_checks,
         stores_share_one_key,
     )
     from governed_assistant.infra.program import deploy_assistant
@@ -74,6 +75,7 @@ _EXPORTS: dict[str, str] = {
     "every_step_has_one_policy": "governed_assistant.infra.invariants",
     "resource_checks": "governed_assistant.infra.invariants",
     "stores_share_one_key": "governed_assistant.infra.invariants",
+    "stack_checks": "governed_assistant.infra.invariants",
 }
 
 __all__ = [
@@ -101,6 +103,7 @@ __all__ = [
     "plan_files",
     "policy_problems",
     "resource_checks",
+    "stack_checks",
     "stores_share_one_key",
 ]
 

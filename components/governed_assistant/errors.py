@@ -12,7 +12,9 @@ from typing import ClassVar, Literal
 
 # What a refusal means for the caller, whatever protocol answers it: the API maps each kind to an
 # HTTP status (governed_assistant.handlers.http), so no runtime module needs to know HTTP.
-ErrorKind = Literal["invalid", "unauthenticated", "forbidden", "not_found", "conflict", "unavailable"]
+ErrorKind = Literal[
+    "invalid", "unauthenticated", "forbidden", "not_found", "conflict", "throttled", "unavailable"
+]
 
 
 class GovernanceError(Exception):

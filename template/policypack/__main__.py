@@ -57,7 +57,7 @@ def _resource_policy(name: str, check: Check) -> ResourceValidationPolicy:
     return ResourceValidationPolicy(name=name, description=_summary(check), validate=validate)
 
 
-def _stack_policy(check: Callable[[list[_Resource]], list[str]], name: str) -> StackValidationPolicy:
+def _stack_policy(name: str, check: Callable[[list[_Resource]], list[str]]) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         resources = [_Resource(r.resource_type, r.name, r.props) for r in args.resources]
         for violation in check(resources):
@@ -68,12 +68,11 @@ def _stack_policy(check: Callable[[list[_Resource]], list[str]], name: str) -> S
 
 def policies(spec_path: Path = PROJECT_ROOT / "assistant.yaml") -> list[Policy]:
     """One policy per invariant, bound to the project's spec."""
-    from governed_assistant import every_step_has_one_policy, load_spec, resource_checks, stores_share_one_key
+    from governed_assistant import load_spec, resource_checks, stack_checks
 
     spec = load_spec(spec_path)
     built: list[Policy] = [_resource_policy(name, check) for name, check in resource_checks(spec).items()]
-    built.append(_stack_policy(every_step_has_one_policy, "every-step-has-one-policy"))
-    built.append(_stack_policy(stores_share_one_key, "stores-share-one-key"))
+    built += [_stack_policy(name, check) for name, check in stack_checks().items()]
     return built
 
 

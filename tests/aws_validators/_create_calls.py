@@ -1040,6 +1040,28 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
             ),
         )
     ],
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": lambda i: [
+        (
+            "lambda",
+            "PutFunctionEventInvokeConfig",
+            pick(
+                i,
+                {
+                    "FunctionName": "functionName",
+                    "Qualifier": "qualifier",
+                    "MaximumRetryAttempts": "maximumRetryAttempts",
+                    "MaximumEventAgeInSeconds": "maximumEventAgeInSeconds",
+                    "DestinationConfig": (
+                        "destinationConfig",
+                        {
+                            "OnSuccess": ("onSuccess", {"Destination": "destination"}),
+                            "OnFailure": ("onFailure", {"Destination": "destination"}),
+                        },
+                    ),
+                },
+            ),
+        )
+    ],
     "aws:lambda/layerVersion:LayerVersion": lambda i: [
         (
             "lambda",

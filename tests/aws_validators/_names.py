@@ -217,6 +217,7 @@ UNNAMED: Mapping[str, str] = {
     "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion": "AWS numbers it",
     "aws:bedrock/guardrailVersion:GuardrailVersion": "AWS numbers it",
     "aws:kms/key:Key": "AWS gives it an id; its alias names it",
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": "part of its function",
     "aws:lambda/invocation:Invocation": "a call, not a resource",
     "aws:ec2/vpc:Vpc": "AWS gives it an id (its Name is a tag)",
     "aws:ec2/subnet:Subnet": "AWS gives it an id",

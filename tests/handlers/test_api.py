@@ -247,7 +247,7 @@ def test_job_events_stream_progress_and_resume_after_last_event_id(stack: Stack)
     text = response["body"]
     assert text.count("event: progress\n") == 2
     assert "id: 1\n" in text and "id: 2\n" in text
-    assert text.endswith("retry: 1000\n\n")
+    assert text.endswith("retry: 3000\n\n")  # three seconds: the browser's own default
     jobs.transition("acme", job.job_id, "complete", "complete", result={"text": "done"})
     resumed = events_request(job.job_id, last="2")["body"]
     assert resumed.startswith("id: 3\nevent: progress\ndata: ")

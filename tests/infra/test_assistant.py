@@ -74,8 +74,9 @@ BACKEND_EXTRA = {
 # topic's policy).
 BASE_COUNT = 137
 # Per preset, besides the base: Pattern C's insight trigger (function, role, policy, logs, rule,
-# target, permission, its subscription filter and throttle alarm).
-PRESET_EXTRA = {"bounded-action": 0, "workflow-aware": 0, "insights-to-action": 9}
+# target, permission, its subscription filter and throttle alarm; its async invoke config and two
+# dead-letter queues, each with its policy and alarm).
+PRESET_EXTRA = {"bounded-action": 0, "workflow-aware": 0, "insights-to-action": 16}
 
 
 def make_spec(preset: str = "bounded-action", **changes: Any) -> AssistantSpec:

@@ -16,6 +16,7 @@ from governed_assistant.infra.conversation import (
     DEFAULT_RATE_LIMIT,
     ConversationLayer,
     ConversationLayerArgs,
+    ConversationLayerError,
 )
 from governed_assistant.infra.guardrail import CONTENT_FILTERS, SpecGuardrail
 from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, RegisteredResource, run_with_mocks
@@ -29,6 +30,7 @@ from tests.infra.test_execution import lambda_code
 LAYER = "assistant-conversation"
 JOBS_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/jobs"
 APPROVALS_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/approvals"
+USAGE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/usage"
 MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:jobs"
 BUS_ARN = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/jobs"
 OIDC = {"provider": "oidc", "issuer": "https://login.example.com/", "audience": "assistant-api"}
@@ -70,6 +72,7 @@ def conversation_args(spec: AssistantSpec, **overrides: Any) -> ConversationLaye
         "environment": {"GOVERNED_METRICS_NAMESPACE": "Governed/Test"},
         "jobs_table_arn": JOBS_ARN,
         "approvals_table_arn": APPROVALS_ARN,
+        "usage_table_arn": USAGE_ARN,
         "state_machine_arn": MACHINE_ARN,
         "event_bus_arn": BUS_ARN,
         "protect_data": False,
@@ -260,7 +263,7 @@ def test_a_given_guardrail_is_used_instead_of_a_new_one(spec: AssistantSpec) -> 
 
 
 def test_api_function_may_do_only_its_part(run: MockRun) -> None:
-    """Jobs, approvals, task callbacks, the bus and the guardrail, each on its one resource."""
+    """Jobs, approvals, request counters, task callbacks, the bus, the guardrail: each on its one resource."""
     policy = only(run, "aws:iam/rolePolicy:RolePolicy")
     assert policy.inputs["name"] == API_POLICY_NAME
     reach = {s["Sid"]: (sorted(s["Action"]), s["Resource"]) for s in statements(policy)}
@@ -268,6 +271,7 @@ def test_api_function_may_do_only_its_part(run: MockRun) -> None:
     assert reach == {
         "Jobs": (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"], JOBS_ARN),
         "Approvals": (["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"], APPROVALS_ARN),
+        "RequestCounters": (["dynamodb:UpdateItem"], USAGE_ARN),
         "ApprovalTasks": (["states:SendTaskFailure", "states:SendTaskSuccess"], MACHINE_ARN),
         "JobAccepted": (["events:PutEvents"], BUS_ARN),
         "InputGuardrail": (["bedrock:ApplyGuardrail"], guardrail_arn),
@@ -285,6 +289,7 @@ def test_api_function_is_told_its_resources_and_claims(run: MockRun) -> None:
     variables = function["environment"]["variables"]
     assert variables["GOVERNED_JOBS_TABLE"] == JOBS_ARN
     assert variables["GOVERNED_APPROVALS_TABLE"] == APPROVALS_ARN
+    assert variables["GOVERNED_USAGE_TABLE"] == USAGE_ARN
     assert variables["GOVERNED_STATE_MACHINE_ARN"] == MACHINE_ARN
     assert variables["GOVERNED_EVENT_BUS"] == BUS_ARN
     assert variables["GOVERNED_GUARDRAIL_VERSION"] == "1"
@@ -350,3 +355,23 @@ def test_missing_code_archive_fails_the_program(spec: AssistantSpec) -> None:
     code = {**lambda_code(), "archive": pulumi.FileArchive("/nonexistent/build/code")}
     with pytest.raises(Exception, match="points at a missing path"):
         build(spec, code=code)
+
+
+@pytest.mark.parametrize(
+    ("setting", "reserved"),
+    [
+        pytest.param({}, 25, id="default"),
+        pytest.param({"reserved_concurrency": 7}, 7, id="set"),
+        pytest.param({"reserved_concurrency": 0}, None, id="zero-reserves-none"),
+    ],
+)
+def test_api_function_reserved_concurrency_per_setting(setting: dict[str, Any], reserved: int | None) -> None:
+    """25 instances are reserved unless the stack says otherwise; 0 leaves the function in the shared pool."""
+    function = only(build(make_spec(), **setting), "aws:lambda/function:Function").inputs
+    assert function.get("reservedConcurrentExecutions") == reserved
+
+
+def test_api_function_negative_reserved_concurrency_is_refused_naming_setting() -> None:
+    """A negative reservation is refused before anything is created, naming the setting to fix."""
+    with pytest.raises(ConversationLayerError, match="apiReservedConcurrency"):
+        build(make_spec(), reserved_concurrency=-1)

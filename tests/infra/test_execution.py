@@ -53,6 +53,8 @@ EXPECTED_INVENTORY = {
     "aws:cloudwatch/eventTarget:EventTarget": 1,
     "aws:sqs/queue:Queue": 1,
     "aws:sqs/queuePolicy:QueuePolicy": 1,
+    # The unstarted jobs' dead-letter queue's alarm.
+    "aws:cloudwatch/metricAlarm:MetricAlarm": 1,
 }
 # Pattern C's insight trigger: a function (role, policy, logs), its rule, target and permission.
 INSIGHT_INVENTORY = {
@@ -63,6 +65,11 @@ INSIGHT_INVENTORY = {
     "aws:cloudwatch/eventRule:EventRule": 1,
     "aws:cloudwatch/eventTarget:EventTarget": 1,
     "aws:lambda/permission:Permission": 1,
+    # Failed and undelivered insights: a dead-letter queue each, with its policy and alarm.
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 1,
+    "aws:sqs/queue:Queue": 2,
+    "aws:sqs/queuePolicy:QueuePolicy": 2,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": 2,
 }
 STREAM_ARN = f"arn:aws:firehose:{REGION}:{ACCOUNT_ID}:deliverystream/assistant-test-decisions"
 
@@ -174,7 +181,11 @@ def test_insight_trigger_routes_insights_to_a_function_that_only_creates_jobs(
         ["events:PutEvents"],
         mock_arn("aws:cloudwatch/eventBus:EventBus", f"{LAYER}-bus"),
     )
-    assert set(granted) == {"JobsCreate", "JobAccepted", "OwnLogs", "Tracing"}
+    assert granted["FailedInsights"] == (
+        ["sqs:SendMessage"],
+        mock_arn("aws:sqs/queue:Queue", f"{LAYER}-insight-failed"),
+    )
+    assert set(granted) == {"JobsCreate", "JobAccepted", "FailedInsights", "OwnLogs", "Tracing"}
 
 
 def test_insight_trigger_is_absent_outside_pattern_c(runs: dict[str, MockRun]) -> None:

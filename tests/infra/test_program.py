@@ -283,3 +283,28 @@ def test_other_stacks_protect_nothing_unless_asked(project_with_every_store: tup
     assert {kind for kind, pairs in unprotected.items() if _any_set(pairs)} == set()
     asked = _options(_data_runs(root, slug, "dev", protectData=True))
     assert {kind for kind, pairs in asked.items() if (True, True) in pairs} == DATA_TYPES
+
+
+@pytest.mark.parametrize(
+    ("config", "reserved"),
+    [
+        pytest.param({}, 25, id="unset"),
+        pytest.param({"apiReservedConcurrency": 3}, 3, id="three"),
+        pytest.param({"apiReservedConcurrency": 0}, None, id="none"),
+    ],
+)
+def test_api_reserved_concurrency_setting_reaches_the_api_function_only(
+    config: dict[str, Any], reserved: int | None
+) -> None:
+    """apiReservedConcurrency reserves instances for the API function; no other function reserves any."""
+    run = run_program(
+        REPO_ROOT, project=PROJECT, stack="dev", config={**config, "dependenciesLayerArn": LAYER_ARN}
+    )
+    functions = {
+        r.name: r.inputs.get("reservedConcurrentExecutions")
+        for r in run.of_type("aws:lambda/function:Function")
+    }
+    api = [name for name in functions if name.endswith("-conversation-api")]
+    assert len(api) == 1, sorted(functions)
+    assert functions.pop(api[0]) == reserved
+    assert set(functions.values()) == {None}

@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from aws_lambda_powertools.utilities.feature_flags import FeatureFlags
 from governed_assistant.local.demo import run_demo
 from governed_assistant.local.scenarios import PLANTED_SOURCE, SCENARIOS, planted_document_is_dropped
+from governed_assistant.runtime.flags import FixedFlagsStore
 from governed_assistant.runtime.retrieval import local_postgres_status
 from governed_assistant.scaffold.planner import scaffold
 from governed_assistant.spec import load_spec
@@ -48,6 +50,11 @@ def test_workflow_that_needs_approval_is_approved_then_streams_its_steps(
     assert (code, outcome["status"]) == (0, "passed"), out.getvalue()
     (trace,) = outcome["traces"]
     assert "approval" in trace and "approved" in trace, trace
+    # The scenarios poll their jobs many times a second: the demo's tenants get the top rate limit.
+    flags = json.loads((tmp_path / "state" / "flags.json").read_text())
+    context = {"tenant_id": "acme", "tenant_hash": 0, "user_id": "alice", "roles": []}
+    limit = FeatureFlags(store=FixedFlagsStore(flags)).evaluate(name="rate_limit", context=context, default=0)
+    assert limit == 6000
 
 
 def test_planted_document_is_dropped_and_the_trace_says_where(

@@ -17,7 +17,9 @@ Who is asking comes only from the claims API Gateway's JWT authorizer verified
   on routes without the authorizer: they hold no data, and every call the page makes carries the
   user's token to the routes above.
 
-Every refusal is ``{"error", "message"}`` with a 4xx; an unexpected failure is a 500 with the
+Every request behind the authorizer is first counted against its tenant's rate limit
+(``handlers.rate_limit``): over it, ``429 rate_limited`` with ``Retry-After``, before anything else
+runs. Every refusal is ``{"error", "message"}`` with a 4xx; an unexpected failure is a 500 with the
 request id, logged.
 """
 
@@ -34,6 +36,7 @@ from governed_assistant.handlers.environment import Environment, current
 from governed_assistant.handlers.exceptions import ApiError, DispatchError
 from governed_assistant.handlers.jobstart import dispatch_job
 from governed_assistant.handlers.logs import API_REQUEST_ID, LOGGER
+from governed_assistant.handlers.rate_limit import limit_requests
 from governed_assistant.handlers.responses import (
     ApprovalList,
     MessageAccepted,
@@ -99,7 +102,7 @@ def handler(event: Any, lambda_context: Any) -> Response:
         with LOGGER.append_context_keys(requestId=request_id):
             return _serve(env, event, request_id)
     except ApiError as error:
-        return error_response(error.code, error.message, request_id=request_id)
+        return error_response(error.code, error.message, request_id=request_id, headers=error.headers)
     except AuthenticationError as error:
         return error_response("unauthorized", error.message, request_id=request_id)
     except Exception:
@@ -126,6 +129,8 @@ def _serve(env: Environment, event: Any, request_id: str) -> Response:
         return _console(match.route, request_id)
     context = context_from_api_gateway(event, env.claims)
     with LOGGER.append_context_keys(tenantId=context.tenant_id, userId=context.user_id):
+        # First, before any other work: a tenant over its limit costs one counter write, no more.
+        limit_requests(env, context, match.route, event)
         return _ROUTES[match.route](env, context, event, match.path_id)
 
 

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from governed_assistant.runtime.guardrails import Guardrail
     from governed_assistant.runtime.jobs import JobStore
     from governed_assistant.runtime.model import CircuitBreaker, ModelClient, TokenUsageStore
+    from governed_assistant.runtime.ratelimit import RequestLimiter
     from governed_assistant.runtime.retrieval import Retriever
     from governed_assistant.runtime.telemetry import DecisionRecorder
     from governed_assistant.spec.model import AssistantSpec, Claims
@@ -81,6 +82,7 @@ class Environment:
         owners: OwnerLookup | None = None,
         risk_hooks: Mapping[str, RiskHook] | None = None,
         usage_store: TokenUsageStore | None = None,
+        limiter: RequestLimiter | None = None,
         persistence: Any = None,
         retriever: Retriever | Any | None = _UNSET,
         system_prompt: str | None = None,
@@ -98,6 +100,7 @@ class Environment:
                 "owners": owners,
                 "risk_hooks": risk_hooks,
                 "usage_store": usage_store,
+                "limiter": limiter,
                 "persistence": persistence,
                 "system_prompt": system_prompt,
             }.items()
@@ -268,6 +271,17 @@ class Environment:
             return DynamoDBTokenUsageStore(self.client("dynamodb"))
 
         return self._part("usage_store", build)
+
+    @property
+    def limiter(self) -> RequestLimiter:
+        """Per-tenant request counters, in the token usage table."""
+
+        def build() -> RequestLimiter:
+            from governed_assistant.runtime.ratelimit import RequestLimiter
+
+            return RequestLimiter(self.client("dynamodb"))
+
+        return self._part("limiter", build)
 
     def close(self) -> None:
         """Close the connections the parts hold (the pgvector retriever's); a stopping local stack's call."""

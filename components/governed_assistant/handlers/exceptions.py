@@ -3,6 +3,8 @@ Catch match on (the Lambda error type), so each name says what happened."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from governed_assistant.errors import GovernanceError, shown
 from governed_assistant.handlers.http import status_of
 
@@ -82,10 +84,11 @@ class ApiError(HandlerError):
     """When an HTTP request cannot be served as asked: ``{"error": code, "message"}`` with the code's
     status (``governed_assistant.handlers.http.ERROR_CODES``)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, headers: Mapping[str, str] | None = None) -> None:
         self.status = status_of(code)
         self.code = code
         self.message = message
+        self.headers = dict(headers or {})
         super().__init__(f"{message} (status={self.status}, error={code})")
 
 

@@ -23,6 +23,7 @@ STATUS_BY_KIND: Final[Mapping[ErrorKind, int]] = MappingProxyType(
         "forbidden": 403,
         "not_found": 404,
         "conflict": 409,
+        "throttled": 429,
         "unavailable": 503,
     }
 )
@@ -90,6 +91,11 @@ ERROR_CODES: Final[Mapping[str, ErrorCode]] = MappingProxyType(
         ),
         "payload_too_large": ErrorCode(413, f"The body exceeds {MAX_BODY_BYTES} bytes."),
         "unsupported_media_type": ErrorCode(415, "The body is not sent as content-type: application/json."),
+        "rate_limited": ErrorCode(
+            429,
+            "The tenant made more requests this minute than its limit allows; retry after the "
+            "Retry-After header's seconds.",
+        ),
         "internal_error": ErrorCode(
             INTERNAL_ERROR_STATUS, "Something failed on the service's side; quote the requestId."
         ),

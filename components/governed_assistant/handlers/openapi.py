@@ -74,6 +74,13 @@ GATE_REASON_CODES: Final[tuple[str, ...]] = (*get_args(ReasonCode), JOB_MISMATCH
 # has no field for it; 3.2's itemSchema is the same idea).
 EVENTS_EXTENSION: Final = "x-events"
 
+# The tenant's rate limit refusal, and the header it carries.
+RATE_LIMITED: Final = "rate_limited"
+RETRY_AFTER_HEADER: Final[Mapping[str, Any]] = {
+    "description": "Seconds until the tenant's rate limit window ends (on a rate_limited answer).",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
 # Each model's ``{"$ref": ...}`` in the document.
 Refs = dict[Any, dict[str, Any]]
 
@@ -244,6 +251,8 @@ def _errors(operation: Operation, refs: Refs) -> dict[int, dict[str, Any]]:
             "description": f"{HTTPStatus(status).phrase}. " + " ".join(lines),
             "content": {JSON_TYPE: {"schema": schema}},
         }
+        if RATE_LIMITED in by_status.get(status, ()):
+            answers[status]["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
     return answers
 
 

@@ -45,8 +45,9 @@ from governed_assistant.wire import (
 # Who may call a route: nobody needs a token, any verified user, or an approver of the tenant.
 Caller = Literal["anyone", "user", "approver"]
 
-# The codes every route behind the authorizer may answer with, and those of a JSON body, of an id.
-CALLER_CODES: Final = ("unauthorized", "internal_error")
+# The codes every route behind the authorizer may answer with (each counts against the tenant's rate
+# limit), and those of a JSON body, of an id.
+CALLER_CODES: Final = ("unauthorized", "rate_limited", "internal_error")
 _BODY_CODES: Final = (
     "missing_body", "invalid_body", "invalid_json", "body_too_deep", "unknown_field", "missing_field",
     "invalid_field", "payload_too_large", "unsupported_media_type",
@@ -60,7 +61,10 @@ _DECISION_CODES: Final = (
 # API Gateway's own answers (GatewayError) on every route behind it, and what each means.
 GATEWAY_ANSWERS: Final[Mapping[int, str]] = {
     HTTPStatus.UNAUTHORIZED: "The JWT authorizer refused the token (none, expired, not its issuer's).",
-    HTTPStatus.TOO_MANY_REQUESTS: "API Gateway throttled the request (the stack's burst and rate limits).",
+    HTTPStatus.TOO_MANY_REQUESTS: (
+        "API Gateway throttled the request (the stack's burst and rate limits), before the tenant's own "
+        "limit was counted."
+    ),
     HTTPStatus.INTERNAL_SERVER_ERROR: "The API function failed without answering.",
     HTTPStatus.SERVICE_UNAVAILABLE: "The local API is still starting, or the function cannot be reached.",
 }

@@ -109,10 +109,15 @@ def json_response(status: int, body: BaseModel, *, request_id: str | None = None
     return _response(status, text, JSON_TYPE, request_id)
 
 
-def error_response(code: str, message: str, *, request_id: str) -> dict[str, Any]:
-    """``{"error": code, "message": what to do about it, "requestId"}`` with the code's status."""
+def error_response(
+    code: str, message: str, *, request_id: str, headers: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """``{"error": code, "message": what to do about it, "requestId"}`` with the code's status
+    (and ``headers``, e.g. a 429's Retry-After)."""
     body = ErrorBody(error=code, message=message, request_id=request_id)
-    return json_response(status_of(code), body, request_id=request_id)
+    response = json_response(status_of(code), body, request_id=request_id)
+    response["headers"].update(headers or {})
+    return response
 
 
 def event_stream_response(body: str, *, request_id: str | None = None) -> dict[str, Any]:

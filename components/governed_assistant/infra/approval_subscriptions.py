@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Final, Literal, TypedDict, cast, get_args
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ import pulumi
 import pulumi_aws as aws
 
 from governed_assistant.errors import GovernanceError
+from governed_assistant.infra.dead_letters import dead_letter_queue
 from governed_assistant.runtime.identity.constants import TENANT_ID_PATTERN
 from governed_assistant.wire import APPROVAL_TENANT_ATTRIBUTE
 
@@ -180,14 +182,26 @@ def topic_policy_document(topic_arn: str, account_id: str) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
+@dataclass(frozen=True)
+class DeadLetterSettings:
+    """Where undelivered notices go: the stack's slug, alarm topics, key and tags."""
+
+    slug: str
+    tags: Mapping[str, str]
+    alarm_actions: Sequence[pulumi.Input[str]] = ()
+    key_arn: pulumi.Input[str] | None = None
+
+
 def create_approval_delivery(
     parent: pulumi.Resource,
     name: str,
     topic: aws.sns.Topic,
     subscriptions: Sequence[ApprovalSubscription],
     account_id: pulumi.Input[str],
+    dead_letters: DeadLetterSettings,
 ) -> list[aws.sns.TopicSubscription]:
-    """The topic's policy and one tenant-filtered subscription per entry, children of ``parent``."""
+    """The topic's policy and one tenant-filtered subscription per entry, children of ``parent``; with
+    any subscription, the dead-letter queue (``<name>-undelivered``) every one of them redrives to."""
     # The entries may come from a caller other than the program: check them here too.
     entries = parse_approval_subscriptions([setting_entry(subscription) for subscription in subscriptions])
     aws.sns.TopicPolicy(
@@ -196,9 +210,27 @@ def create_approval_delivery(
         policy=pulumi.Output.all(topic.arn, account_id).apply(lambda values: topic_policy_document(*values)),
         opts=pulumi.ResourceOptions(parent=parent),
     )
+    if not entries:
+        return []
+    # A notice SNS could not deliver (an endpoint gone, a queue refusing it) waits here, with an
+    # alarm, instead of being dropped after SNS's retries.
+    undelivered = dead_letter_queue(
+        parent,
+        f"{name}-undelivered",
+        purpose="approvals-undelivered",
+        description="An approval notice SNS could not deliver to an approver.",
+        sender={"Service": "sns.amazonaws.com"},
+        source_arn=topic.arn,
+        slug=dead_letters.slug,
+        alarm_actions=dead_letters.alarm_actions,
+        key_arn=dead_letters.key_arn,
+        tags=dead_letters.tags,
+    )
+    redrive = undelivered.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn}))
     return [
         aws.sns.TopicSubscription(
             subscription_name(name, entry),
+            redrive_policy=redrive,
             topic=topic.arn,
             protocol=entry["protocol"],
             endpoint=entry["endpoint"],

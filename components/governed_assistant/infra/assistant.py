@@ -128,6 +128,8 @@ class GovernedAssistantArgs(TypedDict):
     """The API stage's burst limit, across routes (the conversation layer's default otherwise)."""
     throttling_rate_limit: NotRequired[float]
     """The API stage's steady requests per second, across routes."""
+    api_reserved_concurrency: NotRequired[int]
+    """Instances reserved for the API function (the conversation layer's default otherwise); 0: none."""
     daily_token_budget: NotRequired[int]
     """Tokens one tenant may spend per UTC day (the runtime's default otherwise)."""
     telemetry_sink: NotRequired[TelemetrySink]
@@ -360,6 +362,7 @@ class GovernedAssistant(pulumi.ComponentResource):
             "protect_data": protect,
             "account_id": self._account,
             "approval_subscriptions": args.get("approval_subscriptions", ()),
+            "alarm_actions": list(args.get("alarm_actions", ())),
         }
         insights = spec.pattern == INSIGHTS_PATTERN
         if insights:
@@ -379,6 +382,7 @@ class GovernedAssistant(pulumi.ComponentResource):
             "flags_arn": rollout.flags_arn,
             "jobs_table_arn": execution.jobs_table_arn,
             "approvals_table_arn": execution.approvals_table_arn,
+            "usage_table_arn": reasoning.usage_table_arn,
             "state_machine_arn": execution.state_machine_arn,
             "event_bus_arn": execution.event_bus_arn,
             "protect_data": protect,
@@ -386,12 +390,15 @@ class GovernedAssistant(pulumi.ComponentResource):
             "table_names": {
                 "jobs": execution.jobs_table_name,
                 "approvals": execution.approvals_table_name,
+                "usage": reasoning.usage_table_name,
                 "event_bus": execution.event_bus_name,
             },
         }
         for key in ("cors_allow_origins", "throttling_burst_limit", "throttling_rate_limit"):
             if key in args:
                 conversation_args[key] = args[key]
+        if "api_reserved_concurrency" in args:
+            conversation_args["reserved_concurrency"] = args["api_reserved_concurrency"]
         if stream_arn is not None:
             conversation_args["decision_stream_arn"] = stream_arn
         if key_arn is not None:

@@ -10,9 +10,11 @@ cognito`` the layer creates the user pool, one group per spec role (groups arriv
 never write, so no user can move themselves to another tenant. With ``oidc`` the issuer and audience
 come from the spec.
 
-The API function screens the input with the guardrail, records the job, puts "job accepted"
-on the execution layer's bus and answers 202; it reads jobs and approvals, and completes
-approval tasks (``SendTaskSuccess``/``SendTaskFailure``). Nothing else.
+The API function first counts the request against its tenant's rate limit (the usage table), then
+screens the input with the guardrail, records the job, puts "job accepted" on the execution layer's
+bus and answers 202; it reads jobs and approvals, and completes approval tasks
+(``SendTaskSuccess``/``SendTaskFailure``). Nothing else. It has reserved concurrency
+(``DEFAULT_RESERVED_CONCURRENCY``), so the request path neither starves nor crowds out the steps.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from governed_assistant.wire import (
     ENV_ROLES_CLAIM,
     ENV_STATE_MACHINE_ARN,
     ENV_TENANT_CLAIM,
+    ENV_USAGE_TABLE,
     ENV_USER_CLAIM,
     ROUTES,
 )
@@ -56,6 +59,10 @@ IDENTITY_SOURCE: Final = "$request.header.Authorization"
 
 DEFAULT_BURST_LIMIT: Final = 50
 DEFAULT_RATE_LIMIT: Final = 25.0
+# The API function's reserved instances: the stage's 25 requests a second at about a second each.
+# Reserved, the request path keeps them however busy the execution steps get, and cannot take more;
+# 25 of the default 1,000 leave the rest of the account far above the 100 unreserved AWS requires.
+DEFAULT_RESERVED_CONCURRENCY: Final = 25
 TIMEOUT_SECONDS: Final = 29  # API Gateway stops waiting at 30 s.
 MEMORY_MB: Final = 512
 
@@ -71,7 +78,8 @@ ACCESS_LOG_FORMAT: Final = (
 
 
 class ConversationLayerError(GovernanceError):
-    """When the spec's OIDC identity lacks the issuer or audience the authorizer needs."""
+    """When the spec's OIDC identity lacks the issuer or audience the authorizer needs, or a setting is
+    out of range."""
 
 
 class ConversationLayerArgs(TypedDict):
@@ -87,6 +95,9 @@ class ConversationLayerArgs(TypedDict):
     """The execution layer's jobs table: the function records and reads jobs there."""
     approvals_table_arn: pulumi.Input[str]
     """The execution layer's approvals table: pending approvals and their task tokens."""
+    usage_table_arn: pulumi.Input[str]
+    """The reasoning layer's usage table: the function counts each tenant's requests there (the
+    per-tenant rate limit, ``governed_assistant.runtime.ratelimit``)."""
     state_machine_arn: pulumi.Input[str]
     """The job state machine, whose approval tasks the function completes."""
     event_bus_arn: pulumi.Input[str]
@@ -97,7 +108,7 @@ class ConversationLayerArgs(TypedDict):
     """The stack's key (``kms_key`` in assistant.yaml): every store, log group and function of the
     layer is encrypted with it, and the roles may use it; AWS's keys without it."""
     table_names: NotRequired[Mapping[str, pulumi.Input[str]]]
-    """``{"jobs": ..., "approvals": ..., "event_bus": ...}``: the names the function's variables
+    """``{"jobs": ..., "approvals": ..., "usage": ..., "event_bus": ...}``: the names the function's variables
     carry (``GovernedAssistant`` passes them); the ARNs above otherwise, which the APIs accept too."""
     flags_arn: NotRequired[pulumi.Input[str]]
     """The rollout flags' AppConfig configuration ARN: the function reads the kill switch before it
@@ -111,6 +122,9 @@ class ConversationLayerArgs(TypedDict):
     """Requests the stage accepts in a burst, across all routes; 50 by default."""
     throttling_rate_limit: NotRequired[float]
     """Steady requests per second the stage accepts, across all routes; 25 by default."""
+    reserved_concurrency: NotRequired[int]
+    """Instances reserved for the API function (``DEFAULT_RESERVED_CONCURRENCY``); 0 reserves none, so
+    it shares the account's unreserved pool (for an account whose concurrency quota is low)."""
     decision_stream_arn: NotRequired[pulumi.Input[str]]
     """The Firehose stream decision events go to (``firehose`` telemetry sink); left out with the log sink."""
 
@@ -221,6 +235,7 @@ class ConversationLayer(pulumi.ComponentResource):
             **args["environment"],
             ENV_BY_RESOURCE["jobs_table"]: names.get("jobs", args["jobs_table_arn"]),
             ENV_BY_RESOURCE["approvals_table"]: names.get("approvals", args["approvals_table_arn"]),
+            ENV_USAGE_TABLE: names.get("usage", args["usage_table_arn"]),
             ENV_BY_RESOURCE["guardrail"]: guardrail.guardrail_arn,
             ENV_GUARDRAIL_VERSION: guardrail.guardrail_version,
             ENV_STATE_MACHINE_ARN: args["state_machine_arn"],
@@ -242,6 +257,7 @@ class ConversationLayer(pulumi.ComponentResource):
             memory_mb=MEMORY_MB,
             retention_days=self._spec.observability.retention_days,
             kms_key_arn=args.get("kms_key_arn"),
+            reserved_concurrency=reserved_concurrency(args.get("reserved_concurrency")),
         )
         return governed_function(f"{self._name}-api", settings, parent=self, tags=self._tags)
 
@@ -375,6 +391,8 @@ def api_statements(
             ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem"],
             args["approvals_table_arn"],
         ),
+        # ADD to the tenant's request counter, before anything else the request does.
+        allow("RequestCounters", ["dynamodb:UpdateItem"], args["usage_table_arn"]),
         allow(
             "ApprovalTasks", ["states:SendTaskSuccess", "states:SendTaskFailure"], args["state_machine_arn"]
         ),
@@ -388,6 +406,19 @@ def api_statements(
         ),
         *logs_and_tracing(own_logs),
     ]
+
+
+def reserved_concurrency(value: int | None) -> int | None:
+    """The function's reserved concurrency: the default when unset, None (the shared pool) for 0."""
+    if value is None:
+        return DEFAULT_RESERVED_CONCURRENCY
+    if value < 0:
+        raise ConversationLayerError(
+            f"API reserved concurrency must be 0 (none) or more, value={value}; set apiReservedConcurrency "
+            "to e.g. 25, or 0 to share the account's unreserved pool"
+        )
+    # Lambda reads a reservation of 0 as "never run": here 0 means none is reserved.
+    return value or None
 
 
 def _route_label(route_key: str) -> str:

@@ -156,6 +156,23 @@ def key_policy(
                 },
             },
             {
+                # SNS sends what it could not deliver to a subscription's dead-letter queue, encrypted
+                # with this key (the approval topic's subscriptions, ``approval_subscriptions``).
+                "Sid": "SnsDeadLetters",
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": list(KEY_USE_ACTIONS),
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": in_account,
+                    "ArnLike": {
+                        "aws:SourceArn": pulumi.Output.concat(
+                            "arn:", partition, ":sns:", region, ":", account, ":*"
+                        )
+                    },
+                },
+            },
+            {
                 "Sid": "StateMachineLogDelivery",
                 "Effect": "Allow",
                 "Principal": {"Service": "delivery.logs.amazonaws.com"},

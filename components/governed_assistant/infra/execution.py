@@ -22,7 +22,11 @@ from typing import Final, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from governed_assistant.infra.approval_subscriptions import ApprovalSubscription, create_approval_delivery
+from governed_assistant.infra.approval_subscriptions import (
+    ApprovalSubscription,
+    DeadLetterSettings,
+    create_approval_delivery,
+)
 from governed_assistant.infra.functions import LambdaCode
 from governed_assistant.infra.insights import InsightSettings, create_insight_trigger
 from governed_assistant.infra.job_tables import create_job_table
@@ -69,6 +73,8 @@ class ExecutionLayerArgs(TypedDict):
     layer is encrypted with it, and the roles may use it; AWS's keys without it."""
     insight_handler: NotRequired[str]
     """The insight function's handler; required by Pattern C (``insights-to-action``), unused elsewhere."""
+    alarm_actions: NotRequired[Sequence[pulumi.Input[str]]]
+    """SNS topics the dead-letter queues' alarms notify; none by default."""
 
 
 def check_archive(archive: pulumi.Archive, what: str) -> None:
@@ -158,7 +164,17 @@ class ExecutionLayer(pulumi.ComponentResource):
         )
         # One topic carries every tenant's requests: each approver hears of its own tenant's only.
         create_approval_delivery(
-            self, f"{name}-approvals", topic, args.get("approval_subscriptions", ()), args["account_id"]
+            self,
+            f"{name}-approvals",
+            topic,
+            args.get("approval_subscriptions", ()),
+            args["account_id"],
+            DeadLetterSettings(
+                slug=self._spec.slug,
+                tags=tags,
+                alarm_actions=list(args.get("alarm_actions", ())),
+                key_arn=key_arn,
+            ),
         )
         resources: dict[ResourceKey, pulumi.Input[str]] = {
             "jobs_table": jobs.arn,
@@ -204,8 +220,15 @@ class ExecutionLayer(pulumi.ComponentResource):
             tags=tags,
             key_arn=key_arn,
         )
+        alarm_actions = list(args.get("alarm_actions", ()))
         bus = create_job_trigger(
-            self, name, slug=self._spec.slug, state_machine=state_machine, tags=tags, key_arn=key_arn
+            self,
+            name,
+            slug=self._spec.slug,
+            state_machine=state_machine,
+            tags=tags,
+            key_arn=key_arn,
+            alarm_actions=alarm_actions,
         )
         function_names = [functions[step].name for step in STEPS]
         group_names = [group.name for group in log_groups]
@@ -225,6 +248,7 @@ class ExecutionLayer(pulumi.ComponentResource):
                     decision_stream_arn=stream_arn,
                     tags=self._tags,
                     kms_key_arn=key_arn,
+                    alarm_actions=alarm_actions,
                 ),
             )
             function_names.append(insight.name)

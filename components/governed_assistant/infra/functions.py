@@ -157,6 +157,8 @@ class FunctionSettings:
     kms_key_arn: pulumi.Input[str] | None = None
     """The stack's key (``kms_key``): it encrypts the log group and the environment, and the role
     may use it (``encryption.key_use``); None keeps AWS's keys."""
+    reserved_concurrency: int | None = None
+    """Instances reserved for (and the most allowed to) this function; None shares the account's pool."""
 
 
 def governed_function(
@@ -211,6 +213,7 @@ def governed_function(
         handler=settings.handler,
         timeout=settings.timeout,
         memory_size=settings.memory_mb,
+        reserved_concurrent_executions=settings.reserved_concurrency,
         environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(settings.environment)),
         kms_key_arn=settings.kms_key_arn,
         tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),

@@ -10,13 +10,14 @@ for. That is all its role allows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Final
 
 import pulumi
 import pulumi_aws as aws
 
+from governed_assistant.infra.dead_letters import dead_letter_queue
 from governed_assistant.infra.functions import (
     FunctionSettings,
     LambdaCode,
@@ -58,6 +59,8 @@ class InsightSettings:
     tags: Mapping[str, str]
     kms_key_arn: pulumi.Input[str] | None = None
     """The stack's key (``kms_key``); None keeps AWS's keys."""
+    alarm_actions: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    """SNS topics the dead-letter alarms notify."""
 
 
 def create_insight_trigger(
@@ -77,6 +80,18 @@ def create_insight_trigger(
     )
     bus = settings.bus
     stream = settings.decision_stream_arn
+    # EventBridge invokes the function asynchronously: an insight the function failed on (after
+    # Lambda's own retries) lands in this queue, sent with the function's role.
+    failed = dead_letter_queue(
+        parent,
+        f"{name}-failed",
+        purpose="insights-failed",
+        description="The insight function failed on an insight, after Lambda's retries.",
+        sender={"AWS": role.arn},
+        slug=spec.slug,
+        alarm_actions=settings.alarm_actions,
+        tags=tags,
+    )
     function, log_group = governed_function(
         name,
         FunctionSettings(
@@ -89,6 +104,7 @@ def create_insight_trigger(
                 # UpdateItem: a job the bus refused is marked failed, never left accepted.
                 allow("JobsCreate", ["dynamodb:PutItem", "dynamodb:UpdateItem"], settings.jobs_table_arn),
                 allow("JobAccepted", ["events:PutEvents"], bus.arn),
+                allow("FailedInsights", ["sqs:SendMessage"], failed.arn),
                 *(
                     [allow("DecisionEvents", ["firehose:PutRecordBatch"], stream)]
                     if stream is not None
@@ -128,6 +144,30 @@ def create_insight_trigger(
         source_arn=rule.arn,
         opts=child,
     )
+    aws.lambda_.FunctionEventInvokeConfig(
+        f"{name}-async",
+        function_name=function.name,
+        maximum_retry_attempts=2,
+        maximum_event_age_in_seconds=3600,
+        destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
+            on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(
+                destination=failed.arn
+            )
+        ),
+        opts=child,
+    )
+    # An insight EventBridge could not hand to the function at all (after its retries).
+    undelivered = dead_letter_queue(
+        parent,
+        f"{name}-undelivered",
+        purpose="insights-undelivered",
+        description="EventBridge could not deliver an insight to the insight function.",
+        sender={"Service": "events.amazonaws.com"},
+        source_arn=rule.arn,
+        slug=spec.slug,
+        alarm_actions=settings.alarm_actions,
+        tags=tags,
+    )
     aws.cloudwatch.EventTarget(
         f"{name}-target",
         target_id=INSIGHT_TARGET_ID,
@@ -137,6 +177,7 @@ def create_insight_trigger(
         retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(
             maximum_event_age_in_seconds=3600, maximum_retry_attempts=20
         ),
+        dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(arn=undelivered.arn),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[permission]),
     )
     return function, log_group

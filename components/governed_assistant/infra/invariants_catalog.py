@@ -172,3 +172,17 @@ INTERNET_PATHS: Final = frozenset(
 )
 # Every address, IPv4 and IPv6.
 ANYWHERE: Final = frozenset({"0.0.0.0/0", "::/0"})
+EVENT_TARGET: Final = "aws:cloudwatch/eventTarget:EventTarget"
+EVENT_INVOKE_CONFIG: Final = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+PERMISSION: Final = "aws:lambda/permission:Permission"
+# Services that invoke a Lambda function asynchronously (Lambda retries, then drops the event
+# unless the function has somewhere to send it).
+ASYNC_INVOKERS: Final = frozenset(
+    {
+        "events.amazonaws.com",
+        "scheduler.amazonaws.com",
+        "sns.amazonaws.com",
+        "s3.amazonaws.com",
+        "logs.amazonaws.com",
+    }
+)

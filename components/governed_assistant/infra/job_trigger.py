@@ -2,17 +2,18 @@
 
 The conversation layer (and, in Pattern C, the insight function) puts "job accepted" on the
 bus; the rule starts one execution per event with the event's detail as its input. An event
-that cannot start an execution after EventBridge's retries lands in a dead-letter queue,
-never lost silently.
+that cannot start an execution after EventBridge's retries lands in a dead-letter queue, whose
+alarm fires on its first message: never lost silently.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
+from governed_assistant.infra.dead_letters import dead_letter_queue
 from governed_assistant.infra.encryption import key_use
 from governed_assistant.infra.functions import policy_document, service_role
 from governed_assistant.wire import JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE, JOB_RULE_NAME, JOB_TARGET_ID
@@ -26,6 +27,7 @@ def create_job_trigger(
     state_machine: aws.sfn.StateMachine,
     tags: Mapping[str, str],
     key_arn: pulumi.Input[str] | None = None,
+    alarm_actions: Sequence[pulumi.Input[str]] = (),
 ) -> aws.cloudwatch.EventBus:
     """``<name>-bus``, the rule ``<name>-job-accepted`` and its target ``<name>-start-job``."""
     child = pulumi.ResourceOptions(parent=parent)
@@ -70,33 +72,18 @@ def create_job_trigger(
         opts=child,
     )
     # A job that was accepted but never started would be lost silently: after the
-    # retries, the event lands in this queue, where an alarm or a person finds it.
-    dead_letters = aws.sqs.Queue(
+    # retries, the event lands in this queue, and its alarm fires.
+    dead_letters = dead_letter_queue(
+        parent,
         f"{name}-unstarted",
-        # The stack's key when it has one (its policy lets EventBridge use it for this account's
-        # rules, ``encryption.key_policy``); SQS's own key otherwise.
-        sqs_managed_sse_enabled=key_arn is None,
-        kms_master_key_id=key_arn,
-        message_retention_seconds=14 * 24 * 3600,
-        tags=dict(tags),
-        opts=child,
-    )
-    aws.sqs.QueuePolicy(
-        f"{name}-unstarted-policy",
-        queue_url=dead_letters.url,
-        policy=policy_document(
-            [
-                {
-                    "Sid": "EventBridgeDeadLetters",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "events.amazonaws.com"},
-                    "Action": "sqs:SendMessage",
-                    "Resource": dead_letters.arn,
-                    "Condition": {"ArnEquals": {"aws:SourceArn": rule.arn}},
-                }
-            ]
-        ),
-        opts=child,
+        purpose="jobs-unstarted",
+        description="An accepted job's event could not start the state machine.",
+        sender={"Service": "events.amazonaws.com"},
+        source_arn=rule.arn,
+        slug=slug,
+        alarm_actions=alarm_actions,
+        key_arn=key_arn,
+        tags=tags,
     )
     aws.cloudwatch.EventTarget(
         f"{name}-start-job",

@@ -17,6 +17,7 @@ a default, which is the program's own (a stack without the setting gets the same
                            (``is_production``: prod, production, prod-*...) always are
     corsAllowOrigins       browser origins allowed to call the API (list; default none)
     throttlingBurstLimit   API burst limit, throttlingRateLimit  API requests per second
+    apiReservedConcurrency instances reserved for the API function (0: none, the shared pool)
     dailyTokenBudget       tokens one tenant may spend per UTC day
     telemetrySink          log (default) or firehose: how decision events reach OpenSearch
     alarmTopicArns         SNS topics the alarms notify (list)
@@ -80,6 +81,8 @@ def deploy_assistant(config: pulumi.Config, stack: str, project_dir: Path = Path
         args["throttling_burst_limit"] = burst
     if (rate := config.get_float("throttlingRateLimit")) is not None:
         args["throttling_rate_limit"] = rate
+    if (reserved := config.get_int("apiReservedConcurrency")) is not None:
+        args["api_reserved_concurrency"] = reserved
     if (budget := config.get_int("dailyTokenBudget")) is not None:
         args["daily_token_budget"] = budget
     if domain := config.get_object("searchDomain"):

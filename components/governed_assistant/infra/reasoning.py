@@ -208,7 +208,10 @@ class ReasoningLayer(pulumi.ComponentResource):
     log_group_name: pulumi.Output[str]
     """The reason function's log group (retrieve and reason decision events)."""
     usage_table_name: pulumi.Output[str]
-    """Tokens used per tenant and UTC day (the daily budget's ledger)."""
+    """Tokens used per tenant and UTC day (the daily budget's ledger), and each tenant's request
+    counters (the API's rate limit)."""
+    usage_table_arn: pulumi.Output[str]
+    """The usage table's ARN (the API function counts requests there)."""
     retrieval: pulumi.Output[dict[str, str]]
     """The retrieval store's identifiers (knowledge base, collection, cluster...); empty for ``none``."""
 
@@ -260,6 +263,7 @@ class ReasoningLayer(pulumi.ComponentResource):
         self.function_name = function.name
         self.log_group_name = log_group.name
         self.usage_table_name = usage.name
+        self.usage_table_arn = usage.arn
         self.retrieval = store.identifiers if store else pulumi.Output.from_input({})
         self.register_outputs(
             {
@@ -267,6 +271,7 @@ class ReasoningLayer(pulumi.ComponentResource):
                 "function_name": self.function_name,
                 "log_group_name": self.log_group_name,
                 "usage_table_name": self.usage_table_name,
+                "usage_table_arn": self.usage_table_arn,
                 "retrieval": self.retrieval,
             }
         )

@@ -31,6 +31,7 @@ from governed_assistant.local.scenarios import (
 )
 from governed_assistant.local.stack import LocalStack
 from governed_assistant.spec import load_spec
+from governed_assistant.spec.model import MAX_REQUESTS_PER_MINUTE
 
 DEMO_SCRIPT = "demo-model-script.yaml"
 # The demo's own model rules, tried before the spec's defaults: a model talked into acting on
@@ -105,7 +106,14 @@ def run_demo(
     script = demo_model_script(project_dir, state_dir)
     outcomes: list[Outcome] = []
     with LocalStack.start(project_dir, port=port, model_script=script, state_dir=state_dir) as stack:
-        stack.set_flags(live_tenants=LIVE_TENANTS, shadow_tenants=(SHADOW_TENANT,))
+        # The scenarios poll their jobs several times a second from the same few tenants, far more
+        # than a person would: their tenants get the highest rate limit, everyone else the spec's.
+        tenants = (*LIVE_TENANTS, SHADOW_TENANT)
+        stack.set_flags(
+            live_tenants=LIVE_TENANTS,
+            shadow_tenants=(SHADOW_TENANT,),
+            rate_limits=dict.fromkeys(tenants, MAX_REQUESTS_PER_MINUTE),
+        )
         print(f"Local stack at {stack.api_url} ({spec.name}, pattern {spec.pattern})\n", file=out)
         for number, (title, scenario) in enumerate(SCENARIOS, start=1):
             if only and number not in only:

@@ -375,10 +375,15 @@ class LocalStack:
         live_tenants: Sequence[str] = (),
         canary_tenants: Sequence[str] = (),
         kill_switch: bool = False,
+        rate_limits: Mapping[str, int] | None = None,
     ) -> Path:
         """Rewrite the flags file from the spec with these overrides; handlers see it on their next read."""
         document = build_flags_document(
-            self.spec, shadow_tenants=shadow_tenants, live_tenants=live_tenants, canary_tenants=canary_tenants
+            self.spec,
+            shadow_tenants=shadow_tenants,
+            live_tenants=live_tenants,
+            canary_tenants=canary_tenants,
+            rate_limits=rate_limits,
         )
         document[KILL_SWITCH] = {"default": kill_switch}
         return write_flags_file(self.flags_file, validate_flags_document(document))

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from governed_assistant.spec.loader import validate_spec_data
-from governed_assistant.spec.model import SLUG_MAX_CHARS, SPEC_VERSION
+from governed_assistant.spec.model import DEFAULT_REQUESTS_PER_MINUTE, SLUG_MAX_CHARS, SPEC_VERSION
 from governed_assistant.spec.models import default_model_id
 from governed_assistant.spec.problems import PathPart, Problem, format_path
 
@@ -87,6 +87,7 @@ _SECTION_COMMENTS = {
     "retrieval": "Where tenant-scoped context comes from: none, knowledge-base, opensearch or pgvector.",
     "guardrails": "Bedrock Guardrails on the input and on the output.",
     "rollout": "Start in shadow mode (decide and record, never execute), then canary by tenant.",
+    "limits": "Requests per minute each tenant may make; rollout flags raise or lower it per tenant.",
     "observability": "Decision events to OpenSearch; log retention in days.",
     "kms_key": (
         "The key every store, log group, queue and topic is encrypted with: none (AWS's keys), "
@@ -200,6 +201,7 @@ def spec_from_answers(
             "shadow_mode": answers.get("shadow_mode", True),
             "canary_percent": answers.get("canary_percent", 10),
         },
+        "limits": {"requests_per_minute": DEFAULT_REQUESTS_PER_MINUTE},
         "observability": {
             "opensearch": answers.get("opensearch", True),
             "retention_days": answers.get("retention_days", 30),

@@ -238,6 +238,17 @@ class Rollout(StrictModel):
     canary_percent: int = Field(10, ge=0, le=100)
 
 
+DEFAULT_REQUESTS_PER_MINUTE: Final = 60
+MAX_REQUESTS_PER_MINUTE: Final = 6000
+
+
+class Limits(StrictModel):
+    # Requests one tenant may make per minute, across routes (a stream's reconnect counts a tenth):
+    # 60 is one a second, well above a person typing and far below the stage-wide throttle (25/s),
+    # so one tenant cannot use up what every tenant shares. Rollout flags override it per tenant.
+    requests_per_minute: int = Field(DEFAULT_REQUESTS_PER_MINUTE, ge=1, le=MAX_REQUESTS_PER_MINUTE)
+
+
 class Observability(StrictModel):
     opensearch: bool = True
     retention_days: int = 30
@@ -307,6 +318,7 @@ class AssistantSpec(StrictModel):
     retrieval: Retrieval = Retrieval()
     guardrails: Guardrails = Guardrails()
     rollout: Rollout = Rollout()
+    limits: Limits = Limits()
     observability: Observability = Observability()
     # The key every data store, log group, queue and topic is encrypted with: 'none' (AWS-owned and
     # AWS-managed keys), 'create' (one customer-managed key per stack) or an existing key's ARN.

@@ -14,6 +14,7 @@ from governed_assistant.runtime.flags.constants import (
     CANARY_VARIANT,
     CIRCUIT_BREAKER,
     KILL_SWITCH,
+    RATE_LIMIT,
     SHADOW_MODE,
     STABLE_VARIANT,
     VARIANTS,
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from governed_assistant.runtime.flags.document import (
         breaker_settings,
         build_flags_document,
+        requests_per_minute,
         tenant_hash,
         validate_flags_document,
     )
@@ -40,6 +42,7 @@ else:
         {
             "breaker_settings": "governed_assistant.runtime.flags.document",
             "build_flags_document": "governed_assistant.runtime.flags.document",
+            "requests_per_minute": "governed_assistant.runtime.flags.document",
             "tenant_hash": "governed_assistant.runtime.flags.document",
             "validate_flags_document": "governed_assistant.runtime.flags.document",
             "FlagsConfigError": "governed_assistant.runtime.flags.exceptions",
@@ -59,6 +62,7 @@ __all__ = [
     "CANARY_VARIANT",
     "CIRCUIT_BREAKER",
     "KILL_SWITCH",
+    "RATE_LIMIT",
     "SHADOW_MODE",
     "STABLE_VARIANT",
     "VARIANTS",
@@ -72,6 +76,7 @@ __all__ = [
     "Variant",
     "breaker_settings",
     "build_flags_document",
+    "requests_per_minute",
     "tenant_hash",
     "validate_flags_document",
     "write_flags_file",

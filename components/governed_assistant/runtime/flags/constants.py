@@ -10,6 +10,9 @@ SHADOW_MODE: Final = "shadow_mode"  # boolean, per tenant: decide and record, ne
 CANARY: Final = "canary"  # non-boolean, per tenant: the name of the variant the tenant gets
 VARIANTS: Final = "variants"  # non-boolean: variant name -> {"model_id": ..., "prompt": ...}
 CIRCUIT_BREAKER: Final = "circuit_breaker"  # non-boolean: the model client's breaker settings
+# non-boolean, per tenant: requests per minute. Optional: a document from before it existed is still
+# valid, and a tenant without a value gets the spec's limits.requests_per_minute.
+RATE_LIMIT: Final = "rate_limit"
 FEATURES: Final = (KILL_SWITCH, SHADOW_MODE, CANARY, VARIANTS, CIRCUIT_BREAKER)
 
 STABLE_VARIANT: Final = "stable"

@@ -25,6 +25,7 @@ from governed_assistant.runtime.flags.constants import (
     DEFAULT_PROMPT_PATH,
     FEATURES,
     KILL_SWITCH,
+    RATE_LIMIT,
     SHADOW_MODE,
     STABLE_VARIANT,
     VARIANTS,
@@ -32,7 +33,7 @@ from governed_assistant.runtime.flags.constants import (
 from governed_assistant.runtime.flags.exceptions import FlagsDocumentError
 from governed_assistant.runtime.model.breaker import CircuitBreakerSettings
 from governed_assistant.runtime.model.exceptions import ModelConfigError
-from governed_assistant.spec.model import AssistantSpec
+from governed_assistant.spec.model import MAX_REQUESTS_PER_MINUTE, AssistantSpec
 
 
 def tenant_hash(tenant_id: str) -> int:
@@ -53,6 +54,7 @@ def build_flags_document(
     canary_model_id: str | None = None,
     canary_prompt: str | None = None,
     breaker: CircuitBreakerSettings | None = None,
+    rate_limits: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """The initial flags document for ``spec``: what the rollout layer deploys and ``make dev`` writes.
 
@@ -60,6 +62,8 @@ def build_flags_document(
     override it per tenant. ``canary`` gives ``spec.rollout.canary_percent`` percent of tenants (and
     every tenant in ``canary_tenants``) the canary variant, which uses ``canary_model_id`` and
     ``canary_prompt`` (by default the stable ones: change them in AppConfig to start a canary).
+    ``rate_limit`` is ``spec.limits.requests_per_minute``; ``rate_limits`` (tenant -> requests per
+    minute) gives tenants their own.
     """
     shadow, live, canary = sorted(set(shadow_tenants)), sorted(set(live_tenants)), sorted(set(canary_tenants))
     if set(shadow) & set(live):
@@ -84,6 +88,12 @@ def build_flags_document(
                 }
             ],
         }
+    by_limit: dict[int, list[str]] = {}
+    for tenant, limit in sorted((rate_limits or {}).items()):
+        by_limit.setdefault(limit, []).append(tenant)
+    limit_rules: dict[str, Any] = {}
+    for limit, tenants in sorted(by_limit.items()):
+        limit_rules.update(_tenant_rule(f"{limit} requests per minute", tenants, when_match=limit))
     stable = {"model_id": spec.model_id, "prompt": DEFAULT_PROMPT_PATH}
     document: dict[str, Any] = {
         KILL_SWITCH: {"default": False},
@@ -109,6 +119,7 @@ def build_flags_document(
             {},
             boolean=False,
         ),
+        RATE_LIMIT: _feature(spec.limits.requests_per_minute, limit_rules, boolean=False),
     }
     validate_flags_document(document)
     return document
@@ -144,7 +155,20 @@ def validate_flags_document(document: object) -> dict[str, Any]:
             )
     for value in _values(document[CIRCUIT_BREAKER]):
         breaker_settings(value)
+    if RATE_LIMIT in document:
+        for value in _values(document[RATE_LIMIT]):
+            requests_per_minute(value)
     return document
+
+
+def requests_per_minute(value: object) -> int:
+    """The rate_limit feature's value, checked: a whole number of requests per minute in bounds."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REQUESTS_PER_MINUTE:
+        raise FlagsDocumentError(
+            f"Rate limit must be a whole number of requests per minute from 1 to "
+            f"{MAX_REQUESTS_PER_MINUTE}, feature={RATE_LIMIT}, value={value!r}"
+        )
+    return value
 
 
 def variant_models(value: object) -> dict[str, dict[str, str]]:

@@ -35,12 +35,14 @@ from governed_assistant.runtime.flags.constants import (
     DEFAULT_FLAGS_MAX_AGE_SECONDS,
     DEFAULT_PROMPT_PATH,
     KILL_SWITCH,
+    RATE_LIMIT,
     SHADOW_MODE,
     STABLE_VARIANT,
     VARIANTS,
 )
 from governed_assistant.runtime.flags.document import (
     breaker_settings,
+    requests_per_minute,
     tenant_hash,
     validate_flags_document,
     variant_models,
@@ -161,12 +163,7 @@ class RolloutFlags:
         # Evaluate every flag against the one document just validated: a consistent snapshot, even
         # if the store changes meanwhile.
         flags = FeatureFlags(store=FixedFlagsStore(document), logger=self._logger)
-        values = {
-            CONTEXT_TENANT_ID: context.tenant_id,
-            CONTEXT_TENANT_HASH: tenant_hash(context.tenant_id),
-            CONTEXT_USER_ID: context.user_id,
-            CONTEXT_ROLES: list(context.roles),
-        }
+        values = self._context(context)
         try:
             variants = variant_models(flags.evaluate(name=VARIANTS, context=values, default=None))
             name = str(flags.evaluate(name=CANARY, context=values, default=STABLE_VARIANT))
@@ -183,6 +180,33 @@ class RolloutFlags:
         except _UNREADABLE as error:
             self._logger.error("Rollout flags failed closed: %s", error)
             return self.fail_closed(context.tenant_id, str(error))
+
+    def requests_per_minute(self, context: TenantContext, default: int) -> int:
+        """The tenant's rate limit: its ``rate_limit`` flag, else ``default`` (the spec's).
+
+        Unlike the brakes above, an unreadable document does not fail closed to zero: that would
+        refuse every request of every tenant over a typo. The spec's limit still bounds each tenant.
+        """
+        try:
+            document = self.document()
+            if RATE_LIMIT not in document:
+                return default
+            flags = FeatureFlags(store=FixedFlagsStore(document), logger=self._logger)
+            value = flags.evaluate(name=RATE_LIMIT, context=self._context(context), default=default)
+            return requests_per_minute(value)
+        except _UNREADABLE as error:
+            self._logger.error("Rate limit flag unreadable, using the spec's: %s", error)
+            return default
+
+    @staticmethod
+    def _context(context: TenantContext) -> dict[str, Any]:
+        """The evaluation context the rules may test (``constants.CONTEXT_*``)."""
+        return {
+            CONTEXT_TENANT_ID: context.tenant_id,
+            CONTEXT_TENANT_HASH: tenant_hash(context.tenant_id),
+            CONTEXT_USER_ID: context.user_id,
+            CONTEXT_ROLES: list(context.roles),
+        }
 
     def fail_closed(self, tenant_id: str, problem: str) -> RolloutSnapshot:
         """Kill switch on, shadow on, the stable variant, default breaker settings."""

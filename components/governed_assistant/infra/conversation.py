@@ -325,6 +325,8 @@ class ConversationLayer(pulumi.ComponentResource):
                 api.id,
                 "/*/*",
             ),
+            # The ARN names the account too; the account alone is what every service documents.
+            source_account=self._account,
             opts=child,
         )
         access_logs = aws.cloudwatch.LogGroup(

@@ -20,6 +20,7 @@ import pulumi_aws as aws
 from governed_assistant.infra.functions import (
     FunctionSettings,
     LambdaCode,
+    account_of,
     allow,
     assume_role_policy,
     governed_function,
@@ -123,6 +124,7 @@ def create_insight_trigger(
         function=function.name,
         principal="events.amazonaws.com",
         source_arn=rule.arn,
+        source_account=account_of(parent),
         opts=child,
     )
     aws.cloudwatch.EventTarget(

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
-from governed_assistant.infra.functions import policy_document, service_role
+from governed_assistant.infra.functions import account_of, policy_document, service_role, source_conditions
 from governed_assistant.wire import JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE, JOB_RULE_NAME, JOB_TARGET_ID
 
 
@@ -27,6 +27,7 @@ def create_job_trigger(
 ) -> aws.cloudwatch.EventBus:
     """``<name>-bus``, the rule ``<name>-job-accepted`` and its target ``<name>-start-job``."""
     child = pulumi.ResourceOptions(parent=parent)
+    account = account_of(parent)
     bus = aws.cloudwatch.EventBus(f"{name}-bus", tags=dict(tags), opts=child)
     rule = aws.cloudwatch.EventRule(
         f"{name}-job-accepted",
@@ -46,6 +47,8 @@ def create_job_trigger(
         service="events.amazonaws.com",
         tags=tags,
         parent=parent,
+        # EventBridge assumes it for this rule's target alone, never for another rule or account's.
+        **source_conditions(account, rule.arn),
     )
     policy = aws.iam.RolePolicy(
         f"{name}-trigger-policy",
@@ -83,7 +86,10 @@ def create_job_trigger(
                     "Principal": {"Service": "events.amazonaws.com"},
                     "Action": "sqs:SendMessage",
                     "Resource": dead_letters.arn,
-                    "Condition": {"ArnEquals": {"aws:SourceArn": rule.arn}},
+                    "Condition": {
+                        "ArnEquals": {"aws:SourceArn": rule.arn},
+                        "StringEquals": {"aws:SourceAccount": account},
+                    },
                 }
             ]
         ),

@@ -69,9 +69,10 @@ BACKEND_EXTRA = {
         "pgvector": (SETUP, DATABASE),
     }.items()
 }
-# The bounded-action assistant without retrieval: 136 resources besides the stack (the warm-up's
-# function, role, policy, logs and invocation among them; the console's two open routes too).
-BASE_COUNT = 136
+# The bounded-action assistant without retrieval: 138 resources besides the stack (the warm-up's
+# function, role, policy, logs and invocation among them; the console's two open routes, the
+# tenant data role and its policy too).
+BASE_COUNT = 138
 # Per preset, besides the base: Pattern C's insight trigger (function, role, policy, logs, rule,
 # target, permission, its subscription filter and throttle alarm).
 PRESET_EXTRA = {"bounded-action": 0, "workflow-aware": 0, "insights-to-action": 9}

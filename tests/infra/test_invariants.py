@@ -813,3 +813,104 @@ def test_service_roles_name_their_source(
 ) -> None:
     """A service let into a role, queue or function names the account and, where documented, the resource."""
     assert_violations(invariants.service_roles_name_their_source(resource_type, "r", inputs), found)
+
+
+# ---------------------------------------------------------------------- tenant isolation
+
+TENANT_PREFIX = "${aws:PrincipalTag/tenantId}#*"
+TENANT_KEYS = {
+    "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [TENANT_PREFIX]},
+    "Null": {"dynamodb:LeadingKeys": "false"},
+}
+
+
+def tenant_policy(*statements: dict[str, Any], name: str = "governed-tenant-data") -> dict[str, Any]:
+    return {"name": name, "role": "r", "policy": document(*statements)}
+
+
+def tenant_grant(
+    actions: Any = ("dynamodb:GetItem", "dynamodb:Query"), condition: Any = None
+) -> dict[str, Any]:
+    return allow(list(actions), Condition=TENANT_KEYS if condition is None else condition)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "found"),
+    [
+        pytest.param(tenant_policy(tenant_grant()), [], id="leading-keys-pass"),
+        pytest.param(
+            tenant_policy(allow(["dynamodb:GetItem"])),
+            ["ForAllValues:StringLike None", "Null None"],
+            id="no-condition",
+        ),
+        pytest.param(
+            tenant_policy(
+                tenant_grant(condition={"ForAllValues:StringLike": TENANT_KEYS["ForAllValues:StringLike"]})
+            ),
+            ["Null None"],
+            id="keyless-request-would-pass-forallvalues",
+        ),
+        pytest.param(
+            tenant_policy(
+                tenant_grant(
+                    condition={**TENANT_KEYS, "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["*"]}}
+                )
+            ),
+            ["ForAllValues:StringLike {'dynamodb:LeadingKeys': ['*']}"],
+            id="any-tenant",
+        ),
+        pytest.param(
+            tenant_policy(
+                tenant_grant(
+                    condition={
+                        **TENANT_KEYS,
+                        "ForAllValues:StringLike": {
+                            "dynamodb:LeadingKeys": ["${aws:PrincipalTag/tenantId}*"]
+                        },
+                    }
+                )
+            ),
+            ["ForAllValues:StringLike"],
+            id="prefix-without-separator-reaches-acme2-from-acme",
+        ),
+        pytest.param(
+            tenant_policy(
+                tenant_grant(
+                    condition={
+                        **TENANT_KEYS,
+                        "ForAnyValue:StringLike": TENANT_KEYS["ForAllValues:StringLike"],
+                    }
+                    | {"ForAllValues:StringLike": None}
+                )
+            ),
+            ["ForAllValues:StringLike None"],
+            id="for-any-value-lets-one-foreign-key-through",
+        ),
+        pytest.param(
+            tenant_policy(tenant_grant(["dynamodb:Scan", "dynamodb:GetItem"])),
+            ["allows ['dynamodb:Scan']"],
+            id="scan-names-no-partition-key",
+        ),
+        pytest.param(
+            tenant_policy(allow(["dynamodb:GetItem"]), name="governed-conversation-api"),
+            ["gives the API function ['dynamodb:GetItem'] directly"],
+            id="api-reads-a-table-directly",
+        ),
+        pytest.param(
+            tenant_policy(
+                allow(["events:PutEvents"], "arn:aws:events:us-east-1:123456789012:event-bus/b"),
+                name="governed-conversation-api",
+            ),
+            [],
+            id="api-without-tables-pass",
+        ),
+        pytest.param(
+            tenant_policy(allow(["dynamodb:GetItem"]), name="governed-step-gate"),
+            [],
+            id="other-policies-untouched",
+        ),
+    ],
+)
+def test_tenant_rows_only_by_leading_keys(inputs: dict[str, Any], found: list[str]) -> None:
+    """The tenant data role's grants hold each key to the session's tenant; the API holds no table."""
+    assert_violations(invariants.tenant_rows_only_by_leading_keys(ROLE_POLICY, "r", inputs), found)

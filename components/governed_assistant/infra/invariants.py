@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.feature_flags.exceptions import SchemaValid
 from aws_lambda_powertools.utilities.feature_flags.schema import SchemaValidator
 
 from governed_assistant.infra import invariants_catalog as catalog
+from governed_assistant.infra.conversation import API_POLICY_NAME
 from governed_assistant.infra.retrieval import EMBEDDING_MODEL_ID
 from governed_assistant.infra.steps import (
     OPTIONAL_GRANTS,
@@ -28,8 +29,10 @@ from governed_assistant.infra.steps import (
     Grant,
     step_grants,
 )
+from governed_assistant.infra.tenant_data import TENANT_DATA_POLICY_NAME
+from governed_assistant.runtime.jobs.constants import KEY_SEPARATOR
 from governed_assistant.spec.model import AssistantSpec
-from governed_assistant.wire import CONSOLE_ROUTES
+from governed_assistant.wire import CONSOLE_ROUTES, TENANT_SESSION_TAG
 
 ResourceCheck = Callable[[str, str, Mapping[str, Any]], list[str]]
 """A check of one resource: ``(type, name, inputs) -> violations``."""
@@ -338,6 +341,58 @@ def service_roles_name_their_source(resource_type: str, name: str, inputs: Mappi
     return _trust_problems(resource_type, name, inputs)
 
 
+# ---------------------------------------------------------------------- tenant isolation
+
+
+def tenant_rows_only_by_leading_keys(resource_type: str, name: str, inputs: Mapping[str, Any]) -> list[str]:
+    """The request path reaches tables only as one tenant: the tenant data role's every DynamoDB grant
+    requires each partition key to start with ``${aws:PrincipalTag/tenantId}#``; the API holds none."""
+    if resource_type != catalog.ROLE_POLICY:
+        return []
+    policy_name = str(inputs.get("name") or "")
+    statements, problems = _statements(resource_type, name, inputs)
+    if policy_name == API_POLICY_NAME:
+        for statement in filter(_allows, statements):
+            direct = [
+                a for a in map(str, _as_list(statement.get("Action"))) if a.lower().startswith("dynamodb:")
+            ]
+            if direct:
+                problems.append(
+                    f"{resource_type} {name!r}: {_label(statement)} gives the API function {direct} "
+                    f"directly; grant them to the tenant data role ({TENANT_DATA_POLICY_NAME!r}) "
+                    "under dynamodb:LeadingKeys"
+                )
+        return problems
+    if policy_name != TENANT_DATA_POLICY_NAME:
+        return problems
+    # Built here from the two contracts it joins (the session tag the runtime sets, the key
+    # layout the stores write), not read from the role's builder.
+    expected = {
+        "ForAllValues:StringLike": {
+            "dynamodb:LeadingKeys": [f"${{aws:PrincipalTag/{TENANT_SESSION_TAG}}}{KEY_SEPARATOR}*"]
+        },
+        "Null": {"dynamodb:LeadingKeys": "false"},
+    }
+    for statement in filter(_allows, statements):
+        actions = sorted(map(str, _as_list(statement.get("Action"))))
+        unkeyed = [action for action in actions if action not in catalog.KEYED_DYNAMODB_ACTIONS]
+        if unkeyed or not actions:
+            problems.append(
+                f"{resource_type} {name!r}: {_label(statement)} allows {unkeyed or actions}, which may "
+                "name no partition key (ForAllValues then matches anything); "
+                f"allow only {sorted(catalog.KEYED_DYNAMODB_ACTIONS)}"
+            )
+        condition = statement.get("Condition")
+        for operator, keys in expected.items():
+            found = condition.get(operator) if isinstance(condition, Mapping) else None
+            if found != keys:
+                problems.append(
+                    f"{resource_type} {name!r}: {_label(statement)} has {operator} {found!r}, not {keys!r}; "
+                    "every tenant data grant must hold each partition key to the session's tenant prefix"
+                )
+    return problems
+
+
 # ---------------------------------------------------------------------- Bedrock models
 
 _MODEL_ARN = re.compile(
@@ -529,6 +584,7 @@ def resource_checks(spec: AssistantSpec) -> dict[str, ResourceCheck]:
         "log-groups-retained": partial(log_groups_retained, days=spec.observability.retention_days),
         "topics-encrypted": topics_encrypted,
         "service-roles-name-their-source": service_roles_name_their_source,
+        "tenant-rows-only-by-leading-keys": tenant_rows_only_by_leading_keys,
     }
 
 

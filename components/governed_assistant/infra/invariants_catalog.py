@@ -96,6 +96,22 @@ NO_SOURCE_CONTEXT_SERVICES: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 
+# DynamoDB actions whose every request names the partition keys it touches, so
+# ``dynamodb:LeadingKeys`` is always in the request context; a Scan (or PartiQL) names none, and
+# ``ForAllValues`` over an absent key is true.
+KEYED_DYNAMODB_ACTIONS: Final = frozenset(
+    {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:ConditionCheckItem",
+    }
+)
+
 # Type tokens the invariants read, in one place.
 TABLE: Final = "aws:dynamodb/table:Table"
 STATE_MACHINE: Final = "aws:sfn/stateMachine:StateMachine"

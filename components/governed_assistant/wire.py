@@ -52,6 +52,10 @@ ENV_GUARDRAIL_VERSION: Final = "GOVERNED_GUARDRAIL_VERSION"
 ENV_USAGE_TABLE: Final = "GOVERNED_USAGE_TABLE"
 ENV_STATE_MACHINE_ARN: Final = "GOVERNED_STATE_MACHINE_ARN"
 ENV_EVENT_BUS: Final = "GOVERNED_EVENT_BUS"
+# The role the API function assumes per request, tagged with the tenant, to read and write that
+# tenant's rows (IAM allows only keys starting "<tenant>#"); unset locally, where the store's
+# own client serves.
+ENV_TENANT_DATA_ROLE_ARN: Final = "GOVERNED_TENANT_DATA_ROLE_ARN"
 # The variable each grantable resource is passed in, by the grant's resource key: an execution step
 # gets a resource's variable exactly when its policy grants the resource.
 ENV_BY_RESOURCE: Final[Mapping[str, str]] = MappingProxyType(
@@ -204,3 +208,7 @@ METRIC_OUTPUT_TOKENS: Final = "OutputTokens"
 DIMENSION_SERVICE: Final = "service"
 DIMENSION_STAGE: Final = "stage"
 DIMENSION_TENANT: Final = "tenantId"
+
+# The session tag that carries the tenant into the tenant data role; its policy reads it back as
+# ``${aws:PrincipalTag/tenantId}``.
+TENANT_SESSION_TAG: Final = "tenantId"

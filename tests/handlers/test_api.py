@@ -10,8 +10,10 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 from governed_assistant.contracts import TenantContext
-from governed_assistant.handlers import api
+from governed_assistant.handlers import api, environment
 from governed_assistant.handlers.constants import MAX_BODY_BYTES
+from governed_assistant.handlers.environment import Environment
+from governed_assistant.runtime.telemetry import recorder_from_env
 from governed_assistant.testing import capture_events, lambda_context
 from handler_harness import REGION, Stack, api_event, body_of
 
@@ -417,3 +419,33 @@ def test_console_route_other_method_is_405(stack: Stack) -> None:
     """The console's path serves GET only."""
     response = api.handler(api_event("POST", "/console", tenant=None), lambda_context())
     assert (response["statusCode"], body_of(response)["error"]) == (405, "method_not_allowed")
+
+
+def test_api_reaches_jobs_as_the_verified_tenant(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given a tenant data role, every job read and write runs on a session tagged with the token's tenant."""
+    role_arn = boto3.client("iam", region_name=REGION).create_role(
+        RoleName="tenant-data", AssumeRolePolicyDocument="{}"
+    )["Role"]["Arn"]
+    monkeypatch.setenv("GOVERNED_TENANT_DATA_ROLE_ARN", role_arn)
+    sts = boto3.client("sts", region_name=REGION)
+    assumed: list[dict[str, Any]] = []
+    sts.meta.events.register(
+        "provide-client-params.sts.AssumeRole", lambda params, **_: assumed.append(params)
+    )
+    environment.configure(
+        Environment(
+            clients={"bedrock-runtime": stack.bedrock.client, "sts": sts},
+            recorder=recorder_from_env(sink=stack.sink),
+        )
+    )
+    stack.bedrock.screen_pass()
+    accepted = post_message({"message": "Refund order 1001"})
+    job_id = body_of(accepted)["jobId"]
+    assert get_job(job_id)["statusCode"] == 200
+    # Another tenant's request is answered from a session tagged with that tenant, under its own key.
+    assert get_job(job_id, tenant="globex")["statusCode"] == 404
+    assert [(params["RoleArn"], params["Tags"]) for params in assumed] == [
+        (role_arn, [{"Key": "tenantId", "Value": "acme"}]),
+        (role_arn, [{"Key": "tenantId", "Value": "globex"}]),
+    ]
+    assert jobs_in_table(stack)[0]["pk"]["S"] == f"acme#{job_id}"

@@ -69,10 +69,10 @@ BACKEND_EXTRA = {
         "pgvector": (SETUP, DATABASE),
     }.items()
 }
-# The bounded-action assistant without retrieval: 137 resources besides the stack (the warm-up's
+# The bounded-action assistant without retrieval: 140 resources besides the stack (the warm-up's
 # function, role, policy, logs and invocation among them; the console's two open routes; the approval
-# topic's policy).
-BASE_COUNT = 137
+# topic's policy; the tenant data role and its policy; the job trigger's dead-letter alarm).
+BASE_COUNT = 140
 # Per preset, besides the base: Pattern C's insight trigger (function, role, policy, logs, rule,
 # target, permission, its subscription filter and throttle alarm; its async invoke config and two
 # dead-letter queues, each with its policy and alarm).

@@ -18,6 +18,7 @@ import pulumi
 import pytest
 from governed_assistant.infra import GovernedAssistant
 from governed_assistant.infra.asl import build_definition, render_definition
+from governed_assistant.infra.invariants import service_roles_name_their_source
 from governed_assistant.infra.testing import (
     ACCOUNT_ID,
     REGION,
@@ -214,6 +215,98 @@ def test_every_registered_type_is_checked_or_excluded(program_runs: Callable[[st
         r.type for r in resources if {"policy", "accessPolicies", "assumeRolePolicy"} & set(r.inputs)
     }
     assert documented - set(POLICY_DOCUMENTS) - set(NOT_IAM_DOCUMENTS) == set()
+
+
+# ---------------------------------------------------------------------- confused deputy
+
+# Every AWS service the programs let into a role, a queue or a function (Lambda's execution
+# roles aside): the program test below must meet each of them, or it proves nothing.
+SERVICES_LET_IN = {
+    "states.amazonaws.com",
+    "events.amazonaws.com",
+    "firehose.amazonaws.com",
+    "logs.amazonaws.com",
+    "appconfig.amazonaws.com",
+    "bedrock.amazonaws.com",
+    "apigateway.amazonaws.com",
+}
+
+
+def service_grants(run: MockRun) -> list[tuple[RegisteredResource, str, dict[str, Any]]]:
+    """``(resource, service, condition)`` for each service a role, resource policy or permission lets in."""
+    found: list[tuple[RegisteredResource, str, dict[str, Any]]] = []
+    for resource in run.resources:
+        if resource.type == "aws:lambda/permission:Permission":
+            condition = {
+                "StringEquals": {"aws:SourceAccount": resource.inputs.get("sourceAccount")},
+                "ArnLike": {"aws:SourceArn": resource.inputs.get("sourceArn")},
+            }
+            found.append((resource, resource.inputs["principal"], condition))
+            continue
+        document = resource.inputs.get("assumeRolePolicy") or resource.inputs.get("policy")
+        if not isinstance(document, str) or resource.type == "aws:kms/key:Key":
+            continue
+        parsed = json.loads(document)
+        for statement in parsed.get("Statement", []) if isinstance(parsed, dict) else []:
+            principal = statement.get("Principal")
+            services = principal.get("Service", []) if isinstance(principal, dict) else []
+            for service in [services] if isinstance(services, str) else services:
+                if not (resource.type == "aws:iam/role:Role" and service == "lambda.amazonaws.com"):
+                    found.append((resource, service, statement.get("Condition", {})))
+    return found
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_service_grants_every_program_pinned_to_this_account(
+    program_runs: Callable[[str], MockRun], case: str
+) -> None:
+    """Each service a program lets in is held to the deploying account, exactly (no IfExists, no wildcard)."""
+    run = program_runs(case)
+    for resource, service, condition in service_grants(run):
+        assert condition.get("StringEquals", {}).get("aws:SourceAccount") == ACCOUNT_ID, (
+            resource.name,
+            service,
+        )
+        arns = [
+            arn
+            for operator in ("ArnLike", "ArnEquals")
+            for arn in [condition.get(operator, {}).get("aws:SourceArn")]
+            if arn is not None
+        ]
+        for arn in arns:
+            assert arn.split(":")[4] == ACCOUNT_ID, (resource.name, arn)
+    assert [
+        violation
+        for r in run.resources
+        for violation in service_roles_name_their_source(r.type, r.name, r.inputs)
+    ] == []
+
+
+def test_service_grants_programs_meet_every_service(program_runs: Callable[[str], MockRun]) -> None:
+    """Across the programs, every kind of service grant is built, so the test above checks each."""
+    met = {service for case in CASES for _, service, _ in service_grants(program_runs(case))}
+    assert met == SERVICES_LET_IN
+
+
+def test_service_grants_name_the_resource_they_act_for(program_runs: Callable[[str], MockRun]) -> None:
+    """The state machine's role names that machine; the trigger's role and dead letters name its rule."""
+    run = program_runs("preset-bounded-action")
+    (machine,) = run.of_type("aws:sfn/stateMachine:StateMachine")
+    machine_arn = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{machine.inputs['name']}"
+    (rule,) = [
+        r for r in run.of_type("aws:cloudwatch/eventRule:EventRule") if r.name.endswith("-job-accepted")
+    ]
+    sources = {
+        (resource.name, service): condition.get("ArnLike", condition.get("ArnEquals", {})).get(
+            "aws:SourceArn"
+        )
+        for resource, service, condition in service_grants(run)
+    }
+    assert [arn for (_, service), arn in sources.items() if service == "states.amazonaws.com"] == [
+        machine_arn
+    ]
+    trusted_rule = [arn for (name, service), arn in sources.items() if service == "events.amazonaws.com"]
+    assert trusted_rule and set(trusted_rule) == {rule.outputs["arn"]}
 
 
 @pytest.mark.parametrize(

@@ -51,8 +51,8 @@ COMMON_INVENTORY = {
     "aws:apigatewayv2/stage:Stage": 1,
     "aws:lambda/function:Function": 1,
     "aws:lambda/permission:Permission": 1,
-    "aws:iam/role:Role": 1,
-    "aws:iam/rolePolicy:RolePolicy": 1,
+    "aws:iam/role:Role": 2,
+    "aws:iam/rolePolicy:RolePolicy": 2,
     # The API function's and the access logs.
     "aws:cloudwatch/logGroup:LogGroup": 2,
 }
@@ -257,20 +257,20 @@ def test_a_given_guardrail_is_used_instead_of_a_new_one(spec: AssistantSpec) -> 
 
     run = run_with_mocks(program, project=spec.slug)
     assert len(run.of_type("aws:bedrock/guardrail:Guardrail")) == 1
-    policy = only(run, "aws:iam/rolePolicy:RolePolicy")
+    policy = only(run, "aws:iam/rolePolicy:RolePolicy", f"{LAYER}-api-policy")
     (guardrail_statement,) = [s for s in statements(policy) if s["Sid"] == "InputGuardrail"]
     assert guardrail_statement["Resource"].endswith(":guardrail/assistant-guardrail-policy-id")
 
 
 def test_api_function_may_do_only_its_part(run: MockRun) -> None:
-    """Jobs, approvals, request counters, task callbacks, the bus, the guardrail: each on its one resource."""
-    policy = only(run, "aws:iam/rolePolicy:RolePolicy")
+    """Tenant data (as one tenant), task callbacks, the bus and the guardrail, each on its one resource."""
+    policy = only(run, "aws:iam/rolePolicy:RolePolicy", f"{LAYER}-api-policy")
     assert policy.inputs["name"] == API_POLICY_NAME
     reach = {s["Sid"]: (sorted(s["Action"]), s["Resource"]) for s in statements(policy)}
     guardrail_arn = f"arn:aws:bedrock:{REGION}:{ACCOUNT_ID}:guardrail/{LAYER}-guardrail-policy-id"
+    tenant_role = only(run, "aws:iam/role:Role", f"{LAYER}-tenant-data-role")
     assert reach == {
-        "Jobs": (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"], JOBS_ARN),
-        "Approvals": (["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"], APPROVALS_ARN),
+        "TenantData": (["sts:AssumeRole", "sts:TagSession"], tenant_role.outputs["arn"]),
         "RequestCounters": (["dynamodb:UpdateItem"], USAGE_ARN),
         "ApprovalTasks": (["states:SendTaskFailure", "states:SendTaskSuccess"], MACHINE_ARN),
         "JobAccepted": (["events:PutEvents"], BUS_ARN),
@@ -281,6 +281,52 @@ def test_api_function_may_do_only_its_part(run: MockRun) -> None:
         ),
         "Tracing": (["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "*"),
     }
+
+
+# The IAM policy variable AWS's DynamoDB fine-grained access documentation gives for a session
+# tag, and our key layout (<tenant>#...): written out here, not taken from the code.
+TENANT_PREFIX = "${aws:PrincipalTag/tenantId}#*"
+
+
+def test_tenant_data_role_reaches_only_the_sessions_tenant_rows(run: MockRun) -> None:
+    """Jobs and approvals, each grant held to partition keys starting with the session's tenant."""
+    policy = only(run, "aws:iam/rolePolicy:RolePolicy", f"{LAYER}-tenant-data-policy")
+    reach = {s["Sid"]: (sorted(s["Action"]), s["Resource"], s["Condition"]) for s in statements(policy)}
+    condition = {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [TENANT_PREFIX]},
+        "Null": {"dynamodb:LeadingKeys": "false"},
+    }
+    assert reach == {
+        "TenantJobs": (
+            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+            JOBS_ARN,
+            condition,
+        ),
+        "TenantApprovals": (
+            ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+            APPROVALS_ARN,
+            condition,
+        ),
+    }
+
+
+def test_tenant_data_role_assumed_only_by_the_api_function_with_the_tenant_tag(run: MockRun) -> None:
+    """Only the API function's role may assume it, and only tagging the session with tenantId alone."""
+    (statement,) = json.loads(
+        only(run, "aws:iam/role:Role", f"{LAYER}-tenant-data-role").inputs["assumeRolePolicy"]
+    )["Statement"]
+    api_role = only(run, "aws:iam/role:Role", f"{LAYER}-api-role")
+    assert statement["Principal"] == {"AWS": [api_role.outputs["arn"]]}
+    assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:TagSession"]
+    assert statement["Condition"] == {
+        "Null": {"aws:RequestTag/tenantId": "false"},
+        "ForAllValues:StringEquals": {"aws:TagKeys": ["tenantId"]},
+    }
+    variables = only(run, "aws:lambda/function:Function").inputs["environment"]["variables"]
+    assert (
+        variables["GOVERNED_TENANT_DATA_ROLE_ARN"]
+        == only(run, "aws:iam/role:Role", f"{LAYER}-tenant-data-role").outputs["arn"]
+    )
 
 
 def test_api_function_is_told_its_resources_and_claims(run: MockRun) -> None:

@@ -702,3 +702,332 @@ def test_mock_run_outputs_are_known(spec: AssistantSpec) -> None:
     run = both_layers(spec)
     assert all(isinstance(r.inputs["policy"], str) for r in run.of_type(ROLE_POLICY))
     assert not any(isinstance(value, pulumi.Output) for r in run.resources for value in r.inputs.values())
+
+
+# ---------------------------------------------------------------------- confused deputy
+
+ROLE = "aws:iam/role:Role"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+PERMISSION = "aws:lambda/permission:Permission"
+OTHER_ACCOUNT = "210987654321"
+MACHINE_ARN = f"arn:aws:states:us-east-1:{ACCOUNT_ID}:stateMachine:jobs"
+RULE_ARN = f"arn:aws:events:us-east-1:{ACCOUNT_ID}:rule/bus/job-accepted"
+
+
+def service_trust(service: Any, condition: dict[str, Any] | None) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return {"assumeRolePolicy": document(statement)}
+
+
+def pinned(account: Any = ACCOUNT_ID, source_arn: Any = None, operator: str = "ArnLike") -> dict[str, Any]:
+    condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account}}
+    if source_arn is not None:
+        condition[operator] = {"aws:SourceArn": source_arn}
+    return condition
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "inputs", "found"),
+    [
+        pytest.param(
+            ROLE,
+            service_trust("states.amazonaws.com", pinned(source_arn=MACHINE_ARN)),
+            [],
+            id="states-pinned-pass",
+        ),
+        pytest.param(
+            ROLE, service_trust("appconfig.amazonaws.com", pinned()), [], id="appconfig-account-pass"
+        ),
+        pytest.param(ROLE, service_trust("firehose.amazonaws.com", pinned()), [], id="firehose-account-pass"),
+        pytest.param(
+            ROLE, service_trust("lambda.amazonaws.com", None), [], id="lambda-execution-role-exempt"
+        ),
+        pytest.param(
+            ROLE,
+            {
+                "assumeRolePolicy": document(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::123456789012:role/x"},
+                        "Action": "sts:AssumeRole",
+                    }
+                )
+            },
+            [],
+            id="role-principal-not-a-service",
+        ),
+        pytest.param(
+            ROLE,
+            service_trust("events.amazonaws.com", None),
+            ["without aws:SourceAccount", "without aws:SourceArn"],
+            id="events-unconditioned",
+        ),
+        pytest.param(
+            ROLE,
+            service_trust("appconfig.amazonaws.com", None),
+            ["without aws:SourceAccount"],
+            id="appconfig-unconditioned",
+        ),
+        pytest.param(
+            ROLE,
+            service_trust("states.amazonaws.com", pinned()),
+            ["without aws:SourceArn"],
+            id="states-account-only",
+        ),
+        pytest.param(
+            ROLE,
+            service_trust(
+                "states.amazonaws.com",
+                {
+                    "StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT_ID},
+                    "ArnLikeIfExists": {"aws:SourceArn": MACHINE_ARN},
+                },
+            ),
+            ["without aws:SourceAccount", "without aws:SourceArn"],
+            id="if-exists-lets-keyless-requests-through",
+        ),
+        pytest.param(
+            ROLE,
+            service_trust("states.amazonaws.com", pinned("*", MACHINE_ARN)),
+            ["has ['*']"],
+            id="account-wildcard",
+        ),
+        pytest.param(
+            ROLE,
+            service_trust("states.amazonaws.com", pinned([ACCOUNT_ID, OTHER_ACCOUNT], MACHINE_ARN)),
+            ["has ['123456789012', '210987654321']"],
+            id="two-accounts",
+        ),
+        pytest.param(
+            ROLE,
+            service_trust(
+                "states.amazonaws.com", pinned(source_arn=MACHINE_ARN.replace(ACCOUNT_ID, OTHER_ACCOUNT))
+            ),
+            ["whose account is not"],
+            id="source-arn-of-another-account",
+        ),
+        pytest.param(
+            ROLE,
+            service_trust(
+                "states.amazonaws.com", pinned(source_arn="arn:aws:states:us-east-1:*:stateMachine:*")
+            ),
+            ["whose account is not"],
+            id="source-arn-any-account",
+        ),
+        pytest.param(
+            ROLE,
+            service_trust("states.amazonaws.com", pinned(source_arn=RULE_ARN)),
+            ["not an ARN of states"],
+            id="source-arn-of-another-service",
+        ),
+        pytest.param(
+            ROLE,
+            service_trust("states.amazonaws.com", pinned(source_arn="*", operator="StringLike")),
+            ["not an ARN of states"],
+            id="source-arn-star",
+        ),
+        pytest.param(
+            ROLE,
+            service_trust(["lambda.amazonaws.com", "events.amazonaws.com"], None),
+            ["events.amazonaws.com in without aws:SourceAccount", "without aws:SourceArn"],
+            id="lambda-beside-another-service-not-exempt",
+        ),
+        pytest.param(
+            ROLE,
+            service_trust("logs.us-east-1.amazonaws.com", pinned()),
+            ["without aws:SourceArn"],
+            id="regional-principal-read-as-its-service",
+        ),
+        pytest.param(
+            QUEUE_POLICY,
+            {
+                "policy": document(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "events.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": "arn:aws:sqs:us-east-1:123456789012:q",
+                        "Condition": pinned(source_arn=RULE_ARN, operator="ArnEquals"),
+                    }
+                )
+            },
+            [],
+            id="queue-policy-pinned-pass",
+        ),
+        pytest.param(
+            QUEUE_POLICY,
+            {
+                "policy": document(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": "arn:aws:sqs:us-east-1:123456789012:q",
+                    }
+                )
+            },
+            ["lambda.amazonaws.com in without aws:SourceAccount"],
+            id="lambda-exempt-only-in-role-trust",
+        ),
+        pytest.param(
+            QUEUE_POLICY,
+            {
+                "policy": document(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "sns.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": "arn:aws:sqs:us-east-1:123456789012:q",
+                    }
+                )
+            },
+            ["without aws:SourceAccount"],
+            id="queue-policy-open-to-a-service",
+        ),
+        pytest.param(
+            PERMISSION,
+            {"principal": "events.amazonaws.com", "sourceArn": RULE_ARN, "sourceAccount": ACCOUNT_ID},
+            [],
+            id="permission-pinned-pass",
+        ),
+        pytest.param(
+            PERMISSION,
+            {"principal": "events.amazonaws.com"},
+            ["set source_account", "set source_arn"],
+            id="permission-unconditioned",
+        ),
+        pytest.param(
+            PERMISSION,
+            {
+                "principal": "apigateway.amazonaws.com",
+                "sourceArn": f"arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:api/*/*",
+            },
+            ["set source_account"],
+            id="permission-without-account",
+        ),
+        pytest.param(
+            PERMISSION,
+            {"principal": "apigateway.amazonaws.com", "sourceAccount": ACCOUNT_ID, "sourceArn": RULE_ARN},
+            ["not an ARN of execute-api"],
+            id="permission-source-of-another-service",
+        ),
+        pytest.param(
+            PERMISSION,
+            {"principal": "arn:aws:iam::123456789012:role/caller"},
+            [],
+            id="permission-to-a-role-not-a-service",
+        ),
+    ],
+)
+def test_service_roles_name_their_source(
+    resource_type: str, inputs: dict[str, Any], found: list[str]
+) -> None:
+    """A service let into a role, queue or function names the account and, where documented, the resource."""
+    assert_violations(invariants.service_roles_name_their_source(resource_type, "r", inputs), found)
+
+
+# ---------------------------------------------------------------------- tenant isolation
+
+TENANT_PREFIX = "${aws:PrincipalTag/tenantId}#*"
+TENANT_KEYS = {
+    "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [TENANT_PREFIX]},
+    "Null": {"dynamodb:LeadingKeys": "false"},
+}
+
+
+def tenant_policy(*statements: dict[str, Any], name: str = "governed-tenant-data") -> dict[str, Any]:
+    return {"name": name, "role": "r", "policy": document(*statements)}
+
+
+def tenant_grant(
+    actions: Any = ("dynamodb:GetItem", "dynamodb:Query"), condition: Any = None
+) -> dict[str, Any]:
+    return allow(list(actions), Condition=TENANT_KEYS if condition is None else condition)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "found"),
+    [
+        pytest.param(tenant_policy(tenant_grant()), [], id="leading-keys-pass"),
+        pytest.param(
+            tenant_policy(allow(["dynamodb:GetItem"])),
+            ["ForAllValues:StringLike None", "Null None"],
+            id="no-condition",
+        ),
+        pytest.param(
+            tenant_policy(
+                tenant_grant(condition={"ForAllValues:StringLike": TENANT_KEYS["ForAllValues:StringLike"]})
+            ),
+            ["Null None"],
+            id="keyless-request-would-pass-forallvalues",
+        ),
+        pytest.param(
+            tenant_policy(
+                tenant_grant(
+                    condition={**TENANT_KEYS, "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["*"]}}
+                )
+            ),
+            ["ForAllValues:StringLike {'dynamodb:LeadingKeys': ['*']}"],
+            id="any-tenant",
+        ),
+        pytest.param(
+            tenant_policy(
+                tenant_grant(
+                    condition={
+                        **TENANT_KEYS,
+                        "ForAllValues:StringLike": {
+                            "dynamodb:LeadingKeys": ["${aws:PrincipalTag/tenantId}*"]
+                        },
+                    }
+                )
+            ),
+            ["ForAllValues:StringLike"],
+            id="prefix-without-separator-reaches-acme2-from-acme",
+        ),
+        pytest.param(
+            tenant_policy(
+                tenant_grant(
+                    condition={
+                        **TENANT_KEYS,
+                        "ForAnyValue:StringLike": TENANT_KEYS["ForAllValues:StringLike"],
+                    }
+                    | {"ForAllValues:StringLike": None}
+                )
+            ),
+            ["ForAllValues:StringLike None"],
+            id="for-any-value-lets-one-foreign-key-through",
+        ),
+        pytest.param(
+            tenant_policy(tenant_grant(["dynamodb:Scan", "dynamodb:GetItem"])),
+            ["allows ['dynamodb:Scan']"],
+            id="scan-names-no-partition-key",
+        ),
+        pytest.param(
+            tenant_policy(allow(["dynamodb:GetItem"]), name="governed-conversation-api"),
+            ["gives the API function ['dynamodb:GetItem'] directly"],
+            id="api-reads-a-table-directly",
+        ),
+        pytest.param(
+            tenant_policy(
+                allow(["events:PutEvents"], "arn:aws:events:us-east-1:123456789012:event-bus/b"),
+                name="governed-conversation-api",
+            ),
+            [],
+            id="api-without-tables-pass",
+        ),
+        pytest.param(
+            tenant_policy(allow(["dynamodb:GetItem"]), name="governed-step-gate"),
+            [],
+            id="other-policies-untouched",
+        ),
+    ],
+)
+def test_tenant_rows_only_by_leading_keys(inputs: dict[str, Any], found: list[str]) -> None:
+    """The tenant data role's grants hold each key to the session's tenant; the API holds no table."""
+    assert_violations(invariants.tenant_rows_only_by_leading_keys(ROLE_POLICY, "r", inputs), found)

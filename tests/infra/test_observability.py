@@ -255,7 +255,8 @@ def test_every_event_log_group_is_forwarded_to_firehose(run: MockRun) -> None:
         only(run, "aws:iam/role:Role", f"{LAYER}-subscription-role").inputs["assumeRolePolicy"]
     )
     assert trust["Statement"][0]["Condition"] == {
-        "StringLike": {"aws:SourceArn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:*"}
+        "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:*"},
     }
 
 

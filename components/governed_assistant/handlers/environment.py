@@ -38,6 +38,7 @@ from governed_assistant.wire import (
     ENV_SPEC_PATH,
     ENV_SYSTEM_PROMPT_PATH,
     ENV_TENANT_CLAIM,
+    ENV_TENANT_DATA_ROLE_ARN,
     ENV_USER_CLAIM,
 )
 
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from governed_assistant.runtime.ratelimit import RequestLimiter
     from governed_assistant.runtime.retrieval import Retriever
     from governed_assistant.runtime.telemetry import DecisionRecorder
+    from governed_assistant.runtime.tenancy import TenantSessions
     from governed_assistant.spec.model import AssistantSpec, Claims
 
 T = TypeVar("T")
@@ -159,10 +161,29 @@ class Environment:
         return required_env(ENV_EVENT_BUS, "the execution layer's event bus name or ARN")
 
     @property
+    def tenant_sessions(self) -> TenantSessions | None:
+        """Sessions on the tenant data role when this function is given one (the API function), else None."""
+
+        def build() -> TenantSessions | None:
+            role_arn = os.environ.get(ENV_TENANT_DATA_ROLE_ARN)
+            if not role_arn:
+                return None
+            from governed_assistant.runtime.tenancy import TenantSessions
+
+            return TenantSessions(self.client("sts"), role_arn)
+
+        return self._part("tenant_sessions", build)
+
+    @property
     def jobs(self) -> JobStore:
         def build() -> JobStore:
             from governed_assistant.runtime.jobs import DynamoDBJobStore
 
+            sessions = self.tenant_sessions
+            if sessions is not None:
+                from governed_assistant.runtime.tenancy import TenantScopedJobStore
+
+                return TenantScopedJobStore(sessions)
             return DynamoDBJobStore(self.client("dynamodb"))
 
         return self._part("jobs", build)
@@ -172,6 +193,11 @@ class Environment:
         def build() -> ApprovalStore:
             from governed_assistant.runtime.approvals import DynamoDBApprovalStore
 
+            sessions = self.tenant_sessions
+            if sessions is not None:
+                from governed_assistant.runtime.tenancy import TenantScopedApprovalStore
+
+                return TenantScopedApprovalStore(sessions)
             return DynamoDBApprovalStore(self.client("dynamodb"))
 
         return self._part("approvals", build)

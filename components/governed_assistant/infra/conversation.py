@@ -39,6 +39,7 @@ from governed_assistant.infra.functions import (
 from governed_assistant.infra.guardrail import SpecGuardrail
 from governed_assistant.infra.identity import create_user_pool
 from governed_assistant.infra.reasoning import FLAGS_READ_ACTIONS
+from governed_assistant.infra.tenant_data import create_tenant_data_role
 from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import (
     CONSOLE_ROUTES,
@@ -49,6 +50,7 @@ from governed_assistant.wire import (
     ENV_ROLES_CLAIM,
     ENV_STATE_MACHINE_ARN,
     ENV_TENANT_CLAIM,
+    ENV_TENANT_DATA_ROLE_ARN,
     ENV_USAGE_TABLE,
     ENV_USER_CLAIM,
     ROUTES,
@@ -229,6 +231,11 @@ class ConversationLayer(pulumi.ComponentResource):
             tags=self._tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        tenant_data = create_tenant_data_role(
+            self, self._name, slug=self._spec.slug, callers=[role.arn],
+            jobs_table_arn=args["jobs_table_arn"], approvals_table_arn=args["approvals_table_arn"],
+            tags=self._tags,
+        )  # fmt: skip
         claims = self._spec.identity.claims
         names = args.get("table_names", {})
         environment: dict[str, pulumi.Input[str]] = {
@@ -239,6 +246,7 @@ class ConversationLayer(pulumi.ComponentResource):
             ENV_BY_RESOURCE["guardrail"]: guardrail.guardrail_arn,
             ENV_GUARDRAIL_VERSION: guardrail.guardrail_version,
             ENV_STATE_MACHINE_ARN: args["state_machine_arn"],
+            ENV_TENANT_DATA_ROLE_ARN: tenant_data.arn,
             ENV_EVENT_BUS: names.get("event_bus", args["event_bus_arn"]),
             ENV_TENANT_CLAIM: claims.tenant,
             ENV_USER_CLAIM: claims.user,
@@ -251,7 +259,9 @@ class ConversationLayer(pulumi.ComponentResource):
             code=args["code"],
             role=role,
             policy_name=API_POLICY_NAME,
-            statements=lambda own_logs: api_statements(args, guardrail.guardrail_arn, own_logs),
+            statements=lambda own_logs: api_statements(
+                args, guardrail.guardrail_arn, own_logs, tenant_data_role_arn=tenant_data.arn
+            ),
             environment=environment,
             timeout=TIMEOUT_SECONDS,
             memory_mb=MEMORY_MB,
@@ -345,6 +355,8 @@ class ConversationLayer(pulumi.ComponentResource):
                 api.id,
                 "/*/*",
             ),
+            # The ARN names the account too; the account alone is what every service documents.
+            source_account=self._account,
             opts=child,
         )
         access_logs = aws.cloudwatch.LogGroup(
@@ -375,23 +387,22 @@ class ConversationLayer(pulumi.ComponentResource):
 
 
 def api_statements(
-    args: ConversationLayerArgs, guardrail_arn: pulumi.Input[str], own_logs: pulumi.Input[str]
+    args: ConversationLayerArgs,
+    guardrail_arn: pulumi.Input[str],
+    own_logs: pulumi.Input[str],
+    *,
+    tenant_data_role_arn: pulumi.Input[str],
 ) -> list[dict[str, Any]]:
-    """The API function's policy: each statement one resource, named by what the function does there."""
+    """The API function's policy: each statement one resource, named by what the function does there.
+
+    No table: the function reaches jobs and approvals only as one tenant, through the tenant data
+    role (``governed_assistant.infra.tenant_data``).
+    """
 
     return [
-        # UpdateItem: a job whose input the guardrail blocked ends rejected, one the bus refused failed.
-        allow(
-            "Jobs",
-            ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
-            args["jobs_table_arn"],
-        ),
-        allow(
-            "Approvals",
-            ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem"],
-            args["approvals_table_arn"],
-        ),
-        # ADD to the tenant's request counter, before anything else the request does.
+        allow("TenantData", ["sts:AssumeRole", "sts:TagSession"], tenant_data_role_arn),
+        # ADD to the tenant's request counter, before anything else the request does (a count per
+        # minute; the API's one direct table grant, see invariants.tenant_rows_only_by_leading_keys).
         allow("RequestCounters", ["dynamodb:UpdateItem"], args["usage_table_arn"]),
         allow(
             "ApprovalTasks", ["states:SendTaskSuccess", "states:SendTaskFailure"], args["state_machine_arn"]

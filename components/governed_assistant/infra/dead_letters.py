@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from governed_assistant.infra.alarms import ALARM_PERIOD_SECONDS, alarm_name
-from governed_assistant.infra.functions import policy_document
+from governed_assistant.infra.functions import account_of, policy_document
 
 # SQS's maximum: two weeks for someone to read, fix and redrive what failed.
 DEAD_LETTER_RETENTION_SECONDS: Final = 14 * 24 * 3600
@@ -61,7 +61,11 @@ def dead_letter_queue(
         "Resource": queue.arn,
     }
     if source_arn is not None:
-        statement["Condition"] = {"ArnEquals": {"aws:SourceArn": source_arn}}
+        # Against the confused deputy: the service sends only for that resource, of this account.
+        statement["Condition"] = {
+            "ArnEquals": {"aws:SourceArn": source_arn},
+            "StringEquals": {"aws:SourceAccount": account_of(parent)},
+        }
     aws.sqs.QueuePolicy(
         f"{name}-policy", queue_url=queue.url, policy=policy_document([statement]), opts=child
     )

@@ -28,6 +28,7 @@ from governed_assistant.infra.functions import (
     physical_name,
     policy_document,
     service_role,
+    source_conditions,
 )
 from governed_assistant.infra.storage import private_bucket
 from governed_assistant.spec.model import AssistantSpec
@@ -288,11 +289,14 @@ def _subscribe_event_log_groups(
         service="logs.amazonaws.com",
         tags=settings.tags,
         parent=parent,
-        StringLike={
-            "aws:SourceArn": pulumi.Output.concat(
+        # CloudWatch Logs documents its subscriptions' source as any log group of the account
+        # (arn:...:logs:<region>:<account>:*), not one group: the groups subscribed are many.
+        **source_conditions(
+            settings.account,
+            pulumi.Output.concat(
                 "arn:", settings.partition, ":logs:", settings.region, ":", settings.account, ":*"
-            )
-        },
+            ),
+        ),
     )
     policy = aws.iam.RolePolicy(
         f"{name}-subscription-policy",

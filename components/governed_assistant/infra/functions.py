@@ -4,7 +4,10 @@ Its own log group (retention from the spec, so nothing logs forever), an inline 
 the role it is given, and the function itself: JSON logs into that group, X-Ray active,
 the shared code archive and dependencies layer. The policy's statements come from the
 caller, who gets the log group's stream ARN to grant "write your own logs" on it.
-``service_role`` makes the roles those functions (and Firehose, Step Functions...) assume.
+``service_role`` makes the roles those functions (and Firehose, Step Functions...) assume;
+``source_conditions`` pins a service's trust to this account and, where the service
+documents it, to the one resource it acts for. Lambda execution roles carry none: Lambda
+sends no source context when it assumes a function's role.
 """
 
 from __future__ import annotations
@@ -93,6 +96,41 @@ def assume_role_policy(service: str, **conditions: Any) -> pulumi.Output[str]:
     if conditions:
         statement["Condition"] = conditions
     return policy_document([statement])
+
+
+def account_of(parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The deploying account's id (the caller identity's), for trust conditions and ARNs."""
+    return aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent)).account_id
+
+
+def own_arn(parent: pulumi.Resource, service: str, resource: str) -> pulumi.Output[str]:
+    """``arn:<partition>:<service>:<region>:<account>:<resource>`` in the deploying account and region."""
+    invoke_opts = pulumi.InvokeOutputOptions(parent=parent)
+    return pulumi.Output.concat(
+        "arn:",
+        aws.get_partition_output(opts=invoke_opts).partition,
+        f":{service}:",
+        aws.get_region_output(opts=invoke_opts).region,
+        ":",
+        account_of(parent),
+        f":{resource}",
+    )
+
+
+def source_conditions(
+    account: pulumi.Input[str], source_arn: pulumi.Input[str] | None = None
+) -> dict[str, Any]:
+    """Trust conditions against the confused deputy: the service may assume the role only while
+    acting for a resource of this account (and, given ``source_arn``, for that resource alone).
+
+    Without them, anyone who can point the same service at this role's ARN from another
+    account (a rule, a stream, a state machine of theirs) borrows its permissions. The keys
+    must be met exactly: ``...IfExists`` would let a request without them through.
+    """
+    conditions: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account}}
+    if source_arn is not None:
+        conditions["ArnLike"] = {"aws:SourceArn": source_arn}
+    return conditions
 
 
 def service_role(

@@ -21,6 +21,7 @@ from governed_assistant.infra.dead_letters import dead_letter_queue
 from governed_assistant.infra.functions import (
     FunctionSettings,
     LambdaCode,
+    account_of,
     allow,
     assume_role_policy,
     governed_function,
@@ -142,6 +143,7 @@ def create_insight_trigger(
         function=function.name,
         principal="events.amazonaws.com",
         source_arn=rule.arn,
+        source_account=account_of(parent),
         opts=child,
     )
     aws.lambda_.FunctionEventInvokeConfig(

@@ -13,12 +13,13 @@ import json
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from aws_lambda_powertools.utilities.feature_flags.exceptions import SchemaValidationError
 from aws_lambda_powertools.utilities.feature_flags.schema import SchemaValidator
 
 from governed_assistant.infra import invariants_catalog as catalog
+from governed_assistant.infra.conversation import API_POLICY_NAME
 from governed_assistant.infra.retrieval import EMBEDDING_MODEL_ID
 from governed_assistant.infra.steps import (
     OPTIONAL_GRANTS,
@@ -28,9 +29,11 @@ from governed_assistant.infra.steps import (
     Grant,
     step_grants,
 )
+from governed_assistant.infra.tenant_data import TENANT_DATA_POLICY_NAME
 from governed_assistant.runtime.identity.constants import TENANT_ID_PATTERN
+from governed_assistant.runtime.jobs.constants import KEY_SEPARATOR
 from governed_assistant.spec.model import KMS_KEY_CREATE, KMS_KEY_NONE, AssistantSpec
-from governed_assistant.wire import APPROVAL_TENANT_ATTRIBUTE, CONSOLE_ROUTES
+from governed_assistant.wire import APPROVAL_TENANT_ATTRIBUTE, CONSOLE_ROUTES, TENANT_SESSION_TAG
 
 ResourceCheck = Callable[[str, str, Mapping[str, Any]], list[str]]
 """A check of one resource: ``(type, name, inputs) -> violations``."""
@@ -234,6 +237,173 @@ def every_step_has_one_policy(resources: Iterable[ResourceLike]) -> list[str]:
         for step, count in counts.items()
         if count != 1
     ]
+
+
+# ---------------------------------------------------------------------- confused deputy
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+_REGIONAL_PRINCIPAL = re.compile(r"^(?P<service>[a-z0-9-]+)\.[a-z]{2}(?:-[a-z]+)+-\d\.amazonaws\.com$")
+# Operators that must match: an ``...IfExists`` one lets a request without the key through.
+_SOURCE_ARN_OPERATORS = ("ArnLike", "ArnEquals", "StringLike", "StringEquals")
+
+
+def _global_principal(service: str) -> str:
+    """``logs.us-east-1.amazonaws.com`` -> ``logs.amazonaws.com``: the catalog keys both alike."""
+    match = _REGIONAL_PRINCIPAL.match(service)
+    return f"{match['service']}.amazonaws.com" if match else service
+
+
+def _values(condition: Any, operator: str, key: str) -> list[str]:
+    """The values ``condition[operator][key]`` holds (none when any level is missing)."""
+    block = condition.get(operator) if isinstance(condition, Mapping) else None
+    return [str(value) for value in _as_list(block.get(key))] if isinstance(block, Mapping) else []
+
+
+def _source_problems(service: str, condition: Any, *, as_permission: bool = False) -> list[str]:
+    """What a grant to ``service`` lacks to be pinned to this account and, where AWS documents
+    ``aws:SourceArn`` for the service, to the resources it acts for; each says how to fix it."""
+    account_fix, arn_fix = (
+        ("set source_account to the account id", "set source_arn to the resource's ARN")
+        if as_permission
+        else (
+            'add "Condition": {"StringEquals": {"aws:SourceAccount": <the account id>}}',
+            'add "Condition": {"ArnLike": {"aws:SourceArn": <the resource\'s ARN>}}',
+        )
+    )
+    problems: list[str] = []
+    accounts = _values(condition, "StringEquals", "aws:SourceAccount")
+    account = accounts[0] if len(accounts) == 1 else None
+    if account is None or not _ACCOUNT.match(account):
+        # Reported once: the ARN's account is compared with a valid aws:SourceAccount only.
+        problems.append(
+            f"lets {service} in without aws:SourceAccount naming one 12-digit account "
+            f"(has {accounts or 'none'}); {account_fix}"
+        )
+    arns = [
+        value for operator in _SOURCE_ARN_OPERATORS for value in _values(condition, operator, "aws:SourceArn")
+    ]
+    arn_service = catalog.SOURCE_ARN_SERVICES.get(_global_principal(service))
+    if arn_service and not arns:
+        problems.append(
+            f"lets {service} in without aws:SourceArn (AWS documents it for {service}); "
+            f"{arn_fix} (arn:<partition>:{arn_service}:<region>:<account>:...)"
+        )
+    for arn in arns:
+        parts = arn.split(":", 5)
+        if len(parts) < 6 or parts[0] != "arn" or (arn_service is not None and parts[2] != arn_service):
+            problems.append(
+                f"lets {service} in for aws:SourceArn {arn!r}, not an ARN of {arn_service or 'a resource'}; "
+                "name the resource it acts for"
+            )
+        elif account is not None and _ACCOUNT.match(account) and parts[4] != account:
+            problems.append(
+                f"lets {service} in for aws:SourceArn {arn!r}, whose account is not the aws:SourceAccount "
+                f"{account!r}; name this account in the ARN, without wildcards"
+            )
+    return problems
+
+
+def _trust_problems(resource_type: str, name: str, inputs: Mapping[str, Any]) -> list[str]:
+    statements, problems = _statements(resource_type, name, inputs)
+    for statement in filter(_allows, statements):
+        principal = statement.get("Principal")
+        services = _as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
+        for service in map(str, services):
+            if resource_type == catalog.ROLE and service in catalog.NO_SOURCE_CONTEXT_SERVICES:
+                continue
+            problems += [
+                f"{resource_type} {name!r}: {_label(statement)} {problem}"
+                for problem in _source_problems(service, statement.get("Condition"))
+            ]
+    return problems
+
+
+def _permission_problems(name: str, inputs: Mapping[str, Any]) -> list[str]:
+    principal = str(inputs.get("principal") or "")
+    if not principal.endswith(".amazonaws.com"):
+        return []
+    # A permission's source_account and source_arn become these conditions of the function's policy.
+    condition = {
+        "StringEquals": {"aws:SourceAccount": inputs.get("sourceAccount")},
+        "ArnLike": {"aws:SourceArn": inputs.get("sourceArn")},
+    }
+    return [
+        f"{catalog.LAMBDA_PERMISSION} {name!r}: {problem}"
+        for problem in _source_problems(principal, condition, as_permission=True)
+    ]
+
+
+def service_roles_name_their_source(resource_type: str, name: str, inputs: Mapping[str, Any]) -> list[str]:
+    """Every role, resource policy and Lambda permission that lets an AWS service in names the account
+    it acts for (``aws:SourceAccount``) and, where AWS documents it, the resource (``aws:SourceArn``)."""
+    if resource_type == catalog.LAMBDA_PERMISSION:
+        return _permission_problems(name, inputs)
+    # Key policies grant services under KMS's own conditions (kms:ViaService, encryption
+    # context); the KMS work checks those.
+    if resource_type == catalog.KMS_KEY or resource_type not in catalog.POLICY_PROPERTIES:
+        return []
+    return _trust_problems(resource_type, name, inputs)
+
+
+# ---------------------------------------------------------------------- tenant isolation
+
+
+REQUEST_COUNTER_SID: Final = "RequestCounters"
+
+
+def tenant_rows_only_by_leading_keys(resource_type: str, name: str, inputs: Mapping[str, Any]) -> list[str]:
+    """The request path reaches tables only as one tenant: the tenant data role's every DynamoDB grant
+    requires each partition key to start with ``${aws:PrincipalTag/tenantId}#``; the API holds none."""
+    if resource_type != catalog.ROLE_POLICY:
+        return []
+    policy_name = str(inputs.get("name") or "")
+    statements, problems = _statements(resource_type, name, inputs)
+    if policy_name == API_POLICY_NAME:
+        for statement in filter(_allows, statements):
+            actions = list(map(str, _as_list(statement.get("Action"))))
+            direct = [action for action in actions if action.lower().startswith("dynamodb:")]
+            # The one exception: the request counter's atomic ADD (a count per tenant and minute, no
+            # tenant data), counted before the tenant's session exists. UpdateItem alone, one table.
+            counter = (
+                statement.get("Sid") == REQUEST_COUNTER_SID
+                and actions == ["dynamodb:UpdateItem"]
+                and len(_as_list(statement.get("Resource"))) == 1
+            )
+            if direct and not counter:
+                problems.append(
+                    f"{resource_type} {name!r}: {_label(statement)} gives the API function {direct} "
+                    f"directly; grant them to the tenant data role ({TENANT_DATA_POLICY_NAME!r}) "
+                    "under dynamodb:LeadingKeys"
+                )
+        return problems
+    if policy_name != TENANT_DATA_POLICY_NAME:
+        return problems
+    # Built here from the two contracts it joins (the session tag the runtime sets, the key
+    # layout the stores write), not read from the role's builder.
+    expected = {
+        "ForAllValues:StringLike": {
+            "dynamodb:LeadingKeys": [f"${{aws:PrincipalTag/{TENANT_SESSION_TAG}}}{KEY_SEPARATOR}*"]
+        },
+        "Null": {"dynamodb:LeadingKeys": "false"},
+    }
+    for statement in filter(_allows, statements):
+        actions = sorted(map(str, _as_list(statement.get("Action"))))
+        unkeyed = [action for action in actions if action not in catalog.KEYED_DYNAMODB_ACTIONS]
+        if unkeyed or not actions:
+            problems.append(
+                f"{resource_type} {name!r}: {_label(statement)} allows {unkeyed or actions}, which may "
+                "name no partition key (ForAllValues then matches anything); "
+                f"allow only {sorted(catalog.KEYED_DYNAMODB_ACTIONS)}"
+            )
+        condition = statement.get("Condition")
+        for operator, keys in expected.items():
+            found = condition.get(operator) if isinstance(condition, Mapping) else None
+            if found != keys:
+                problems.append(
+                    f"{resource_type} {name!r}: {_label(statement)} has {operator} {found!r}, not {keys!r}; "
+                    "every tenant data grant must hold each partition key to the session's tenant prefix"
+                )
+    return problems
 
 
 # ---------------------------------------------------------------------- Bedrock models
@@ -722,6 +892,8 @@ def resource_checks(spec: AssistantSpec) -> dict[str, ResourceCheck]:
         "stores-use-the-key": partial(stores_use_the_key, kms_key=spec.kms_key),
         "nothing-public-in-vpc-mode": partial(nothing_public_in_vpc_mode, spec=spec),
         "async-targets-have-dead-letters": async_targets_have_dead_letters,
+        "service-roles-name-their-source": service_roles_name_their_source,
+        "tenant-rows-only-by-leading-keys": tenant_rows_only_by_leading_keys,
     }
 
 

@@ -93,6 +93,47 @@ GRANT_RESOURCE_SERVICES: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 
+# Service principal -> the ARN service of the resources it acts for, for the services whose
+# documentation gives ``aws:SourceArn`` for a role or resource policy they are let into
+# (Step Functions, EventBridge, CloudWatch Logs subscriptions, Bedrock knowledge bases, API
+# Gateway invoking a function). The others here (Firehose, AppConfig) document none: their
+# trust names the account (``aws:SourceAccount``) alone.
+SOURCE_ARN_SERVICES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "states.amazonaws.com": "states",
+        "events.amazonaws.com": "events",
+        "logs.amazonaws.com": "logs",
+        "bedrock.amazonaws.com": "bedrock",
+        "apigateway.amazonaws.com": "execute-api",
+    }
+)
+
+# Service principals a role may trust without source conditions, with the reason.
+NO_SOURCE_CONTEXT_SERVICES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "lambda.amazonaws.com": (
+            "Lambda assumes a function's execution role with no aws:SourceArn or aws:SourceAccount "
+            "in the request: conditions on them would deny every invocation"
+        ),
+    }
+)
+
+# DynamoDB actions whose every request names the partition keys it touches, so
+# ``dynamodb:LeadingKeys`` is always in the request context; a Scan (or PartiQL) names none, and
+# ``ForAllValues`` over an absent key is true.
+KEYED_DYNAMODB_ACTIONS: Final = frozenset(
+    {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:ConditionCheckItem",
+    }
+)
+
 # Type tokens the invariants read, in one place.
 TABLE: Final = "aws:dynamodb/table:Table"
 STATE_MACHINE: Final = "aws:sfn/stateMachine:StateMachine"
@@ -100,6 +141,8 @@ ROLE: Final = "aws:iam/role:Role"
 ROLE_POLICY: Final = "aws:iam/rolePolicy:RolePolicy"
 HTTP_ROUTE: Final = "aws:apigatewayv2/route:Route"
 REST_METHOD: Final = "aws:apigateway/method:Method"
+LAMBDA_PERMISSION: Final = "aws:lambda/permission:Permission"
+KMS_KEY: Final = "aws:kms/key:Key"
 GUARDRAIL: Final = "aws:bedrock/guardrail:Guardrail"
 HOSTED_CONFIGURATION: Final = "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion"
 LOG_GROUP: Final = "aws:cloudwatch/logGroup:LogGroup"

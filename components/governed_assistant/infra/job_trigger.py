@@ -15,7 +15,7 @@ import pulumi_aws as aws
 
 from governed_assistant.infra.dead_letters import dead_letter_queue
 from governed_assistant.infra.encryption import key_use
-from governed_assistant.infra.functions import policy_document, service_role
+from governed_assistant.infra.functions import account_of, policy_document, service_role, source_conditions
 from governed_assistant.wire import JOB_ACCEPTED_DETAIL_TYPE, JOB_EVENT_SOURCE, JOB_RULE_NAME, JOB_TARGET_ID
 
 
@@ -31,6 +31,7 @@ def create_job_trigger(
 ) -> aws.cloudwatch.EventBus:
     """``<name>-bus``, the rule ``<name>-job-accepted`` and its target ``<name>-start-job``."""
     child = pulumi.ResourceOptions(parent=parent)
+    account = account_of(parent)
     # Jobs on the bus (and the rule's pattern and target) are encrypted with the stack's key when it
     # has one: the key's policy lets EventBridge use it for this account's buses.
     bus = aws.cloudwatch.EventBus(f"{name}-bus", kms_key_identifier=key_arn, tags=dict(tags), opts=child)
@@ -52,6 +53,8 @@ def create_job_trigger(
         service="events.amazonaws.com",
         tags=tags,
         parent=parent,
+        # EventBridge assumes it for this rule's target alone, never for another rule or account's.
+        **source_conditions(account, rule.arn),
     )
     policy = aws.iam.RolePolicy(
         f"{name}-trigger-policy",

@@ -35,7 +35,7 @@ from governed_assistant.infra.decision_delivery import (
     create_decision_delivery,
 )
 from governed_assistant.infra.execution import check_archive
-from governed_assistant.infra.functions import FunctionVpc, LambdaCode, service_role
+from governed_assistant.infra.functions import FunctionVpc, LambdaCode, service_role, source_conditions
 from governed_assistant.infra.search_domain import (
     DomainSize,
     SearchDomain,
@@ -186,6 +186,8 @@ class ObservabilityLayer(pulumi.ComponentResource):
         firehose_role = service_role(
             self._name, "delivery", slug=spec.slug, stack=pulumi.get_stack(),
             service="firehose.amazonaws.com", tags=self._tags, parent=self,
+            # Firehose documents no source ARN for the role it delivers with: the account it is.
+            **source_conditions(self._account),
         )  # fmt: skip
         search = create_search_domain(
             self,

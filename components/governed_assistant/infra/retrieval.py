@@ -32,6 +32,7 @@ from governed_assistant.infra.functions import (
     logs_and_tracing,
     physical_name,
     policy_document,
+    source_conditions,
 )
 from governed_assistant.infra.storage import data_options, private_bucket
 from governed_assistant.runtime.retrieval.constants import DOCUMENTS_PREFIX
@@ -210,19 +211,16 @@ class SearchCollection(RetrievalStore):
             kb_role = self._create_role(
                 "kb",
                 "bedrock.amazonaws.com",
-                StringEquals={"aws:SourceAccount": self._account},
-                ArnLike={
-                    "aws:SourceArn": pulumi.Output.concat(
-                        "arn:",
-                        self._partition,
-                        ":bedrock:",
-                        self._region,
-                        ":",
-                        self._account,
+                # Any knowledge base of this account, not the one: the knowledge base needs
+                # this role's ARN to be created, so naming its ARN here would be a cycle.
+                **source_conditions(
+                    self._account,
+                    pulumi.Output.concat(
+                        "arn:", self._partition, ":bedrock:", self._region, ":", self._account,
                         ":knowledge-base/*",
-                    )
-                },
-            )
+                    ),
+                ),
+            )  # fmt: skip
             principals["ingest"] = kb_role.arn
         access = aws.opensearch.ServerlessAccessPolicy(
             f"{self._name}-access",

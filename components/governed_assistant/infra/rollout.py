@@ -23,9 +23,11 @@ import pulumi_aws as aws
 
 from governed_assistant.errors import GovernanceError
 from governed_assistant.infra.functions import (
+    account_of,
     assume_role_policy,
     physical_name,
     policy_document,
+    source_conditions,
 )
 from governed_assistant.runtime.flags import build_flags_document
 from governed_assistant.spec.model import AssistantSpec, is_production
@@ -228,7 +230,10 @@ class RolloutLayer(pulumi.ComponentResource):
             role = aws.iam.Role(
                 f"{self._name}-monitor-role",
                 name_prefix=physical_name(self._spec.slug, self._stack, "flags-monitor", limit=37) + "-",
-                assume_role_policy=assume_role_policy("appconfig.amazonaws.com"),
+                # AppConfig documents no source ARN for its alarm role: the account it acts for.
+                assume_role_policy=assume_role_policy(
+                    "appconfig.amazonaws.com", **source_conditions(account_of(self))
+                ),
                 tags=self._tags,
                 opts=pulumi.ResourceOptions(parent=self),
             )

@@ -15,7 +15,14 @@ import pulumi
 import pulumi_aws as aws
 
 from governed_assistant.infra.asl import REASON, build_definition, render_definition
-from governed_assistant.infra.functions import physical_name, policy_document, service_role
+from governed_assistant.infra.functions import (
+    account_of,
+    own_arn,
+    physical_name,
+    policy_document,
+    service_role,
+    source_conditions,
+)
 from governed_assistant.infra.steps import KEY_USE_ACTIONS, KEY_USE_SID, STEPS, Step, definition_steps
 from governed_assistant.spec.model import AssistantSpec
 
@@ -61,9 +68,13 @@ def create_state_machine(
         tags=dict(tags),
         opts=child,
     )
+    machine_name = physical_name(spec.slug, stack, "jobs", limit=80)
+    # Only this machine may act as its role: its name is fixed here, so its ARN is known before
+    # it exists (the machine needs the role's ARN, the role never needs the machine).
     role = service_role(
-        name, "states", slug=spec.slug, stack=stack, service="states.amazonaws.com", tags=tags, parent=parent
-    )
+        name, "states", slug=spec.slug, stack=stack, service="states.amazonaws.com", tags=tags, parent=parent,
+        **source_conditions(account_of(parent), own_arn(parent, "states", f"stateMachine:{machine_name}")),
+    )  # fmt: skip
     policy = aws.iam.RolePolicy(
         f"{name}-states-policy",
         name="governed-state-machine",

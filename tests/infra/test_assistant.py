@@ -315,6 +315,33 @@ def test_log_sink_keeps_firehose_out_of_every_function(preset_runs: dict[str, Mo
         assert "firehose" not in json.dumps(policy_of(run, function)), name
 
 
+@pytest.mark.parametrize("preset", PRESETS)
+def test_only_the_approval_step_and_the_api_write_approvals(
+    preset_runs: dict[str, MockRun], preset: str
+) -> None:
+    """Of every role policy in the stack, the approval step may create approval records and the API
+    decide them; no other may write them, and each that reaches them is denied deleting them."""
+    run = preset_runs[preset]
+    approvals = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{NAME}-execution-approvals"
+    writes = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "PartiQLInsert", "PartiQLUpdate"}
+    writes = {f"dynamodb:{action}" for action in writes | {"PartiQLDelete"}}
+    allowed: dict[str, set[str]] = {}
+    for policy in run.of_type("aws:iam/rolePolicy:RolePolicy"):
+        document = json.loads(policy.inputs["policy"])
+        reaching = [s for s in document["Statement"] if approvals in json.dumps(s.get("Resource"))]
+        granted = {a for s in reaching if s["Effect"] == "Allow" for a in s["Action"]} & writes
+        if granted:
+            allowed[policy.inputs["name"]] = granted
+        if reaching:
+            denied = {a for s in reaching if s["Effect"] == "Deny" for a in s["Action"]}
+            assert "dynamodb:DeleteItem" in denied, policy.inputs["name"]
+            assert denied == writes - granted, policy.inputs["name"]
+    assert allowed == {
+        "governed-step-approval": {"dynamodb:PutItem"},
+        "governed-conversation-api": {"dynamodb:UpdateItem"},
+    }
+
+
 def test_every_function_is_traced_and_names_its_service_and_metrics_namespace(
     deploy_runs: dict[str, MockRun],
 ) -> None:

@@ -263,11 +263,25 @@ def test_api_function_may_do_only_its_part(run: MockRun) -> None:
     """Jobs, approvals, task callbacks, the bus and the guardrail, each on its one resource."""
     policy = only(run, "aws:iam/rolePolicy:RolePolicy")
     assert policy.inputs["name"] == API_POLICY_NAME
+    effects = {s["Sid"]: s["Effect"] for s in statements(policy)}
+    assert {sid for sid, effect in effects.items() if effect == "Deny"} == {"ApprovalsImmutable"}
     reach = {s["Sid"]: (sorted(s["Action"]), s["Resource"]) for s in statements(policy)}
     guardrail_arn = f"arn:aws:bedrock:{REGION}:{ACCOUNT_ID}:guardrail/{LAYER}-guardrail-policy-id"
     assert reach == {
         "Jobs": (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"], JOBS_ARN),
         "Approvals": (["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"], APPROVALS_ARN),
+        # Denied: every approval write but the decision's UpdateItem.
+        "ApprovalsImmutable": (
+            [
+                "dynamodb:BatchWriteItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:PartiQLDelete",
+                "dynamodb:PartiQLInsert",
+                "dynamodb:PartiQLUpdate",
+                "dynamodb:PutItem",
+            ],
+            APPROVALS_ARN,
+        ),
         "ApprovalTasks": (["states:SendTaskFailure", "states:SendTaskSuccess"], MACHINE_ARN),
         "JobAccepted": (["events:PutEvents"], BUS_ARN),
         "InputGuardrail": (["bedrock:ApplyGuardrail"], guardrail_arn),

@@ -30,6 +30,7 @@ from governed_assistant.infra.functions import (
     LambdaCode,
     allow,
     assume_role_policy,
+    deny,
     governed_function,
     logs_and_tracing,
     physical_name,
@@ -37,6 +38,7 @@ from governed_assistant.infra.functions import (
 from governed_assistant.infra.guardrail import SpecGuardrail
 from governed_assistant.infra.identity import create_user_pool
 from governed_assistant.infra.reasoning import FLAGS_READ_ACTIONS
+from governed_assistant.infra.steps import approvals_immutable
 from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import (
     CONSOLE_ROUTES,
@@ -357,6 +359,7 @@ def api_statements(
     args: ConversationLayerArgs, guardrail_arn: pulumi.Input[str], own_logs: pulumi.Input[str]
 ) -> list[dict[str, Any]]:
     """The API function's policy: each statement one resource, named by what the function does there."""
+    guard = approvals_immutable(("dynamodb:UpdateItem",))
 
     return [
         # UpdateItem: a job whose input the guardrail blocked ends rejected, one the bus refused failed.
@@ -370,6 +373,8 @@ def api_statements(
             ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem"],
             args["approvals_table_arn"],
         ),
+        # It decides approvals (UpdateItem, conditional on pending) and may do nothing else to them.
+        deny(guard.sid, guard.actions, args["approvals_table_arn"]),
         allow(
             "ApprovalTasks", ["states:SendTaskSuccess", "states:SendTaskFailure"], args["state_machine_arn"]
         ),

@@ -85,6 +85,14 @@ RULES: Mapping[str, NameRule] = {
     "aws:cloudwatch/eventTarget:EventTarget": NameRule(
         "targetId", 64, _EVENTS_NAME, "botocore events Target Id", generated=36
     ),
+    "aws:cloudtrail/trail:Trail": NameRule(
+        "name",
+        128,
+        r"[A-Za-z0-9](?:[A-Za-z0-9._]|-(?!-))*[A-Za-z0-9]",
+        "CloudTrail CreateTrail Name: 3-128 letters, digits, periods, underscores or dashes; a letter "
+        "or digit first and last, no two dashes together",
+        minimum=3,
+    ),
     "aws:cloudwatch/logGroup:LogGroup": NameRule(
         "name",
         512,
@@ -189,9 +197,13 @@ UNNAMED: Mapping[str, str] = {
     "aws:appconfig/deployment:Deployment": "AWS numbers it",
     "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion": "AWS numbers it",
     "aws:bedrock/guardrailVersion:GuardrailVersion": "AWS numbers it",
+    "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration": (
+        "one per account and region, without a name"
+    ),
     "aws:lambda/invocation:Invocation": "a call, not a resource",
     "aws:opensearch/domainPolicy:DomainPolicy": "part of its domain",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "part of its bucket",
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": "part of its bucket",
     "aws:s3/bucketPolicy:BucketPolicy": "part of its bucket",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "part of its bucket",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (

@@ -53,6 +53,7 @@ LAYERS = {
     "governed:execution:ExecutionLayer",
     "governed:conversation:ConversationLayer",
     "governed:observability:ObservabilityLayer",
+    "governed:observability:AuditArchive",
 }
 # Functions every assistant has: the API, reason, the six steps, observability's two, and the
 # strict tools' warm-up (every preset has actions).
@@ -69,12 +70,14 @@ BACKEND_EXTRA = {
         "pgvector": (SETUP, DATABASE),
     }.items()
 }
-# The bounded-action assistant without retrieval: 136 resources besides the stack (the warm-up's
-# function, role, policy, logs and invocation among them; the console's two open routes too).
-BASE_COUNT = 136
+# The bounded-action assistant without retrieval: 157 resources besides the stack (the warm-up's
+# function, role, policy, logs and invocation among them; the console's two open routes too; the
+# audit archive's 8 - component, bucket, its public access block, encryption, versioning, policy,
+# lock and lifecycle - and its event stream's 13: stream, two roles, two policies, 8 filters).
+BASE_COUNT = 157
 # Per preset, besides the base: Pattern C's insight trigger (function, role, policy, logs, rule,
-# target, permission, its subscription filter and throttle alarm).
-PRESET_EXTRA = {"bounded-action": 0, "workflow-aware": 0, "insights-to-action": 9}
+# target, permission, its two subscription filters - search and archive - and throttle alarm).
+PRESET_EXTRA = {"bounded-action": 0, "workflow-aware": 0, "insights-to-action": 10}
 
 
 def make_spec(preset: str = "bounded-action", **changes: Any) -> AssistantSpec:
@@ -369,7 +372,11 @@ def test_firehose_sink_grants_the_stream_named_up_front() -> None:
     spec = make_spec("insights-to-action")
     run = build(spec, telemetry_sink="firehose")
     assert check_resources(run.resources, spec) == []
-    (stream,) = run.of_type("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+    (stream,) = [
+        s
+        for s in run.of_type("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+        if s.name == f"{NAME}-observability-decisions"
+    ]
     assert stream.inputs["name"] == delivery_stream_name(spec.slug, "test")
     arn = f"arn:aws:firehose:{REGION}:{ACCOUNT_ID}:deliverystream/{stream.inputs['name']}"
     writers = {name: f for name, f in functions(run).items() if name not in SILENT}

@@ -73,13 +73,14 @@ def answer_mode_run(_: Path) -> MockRun:
 
 
 def stack_settings_run(_: Path) -> MockRun:
-    """The Firehose sink, protected data, alarm topics and CORS origins all set."""
+    """The Firehose sink, protected data, alarm topics, CORS origins and the audit trail all set."""
     return build(
         make_spec("insights-to-action", retrieval={"backend": "pgvector"}),
         telemetry_sink="firehose",
         protect_data=True,
         alarm_actions=[f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:on-call"],
         cors_allow_origins=["https://app.example.com"],
+        audit_trail=True,
     )
 
 
@@ -101,7 +102,9 @@ def longest_slug_run(backend: str, _: Path) -> MockRun:
         "insights-to-action", slug=LONGEST_SLUG, stacks=[LONGEST_STACK], retrieval={"backend": backend}
     )
     return run_with_mocks(
-        lambda: GovernedAssistant(spec.slug, assistant_args(spec, telemetry_sink="firehose")),
+        lambda: GovernedAssistant(
+            spec.slug, assistant_args(spec, telemetry_sink="firehose", audit_trail=True)
+        ),
         project=spec.slug,
         stack=LONGEST_STACK,
     )

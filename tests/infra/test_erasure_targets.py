@@ -13,6 +13,7 @@ from governed_assistant.erasure.targets import (
     COLLECTION_SNAPSHOT_DAYS,
     DOMAIN_SNAPSHOT_DAYS,
     EXECUTION_HISTORY_DAYS,
+    retained,
 )
 from governed_assistant.infra import GovernedAssistant
 from governed_assistant.infra.testing import MockRun, run_program, run_with_mocks
@@ -107,7 +108,11 @@ def test_readme_log_and_history_windows_are_the_programs(runs: dict[str, Any]) -
     assert {int(g.inputs["retentionInDays"]) for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")} == {
         default
     }
-    (lifecycle,) = run.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    (lifecycle,) = [
+        rule
+        for rule in run.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+        if rule.name.endswith("-failed-lifecycle")
+    ]
     (rule,) = lifecycle.inputs["rules"]
     assert (
         int(rule["expiration"]["days"])
@@ -138,3 +143,13 @@ def test_reference_program_exports_the_erasure_output(monkeypatch: pytest.Monkey
         REPO_ROOT, project="governed-assistant", stack="dev", config={"dependenciesLayerArn": LAYER_ARN}
     )
     assert "erasure" in exported
+
+
+def test_erasure_keeps_the_audit_archive_and_says_for_how_long(runs: dict[str, Any]) -> None:
+    """The output names the archive; the report lists it as retained, never as a store it erases."""
+    run, output = runs["opensearch"]
+    bucket = _named(run, "aws:s3/bucket:Bucket", "-audit-bucket")
+    targets = ErasureTargets.from_outputs({"erasure": output})
+    assert (targets.audit_bucket, targets.audit_retention_days) == (bucket.outputs["bucket"], 1)
+    (note,) = [line for line in retained(targets) if line.startswith("Audit archive")]
+    assert f"s3://{bucket.outputs['bucket']}" in note and "for 1 days" in note

@@ -39,9 +39,11 @@ from governed_assistant.infra.guardrail import SpecGuardrail
 from governed_assistant.infra.identity import create_user_pool
 from governed_assistant.infra.reasoning import FLAGS_READ_ACTIONS
 from governed_assistant.infra.steps import approvals_immutable
+from governed_assistant.runtime.audit import APPROVALS_PREFIX
 from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import (
     CONSOLE_ROUTES,
+    ENV_AUDIT_BUCKET,
     ENV_BY_RESOURCE,
     ENV_EVENT_BUS,
     ENV_GUARDRAIL_VERSION,
@@ -112,6 +114,11 @@ class ConversationLayerArgs(TypedDict):
     """Steady requests per second the stage accepts, across all routes; 25 by default."""
     decision_stream_arn: NotRequired[pulumi.Input[str]]
     """The Firehose stream decision events go to (``firehose`` telemetry sink); left out with the log sink."""
+    audit_bucket_name: NotRequired[pulumi.Input[str]]
+    """The audit archive (``audit_archive.AuditArchive``): the function writes each decided approval's
+    record under ``approvals/`` before it resumes the job. Without it no record is written."""
+    audit_bucket_arn: NotRequired[pulumi.Input[str]]
+    """The audit archive's ARN; given with ``audit_bucket_name``."""
 
 
 class ConversationLayer(pulumi.ComponentResource):
@@ -229,6 +236,8 @@ class ConversationLayer(pulumi.ComponentResource):
             ENV_ROLES_CLAIM: claims.roles,
             ENV_POWERTOOLS_SERVICE_NAME: self._spec.slug,
         }
+        if "audit_bucket_name" in args:
+            environment[ENV_AUDIT_BUCKET] = args["audit_bucket_name"]
         settings = FunctionSettings(
             function_name=physical_name(self._spec.slug, self._stack, "api", limit=64),
             handler=args["handler"],
@@ -384,6 +393,18 @@ def api_statements(
         *(
             [allow("DecisionEvents", ["firehose:PutRecordBatch"], args["decision_stream_arn"])]
             if "decision_stream_arn" in args
+            else []
+        ),
+        # Write only: the function never reads, lists or deletes the archive, and only approvals.
+        *(
+            [
+                allow(
+                    "AuditRecords",
+                    ["s3:PutObject"],
+                    pulumi.Output.concat(args["audit_bucket_arn"], "/", APPROVALS_PREFIX, "*"),
+                )
+            ]
+            if "audit_bucket_arn" in args
             else []
         ),
         *logs_and_tracing(own_logs),

@@ -24,6 +24,8 @@ a default, which is the program's own (a stack without the setting gets the same
                            ({}: the stack's default size, ``default_domain``)
     dependenciesLayerArn   an existing layer with requirements.txt's packages (else build/layer.zip)
     architecture           arm64 (default) or x86_64: what the layer was built for
+    auditTrail             true: a CloudTrail trail with data events on the stack's tables, buckets
+                           and functions, into the audit archive, and Bedrock invocation logging
 
 The ``aws:`` settings (``aws:region``...) configure the stack's one explicit provider, which tags
 every resource (``governed_assistant.infra.provider``).
@@ -66,6 +68,7 @@ def deploy_assistant(config: pulumi.Config, stack: str, project_dir: Path = Path
         # cannot mean "as the stack's kind says": a production stack's data is always protected.
         "protect_data": is_production(stack) or bool(config.get_bool("protectData")),
         "telemetry_sink": "firehose" if config.get("telemetrySink") == "firehose" else "log",
+        "audit_trail": bool(config.get_bool("auditTrail")),
         "cors_allow_origins": config.get_object("corsAllowOrigins") or [],
         "alarm_actions": config.get_object("alarmTopicArns") or [],
     }

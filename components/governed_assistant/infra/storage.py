@@ -9,7 +9,8 @@ collection. Log groups expire by retention and are left out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -32,14 +33,26 @@ def data_options(
 
 
 def private_bucket(
-    name: str, *, prefix: str, protect: bool, tags: Mapping[str, str], parent: pulumi.Resource
+    name: str,
+    *,
+    prefix: str,
+    protect: bool,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+    object_lock: bool = False,
+    statements: Callable[[pulumi.Output[str]], Sequence[dict[str, Any]]] | None = None,
 ) -> aws.s3.Bucket:
-    """An S3 bucket ``name`` that is private, encrypted (SSE-S3), versioned and TLS-only."""
+    """An S3 bucket ``name`` that is private, encrypted (SSE-S3), versioned and TLS-only.
+
+    ``object_lock`` turns Object Lock on (it can only be turned on when the bucket is created);
+    ``statements``, given the bucket's ARN, join the bucket policy after the TLS-only Deny.
+    """
     child = pulumi.ResourceOptions(parent=parent)
     bucket = aws.s3.Bucket(
         name,
         bucket_prefix=prefix,
         force_destroy=not protect,
+        object_lock_enabled=object_lock or None,
         tags=dict(tags),
         opts=data_options(parent, protect=protect),
     )
@@ -82,7 +95,8 @@ def private_bucket(
                     "Action": "s3:*",
                     "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
                     "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
+                },
+                *(statements(bucket.arn) if statements else ()),
             ]
         ),
         opts=child,

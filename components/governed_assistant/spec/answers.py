@@ -86,7 +86,10 @@ _SECTION_COMMENTS = {
     "retrieval": "Where tenant-scoped context comes from: none, knowledge-base, opensearch or pgvector.",
     "guardrails": "Bedrock Guardrails on the input and on the output.",
     "rollout": "Start in shadow mode (decide and record, never execute), then canary by tenant.",
-    "observability": "Decision events to OpenSearch; log retention in days.",
+    "observability": (
+        "Decision events to OpenSearch; log retention in days; the audit archive's locked retention "
+        "in days (production stacks, then the others)."
+    ),
     "stacks": "One Pulumi stack per entry (Pulumi.<stack>.yaml).",
     "actions": "What the model may propose. Each has actions/<name>.py; `make scaffold` adds missing ones.",
 }
@@ -194,6 +197,9 @@ def spec_from_answers(
         "observability": {
             "opensearch": answers.get("opensearch", True),
             "retention_days": answers.get("retention_days", 30),
+            # The audit archive's Object Lock retention: production stacks, then every other one.
+            "audit_retention_days": 365,
+            "dev_audit_retention_days": 1,
         },
         "stacks": answers.get("stacks", ["dev", "prod"]),
         "actions": actions,

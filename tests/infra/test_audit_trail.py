@@ -11,11 +11,12 @@ import pytest
 from governed_assistant.infra import GovernedAssistant
 from governed_assistant.infra.audit_trail import TRAIL_PREFIX
 from governed_assistant.infra.invariants import check_resources
-from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, run_with_mocks
+from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, run_program, run_with_mocks
 from governed_assistant.spec import AssistantSpec
 
 from tests.conftest import REPO_ROOT
 from tests.infra.test_assistant import NAME, SILENT, assistant_args, functions, make_spec
+from tests.infra.test_program import LAYER_ARN, PROJECT
 
 TRAIL_TYPE = "aws:cloudtrail/trail:Trail"
 LOGGING_TYPE = "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration"
@@ -132,3 +133,17 @@ def test_readme_names_the_trails_setting_prefix_and_log_retention() -> None:
     assert "`pulumi config set -s <stack> auditTrail true`; off by default" in text
     assert f"under the archive's `{TRAIL_PREFIX}/` prefix with log file validation on" in text
     assert "to a log group kept `observability.retention_days`" in text
+
+
+@pytest.mark.parametrize(
+    ("setting", "trails"), [pytest.param(True, 1, id="true"), pytest.param(False, 0, id="false")]
+)
+def test_program_reads_the_audit_trail_stack_setting(setting: bool, trails: int) -> None:
+    """`auditTrail` in Pulumi.<stack>.yaml switches the trail and invocation logging on, per stack."""
+    run = run_program(
+        REPO_ROOT,
+        project=PROJECT,
+        stack="dev",
+        config={"dependenciesLayerArn": LAYER_ARN, "auditTrail": setting},
+    )
+    assert (len(run.of_type(TRAIL_TYPE)), len(run.of_type(LOGGING_TYPE))) == (trails, trails)

@@ -17,6 +17,8 @@ from governed_assistant.infra.testing import ACCOUNT_ID, REGION, MockRun, run_wi
 from governed_assistant.runtime.approvals import ApprovalView
 from governed_assistant.runtime.approvals.constants import DEFAULT_RETENTION_SECONDS
 from governed_assistant.runtime.audit import ApprovalArchive
+from governed_assistant.runtime.telemetry.factory import sink_from_env
+from governed_assistant.runtime.telemetry.sinks import FirehoseSink, LogSink
 from governed_assistant.spec import AssistantSpec
 from governed_assistant.spec.model import MAX_AUDIT_RETENTION_DAYS, Observability
 from moto import mock_aws
@@ -209,3 +211,11 @@ def test_readme_erasure_section_lists_the_archive_as_kept() -> None:
     """The erasure section says the archive is kept, by design."""
     erase = README.split("## Erase a tenant", 1)[1].split("\n## ", 1)[0]
     assert "**The audit archive**, by design" in erase
+
+
+def test_readme_firehose_sink_warning_holds() -> None:
+    """The firehose sink writes events to Firehose, not to the logs the archive follows (the README)."""
+    text = " ".join(AUDIT_SECTION.split())
+    assert "With `telemetrySink: firehose` the functions put their events on OpenSearch's stream" in text
+    assert isinstance(sink_from_env("firehose", delivery_stream="s", firehose_client=object()), FirehoseSink)  # type: ignore[arg-type]
+    assert isinstance(sink_from_env("log"), LogSink)

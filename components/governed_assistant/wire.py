@@ -46,6 +46,8 @@ ENV_JOBS_TABLE: Final = "GOVERNED_JOBS_TABLE"
 ENV_APPROVALS_TABLE: Final = "GOVERNED_APPROVALS_TABLE"
 ENV_IDEMPOTENCY_TABLE: Final = "GOVERNED_IDEMPOTENCY_TABLE"
 ENV_APPROVAL_TOPIC_ARN: Final = "GOVERNED_APPROVAL_TOPIC_ARN"
+# The audit archive bucket the API writes each decided approval's record to (unset: no archive).
+ENV_AUDIT_BUCKET: Final = "GOVERNED_AUDIT_BUCKET"
 ENV_GUARDRAIL_ID: Final = "GOVERNED_GUARDRAIL_ID"
 # The published guardrail version; without it the runtime uses the working draft.
 ENV_GUARDRAIL_VERSION: Final = "GOVERNED_GUARDRAIL_VERSION"

@@ -627,6 +627,46 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
             },
         )
     ],
+    "aws:cloudtrail/trail:Trail": lambda i: [
+        (
+            "cloudtrail",
+            "CreateTrail",
+            pick(
+                i,
+                {
+                    "Name": "name",
+                    "S3BucketName": unchecked("s3BucketName"),
+                    "S3KeyPrefix": "s3KeyPrefix",
+                    "IncludeGlobalServiceEvents": "includeGlobalServiceEvents",
+                    "IsMultiRegionTrail": "isMultiRegionTrail",
+                    "EnableLogFileValidation": "enableLogFileValidation",
+                    "TagsList": tag_list(),
+                },
+            ),
+        ),
+        (
+            "cloudtrail",
+            "PutEventSelectors",
+            {
+                "TrailName": UNCHECKED,
+                **pick(
+                    i,
+                    {
+                        "AdvancedEventSelectors": (
+                            "advancedEventSelectors",
+                            {
+                                "Name": "name",
+                                "FieldSelectors": (
+                                    "fieldSelectors",
+                                    {"Field": "field", "Equals": "equals", "StartsWith": "startsWiths"},
+                                ),
+                            },
+                        )
+                    },
+                ),
+            },
+        ),
+    ],
     "aws:cloudwatch/logGroup:LogGroup": lambda i: [
         (
             "logs",
@@ -909,6 +949,7 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
                         or None
                     ),
                     "AmazonopensearchserviceDestinationConfiguration": _opensearch_destination,
+                    "ExtendedS3DestinationConfiguration": ("extendedS3Configuration", _S3_DESTINATION),
                     "Tags": tag_list(),
                 },
             ),
@@ -1233,7 +1274,13 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
             ),
         )
     ],
-    "aws:s3/bucket:Bucket": lambda i: [("s3", "CreateBucket", pick(i, {"Bucket": "bucket"}))],
+    "aws:s3/bucket:Bucket": lambda i: [
+        (
+            "s3",
+            "CreateBucket",
+            pick(i, {"Bucket": "bucket", "ObjectLockEnabledForBucket": "objectLockEnabled"}),
+        )
+    ],
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": lambda i: [
         (
             "s3",
@@ -1266,6 +1313,51 @@ _TYPE_CALLS: dict[str, Callable[[Inputs], list[Call]]] = {
                                 ),
                             },
                         )
+                    },
+                ),
+            },
+        )
+    ],
+    "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration": lambda i: [
+        (
+            "bedrock",
+            "PutModelInvocationLoggingConfiguration",
+            {
+                "loggingConfig": pick(
+                    i.get("loggingConfig"),
+                    {
+                        "cloudWatchConfig": (
+                            "cloudwatchConfig",
+                            {"logGroupName": "logGroupName", "roleArn": "roleArn"},
+                        ),
+                        "textDataDeliveryEnabled": "textDataDeliveryEnabled",
+                        "imageDataDeliveryEnabled": "imageDataDeliveryEnabled",
+                        "embeddingDataDeliveryEnabled": "embeddingDataDeliveryEnabled",
+                        "videoDataDeliveryEnabled": "videoDataDeliveryEnabled",
+                    },
+                )
+            },
+        )
+    ],
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": lambda i: [
+        (
+            "s3",
+            "PutObjectLockConfiguration",
+            {
+                "Bucket": UNCHECKED,
+                "ObjectLockConfiguration": pick(
+                    i,
+                    {
+                        "ObjectLockEnabled": "objectLockEnabled",
+                        "Rule": (
+                            "rule",
+                            {
+                                "DefaultRetention": (
+                                    "defaultRetention",
+                                    {"Mode": "mode", "Days": "days", "Years": "years"},
+                                )
+                            },
+                        ),
                     },
                 ),
             },

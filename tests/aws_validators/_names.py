@@ -85,6 +85,14 @@ RULES: Mapping[str, NameRule] = {
     "aws:cloudwatch/eventTarget:EventTarget": NameRule(
         "targetId", 64, _EVENTS_NAME, "botocore events Target Id", generated=36
     ),
+    "aws:cloudtrail/trail:Trail": NameRule(
+        "name",
+        128,
+        r"[A-Za-z0-9](?:[A-Za-z0-9._]|-(?!-))*[A-Za-z0-9]",
+        "CloudTrail CreateTrail Name: 3-128 letters, digits, periods, underscores or dashes; a letter "
+        "or digit first and last, no two dashes together",
+        minimum=3,
+    ),
     "aws:cloudwatch/logGroup:LogGroup": NameRule(
         "name",
         512,
@@ -218,6 +226,9 @@ UNNAMED: Mapping[str, str] = {
     "aws:bedrock/guardrailVersion:GuardrailVersion": "AWS numbers it",
     "aws:kms/key:Key": "AWS gives it an id; its alias names it",
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": "part of its function",
+    "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration": (
+        "one per account and region, without a name"
+    ),
     "aws:lambda/invocation:Invocation": "a call, not a resource",
     "aws:ec2/vpc:Vpc": "AWS gives it an id (its Name is a tag)",
     "aws:ec2/subnet:Subnet": "AWS gives it an id",
@@ -226,6 +237,7 @@ UNNAMED: Mapping[str, str] = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": "AWS gives it an id; named by its service",
     "aws:opensearch/domainPolicy:DomainPolicy": "part of its domain",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "part of its bucket",
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": "part of its bucket",
     "aws:s3/bucketPolicy:BucketPolicy": "part of its bucket",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "part of its bucket",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (

@@ -53,6 +53,7 @@ LAYERS = {
     "governed:execution:ExecutionLayer",
     "governed:conversation:ConversationLayer",
     "governed:observability:ObservabilityLayer",
+    "governed:observability:AuditArchive",
 }
 # Functions every assistant has: the API, reason, the six steps, observability's two, and the
 # strict tools' warm-up (every preset has actions).
@@ -69,14 +70,16 @@ BACKEND_EXTRA = {
         "pgvector": (SETUP, DATABASE),
     }.items()
 }
-# The bounded-action assistant without retrieval: 140 resources besides the stack (the warm-up's
+# The bounded-action assistant without retrieval: 161 resources besides the stack (the warm-up's
 # function, role, policy, logs and invocation among them; the console's two open routes; the approval
-# topic's policy; the tenant data role and its policy; the job trigger's dead-letter alarm).
-BASE_COUNT = 140
+# topic's policy; the tenant data role and its policy; the job trigger's dead-letter alarm; the
+# audit archive's 8 - component, bucket, its public access block, encryption, versioning, policy,
+# lock and lifecycle - and its event stream's 13: stream, two roles, two policies, 8 filters).
+BASE_COUNT = 161
 # Per preset, besides the base: Pattern C's insight trigger (function, role, policy, logs, rule,
-# target, permission, its subscription filter and throttle alarm; its async invoke config and two
-# dead-letter queues, each with its policy and alarm).
-PRESET_EXTRA = {"bounded-action": 0, "workflow-aware": 0, "insights-to-action": 16}
+# target, permission, its two subscription filters - search and archive - and throttle alarm; its
+# async invoke config and two dead-letter queues, each with its policy and alarm).
+PRESET_EXTRA = {"bounded-action": 0, "workflow-aware": 0, "insights-to-action": 17}
 
 
 def make_spec(preset: str = "bounded-action", **changes: Any) -> AssistantSpec:
@@ -317,6 +320,33 @@ def test_log_sink_keeps_firehose_out_of_every_function(preset_runs: dict[str, Mo
         assert "firehose" not in json.dumps(policy_of(run, function)), name
 
 
+@pytest.mark.parametrize("preset", PRESETS)
+def test_only_the_approval_step_and_the_api_write_approvals(
+    preset_runs: dict[str, MockRun], preset: str
+) -> None:
+    """Of every role policy in the stack, the approval step may create approval records and the API
+    decide them; no other may write them, and each that reaches them is denied deleting them."""
+    run = preset_runs[preset]
+    approvals = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{NAME}-execution-approvals"
+    writes = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "PartiQLInsert", "PartiQLUpdate"}
+    writes = {f"dynamodb:{action}" for action in writes | {"PartiQLDelete"}}
+    allowed: dict[str, set[str]] = {}
+    for policy in run.of_type("aws:iam/rolePolicy:RolePolicy"):
+        document = json.loads(policy.inputs["policy"])
+        reaching = [s for s in document["Statement"] if approvals in json.dumps(s.get("Resource"))]
+        granted = {a for s in reaching if s["Effect"] == "Allow" for a in s["Action"]} & writes
+        if granted:
+            allowed[policy.inputs["name"]] = granted
+        if reaching:
+            denied = {a for s in reaching if s["Effect"] == "Deny" for a in s["Action"]}
+            assert "dynamodb:DeleteItem" in denied, policy.inputs["name"]
+            assert denied == writes - granted, policy.inputs["name"]
+    assert allowed == {
+        "governed-step-approval": {"dynamodb:PutItem"},
+        "governed-conversation-api": {"dynamodb:UpdateItem"},
+    }
+
+
 def test_every_function_is_traced_and_names_its_service_and_metrics_namespace(
     deploy_runs: dict[str, MockRun],
 ) -> None:
@@ -344,7 +374,11 @@ def test_firehose_sink_grants_the_stream_named_up_front() -> None:
     spec = make_spec("insights-to-action")
     run = build(spec, telemetry_sink="firehose")
     assert check_resources(run.resources, spec) == []
-    (stream,) = run.of_type("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+    (stream,) = [
+        s
+        for s in run.of_type("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+        if s.name == f"{NAME}-observability-decisions"
+    ]
     assert stream.inputs["name"] == delivery_stream_name(spec.slug, "test")
     arn = f"arn:aws:firehose:{REGION}:{ACCOUNT_ID}:deliverystream/{stream.inputs['name']}"
     writers = {name: f for name, f in functions(run).items() if name not in SILENT}

@@ -74,7 +74,8 @@ def answer_mode_run(_: Path) -> MockRun:
 
 
 def stack_settings_run(_: Path) -> MockRun:
-    """The Firehose sink, protected data, alarm topics, CORS origins, approvers of each protocol: all set."""
+    """The Firehose sink, protected data, alarm topics, CORS origins, approvers of each protocol and the
+    audit trail: all set."""
     return build(
         make_spec("insights-to-action", retrieval={"backend": "pgvector"}),
         telemetry_sink="firehose",
@@ -99,6 +100,7 @@ def stack_settings_run(_: Path) -> MockRun:
                 "endpoint": "https://approvals.initech.example/sns",
             },
         ],
+        audit_trail=True,
     )
 
 
@@ -120,7 +122,9 @@ def longest_slug_run(backend: str, _: Path) -> MockRun:
         "insights-to-action", slug=LONGEST_SLUG, stacks=[LONGEST_STACK], retrieval={"backend": backend}
     )
     return run_with_mocks(
-        lambda: GovernedAssistant(spec.slug, assistant_args(spec, telemetry_sink="firehose")),
+        lambda: GovernedAssistant(
+            spec.slug, assistant_args(spec, telemetry_sink="firehose", audit_trail=True)
+        ),
         project=spec.slug,
         stack=LONGEST_STACK,
     )

@@ -266,12 +266,26 @@ def test_api_function_may_do_only_its_part(run: MockRun) -> None:
     """Tenant data (as one tenant), task callbacks, the bus and the guardrail, each on its one resource."""
     policy = only(run, "aws:iam/rolePolicy:RolePolicy", f"{LAYER}-api-policy")
     assert policy.inputs["name"] == API_POLICY_NAME
+    effects = {s["Sid"]: s["Effect"] for s in statements(policy)}
+    assert {sid for sid, effect in effects.items() if effect == "Deny"} == {"ApprovalsImmutable"}
     reach = {s["Sid"]: (sorted(s["Action"]), s["Resource"]) for s in statements(policy)}
     guardrail_arn = f"arn:aws:bedrock:{REGION}:{ACCOUNT_ID}:guardrail/{LAYER}-guardrail-policy-id"
     tenant_role = only(run, "aws:iam/role:Role", f"{LAYER}-tenant-data-role")
     assert reach == {
         "TenantData": (["sts:AssumeRole", "sts:TagSession"], tenant_role.outputs["arn"]),
         "RequestCounters": (["dynamodb:UpdateItem"], USAGE_ARN),
+        # Denied: every approval write but the decision's UpdateItem.
+        "ApprovalsImmutable": (
+            [
+                "dynamodb:BatchWriteItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:PartiQLDelete",
+                "dynamodb:PartiQLInsert",
+                "dynamodb:PartiQLUpdate",
+                "dynamodb:PutItem",
+            ],
+            APPROVALS_ARN,
+        ),
         "ApprovalTasks": (["states:SendTaskFailure", "states:SendTaskSuccess"], MACHINE_ARN),
         "JobAccepted": (["events:PutEvents"], BUS_ARN),
         "InputGuardrail": (["bedrock:ApplyGuardrail"], guardrail_arn),

@@ -13,6 +13,7 @@ from governed_assistant.erasure.targets import (
     COLLECTION_SNAPSHOT_DAYS,
     DOMAIN_SNAPSHOT_DAYS,
     EXECUTION_HISTORY_DAYS,
+    retained,
 )
 from governed_assistant.infra import GovernedAssistant
 from governed_assistant.infra.testing import MockRun, run_program, run_with_mocks
@@ -146,3 +147,13 @@ def test_erasure_without_opensearch_names_no_failed_events_bucket() -> None:
     run = run_with_mocks(program, project=spec.slug)
     assert not [r for r in run.of_type("aws:s3/bucket:Bucket") if r.name.endswith("-failed")]
     assert ErasureTargets.from_outputs({"erasure": captured}).failed_events_bucket is None
+
+
+def test_erasure_keeps_the_audit_archive_and_says_for_how_long(runs: dict[str, Any]) -> None:
+    """The output names the archive; the report lists it as retained, never as a store it erases."""
+    run, output = runs["opensearch"]
+    bucket = _named(run, "aws:s3/bucket:Bucket", "-audit-bucket")
+    targets = ErasureTargets.from_outputs({"erasure": output})
+    assert (targets.audit_bucket, targets.audit_retention_days) == (bucket.outputs["bucket"], 1)
+    (note,) = [line for line in retained(targets) if line.startswith("Audit archive")]
+    assert f"s3://{bucket.outputs['bucket']}" in note and "for 1 days" in note

@@ -327,12 +327,41 @@ def test_step_policy_matches_its_row_of_the_grant_table(run: MockRun, step: Step
     assert statements(policy) == [
         {
             "Sid": grant.sid,
-            "Effect": "Allow",
+            "Effect": grant.effect,
             "Action": list(grant.actions),
             "Resource": targets[grant.resource],
         }
         for grant in step_grants(step)
     ]
+
+
+_ALL_WRITES = {
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+}
+
+
+@pytest.mark.parametrize(
+    ("step", "writes"),
+    [
+        pytest.param("approval", {"dynamodb:PutItem"}, id="approval-creates"),
+        *(pytest.param(step, set(), id=step) for step in STEPS if step != "approval"),
+    ],
+)
+def test_step_may_write_approvals_only_as_its_job_needs(run: MockRun, step: Step, writes: set[str]) -> None:
+    """Only the approval step creates approval records; every step is denied every other write on them."""
+    approvals = mock_arn("aws:dynamodb/table:Table", f"{LAYER}-approvals")
+    policy = only(run, "aws:iam/rolePolicy:RolePolicy", f"{LAYER}-{label(step)}-policy")
+    on_approvals = [s for s in statements(policy) if s["Resource"] == approvals]
+    allowed = {a for s in on_approvals if s["Effect"] == "Allow" for a in s["Action"]}
+    denied = {a for s in on_approvals if s["Effect"] == "Deny" for a in s["Action"]}
+    assert allowed & _ALL_WRITES == writes
+    assert denied == _ALL_WRITES - writes
 
 
 def test_grant_table_decides_each_steps_reach() -> None:

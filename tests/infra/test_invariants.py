@@ -54,7 +54,7 @@ FAKE_ARNS = {
 def step_policy(step: Step, edit: Any = None) -> dict[str, Any]:
     """The policy ExecutionLayer writes for ``step`` (with fake ARNs), optionally edited."""
     statements = [
-        {"Sid": g.sid, "Effect": "Allow", "Action": list(g.actions), "Resource": FAKE_ARNS[g.resource]}
+        {"Sid": g.sid, "Effect": g.effect, "Action": list(g.actions), "Resource": FAKE_ARNS[g.resource]}
         for g in step_grants(step)
     ]
     if edit is not None:
@@ -140,8 +140,21 @@ def _add_statement(statements: list[dict[str, Any]]) -> None:
     )
 
 
-def _drop_tracing(statements: list[dict[str, Any]]) -> None:
-    statements.pop()
+def _drop(sid: str) -> Any:
+    def edit(statements: list[dict[str, Any]]) -> None:
+        statements[:] = [statement for statement in statements if statement["Sid"] != sid]
+
+    return edit
+
+
+def _allow_deleting_approvals(statements: list[dict[str, Any]]) -> None:
+    guard = next(statement for statement in statements if statement["Sid"] == "ApprovalsImmutable")
+    guard["Action"].remove("dynamodb:DeleteItem")
+
+
+def _guard_as_allow(statements: list[dict[str, Any]]) -> None:
+    guard = next(statement for statement in statements if statement["Sid"] == "ApprovalsImmutable")
+    guard["Effect"] = "Allow"
 
 
 def _to_bucket(statements: list[dict[str, Any]]) -> None:
@@ -153,7 +166,8 @@ def _to_star(statements: list[dict[str, Any]]) -> None:
 
 
 def _logs_to_any_group(statements: list[dict[str, Any]]) -> None:
-    statements[-2]["Resource"] = "arn:aws:logs:us-east-1:123456789012:log-group:*"
+    own_logs = next(statement for statement in statements if statement["Sid"] == "OwnLogs")
+    own_logs["Resource"] = "arn:aws:logs:us-east-1:123456789012:log-group:*"
 
 
 @pytest.mark.parametrize(
@@ -165,7 +179,28 @@ def _logs_to_any_group(statements: list[dict[str, Any]]) -> None:
             ROLE_POLICY, step_policy("respond", _add_statement), ["'Extra' is not in"], id="extra-statement"
         ),
         pytest.param(
-            ROLE_POLICY, step_policy("execute", _drop_tracing), ["lacks its grants ['Tracing']"], id="missing"
+            ROLE_POLICY,
+            step_policy("execute", _drop("Tracing")),
+            ["lacks its grants ['Tracing']"],
+            id="missing",
+        ),
+        pytest.param(
+            ROLE_POLICY,
+            step_policy("respond", _drop("ApprovalsImmutable")),
+            ["lacks its grants ['ApprovalsImmutable']"],
+            id="approvals-guard-missing",
+        ),
+        pytest.param(
+            ROLE_POLICY,
+            step_policy("approval", _allow_deleting_approvals),
+            ["ApprovalsImmutable denies"],
+            id="approvals-guard-lets-delete",
+        ),
+        pytest.param(
+            ROLE_POLICY,
+            step_policy("gate", _guard_as_allow),
+            ["'ApprovalsImmutable' is not in", "lacks its grants ['ApprovalsImmutable']"],
+            id="approvals-guard-allows",
         ),
         pytest.param(
             ROLE_POLICY, step_policy("execute", _to_bucket), ["is not a dynamodb ARN"], id="wrong-service"

@@ -54,6 +54,9 @@ class ErasureTargets:
     events_db: Path | None = None
     """The local stack's decision events file."""
     log_retention_days: int | None = None
+    audit_bucket: str | None = None
+    """The stack's audit archive: retained by design, never erased (Object Lock, COMPLIANCE mode)."""
+    audit_retention_days: int | None = None
     backups: Mapping[str, int] = field(default_factory=dict)
     """Backup windows the stack sets: ``dynamodb_pitr_days``, ``aurora_backup_days``."""
 
@@ -88,6 +91,8 @@ class ErasureTargets:
             failed_events_bucket=erasure.get("failed_events_bucket") or None,
             events_index=str(erasure.get("events_index") or "decision-events-*"),
             log_retention_days=_days(erasure.get("log_retention_days")),
+            audit_bucket=erasure.get("audit_bucket") or None,
+            audit_retention_days=_days(erasure.get("audit_retention_days")),
             backups={name: int(days) for name, days in (erasure.get("backups") or {}).items()},
         )
 
@@ -100,6 +105,14 @@ def _days(value: Any) -> int | None:
 def retained(targets: ErasureTargets) -> list[str]:
     """Where the tenant's data stays after the erasure, and for how long (what the report lists)."""
     notes = []
+    if targets.audit_bucket is not None:
+        # Evidence of who approved what outlives a tenant's erasure by design: the lock refuses the
+        # deletion to everyone, and the records are what an auditor asks for.
+        notes.append(
+            f"Audit archive: s3://{targets.audit_bucket} keeps the tenant's approval records "
+            f"(approvals/<tenant>/) and decision events for {targets.audit_retention_days} days after each "
+            "was written; Object Lock (COMPLIANCE) refuses every deletion until then, by design"
+        )
     if targets.log_retention_days is not None:
         notes.append(
             "CloudWatch Logs: every function's log group (its decision events included) keeps them for "

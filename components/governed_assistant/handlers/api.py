@@ -58,10 +58,12 @@ from governed_assistant.runtime.approvals import (
     ApprovalExistsError,
     ApprovalExpiredError,
     ApprovalNotFoundError,
+    ApprovalView,
     NotApproverError,
     SeparationOfDutiesError,
     send_decision,
 )
+from governed_assistant.runtime.audit import AuditArchiveError
 from governed_assistant.runtime.guardrails import GuardrailError
 from governed_assistant.runtime.identity import AuthenticationError, context_from_api_gateway
 from governed_assistant.runtime.jobs import TERMINAL_STATUSES, JobNotFoundError
@@ -256,6 +258,8 @@ def post_approval(
     with env.recorder.stage(approval.job_id, context, "approval_decided") as stage:
         stage.outcome = approval.status
         stage.details = {"approvalId": approval.approval_id, "requestedBy": approval.requested_by}
+        # No evidence, no action: the job resumes only once the decision's record is archived.
+        stage.details["archiveVersion"] = _archive(env, approval)
         try:
             send_decision(env.client("stepfunctions"), decision)
         except Exception as error:  # the decision is recorded; say why the job did not resume
@@ -272,6 +276,28 @@ def post_approval(
             f"The decision was recorded, but the job was not resumed, error={resume_error}",
         )
     return json_response(HTTPStatus.OK, approval, request_id=context.request_id)
+
+
+def _archive(env: Environment, approval: ApprovalView) -> str | None:
+    """Write the decided approval's audit record; its object version, or None without an archive."""
+    archive = env.audit_archive
+    if archive is None:
+        return None
+    try:
+        digest = env.jobs.load(approval.tenant_id, approval.job_id).proposal_digest
+    except JobNotFoundError:
+        digest = None  # purged or erased: the record still says who decided what
+    try:
+        return archive.record(approval, digest)
+    except AuditArchiveError as error:
+        LOGGER.error(
+            "Approval not archived", extra={"approvalId": approval.approval_id, "problem": str(error)}
+        )
+        raise ApiError(
+            "archive_failed",
+            f"The decision was recorded, but its audit record was not archived, {error}; the job was not "
+            "resumed",
+        ) from None
 
 
 def _refuse_while_killed(env: Environment, context: TenantContext, approval_id: str) -> None:

@@ -30,6 +30,7 @@ from governed_assistant.handlers.constants import (
 from governed_assistant.handlers.exceptions import HandlerConfigError
 from governed_assistant.wire import (
     ENV_ACTIONS_PACKAGE,
+    ENV_AUDIT_BUCKET,
     ENV_EVENT_BUS,
     ENV_MODEL_ID,
     ENV_POLICIES_DIR,
@@ -44,6 +45,7 @@ from governed_assistant.wire import (
 
 if TYPE_CHECKING:
     from governed_assistant.runtime.approvals import ApprovalStore
+    from governed_assistant.runtime.audit import ApprovalArchive
     from governed_assistant.runtime.flags import RolloutFlags, RolloutSnapshot
     from governed_assistant.runtime.gate import Authorizer, OwnerLookup, RiskHook
     from governed_assistant.runtime.guardrails import Guardrail
@@ -88,6 +90,7 @@ class Environment:
         persistence: Any = None,
         retriever: Retriever | Any | None = _UNSET,
         system_prompt: str | None = None,
+        audit_archive: ApprovalArchive | None = None,
     ) -> None:
         self._parts: dict[str, Any] = {
             name: value
@@ -105,6 +108,7 @@ class Environment:
                 "limiter": limiter,
                 "persistence": persistence,
                 "system_prompt": system_prompt,
+                "audit_archive": audit_archive,
             }.items()
             if value is not None
         }
@@ -201,6 +205,19 @@ class Environment:
             return DynamoDBApprovalStore(self.client("dynamodb"))
 
         return self._part("approvals", build)
+
+    @property
+    def audit_archive(self) -> ApprovalArchive | None:
+        """Where decided approvals are archived: the bucket $GOVERNED_AUDIT_BUCKET names, else None."""
+
+        def build() -> ApprovalArchive | None:
+            if not os.environ.get(ENV_AUDIT_BUCKET):
+                return None
+            from governed_assistant.runtime.audit import ApprovalArchive
+
+            return ApprovalArchive(self.client("s3"))
+
+        return self._part("audit_archive", build)
 
     @property
     def recorder(self) -> DecisionRecorder:

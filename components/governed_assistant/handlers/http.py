@@ -106,6 +106,11 @@ ERROR_CODES: Final[Mapping[str, ErrorCode]] = MappingProxyType(
             503, "The job could not be handed to the execution layer; it is failed, nothing ran."
         ),
         "resume_failed": ErrorCode(503, "The decision was recorded, but the job could not be resumed."),
+        "archive_failed": ErrorCode(
+            503,
+            "The decision was recorded, but its audit record could not be archived; the job was not "
+            "resumed, and ends denied when the approval times out.",
+        ),
     }
 )
 

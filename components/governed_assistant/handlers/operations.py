@@ -56,7 +56,7 @@ _ID_CODES: Final = ("route_not_found",)
 _DECISION_CODES: Final = (
     *_BODY_CODES, *_ID_CODES, "invalid_approval", "not_approver", "separation_of_duties",
     "approval_not_found", "approval_expired", "already_decided", "approval_closed", "kill_switch",
-    "resume_failed",
+    "resume_failed", "archive_failed",
 )  # fmt: skip
 # API Gateway's own answers (GatewayError) on every route behind it, and what each means.
 GATEWAY_ANSWERS: Final[Mapping[int, str]] = {

@@ -39,6 +39,8 @@ import pulumi_aws as aws
 from governed_assistant.errors import GovernanceError
 from governed_assistant.infra.alarms import ROLLBACK_ALARMS, alarm_name
 from governed_assistant.infra.approval_subscriptions import ApprovalSubscription
+from governed_assistant.infra.audit_archive import AuditArchive, AuditArchiveArgs
+from governed_assistant.infra.audit_trail import AuditTrail, trail_name
 from governed_assistant.infra.conversation import ConversationLayer, ConversationLayerArgs
 from governed_assistant.infra.decision_delivery import delivery_stream_name
 from governed_assistant.infra.decision_index import INDEX_PATTERN
@@ -150,6 +152,9 @@ class GovernedAssistantArgs(TypedDict):
     """How flags changes roll out; the rollout layer's per-stack default otherwise."""
     schema_sql: NotRequired[str]
     """The pgvector store's schema; the runtime's retrieval migrations otherwise."""
+    audit_trail: NotRequired[bool]
+    """A CloudTrail trail with data events on the stack's tables, buckets and functions, into the
+    audit archive, and Bedrock model invocation logging (``audit_trail.AuditTrail``); off by default."""
 
 
 class GovernedAssistant(pulumi.ComponentResource):
@@ -233,6 +238,9 @@ class GovernedAssistant(pulumi.ComponentResource):
             if stream is not None:
                 stream.settle()
 
+        if args.get("audit_trail"):
+            self._create_trail(conversation, reasoning, execution)
+
         self.api_url = conversation.api_url
         self.issuer = conversation.issuer
         self.audience = conversation.audience
@@ -268,6 +276,8 @@ class GovernedAssistant(pulumi.ComponentResource):
         if spec.retrieval.backend == "pgvector":
             backups["aurora_backup_days"] = BACKUP_RETENTION_DAYS
         fixed = {
+            # Kept on purpose: erasure never touches the locked archive (README, "Audit evidence").
+            "audit_retention_days": self._archive.retention_days,
             "retrieval_backend": spec.retrieval.backend,
             "events_index": INDEX_PATTERN,
             "log_retention_days": spec.observability.retention_days,
@@ -283,6 +293,7 @@ class GovernedAssistant(pulumi.ComponentResource):
             retrieval=reasoning.retrieval,
             events_endpoint=observability.domain_endpoint,
             failed_events_bucket=observability.failed_events_bucket,
+            audit_bucket=self._archive.bucket_name,
         )
         return named.apply(lambda resolved: {**resolved, **fixed})
 
@@ -302,6 +313,13 @@ class GovernedAssistant(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         protect = args["protect_data"]
         guardrail = SpecGuardrail(f"{name}-guardrail", {"spec": spec}, child)
+        # Before the layers: the API archives each decided approval, observability every event.
+        archive_args: AuditArchiveArgs = {"spec": spec, "protect_data": protect}
+        if args.get("audit_trail"):
+            archive_args["trail_arn"] = self._trail_arn()
+            archive_args["account"] = self._account
+        archive = AuditArchive(f"{name}-audit", archive_args, child)
+        self._archive = archive
         rollout_args: RolloutLayerArgs = {
             "spec": spec,
             "alarm_arns": [self._alarm_arn(purpose) for purpose in ROLLBACK_ALARMS],
@@ -403,6 +421,8 @@ class GovernedAssistant(pulumi.ComponentResource):
             conversation_args["decision_stream_arn"] = stream_arn
         if key_arn is not None:
             conversation_args["kms_key_arn"] = key_arn
+        conversation_args["audit_bucket_name"] = archive.bucket_name
+        conversation_args["audit_bucket_arn"] = archive.bucket_arn
         conversation = ConversationLayer(f"{name}-conversation", conversation_args, child)
 
         # Lists of known length, so observability creates its filters and alarms without apply().
@@ -428,6 +448,7 @@ class GovernedAssistant(pulumi.ComponentResource):
             "api_id": conversation.api_id,
             "alarm_actions": list(args.get("alarm_actions", ())),
             "protect_data": protect,
+            "audit_bucket_arn": archive.bucket_arn,
         }
         if "search_master_user_arn" in args:
             observability_args["master_user_arn"] = args["search_master_user_arn"]
@@ -490,6 +511,56 @@ class GovernedAssistant(pulumi.ComponentResource):
             stream,
         )
         return {ENV_TELEMETRY_SINK: "firehose", ENV_TELEMETRY_STREAM: stream}, arn
+
+    def _trail_arn(self) -> pulumi.Output[str]:
+        # Built from the trail's fixed name: the archive's bucket policy needs it before the trail exists.
+        return pulumi.Output.concat(
+            "arn:", self._partition, ":cloudtrail:", self._region, ":", self._account, ":trail/",
+            trail_name(self._spec.slug, self._stack),
+        )  # fmt: skip
+
+    def _create_trail(
+        self, conversation: ConversationLayer, reasoning: ReasoningLayer, execution: ExecutionLayer
+    ) -> AuditTrail:
+        """The audit trail over every table, bucket and governed function the layers built."""
+        executed = len(STEPS) + (1 if self._spec.pattern == INSIGHTS_PATTERN else 0)
+        names = [
+            conversation.function_name,
+            reasoning.function_name,
+            *(_item(execution.function_names, index) for index in range(executed)),
+        ]
+        return AuditTrail(
+            f"{self._name}-trail",
+            {
+                "spec": self._spec,
+                "bucket_name": self._archive.bucket_name,
+                "archive": self._archive,
+                "table_arns": [
+                    execution.jobs_table_arn,
+                    execution.approvals_table_arn,
+                    execution.idempotency_table_arn,
+                ],
+                "bucket_arns": [self._archive.bucket_arn],
+                "function_arns": [
+                    pulumi.Output.concat(
+                        "arn:",
+                        self._partition,
+                        ":lambda:",
+                        self._region,
+                        ":",
+                        self._account,
+                        ":function:",
+                        name,
+                    )
+                    for name in names
+                ],
+                "tags": {"assistant": self._spec.slug, "layer": "audit"},
+                "region": self._region,
+                "account": self._account,
+                "partition": self._partition,
+            },
+            pulumi.ResourceOptions(parent=self),
+        )
 
     def _alarm_arn(self, purpose: str) -> pulumi.Output[str]:
         name = alarm_name(self._spec.slug, self._stack, purpose)

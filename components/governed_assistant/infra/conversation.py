@@ -32,6 +32,7 @@ from governed_assistant.infra.functions import (
     LambdaCode,
     allow,
     assume_role_policy,
+    deny,
     governed_function,
     logs_and_tracing,
     physical_name,
@@ -39,10 +40,13 @@ from governed_assistant.infra.functions import (
 from governed_assistant.infra.guardrail import SpecGuardrail
 from governed_assistant.infra.identity import create_user_pool
 from governed_assistant.infra.reasoning import FLAGS_READ_ACTIONS
+from governed_assistant.infra.steps import approvals_immutable
 from governed_assistant.infra.tenant_data import create_tenant_data_role
+from governed_assistant.runtime.audit import APPROVALS_PREFIX
 from governed_assistant.spec.model import AssistantSpec
 from governed_assistant.wire import (
     CONSOLE_ROUTES,
+    ENV_AUDIT_BUCKET,
     ENV_BY_RESOURCE,
     ENV_EVENT_BUS,
     ENV_GUARDRAIL_VERSION,
@@ -129,6 +133,11 @@ class ConversationLayerArgs(TypedDict):
     it shares the account's unreserved pool (for an account whose concurrency quota is low)."""
     decision_stream_arn: NotRequired[pulumi.Input[str]]
     """The Firehose stream decision events go to (``firehose`` telemetry sink); left out with the log sink."""
+    audit_bucket_name: NotRequired[pulumi.Input[str]]
+    """The audit archive (``audit_archive.AuditArchive``): the function writes each decided approval's
+    record under ``approvals/`` before it resumes the job. Without it no record is written."""
+    audit_bucket_arn: NotRequired[pulumi.Input[str]]
+    """The audit archive's ARN; given with ``audit_bucket_name``."""
 
 
 class ConversationLayer(pulumi.ComponentResource):
@@ -253,6 +262,8 @@ class ConversationLayer(pulumi.ComponentResource):
             ENV_ROLES_CLAIM: claims.roles,
             ENV_POWERTOOLS_SERVICE_NAME: self._spec.slug,
         }
+        if "audit_bucket_name" in args:
+            environment[ENV_AUDIT_BUCKET] = args["audit_bucket_name"]
         settings = FunctionSettings(
             function_name=physical_name(self._spec.slug, self._stack, "api", limit=64),
             handler=args["handler"],
@@ -398,12 +409,16 @@ def api_statements(
     No table: the function reaches jobs and approvals only as one tenant, through the tenant data
     role (``governed_assistant.infra.tenant_data``).
     """
+    guard = approvals_immutable(("dynamodb:UpdateItem",))
 
     return [
         allow("TenantData", ["sts:AssumeRole", "sts:TagSession"], tenant_data_role_arn),
         # ADD to the tenant's request counter, before anything else the request does (a count per
         # minute; the API's one direct table grant, see invariants.tenant_rows_only_by_leading_keys).
         allow("RequestCounters", ["dynamodb:UpdateItem"], args["usage_table_arn"]),
+        # The API decides approvals (UpdateItem, conditional on pending, through the tenant data role)
+        # and may do nothing else to them, whatever is attached beside this policy later.
+        deny(guard.sid, guard.actions, args["approvals_table_arn"]),
         allow(
             "ApprovalTasks", ["states:SendTaskSuccess", "states:SendTaskFailure"], args["state_machine_arn"]
         ),
@@ -413,6 +428,18 @@ def api_statements(
         *(
             [allow("DecisionEvents", ["firehose:PutRecordBatch"], args["decision_stream_arn"])]
             if "decision_stream_arn" in args
+            else []
+        ),
+        # Write only: the function never reads, lists or deletes the archive, and only approvals.
+        *(
+            [
+                allow(
+                    "AuditRecords",
+                    ["s3:PutObject"],
+                    pulumi.Output.concat(args["audit_bucket_arn"], "/", APPROVALS_PREFIX, "*"),
+                )
+            ]
+            if "audit_bucket_arn" in args
             else []
         ),
         *logs_and_tracing(own_logs),

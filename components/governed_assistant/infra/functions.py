@@ -167,6 +167,11 @@ def allow(sid: str, actions: Sequence[str], resource: Any, **condition: Any) -> 
     return statement
 
 
+def deny(sid: str, actions: Sequence[str], resource: Any) -> dict[str, Any]:
+    """One Deny statement: it wins over any Allow, in this policy or any other on the role."""
+    return {"Sid": sid, "Effect": "Deny", "Action": list(actions), "Resource": resource}
+
+
 def logs_and_tracing(own_logs: pulumi.Input[str]) -> list[dict[str, Any]]:
     """What every function may do besides its job: write its own logs, send X-Ray traces."""
     return [

@@ -193,7 +193,7 @@ def step_roles_match_grants(resource_type: str, name: str, inputs: Mapping[str, 
         grant = expected.get(sid)
         if (
             grant is None
-            or not _allows(statement)
+            or statement.get("Effect") != grant.effect
             or set(statement) - {"Sid", "Effect", "Action", "Resource"}
         ):
             problems.append(
@@ -204,9 +204,10 @@ def step_roles_match_grants(resource_type: str, name: str, inputs: Mapping[str, 
         seen.add(sid)
         actions = sorted(map(str, _as_list(statement.get("Action"))))
         if actions != sorted(grant.actions):
+            verb = "allows" if grant.effect == "Allow" else "denies"
             problems.append(
-                f"{resource_type} {name!r}: {sid} allows {actions}, "
-                f"step {step!r} is granted {sorted(grant.actions)}"
+                f"{resource_type} {name!r}: {sid} {verb} {actions}, "
+                f"step {step!r}'s grant {verb} {sorted(grant.actions)}"
             )
         for resource in map(str, _as_list(statement.get("Resource"))):
             problem = _grant_resource_problem(grant, resource)

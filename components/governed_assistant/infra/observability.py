@@ -28,6 +28,7 @@ import pulumi
 import pulumi_aws as aws
 
 from governed_assistant.infra.alarms import ROLLBACK_ALARMS, AlarmSettings, create_alarms
+from governed_assistant.infra.audit_archive import EventArchiveSettings, create_event_archive
 from governed_assistant.infra.dashboard import create_dashboard, create_decision_chain_query
 from governed_assistant.infra.decision_delivery import (
     DecisionDelivery,
@@ -79,6 +80,9 @@ class ObservabilityLayerArgs(TypedDict):
     search_vpc: NotRequired[FunctionVpc]
     """``network: vpc``: the domain's subnets and group (HTTPS from the functions only); Firehose then
     delivers through the functions' subnets and group (``code["vpc"]``). A public domain without it."""
+    audit_bucket_arn: NotRequired[pulumi.Input[str]]
+    """The audit archive's bucket (``audit_archive.AuditArchive``): every decision event is archived
+    there too, whether or not OpenSearch is on. None: no archive stream."""
 
 
 class ObservabilityLayer(pulumi.ComponentResource):
@@ -128,6 +132,20 @@ class ObservabilityLayer(pulumi.ComponentResource):
             domain_endpoint = search.domain.endpoint
             setup_role_arn = search.setup_role.arn
             master_user_arn = pulumi.Output.from_input(search.master_user_arn)
+        if "audit_bucket_arn" in args:
+            create_event_archive(
+                self,
+                name,
+                EventArchiveSettings(
+                    spec=spec,
+                    bucket_arn=args["audit_bucket_arn"],
+                    event_log_group_names=args["event_log_group_names"],
+                    tags=self._tags,
+                    region=self._region,
+                    partition=self._partition,
+                    account=self._account,
+                ),
+            )
         create_decision_chain_query(self, name, slug=spec.slug, log_group_names=args["event_log_group_names"])
         alarms = create_alarms(
             self,

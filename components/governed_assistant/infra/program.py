@@ -28,6 +28,8 @@ a default, which is the program's own (a stack without the setting gets the same
     approvalSubscriptions  who hears of each tenant's approval requests: a list of {"tenantId",
                            "protocol" (email, sqs, lambda, https), "endpoint"}, each subscribed with a
                            filter naming its one tenant (``approval_subscriptions``)
+    auditTrail             true: a CloudTrail trail with data events on the stack's tables, buckets
+                           and functions, into the audit archive, and Bedrock invocation logging
 
 The ``aws:`` settings (``aws:region``...) configure the stack's one explicit provider, which tags
 every resource (``governed_assistant.infra.provider``).
@@ -71,6 +73,7 @@ def deploy_assistant(config: pulumi.Config, stack: str, project_dir: Path = Path
         # cannot mean "as the stack's kind says": a production stack's data is always protected.
         "protect_data": is_production(stack) or bool(config.get_bool("protectData")),
         "telemetry_sink": "firehose" if config.get("telemetrySink") == "firehose" else "log",
+        "audit_trail": bool(config.get_bool("auditTrail")),
         "cors_allow_origins": config.get_object("corsAllowOrigins") or [],
         "alarm_actions": config.get_object("alarmTopicArns") or [],
         "approval_subscriptions": parse_approval_subscriptions(

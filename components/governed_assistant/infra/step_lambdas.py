@@ -79,7 +79,7 @@ def create_step_lambda(
         return [
             {
                 "Sid": grant.sid,
-                "Effect": "Allow",
+                "Effect": grant.effect,
                 "Action": list(grant.actions),
                 "Resource": targets[grant.resource],
             }

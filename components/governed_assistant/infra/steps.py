@@ -46,6 +46,7 @@ class Grant:
     actions: tuple[str, ...]
     resource: ResourceKey
     reason: str
+    effect: Literal["Allow", "Deny"] = "Allow"
 
 
 # Powertools' DynamoDBPersistenceLayer reads, writes (conditionally), updates and deletes its records.
@@ -110,6 +111,39 @@ BASELINE_GRANTS: Final[tuple[Grant, ...]] = (
 )
 
 
+# Every API call that can create, change or remove a DynamoDB item, the PartiQL ones included.
+APPROVAL_RECORD_WRITES: Final[tuple[str, ...]] = (
+    "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+    "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete",
+)  # fmt: skip
+APPROVALS_IMMUTABLE_SID: Final = "ApprovalsImmutable"
+
+
+def approvals_immutable(granted: tuple[str, ...] = ()) -> Grant:
+    """An explicit Deny of every approval-record write but ``granted``: a later Allow, added by
+    mistake to the role or a policy attached beside it, cannot let the function rewrite or delete
+    who approved what (an explicit Deny wins over any Allow)."""
+    return Grant(
+        APPROVALS_IMMUTABLE_SID,
+        tuple(action for action in APPROVAL_RECORD_WRITES if action not in granted),
+        "approvals_table",
+        "an approval record is written once and decided once, by the functions whose job that is",
+        effect="Deny",
+    )
+
+
+def _approvals_guard(step: Step) -> Grant:
+    """The step's Deny: everything but the writes its own grants need on the approvals table."""
+    granted = tuple(
+        action
+        for grant in STEP_GRANTS[step]
+        if grant.resource == "approvals_table"
+        for action in grant.actions
+        if action in APPROVAL_RECORD_WRITES
+    )
+    return approvals_immutable(granted)
+
+
 # Only when the stack sends decision events straight to Firehose (``GOVERNED_TELEMETRY_SINK=firehose``);
 # with the default log sink a subscription filter forwards them and no step needs it.
 TELEMETRY_GRANT: Final = Grant(
@@ -127,12 +161,13 @@ OPTIONAL_GRANTS: Final[tuple[Grant, ...]] = (TELEMETRY_GRANT, KEY_GRANT)
 
 def step_grants(step: Step, *, telemetry: bool = False, key: bool = False) -> tuple[Grant, ...]:
     """Everything step ``step``'s role may do: its own grants, the baseline, Firehose if ``telemetry``
-    and the stack's key if ``key``."""
+    and the stack's key if ``key``; and, denied, every approval-record write its grants do not need."""
     return (
         *STEP_GRANTS[step],
         *BASELINE_GRANTS,
         *((TELEMETRY_GRANT,) if telemetry else ()),
         *((KEY_GRANT,) if key else ()),
+        _approvals_guard(step),
     )
 
 

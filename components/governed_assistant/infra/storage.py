@@ -9,7 +9,8 @@ collection. Log groups expire by retention and are left out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -39,14 +40,21 @@ def private_bucket(
     tags: Mapping[str, str],
     parent: pulumi.Resource,
     key_arn: pulumi.Input[str] | None = None,
+    object_lock: bool = False,
+    statements: Callable[[pulumi.Output[str]], Sequence[dict[str, Any]]] | None = None,
 ) -> aws.s3.Bucket:
     """An S3 bucket ``name`` that is private, encrypted, versioned and TLS-only: SSE-KMS with the
-    stack's key (``key_arn``) and an S3 Bucket Key, which spares a KMS call per object; else SSE-S3."""
+    stack's key (``key_arn``) and an S3 Bucket Key, which spares a KMS call per object; else SSE-S3.
+
+    ``object_lock`` turns Object Lock on (it can only be turned on when the bucket is created);
+    ``statements``, given the bucket's ARN, join the bucket policy after the TLS-only Deny.
+    """
     child = pulumi.ResourceOptions(parent=parent)
     bucket = aws.s3.Bucket(
         name,
         bucket_prefix=prefix,
         force_destroy=not protect,
+        object_lock_enabled=object_lock or None,
         tags=dict(tags),
         opts=data_options(parent, protect=protect),
     )
@@ -90,7 +98,8 @@ def private_bucket(
                     "Action": "s3:*",
                     "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
                     "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
+                },
+                *(statements(bucket.arn) if statements else ()),
             ]
         ),
         opts=child,

@@ -88,7 +88,10 @@ _SECTION_COMMENTS = {
     "guardrails": "Bedrock Guardrails on the input and on the output.",
     "rollout": "Start in shadow mode (decide and record, never execute), then canary by tenant.",
     "limits": "Requests per minute each tenant may make; rollout flags raise or lower it per tenant.",
-    "observability": "Decision events to OpenSearch; log retention in days.",
+    "observability": (
+        "Decision events to OpenSearch; log retention in days; the audit archive's locked retention "
+        "in days (production stacks, then the others)."
+    ),
     "kms_key": (
         "The key every store, log group, queue and topic is encrypted with: none (AWS's keys), "
         "create (one per stack, rotated yearly) or a key ARN of this region."
@@ -205,6 +208,9 @@ def spec_from_answers(
         "observability": {
             "opensearch": answers.get("opensearch", True),
             "retention_days": answers.get("retention_days", 30),
+            # The audit archive's Object Lock retention: production stacks, then every other one.
+            "audit_retention_days": 365,
+            "dev_audit_retention_days": 1,
         },
         "kms_key": answers.get("kms_key", "none"),
         "network": answers.get("network", "public"),

@@ -12,7 +12,15 @@ import re
 import unicodedata
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from governed_assistant.runtime.identity.constants import ROLE_NAME_PATTERN
 from governed_assistant.spec.models import check_strict_model, region_problem
@@ -249,9 +257,23 @@ class Limits(StrictModel):
     requests_per_minute: int = Field(DEFAULT_REQUESTS_PER_MINUTE, ge=1, le=MAX_REQUESTS_PER_MINUTE)
 
 
+# The audit archive's Object Lock retention (COMPLIANCE mode: no one, root included, can delete a
+# record before it ends). Ten years at most: longer is a legal question, not a default.
+MAX_AUDIT_RETENTION_DAYS: Final = 3650
+
+
 class Observability(StrictModel):
     opensearch: bool = True
     retention_days: int = 30
+    # Production stacks keep approval and decision records this long in the audit archive.
+    audit_retention_days: Annotated[int, Field(ge=1, le=MAX_AUDIT_RETENTION_DAYS)] = 365
+    # Every other stack keeps them this long: a locked record outlives `pulumi destroy` until its
+    # retention ends, so a short one lets a dev stack's archive be emptied and torn down.
+    dev_audit_retention_days: Annotated[int, Field(ge=1, le=MAX_AUDIT_RETENTION_DAYS)] = 1
+
+    def audit_days(self, stack: str) -> int:
+        """The archive's retention for ``stack``: the production one on production stacks."""
+        return self.audit_retention_days if is_production(stack) else self.dev_audit_retention_days
 
     @field_validator("retention_days")
     @classmethod
@@ -262,6 +284,16 @@ class Observability(StrictModel):
                 f"{', '.join(map(str, RETENTION_DAYS))}"
             )
         return value
+
+    @model_validator(mode="after")
+    def _dev_not_longer(self) -> Observability:
+        if self.dev_audit_retention_days > self.audit_retention_days:
+            raise ValueError(
+                f"dev_audit_retention_days={self.dev_audit_retention_days} is longer than "
+                f"audit_retention_days={self.audit_retention_days}; non-production stacks keep "
+                "audit records no longer than production ones"
+            )
+        return self
 
 
 def _kms_key(value: str) -> str:

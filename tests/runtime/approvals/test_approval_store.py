@@ -56,6 +56,18 @@ def test_request_taken_id_raises_exists(store: BaseApprovalStore, clock: FakeClo
         _request(store, clock, approval_id="a1")
 
 
+def test_request_over_a_decided_approval_leaves_the_decision(
+    store: BaseApprovalStore, clock: FakeClock
+) -> None:
+    """A forged re-request under a decided approval's id is refused; the decision stands as recorded."""
+    _request(store, clock, approval_id="a1")
+    decided = store.decide(BOB, "a1", False, "no", approver_roles=APPROVER_ROLES).approval
+    with pytest.raises(ApprovalExistsError, match="approval_id=a1"):
+        _request(store, clock, approval_id="a1")
+    assert store.get(BOB, "a1", approver_roles=APPROVER_ROLES) == decided
+    assert (decided.status, decided.decided_by) == ("rejected", "bob")
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

@@ -324,8 +324,9 @@ def test_log_sink_keeps_firehose_out_of_every_function(preset_runs: dict[str, Mo
 def test_only_the_approval_step_and_the_api_write_approvals(
     preset_runs: dict[str, MockRun], preset: str
 ) -> None:
-    """Of every role policy in the stack, the approval step may create approval records and the API
-    decide them; no other may write them, and each that reaches them is denied deleting them."""
+    """Of every role policy in the stack, the approval step may create approval records and the API,
+    as one tenant (the tenant data role), decide them; no other may write them, and each that
+    reaches them is denied deleting them."""
     run = preset_runs[preset]
     approvals = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{NAME}-execution-approvals"
     writes = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "PartiQLInsert", "PartiQLUpdate"}
@@ -343,7 +344,7 @@ def test_only_the_approval_step_and_the_api_write_approvals(
             assert denied == writes - granted, policy.inputs["name"]
     assert allowed == {
         "governed-step-approval": {"dynamodb:PutItem"},
-        "governed-conversation-api": {"dynamodb:UpdateItem"},
+        "governed-tenant-data": {"dynamodb:UpdateItem"},
     }
 
 

@@ -274,7 +274,7 @@ def test_api_function_may_do_only_its_part(run: MockRun) -> None:
     assert reach == {
         "TenantData": (["sts:AssumeRole", "sts:TagSession"], tenant_role.outputs["arn"]),
         "RequestCounters": (["dynamodb:UpdateItem"], USAGE_ARN),
-        # Denied: every approval write but the decision's UpdateItem.
+        # Denied: every approval write (it decides as one tenant, through the tenant data role).
         "ApprovalsImmutable": (
             [
                 "dynamodb:BatchWriteItem",
@@ -283,6 +283,7 @@ def test_api_function_may_do_only_its_part(run: MockRun) -> None:
                 "dynamodb:PartiQLInsert",
                 "dynamodb:PartiQLUpdate",
                 "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
             ],
             APPROVALS_ARN,
         ),

@@ -40,7 +40,7 @@ from governed_assistant.errors import GovernanceError
 from governed_assistant.infra.alarms import ROLLBACK_ALARMS, alarm_name
 from governed_assistant.infra.approval_subscriptions import ApprovalSubscription
 from governed_assistant.infra.audit_archive import AuditArchive, AuditArchiveArgs
-from governed_assistant.infra.audit_trail import AuditTrail, trail_name
+from governed_assistant.infra.audit_trail import AuditTrail, AuditTrailArgs, trail_name
 from governed_assistant.infra.conversation import ConversationLayer, ConversationLayerArgs
 from governed_assistant.infra.decision_delivery import delivery_stream_name
 from governed_assistant.infra.decision_index import INDEX_PATTERN
@@ -315,6 +315,8 @@ class GovernedAssistant(pulumi.ComponentResource):
         guardrail = SpecGuardrail(f"{name}-guardrail", {"spec": spec}, child)
         # Before the layers: the API archives each decided approval, observability every event.
         archive_args: AuditArchiveArgs = {"spec": spec, "protect_data": protect}
+        if self._key_arn is not None:
+            archive_args["kms_key_arn"] = self._key_arn
         if args.get("audit_trail"):
             archive_args["trail_arn"] = self._trail_arn()
             archive_args["account"] = self._account
@@ -529,38 +531,37 @@ class GovernedAssistant(pulumi.ComponentResource):
             reasoning.function_name,
             *(_item(execution.function_names, index) for index in range(executed)),
         ]
-        return AuditTrail(
-            f"{self._name}-trail",
-            {
-                "spec": self._spec,
-                "bucket_name": self._archive.bucket_name,
-                "archive": self._archive,
-                "table_arns": [
-                    execution.jobs_table_arn,
-                    execution.approvals_table_arn,
-                    execution.idempotency_table_arn,
-                ],
-                "bucket_arns": [self._archive.bucket_arn],
-                "function_arns": [
-                    pulumi.Output.concat(
-                        "arn:",
-                        self._partition,
-                        ":lambda:",
-                        self._region,
-                        ":",
-                        self._account,
-                        ":function:",
-                        name,
-                    )
-                    for name in names
-                ],
-                "tags": {"assistant": self._spec.slug, "layer": "audit"},
-                "region": self._region,
-                "account": self._account,
-                "partition": self._partition,
-            },
-            pulumi.ResourceOptions(parent=self),
-        )
+        args: AuditTrailArgs = {
+            "spec": self._spec,
+            "bucket_name": self._archive.bucket_name,
+            "archive": self._archive,
+            "table_arns": [
+                execution.jobs_table_arn,
+                execution.approvals_table_arn,
+                execution.idempotency_table_arn,
+            ],
+            "bucket_arns": [self._archive.bucket_arn],
+            "function_arns": [
+                pulumi.Output.concat(
+                    "arn:",
+                    self._partition,
+                    ":lambda:",
+                    self._region,
+                    ":",
+                    self._account,
+                    ":function:",
+                    name,
+                )
+                for name in names
+            ],
+            "tags": {"assistant": self._spec.slug, "layer": "audit"},
+            "region": self._region,
+            "account": self._account,
+            "partition": self._partition,
+        }
+        if self._key_arn is not None:
+            args["kms_key_arn"] = self._key_arn
+        return AuditTrail(f"{self._name}-trail", args, pulumi.ResourceOptions(parent=self))
 
     def _alarm_arn(self, purpose: str) -> pulumi.Output[str]:
         name = alarm_name(self._spec.slug, self._stack, purpose)

@@ -34,7 +34,8 @@ import pulumi_aws as aws
 
 from governed_assistant.infra.audit_trail import trail_statements
 from governed_assistant.infra.decision_delivery import DECISION_EVENT_FILTER
-from governed_assistant.infra.functions import physical_name, policy_document, service_role
+from governed_assistant.infra.encryption import key_use
+from governed_assistant.infra.functions import physical_name, policy_document, service_role, source_conditions
 from governed_assistant.infra.storage import private_bucket
 from governed_assistant.spec.model import AssistantSpec
 
@@ -61,6 +62,8 @@ class AuditArchiveArgs(TypedDict):
     policy lets CloudTrail in for it alone. Given with ``account``."""
     account: NotRequired[pulumi.Input[str]]
     """The stack's account id (CloudTrail writes under ``cloudtrail/AWSLogs/<account>/``)."""
+    kms_key_arn: NotRequired[pulumi.Input[str]]
+    """The stack's key (``kms_key``): the bucket's default encryption; AWS's keys without it."""
 
 
 class AuditArchive(pulumi.ComponentResource):
@@ -84,6 +87,7 @@ class AuditArchive(pulumi.ComponentResource):
             protect=args["protect_data"],
             tags=tags,
             parent=self,
+            key_arn=args.get("kms_key_arn"),
             object_lock=True,
             statements=(
                 partial(trail_statements, trail_arn=args["trail_arn"], account=args["account"])
@@ -136,6 +140,8 @@ class EventArchiveSettings:
     region: pulumi.Input[str]
     partition: pulumi.Input[str]
     account: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str] | None = None
+    """The stack's key (``kms_key``): the stream's encryption, and the role may use it."""
 
 
 def create_event_archive(
@@ -174,6 +180,7 @@ def create_event_archive(
                         pulumi.Output.concat(bucket, "/", DECISIONS_FAILED_PREFIX, "*"),
                     ],
                 },
+                *key_use(settings.kms_key_arn),
             ]
         ),
         opts=child,
@@ -183,7 +190,9 @@ def create_event_archive(
         name=archive_stream_name(spec.slug, stack),
         destination="extended_s3",
         server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
-            enabled=True, key_type="AWS_OWNED_CMK"
+            enabled=True,
+            key_type="AWS_OWNED_CMK" if settings.kms_key_arn is None else "CUSTOMER_MANAGED_CMK",
+            key_arn=settings.kms_key_arn,
         ),
         extended_s3_configuration=aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs(
             bucket_arn=bucket,
@@ -215,11 +224,13 @@ def _subscribe(
         service="logs.amazonaws.com",
         tags=settings.tags,
         parent=parent,
-        StringLike={
-            "aws:SourceArn": pulumi.Output.concat(
+        # CloudWatch Logs documents its subscriptions' source as any log group of the account.
+        **source_conditions(
+            settings.account,
+            pulumi.Output.concat(
                 "arn:", settings.partition, ":logs:", settings.region, ":", settings.account, ":*"
-            )
-        },
+            ),
+        ),
     )
     policy = aws.iam.RolePolicy(
         f"{name}-archive-subscription-policy",

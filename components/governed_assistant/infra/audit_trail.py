@@ -17,7 +17,7 @@ with ``auditTrail`` in the same account and region replaces the first one's.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Final, TypedDict
+from typing import Final, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -51,6 +51,8 @@ class AuditTrailArgs(TypedDict):
     region: pulumi.Input[str]
     account: pulumi.Input[str]
     partition: pulumi.Input[str]
+    kms_key_arn: NotRequired[pulumi.Input[str]]
+    """The stack's key (``kms_key``): the trail's log files and the invocation log group use it."""
 
 
 class AuditTrail(pulumi.ComponentResource):
@@ -72,6 +74,8 @@ class AuditTrail(pulumi.ComponentResource):
             is_multi_region_trail=False,
             include_global_service_events=False,
             enable_log_file_validation=True,
+            # With the stack's key, the log files are SSE-KMS with it (its policy lets CloudTrail in).
+            kms_key_id=args.get("kms_key_arn"),
             advanced_event_selectors=[
                 _data_events("DynamoDB items", "AWS::DynamoDB::Table", args["table_arns"]),
                 _data_events("S3 objects", "AWS::S3::Object", args["bucket_arns"], under=True),
@@ -84,6 +88,7 @@ class AuditTrail(pulumi.ComponentResource):
             f"{name}-invocations",
             name=f"/aws/bedrock/{physical_name(spec.slug, stack, 'invocations', limit=64)}",
             retention_in_days=spec.observability.retention_days,
+            kms_key_id=args.get("kms_key_arn"),
             tags=dict(args["tags"]),
             opts=pulumi.ResourceOptions(parent=self),
         )

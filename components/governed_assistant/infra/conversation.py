@@ -409,15 +409,16 @@ def api_statements(
     No table: the function reaches jobs and approvals only as one tenant, through the tenant data
     role (``governed_assistant.infra.tenant_data``).
     """
-    guard = approvals_immutable(("dynamodb:UpdateItem",))
+    # No approval write at all as itself: it decides through the tenant data role.
+    guard = approvals_immutable()
 
     return [
         allow("TenantData", ["sts:AssumeRole", "sts:TagSession"], tenant_data_role_arn),
         # ADD to the tenant's request counter, before anything else the request does (a count per
         # minute; the API's one direct table grant, see invariants.tenant_rows_only_by_leading_keys).
         allow("RequestCounters", ["dynamodb:UpdateItem"], args["usage_table_arn"]),
-        # The API decides approvals (UpdateItem, conditional on pending, through the tenant data role)
-        # and may do nothing else to them, whatever is attached beside this policy later.
+        # The API decides approvals as one tenant (the tenant data role's UpdateItem, conditional on
+        # pending) and writes none as itself, whatever is attached beside this policy later.
         deny(guard.sid, guard.actions, args["approvals_table_arn"]),
         allow(
             "ApprovalTasks", ["states:SendTaskSuccess", "states:SendTaskFailure"], args["state_machine_arn"]

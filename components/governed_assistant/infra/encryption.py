@@ -173,6 +173,31 @@ def key_policy(
                 },
             },
             {
+                # The audit trail's log files (auditTrail), as CloudTrail's documentation gives it:
+                # only for this account's trails.
+                "Sid": "CloudTrailLogFiles",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": ["kms:GenerateDataKey"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": in_account,
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:cloudtrail:arn": pulumi.Output.concat(
+                            "arn:", partition, ":cloudtrail:*:", account, ":trail/*"
+                        )
+                    },
+                },
+            },
+            {
+                "Sid": "CloudTrailDescribesKey",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": ["kms:DescribeKey"],
+                "Resource": "*",
+                "Condition": {"StringEquals": in_account},
+            },
+            {
                 "Sid": "StateMachineLogDelivery",
                 "Effect": "Allow",
                 "Principal": {"Service": "delivery.logs.amazonaws.com"},

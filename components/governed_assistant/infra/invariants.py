@@ -272,12 +272,16 @@ def _source_problems(service: str, condition: Any, *, as_permission: bool = Fals
         )
     )
     problems: list[str] = []
-    accounts = _values(condition, "StringEquals", "aws:SourceAccount")
+    # A service that names the account another way (Firehose: sts:ExternalId) is held to that key.
+    account_key = catalog.ACCOUNT_CONDITION_KEYS.get(_global_principal(service), "aws:SourceAccount")
+    if account_key != "aws:SourceAccount" and not as_permission:
+        account_fix = f'add "Condition": {{"StringEquals": {{"{account_key}": <the account id>}}}}'
+    accounts = _values(condition, "StringEquals", account_key)
     account = accounts[0] if len(accounts) == 1 else None
     if account is None or not _ACCOUNT.match(account):
         # Reported once: the ARN's account is compared with a valid aws:SourceAccount only.
         problems.append(
-            f"lets {service} in without aws:SourceAccount naming one 12-digit account "
+            f"lets {service} in without {account_key} naming one 12-digit account "
             f"(has {accounts or 'none'}); {account_fix}"
         )
     arns = [

@@ -97,7 +97,8 @@ GRANT_RESOURCE_SERVICES: Final[Mapping[str, str]] = MappingProxyType(
 # documentation gives ``aws:SourceArn`` for a role or resource policy they are let into
 # (Step Functions, EventBridge, CloudWatch Logs subscriptions, Bedrock knowledge bases, API
 # Gateway invoking a function). The others here (Firehose, AppConfig) document none: their
-# trust names the account (``aws:SourceAccount``) alone.
+# trust names the account alone (AppConfig with ``aws:SourceAccount``, Firehose with
+# ``sts:ExternalId``, ``ACCOUNT_CONDITION_KEYS``).
 SOURCE_ARN_SERVICES: Final[Mapping[str, str]] = MappingProxyType(
     {
         "states.amazonaws.com": "states",
@@ -106,6 +107,13 @@ SOURCE_ARN_SERVICES: Final[Mapping[str, str]] = MappingProxyType(
         "bedrock.amazonaws.com": "bedrock",
         "apigateway.amazonaws.com": "execute-api",
     }
+)
+
+# Services that name the account they act for with another key than aws:SourceAccount when they
+# assume a role: Firehose's documented trust policy pins sts:ExternalId to the account id (the
+# Firehose developer guide, "Allow Firehose to assume an IAM role").
+ACCOUNT_CONDITION_KEYS: Final[Mapping[str, str]] = MappingProxyType(
+    {"firehose.amazonaws.com": "sts:ExternalId"}
 )
 
 # Service principals a role may trust without source conditions, with the reason.

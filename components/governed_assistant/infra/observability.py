@@ -36,7 +36,7 @@ from governed_assistant.infra.decision_delivery import (
     create_decision_delivery,
 )
 from governed_assistant.infra.execution import check_archive
-from governed_assistant.infra.functions import FunctionVpc, LambdaCode, service_role, source_conditions
+from governed_assistant.infra.functions import FunctionVpc, LambdaCode, service_role
 from governed_assistant.infra.search_domain import (
     DomainSize,
     SearchDomain,
@@ -144,6 +144,7 @@ class ObservabilityLayer(pulumi.ComponentResource):
                     region=self._region,
                     partition=self._partition,
                     account=self._account,
+                    kms_key_arn=args.get("kms_key_arn"),
                 ),
             )
         create_decision_chain_query(self, name, slug=spec.slug, log_group_names=args["event_log_group_names"])
@@ -204,8 +205,9 @@ class ObservabilityLayer(pulumi.ComponentResource):
         firehose_role = service_role(
             self._name, "delivery", slug=spec.slug, stack=pulumi.get_stack(),
             service="firehose.amazonaws.com", tags=self._tags, parent=self,
-            # Firehose documents no source ARN for the role it delivers with: the account it is.
-            **source_conditions(self._account),
+            # Firehose's documented trust: the account it delivers for, as sts:ExternalId (it
+            # documents no source ARN for the role it delivers with).
+            StringEquals={"sts:ExternalId": self._account},
         )  # fmt: skip
         search = create_search_domain(
             self,

@@ -15,7 +15,8 @@ from typing import Any, Final
 import pulumi
 import pulumi_aws as aws
 
-from governed_assistant.infra.functions import allow, physical_name, policy_document
+from governed_assistant.infra.functions import allow, deny, physical_name, policy_document
+from governed_assistant.infra.steps import approvals_immutable
 from governed_assistant.runtime.jobs.constants import KEY_SEPARATOR
 from governed_assistant.wire import TENANT_SESSION_TAG
 
@@ -42,9 +43,13 @@ def tenant_key_condition() -> dict[str, Any]:
 def tenant_data_statements(
     jobs_table_arn: pulumi.Input[str], approvals_table_arn: pulumi.Input[str]
 ) -> list[dict[str, Any]]:
+    # It decides approvals (UpdateItem, conditional on pending) and may do nothing else to them,
+    # whatever is attached to the role later (an explicit Deny wins).
+    guard = approvals_immutable(("dynamodb:UpdateItem",))
     return [
         allow("TenantJobs", JOBS_ACTIONS, jobs_table_arn, **tenant_key_condition()),
         allow("TenantApprovals", APPROVALS_ACTIONS, approvals_table_arn, **tenant_key_condition()),
+        deny(guard.sid, guard.actions, approvals_table_arn),
     ]
 
 

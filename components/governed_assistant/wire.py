@@ -89,7 +89,7 @@ ENV_CONSOLE_URL: Final = "GOVERNED_CONSOLE_URL"
 ENV_INSIGHT_ROLES: Final = "GOVERNED_INSIGHT_ROLES"
 # The message attribute every approval notice carries its tenant in: each approver's subscription
 # filters on it (governed_assistant.infra.approval_subscriptions), so it names one tenant's approvers.
-APPROVAL_TENANT_ATTRIBUTE: Final = "tenantId"
+NOTICE_TENANT_ATTRIBUTE: Final = "tenantId"
 
 # Environment variables: retrieval.
 

@@ -95,9 +95,12 @@ def test_archive_lets_in_only_this_trail(on: MockRun, spec: AssistantSpec) -> No
     assert write["Resource"] == f"{BUCKET_ARN}/cloudtrail/AWSLogs/{ACCOUNT_ID}/*"
     assert write["Condition"]["StringEquals"] == {
         "aws:SourceArn": trail_arn,
+        "aws:SourceAccount": ACCOUNT_ID,
         "s3:x-amz-acl": "bucket-owner-full-control",
     }
-    assert statements["TrailAclCheck"]["Condition"] == {"StringEquals": {"aws:SourceArn": trail_arn}}
+    assert statements["TrailAclCheck"]["Condition"] == {
+        "StringEquals": {"aws:SourceArn": trail_arn, "aws:SourceAccount": ACCOUNT_ID}
+    }
     assert (statements["TrailAclCheck"]["Action"], statements["TrailAclCheck"]["Resource"]) == (
         "s3:GetBucketAcl",
         BUCKET_ARN,

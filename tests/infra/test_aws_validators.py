@@ -233,6 +233,8 @@ SERVICES_LET_IN = {
     "appconfig.amazonaws.com",
     "bedrock.amazonaws.com",
     "apigateway.amazonaws.com",
+    "sns.amazonaws.com",
+    "cloudtrail.amazonaws.com",
 }
 
 
@@ -267,7 +269,9 @@ def test_service_grants_every_program_pinned_to_this_account(
     """Each service a program lets in is held to the deploying account, exactly (no IfExists, no wildcard)."""
     run = program_runs(case)
     for resource, service, condition in service_grants(run):
-        assert condition.get("StringEquals", {}).get("aws:SourceAccount") == ACCOUNT_ID, (
+        # Firehose's documented trust names the account as sts:ExternalId.
+        key = "sts:ExternalId" if service == "firehose.amazonaws.com" else "aws:SourceAccount"
+        assert condition.get("StringEquals", {}).get(key) == ACCOUNT_ID, (
             resource.name,
             service,
         )

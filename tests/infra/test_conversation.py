@@ -306,7 +306,11 @@ TENANT_PREFIX = "${aws:PrincipalTag/tenantId}#*"
 def test_tenant_data_role_reaches_only_the_sessions_tenant_rows(run: MockRun) -> None:
     """Jobs and approvals, each grant held to partition keys starting with the session's tenant."""
     policy = only(run, "aws:iam/rolePolicy:RolePolicy", f"{LAYER}-tenant-data-policy")
-    reach = {s["Sid"]: (sorted(s["Action"]), s["Resource"], s["Condition"]) for s in statements(policy)}
+    allowed = [s for s in statements(policy) if s["Effect"] == "Allow"]
+    reach = {s["Sid"]: (sorted(s["Action"]), s["Resource"], s["Condition"]) for s in allowed}
+    # And, denied whatever else the role is given: every approval write but the decision.
+    (denied,) = [s for s in statements(policy) if s["Effect"] == "Deny"]
+    assert "dynamodb:DeleteItem" in denied["Action"] and "dynamodb:UpdateItem" not in denied["Action"]
     condition = {
         "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [TENANT_PREFIX]},
         "Null": {"dynamodb:LeadingKeys": "false"},

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from governed_assistant.infra import invariants
-from governed_assistant.infra.testing import MockRun, RegisteredResource, mock_arn
+from governed_assistant.infra.testing import ACCOUNT_ID, MockRun, RegisteredResource, mock_arn
 
 from tests.infra.test_assistant import build, make_spec
 
@@ -54,7 +54,8 @@ def test_every_eventbridge_target_dead_letters_to_a_queue_only_its_rule_may_fill
         assert statement["Condition"] == {
             "ArnEquals": {
                 "aws:SourceArn": mock_arn(RULE, rule.name, eventBusName=rule.inputs["eventBusName"])
-            }
+            },
+            "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
         }
 
 

@@ -19,6 +19,7 @@ import pytest
 from governed_assistant.infra.invariants import (
     check_resources,
     resource_checks,
+    stack_checks,
     step_roles_match_grants,
     stores_share_one_key,
     stores_use_the_key,
@@ -204,6 +205,12 @@ def test_step_key_grant_must_be_a_kms_key_and_exactly_its_actions() -> None:
              "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:/aws/lambda/x:*"},
             {"Sid": "StackKey", "Effect": "Allow", "Action": actions, "Resource": resource},
         ]  # fmt: skip
+        statements += [
+            {"Sid": g.sid, "Effect": "Deny", "Action": list(g.actions),
+             "Resource": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/approvals"}
+            for g in step_grants("guardrail_output")
+            if g.effect == "Deny"
+        ]  # fmt: skip
         return {
             "name": STEP_POLICY_PREFIX + "guardrail_output",
             "policy": json.dumps({"Statement": statements}),
@@ -300,8 +307,8 @@ def test_no_key_keeps_aws_keys_per_preset_and_backend(preset: str, backend: str)
     assert [(kind, name) for kind, name, key in keyed_stores(run) if key not in (None, "alias/aws/sns")] == []
     (topic,) = run.of_type("aws:sns/topic:Topic")
     assert topic.inputs["kmsMasterKeyId"] == "alias/aws/sns"
-    (queue,) = run.of_type("aws:sqs/queue:Queue")
-    assert queue.inputs["sqsManagedSseEnabled"] is True
+    for queue in run.of_type("aws:sqs/queue:Queue"):
+        assert queue.inputs["sqsManagedSseEnabled"] is True, queue.name
     assert check_resources(run.resources, make_spec(preset, retrieval={"backend": backend})) == []
 
 
@@ -437,7 +444,8 @@ def test_every_function_role_may_use_the_key_and_nothing_else_of_kms(kms_key: st
     [
         pytest.param("-states-policy", id="state-machine-role"),
         pytest.param("-trigger-policy", id="eventbridge-starts-encrypted-executions"),
-        pytest.param("-delivery-policy", id="firehose-writes-the-encrypted-bucket"),
+        pytest.param("-observability-delivery-policy", id="firehose-writes-the-encrypted-bucket"),
+        pytest.param("-archive-delivery-policy", id="firehose-writes-the-encrypted-archive"),
         pytest.param("-kb-policy", id="knowledge-base-reads-encrypted-documents"),
     ],
 )
@@ -469,11 +477,16 @@ def test_state_machine_encryption_follows_step_functions_rules() -> None:
 
 def test_bucket_uses_sse_kms_with_a_bucket_key_only_with_the_key() -> None:
     """S3: SSE-KMS with the stack's key and an S3 Bucket Key; SSE-S3 without kms_key."""
-    (keyed,) = program("bounded-action", "none", KEY).of_type(BUCKET_SSE)
+    failed = "-failed-encryption"  # the failed-events bucket's (the audit archive has its own)
+    (keyed,) = [
+        r for r in program("bounded-action", "none", KEY).of_type(BUCKET_SSE) if r.name.endswith(failed)
+    ]
     (rule,) = keyed.inputs["rules"]
     assert rule["bucketKeyEnabled"] is True
     assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEY}
-    (plain,) = program("bounded-action", "none", "none").of_type(BUCKET_SSE)
+    (plain,) = [
+        r for r in program("bounded-action", "none", "none").of_type(BUCKET_SSE) if r.name.endswith(failed)
+    ]
     (rule,) = plain.inputs["rules"]
     assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
 
@@ -538,7 +551,7 @@ def test_readme_names_the_pack_policies_and_the_default() -> None:
     """The policies the README names are the pack's; none is the spec's default."""
     pack = (REPO_ROOT / "template" / "policypack" / "__main__.py").read_text()
     assert "stores-use-the-key" in resource_checks(make_spec())
-    assert '"stores-share-one-key"' in pack
+    assert "stack_checks()" in pack and "stores-share-one-key" in stack_checks()
     assert "`stores-use-the-key` and `stores-share-one-key`" in SECTION
     assert "`none` (the default)" in SECTION and make_spec().kms_key == "none"
     assert "(`kms:Decrypt`, `kms:GenerateDataKey`)" in SECTION

@@ -779,7 +779,18 @@ def pinned(account: Any = ACCOUNT_ID, source_arn: Any = None, operator: str = "A
         pytest.param(
             ROLE, service_trust("appconfig.amazonaws.com", pinned()), [], id="appconfig-account-pass"
         ),
-        pytest.param(ROLE, service_trust("firehose.amazonaws.com", pinned()), [], id="firehose-account-pass"),
+        pytest.param(
+            ROLE,
+            service_trust("firehose.amazonaws.com", {"StringEquals": {"sts:ExternalId": ACCOUNT_ID}}),
+            [],
+            id="firehose-external-id-pass",
+        ),
+        pytest.param(
+            ROLE,
+            service_trust("firehose.amazonaws.com", pinned()),
+            ["without sts:ExternalId"],
+            id="firehose-source-account-not-what-it-sends",
+        ),
         pytest.param(
             ROLE, service_trust("lambda.amazonaws.com", None), [], id="lambda-execution-role-exempt"
         ),

@@ -41,11 +41,11 @@ from governed_assistant.handlers.steps import (
 from governed_assistant.handlers.tracing import TRACER
 from governed_assistant.runtime.approvals import ApprovalView
 from governed_assistant.wire import (
-    APPROVAL_TENANT_ATTRIBUTE,
     DEFAULT_APPROVAL_TIMEOUT_SECONDS,
     ENV_APPROVAL_TIMEOUT_SECONDS,
     ENV_APPROVAL_TOPIC_ARN,
     ENV_CONSOLE_URL,
+    NOTICE_TENANT_ATTRIBUTE,
     ROUTE_CONSOLE,
 )
 
@@ -123,7 +123,7 @@ def _notify(env: Environment, topic: str, view: ApprovalView, proposal: ActionPr
         Subject=f"Approval needed: {proposal.action_type}"[:_MAX_SUBJECT_CHARS],
         Message=json.dumps(message, separators=(",", ":")),
         # Each approver's subscription filters on it, so each tenant's approvers hear only of their own.
-        MessageAttributes={APPROVAL_TENANT_ATTRIBUTE: {"DataType": "String", "StringValue": view.tenant_id}},
+        MessageAttributes={NOTICE_TENANT_ATTRIBUTE: {"DataType": "String", "StringValue": view.tenant_id}},
     )
 
 

@@ -29,7 +29,7 @@ import pulumi_aws as aws
 from governed_assistant.errors import GovernanceError
 from governed_assistant.infra.dead_letters import dead_letter_queue
 from governed_assistant.runtime.identity.constants import TENANT_ID_PATTERN
-from governed_assistant.wire import APPROVAL_TENANT_ATTRIBUTE
+from governed_assistant.wire import NOTICE_TENANT_ATTRIBUTE
 
 ApproverProtocol = Literal["email", "sqs", "lambda", "https"]
 ALLOWED_PROTOCOLS: Final[tuple[str, ...]] = get_args(ApproverProtocol)
@@ -149,7 +149,7 @@ def setting_entry(subscription: ApprovalSubscription) -> dict[str, str]:
 def tenant_filter_policy(tenant_id: str) -> str:
     """The filter policy (on message attributes) that lets through one tenant's notices: an exact
     match, never a prefix, ``anything-but`` or ``exists``."""
-    return json.dumps({APPROVAL_TENANT_ATTRIBUTE: [tenant_id]}, separators=(",", ":"))
+    return json.dumps({NOTICE_TENANT_ATTRIBUTE: [tenant_id]}, separators=(",", ":"))
 
 
 def subscription_name(name: str, subscription: ApprovalSubscription) -> str:

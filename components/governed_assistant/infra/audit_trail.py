@@ -168,7 +168,7 @@ def trail_statements(
 ) -> list[dict[str, object]]:
     """What CloudTrail needs in the archive's bucket policy, for this trail only (``aws:SourceArn``):
     read the bucket's ACL, and write under ``cloudtrail/AWSLogs/<account>/`` as the bucket owner's."""
-    source = {"StringEquals": {"aws:SourceArn": trail_arn}}
+    source = {"StringEquals": {"aws:SourceArn": trail_arn, "aws:SourceAccount": account}}
     return [
         {
             "Sid": "TrailAclCheck",
@@ -185,7 +185,11 @@ def trail_statements(
             "Action": "s3:PutObject",
             "Resource": pulumi.Output.concat(bucket_arn, f"/{TRAIL_PREFIX}/AWSLogs/", account, "/*"),
             "Condition": {
-                "StringEquals": {"aws:SourceArn": trail_arn, "s3:x-amz-acl": "bucket-owner-full-control"}
+                "StringEquals": {
+                    "aws:SourceArn": trail_arn,
+                    "aws:SourceAccount": account,
+                    "s3:x-amz-acl": "bucket-owner-full-control",
+                }
             },
         },
     ]

@@ -91,6 +91,7 @@ def create_insight_trigger(
         sender={"AWS": role.arn},
         slug=spec.slug,
         alarm_actions=settings.alarm_actions,
+        key_arn=settings.kms_key_arn,
         tags=tags,
     )
     function, log_group = governed_function(
@@ -168,6 +169,7 @@ def create_insight_trigger(
         source_arn=rule.arn,
         slug=spec.slug,
         alarm_actions=settings.alarm_actions,
+        key_arn=settings.kms_key_arn,
         tags=tags,
     )
     aws.cloudwatch.EventTarget(

@@ -33,7 +33,7 @@ from governed_assistant.infra.tenant_data import TENANT_DATA_POLICY_NAME
 from governed_assistant.runtime.identity.constants import TENANT_ID_PATTERN
 from governed_assistant.runtime.jobs.constants import KEY_SEPARATOR
 from governed_assistant.spec.model import KMS_KEY_CREATE, KMS_KEY_NONE, AssistantSpec
-from governed_assistant.wire import APPROVAL_TENANT_ATTRIBUTE, CONSOLE_ROUTES, TENANT_SESSION_TAG
+from governed_assistant.wire import CONSOLE_ROUTES, NOTICE_TENANT_ATTRIBUTE, TENANT_SESSION_TAG
 
 ResourceCheck = Callable[[str, str, Mapping[str, Any]], list[str]]
 """A check of one resource: ``(type, name, inputs) -> violations``."""
@@ -621,7 +621,7 @@ def approval_subscriptions_name_one_tenant(
     if resource_type != catalog.TOPIC_SUBSCRIPTION:
         return []
     where = f"{resource_type} {name!r}"
-    fix = f'set filter_policy to {{"{APPROVAL_TENANT_ATTRIBUTE}": ["<tenant>"]}}'
+    fix = f'set filter_policy to {{"{NOTICE_TENANT_ATTRIBUTE}": ["<tenant>"]}}'
     problems = []
     if inputs.get("filterPolicyScope") != "MessageAttributes":
         problems.append(
@@ -633,10 +633,10 @@ def approval_subscriptions_name_one_tenant(
         policy = json.loads(raw) if isinstance(raw, str) else raw
     except json.JSONDecodeError as error:
         return [*problems, f"{where}: filter policy is not valid JSON ({error.msg}); {fix}"]
-    values = policy.get(APPROVAL_TENANT_ATTRIBUTE) if isinstance(policy, Mapping) else None
+    values = policy.get(NOTICE_TENANT_ATTRIBUTE) if isinstance(policy, Mapping) else None
     exact = (
         isinstance(policy, Mapping)
-        and set(policy) == {APPROVAL_TENANT_ATTRIBUTE}
+        and set(policy) == {NOTICE_TENANT_ATTRIBUTE}
         and isinstance(values, list)
         and len(values) == 1
         and isinstance(values[0], str)

@@ -17,12 +17,7 @@ from unittest import mock
 import pulumi
 
 from governed_assistant.erasure.targets import ErasureTargets, retained
-from governed_assistant.infra.invariants import (
-    ResourceLike,
-    every_step_has_one_policy,
-    resource_checks,
-    stores_share_one_key,
-)
+from governed_assistant.infra.invariants import ResourceLike, resource_checks, stack_checks
 from governed_assistant.security.controls import CONTROLS, LAYERS, Control
 from governed_assistant.security.exceptions import SecurityReportError
 from governed_assistant.security.inventory import permission_matrix, resource_names_by_arn, stores
@@ -140,8 +135,7 @@ def check_invariants(resources: Sequence[ResourceLike], spec: AssistantSpec) -> 
         ]
         for name, check in resource_checks(spec).items()
     }
-    found["every-step-has-one-policy"] = every_step_has_one_policy(resources)
-    found["stores-share-one-key"] = stores_share_one_key(resources)
+    found |= {name: check(resources) for name, check in stack_checks().items()}
     return found
 
 

@@ -22,6 +22,7 @@ import os
 import re
 import runpy
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -281,12 +282,26 @@ class _Fields(dict[str, Any]):
         return self["logical"]
 
 
+def mock_id(resource_type: str, name: str) -> str:
+    """The id the mocks give a ``resource_type`` resource whose logical name is ``name``."""
+    # KMS gives a key a UUID for its id, never a name (an ARN check may rely on that shape).
+    if resource_type == "aws:kms/key:Key":
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+    return f"{name}-id"
+
+
 def mock_arn(resource_type: str, name: str, *, region: str = REGION, **fields: str) -> str:
     """The ARN the mocks give a ``resource_type`` resource whose logical name is ``name``.
 
     ``fields`` are the inputs its format reads besides the name (``logGroupName``, ``eventBusName``...).
     """
-    found = _arn(resource_type, name, f"{name}-id", {**fields, "region": region}, region_partition(region))
+    found = _arn(
+        resource_type,
+        name,
+        mock_id(resource_type, name),
+        {**fields, "region": region},
+        region_partition(region),
+    )
     if found is None:
         raise KeyError(f"the mocks have no ARN format for {resource_type}; add it to _ARNS")
     return found
@@ -338,7 +353,7 @@ class GovernedMocks(pulumi_mocks.Mocks):
         self.partition = region_partition(region)
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        resource_id = f"{args.name}-id"
+        resource_id = mock_id(args.typ, args.name)
         outputs = dict(args.inputs)
         outputs.setdefault("name", args.inputs.get("name", args.name))
         for key, value in _EXTRA_OUTPUTS.get(args.typ, {}).items():

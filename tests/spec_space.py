@@ -215,8 +215,9 @@ class Outcome:
 def validator_messages(answers: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
     """Run each question's validator as copier does: in order, with the answers given so far.
 
-    Copier skips a question whose ``when`` is false (its default stays in the answers,
-    unvalidated). Returns the refusals by question, and the validators that raised.
+    Copier skips a question whose ``when`` is false when its default stays in the answers
+    (unvalidated), but validates an answer given to it as data. Returns the refusals by question,
+    and the validators that raised.
     """
     given: dict[str, Any] = {}
     refusals: dict[str, str] = {}
@@ -225,7 +226,9 @@ def validator_messages(answers: Mapping[str, Any]) -> tuple[dict[str, str], list
         if question not in answers:
             continue
         given[question] = answers[question]
-        if not asked(question, given):
+        # Copier validates an answer given as data even to a question it does not ask (its
+        # `when` false); an unasked question left to its default it neither asks nor checks.
+        if not asked(question, given) and answers[question] == copier_default(question, given):
             continue
         try:
             message = answer_error(question, given)

@@ -85,19 +85,23 @@ class JobsEraser:
 
 
 class _PartitionEraser:
-    """Every item of one exact partition key value."""
+    """Every item of one exact partition key value: ``partition(tenant)``'s."""
 
     note = ""
 
-    def __init__(self, client: Any, table: str, store: str, hash_key: str, range_key: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        table: str,
+        store: str,
+        keys: tuple[str, str],
+        partition: Callable[[str], str],
+    ) -> None:
         self._client = client
         self.table = table
         self.store = store
-        self._hash_key = hash_key
-        self._range_key = range_key
-
-    def partition(self, tenant_id: str) -> str:
-        raise NotImplementedError
+        self._hash_key, self._range_key = keys
+        self.partition = partition
 
     def keys(self, tenant_id: str) -> list[dict[str, Any]]:
         request = {
@@ -121,10 +125,13 @@ class ApprovalsEraser(_PartitionEraser):
     """The tenant's approvals, decided or pending (with their task tokens): ``pk = <tenant>#approval``."""
 
     def __init__(self, client: Any, table: str) -> None:
-        super().__init__(client, table, f"approvals table {table}", "pk", "sk")
-
-    def partition(self, tenant_id: str) -> str:
-        return f"{tenant_id}{KEY_SEPARATOR}{APPROVALS_PARTITION_SUFFIX}"
+        super().__init__(
+            client,
+            table,
+            f"approvals table {table}",
+            ("pk", "sk"),
+            lambda tenant_id: f"{tenant_id}{KEY_SEPARATOR}{APPROVALS_PARTITION_SUFFIX}",
+        )
 
 
 class UsageEraser(_PartitionEraser):
@@ -133,10 +140,9 @@ class UsageEraser(_PartitionEraser):
     note = "the tenant's budget starts again from zero"
 
     def __init__(self, client: Any, table: str) -> None:
-        super().__init__(client, table, f"token usage table {table}", "tenantId", "day")
-
-    def partition(self, tenant_id: str) -> str:
-        return tenant_id
+        super().__init__(
+            client, table, f"token usage table {table}", ("tenantId", "day"), lambda tenant_id: tenant_id
+        )
 
 
 class IdempotencyEraser:
